@@ -1,0 +1,268 @@
+//! `proxyc`: the command line of the proxyc compiler.
+//!
+//! Exit codes: 0 success, 1 the program has errors (or the build failed), 2 usage errors.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pxy_compiler::check::Problem;
+use pxy_compiler::diagnostic::{describe, render, to_json, Diagnostic};
+use pxy_compiler::driver::{self, BuildError, BuildOptions};
+
+/// Compile `.pxy` proxy programs into fast proxy binaries.
+#[derive(Debug, Parser)]
+#[command(name = "proxyc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a program and build a proxy binary from it.
+    Build {
+        /// The `.pxy` program.
+        file: PathBuf,
+        /// Where to write the binary (default: the program's name, in the current directory).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// Check a program and report every problem, without building.
+    Check {
+        /// The `.pxy` program.
+        file: PathBuf,
+        /// `human` for a terminal, `json` for tools (LSP-shaped diagnostics).
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
+        /// Treat warnings as errors (`--deny warnings`).
+        #[arg(long, value_name = "warnings")]
+        deny: Option<Deny>,
+    },
+    /// Print the Rust code generated for a program.
+    Emit {
+        /// The `.pxy` program.
+        file: PathBuf,
+    },
+    /// Build a program and run it; arguments after `--` go to the proxy (e.g. `-- --threads 2`).
+    Run {
+        /// The `.pxy` program.
+        file: PathBuf,
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Arguments for the proxy.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Explain a diagnostic code, like `E0202`.
+    Explain {
+        /// The code.
+        code: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// The cargo target directory shared by builds [env: PROXYC_TARGET_DIR; default: ~/.cache/proxyc/target].
+    #[arg(long)]
+    target_dir: Option<PathBuf>,
+    /// Build without optimisations (faster to compile, slower to run).
+    #[arg(long)]
+    debug: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            file,
+            message_format,
+            deny,
+        } => check(&file, message_format, deny.is_some()),
+        Command::Emit { file } => emit(&file),
+        Command::Build {
+            file,
+            output,
+            build,
+        } => {
+            let output = output.unwrap_or_else(|| PathBuf::from(program_name(&file)));
+            match build_file(&file, &output, &build) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
+        }
+        Command::Run { file, build, args } => {
+            let target = build
+                .target_dir
+                .clone()
+                .unwrap_or_else(BuildOptions::default_target_dir);
+            let output = target.join("pxy-bin").join(program_name(&file));
+            if let Err(code) = build_file(&file, &output, &build) {
+                return code;
+            }
+            run(&output, &args)
+        }
+        Command::Explain { code } => match pxy_compiler::explain::explain(&code) {
+            Some(text) => {
+                println!("{}\n\n{text}", code.to_ascii_uppercase());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: `{code}` is not a proxyc diagnostic code");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// The program's name: its file stem.
+fn program_name(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "proxy".into())
+}
+
+fn read(file: &Path) -> Result<String, ExitCode> {
+    std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        ExitCode::from(1)
+    })
+}
+
+fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn print_problems(file: &Path, source: &str, problems: &[Problem]) {
+    if problems.is_empty() {
+        return;
+    }
+    let diagnostics: Vec<Diagnostic> = problems.iter().map(describe).collect();
+    eprint!(
+        "{}",
+        render(
+            &diagnostics,
+            &file.display().to_string(),
+            source,
+            use_color()
+        )
+    );
+    let errors = problems.iter().filter(|p| !p.is_warning()).count();
+    let warnings = problems.len() - errors;
+    eprintln!(
+        "{}: {errors} error(s), {warnings} warning(s)",
+        file.display()
+    );
+}
+
+fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
+    let source = match read(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let checked = driver::check_source(&source);
+    let failed = checked.program.is_none() || (deny_warnings && !checked.problems.is_empty());
+    match format {
+        MessageFormat::Human => {
+            print_problems(file, &source, &checked.problems);
+            if !failed {
+                eprintln!("{}: ok", file.display());
+            }
+        }
+        MessageFormat::Json => {
+            let diagnostics: Vec<Diagnostic> = checked.problems.iter().map(describe).collect();
+            print_stdout(&format!(
+                "{}\n",
+                to_json(&diagnostics, &file.display().to_string(), &source)
+            ));
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes to stdout; a closed pipe (`proxyc emit x.pxy | head`) is not an error.
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn emit(file: &Path) -> ExitCode {
+    let source = match read(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match driver::emit(&source, &program_name(file)) {
+        Ok((code, warnings)) => {
+            print_problems(file, &source, &warnings);
+            print_stdout(&code);
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            print_problems(file, &source, &problems);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, ExitCode> {
+    let source = read(file)?;
+    let options = BuildOptions {
+        target_dir: args
+            .target_dir
+            .clone()
+            .unwrap_or_else(BuildOptions::default_target_dir),
+        release: !args.debug,
+    };
+    eprintln!(
+        "   Compiling {} (target dir {})",
+        file.display(),
+        options.target_dir.display()
+    );
+    match driver::build(&source, &program_name(file), output, &options) {
+        Ok(report) => {
+            print_problems(file, &source, &report.warnings);
+            eprintln!(
+                "    Finished {} in {:.1}s",
+                report.binary.display(),
+                report.cargo_time.as_secs_f64()
+            );
+            Ok(report.binary)
+        }
+        Err(BuildError::Problems(problems)) => {
+            print_problems(file, &source, &problems);
+            Err(ExitCode::from(1))
+        }
+        Err(other) => {
+            eprintln!("error: {other}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+fn run(binary: &Path, args: &[String]) -> ExitCode {
+    match std::process::Command::new(binary).args(args).status() {
+        Ok(status) => ExitCode::from(status.code().map(|c| c.clamp(0, 255) as u8).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("error: cannot start {}: {e}", binary.display());
+            ExitCode::from(1)
+        }
+    }
+}

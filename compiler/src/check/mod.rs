@@ -1,0 +1,162 @@
+//! Name resolution and type checking: [`ParsedProgram`] in, [`TypedProgram`] or problems out.
+//!
+//! The checker keeps going after a mistake so that one run reports everything it can; a program
+//! is only handed on when no error was found. Warnings ride along either way.
+
+mod error;
+mod exprs;
+mod items;
+mod routes;
+mod stmts;
+mod suggest;
+
+pub use error::Problem;
+
+use std::collections::HashMap;
+
+use pxy_dsl::ast::{Item, ParsedProgram};
+use pxy_dsl::Span;
+
+use crate::typed::TypedProgram;
+
+/// The result of checking: the typed program when there was no error, and every problem found.
+#[derive(Debug)]
+pub struct Checked {
+    /// `Some` when no error (warnings allowed) was found.
+    pub program: Option<TypedProgram>,
+    /// Errors and warnings, in source order.
+    pub problems: Vec<Problem>,
+}
+
+/// Checks a parsed program.
+pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
+    let mut cx = Checker::new(source);
+    cx.declare_upstreams(parsed);
+    let mut program = TypedProgram {
+        listeners: Vec::new(),
+        upstreams: Vec::new(),
+        on_request: Vec::new(),
+        routes: Vec::new(),
+        on_response: Vec::new(),
+        regexes: Vec::new(),
+        variables: 0,
+    };
+    let mut route_heads = Vec::new();
+    for item in &parsed.items {
+        match item {
+            Item::Listen(listen) => {
+                if let Some(addr) = cx.listener(listen) {
+                    program.listeners.push(addr);
+                }
+            }
+            Item::Upstream(decl) => {
+                if let Some(up) = cx.upstream(decl) {
+                    program.upstreams.push(up);
+                }
+            }
+            Item::On(on) => cx.on_block(on, &mut program),
+            Item::Route(route) => {
+                if let Some(typed) = cx.route(route) {
+                    program.routes.push(typed);
+                    route_heads.push(route);
+                }
+            }
+        }
+    }
+    if program.listeners.is_empty() && !cx.saw_listener {
+        cx.problems.push(Problem::NoListener);
+    }
+    cx.unreachable_routes(&route_heads, &program.routes);
+    cx.unused_upstreams(parsed);
+    program.regexes = std::mem::take(&mut cx.regexes);
+    program.variables = cx.variables;
+    program
+        .upstreams
+        .sort_by_key(|u| cx.upstream_ids.get(&u.name).map(|(id, _)| *id));
+
+    let mut problems = cx.problems;
+    problems.sort_by_key(|p| crate::diagnostic::primary_span(p).map(|s| s.start));
+    let has_error = problems.iter().any(|p| !p.is_warning());
+    Checked {
+        program: (!has_error).then_some(program),
+        problems,
+    }
+}
+
+/// Where statements run; decides which fields and statements are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// `on request` and route bodies: the request is known, no response yet.
+    Request,
+    /// `on response`: request and response are both known.
+    Response,
+}
+
+/// What the checker carries while walking a program.
+pub(crate) struct Checker<'src> {
+    pub(crate) source: &'src str,
+    pub(crate) problems: Vec<Problem>,
+    /// Upstream name → (index, declaration span).
+    upstream_ids: HashMap<String, (usize, Span)>,
+    used_upstreams: Vec<bool>,
+    regexes: Vec<String>,
+    /// `let` scopes, innermost last: name → (variable index, type).
+    scopes: Vec<Vec<(String, usize, crate::types::Type)>>,
+    variables: usize,
+    /// Optionals proven present by an enclosing `if present(...)`.
+    present: Vec<crate::typed::Field>,
+    phase: Phase,
+    saw_listener: bool,
+    listener_addrs: HashMap<std::net::SocketAddr, Span>,
+}
+
+impl<'src> Checker<'src> {
+    fn new(source: &'src str) -> Self {
+        Checker {
+            source,
+            problems: Vec::new(),
+            upstream_ids: HashMap::new(),
+            used_upstreams: Vec::new(),
+            regexes: Vec::new(),
+            scopes: Vec::new(),
+            variables: 0,
+            present: Vec::new(),
+            phase: Phase::Request,
+            saw_listener: false,
+            listener_addrs: HashMap::new(),
+        }
+    }
+
+    /// Registers a regex (already validated) and returns its id, sharing identical sources.
+    pub(crate) fn regex_id(&mut self, source: &str) -> usize {
+        if let Some(i) = self.regexes.iter().position(|r| r == source) {
+            return i;
+        }
+        self.regexes.push(source.to_string());
+        self.regexes.len() - 1
+    }
+
+    fn unused_upstreams(&mut self, parsed: &ParsedProgram) {
+        // A `proxy` that failed to resolve may have meant any upstream: saying they are unused
+        // too would be noise.
+        if self
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::UnknownUpstream { .. }))
+        {
+            return;
+        }
+        for item in &parsed.items {
+            if let Item::Upstream(decl) = item {
+                if let Some((id, first)) = self.upstream_ids.get(&decl.name.name) {
+                    if *first == decl.name.span && !self.used_upstreams[*id] {
+                        self.problems.push(Problem::UnusedUpstream {
+                            span: decl.name.span,
+                            name: decl.name.name.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}

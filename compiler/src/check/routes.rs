@@ -1,0 +1,114 @@
+//! Routes: matchers, the rule that every route ends in a terminal action, and routes that an
+//! earlier route makes unreachable.
+
+use pxy_dsl::ast::{Else, MatcherKind, Route, Stmt, StmtKind};
+
+use super::{Checker, Phase, Problem};
+use crate::typed::TypedRoute;
+
+/// Whether every path through `stmts` ends in `respond`, `redirect` or `proxy`. Judged on the
+/// source, so a terminal statement with a mistake in it still counts as terminal.
+pub(crate) fn terminates(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(stmt_terminates)
+}
+
+pub(crate) fn stmt_terminates(stmt: &Stmt) -> bool {
+    match &stmt.kind {
+        StmtKind::Respond { .. } | StmtKind::Redirect { .. } | StmtKind::Proxy(_) => true,
+        StmtKind::If { then, else_, .. } => {
+            terminates(&then.stmts)
+                && match else_.as_deref() {
+                    None => false,
+                    Some(Else::Block(b)) => terminates(&b.stmts),
+                    Some(Else::If(s)) => stmt_terminates(s),
+                }
+        }
+        _ => false,
+    }
+}
+
+impl Checker<'_> {
+    pub(super) fn route(&mut self, route: &Route) -> Option<TypedRoute> {
+        self.phase = Phase::Request;
+        let mut typed = TypedRoute {
+            host: None,
+            path_prefix: None,
+            path_regex: None,
+            methods: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let mut ok = true;
+        for m in &route.matchers {
+            match &m.kind {
+                MatcherKind::Host(h) => typed.host = Some(h.value.to_ascii_lowercase()),
+                MatcherKind::PathPrefix(p) => {
+                    if !p.value.starts_with('/') {
+                        self.problems.push(Problem::InvalidLiteral {
+                            span: p.span,
+                            what: "path prefix",
+                            reason: "a path starts with `/`".into(),
+                        });
+                        ok = false;
+                    }
+                    typed.path_prefix = Some(p.value.clone());
+                }
+                MatcherKind::PathRegex(r) => match self.regex(&r.value, r.span) {
+                    Some(id) => typed.path_regex = Some(id),
+                    None => ok = false,
+                },
+                MatcherKind::Method(methods) => {
+                    typed.methods.extend(methods.iter().map(|m| m.name.clone()))
+                }
+                MatcherKind::Header { name, value } => {
+                    match self.header_name(&name.value, name.span) {
+                        Some(n) => typed
+                            .headers
+                            .push((n, value.as_ref().map(|v| v.value.clone()))),
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        typed.body = self.block(&route.body, "route");
+        if !terminates(&route.body.stmts) {
+            let end = pxy_dsl::Span::new(route.body.span.end - 1, route.body.span.end);
+            self.problems.push(Problem::MissingTerminal {
+                span: route.head_span,
+                end,
+            });
+            ok = false;
+        }
+        ok.then_some(typed)
+    }
+
+    /// Warns about each route whose every request an earlier route already takes.
+    pub(super) fn unreachable_routes(&mut self, parsed: &[&Route], typed: &[TypedRoute]) {
+        for (later, later_route) in typed.iter().enumerate() {
+            if let Some(earlier) = (0..later).find(|&e| covers(&typed[e], later_route)) {
+                self.problems.push(Problem::UnreachableRoute {
+                    span: parsed[later].head_span,
+                    shadowed_by: parsed[earlier].head_span,
+                });
+            }
+        }
+    }
+}
+
+/// Whether route `a` matches every request route `b` matches: each of `a`'s conditions is
+/// implied by `b`'s.
+fn covers(a: &TypedRoute, b: &TypedRoute) -> bool {
+    let host = a.host.is_none() || a.host == b.host;
+    let path = match (&a.path_prefix, &b.path_prefix) {
+        (None, _) => true,
+        (Some(pa), Some(pb)) => pb.starts_with(pa.as_str()),
+        (Some(_), None) => false,
+    };
+    let regex = a.path_regex.is_none() || a.path_regex == b.path_regex;
+    let methods = a.methods.is_empty()
+        || (!b.methods.is_empty() && b.methods.iter().all(|m| a.methods.contains(m)));
+    let headers = a.headers.iter().all(|h| {
+        b.headers.contains(h) || (h.1.is_none() && b.headers.iter().any(|(n, _)| *n == h.0))
+    });
+    host && path && regex && methods && headers
+}

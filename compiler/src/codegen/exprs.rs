@@ -1,0 +1,361 @@
+//! Expressions. Each type has one Rust shape so pieces compose without conversions:
+//!
+//! | .pxy type | Rust expression type |
+//! |---|---|
+//! | `str` | `Cow<'_, str>` (borrowed from the request when it can be) |
+//! | `str?` | `Option<Cow<'_, str>>` |
+//! | `bool` | `bool` |
+//! | `int`, `status`, `duration` (ms), `size` (bytes) | `u64` |
+//! | `method` | `&Method` |
+//! | `ip` | `IpAddr` |
+
+use std::net::{IpAddr, SocketAddr};
+
+use proc_macro2::TokenStream;
+use pxy_dsl::ast::BinOp;
+use quote::{format_ident, quote};
+
+use super::names::Names;
+use crate::typed::{Field, Func, InterpPart, TypedExpr, TypedExprKind};
+use crate::types::Type;
+
+/// What generating an expression needs: the constants collected so far.
+pub(crate) struct Cx<'a> {
+    /// Header names and values seen so far.
+    pub names: &'a mut Names,
+}
+
+/// `SocketAddr` construction without parsing at run time.
+pub(crate) fn socket_addr(addr: &SocketAddr) -> TokenStream {
+    let ip = ip(&addr.ip());
+    let port = addr.port();
+    quote! { SocketAddr::new(#ip, #port) }
+}
+
+fn ip(ip: &IpAddr) -> TokenStream {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            quote! { IpAddr::V4(Ipv4Addr::new(#a, #b, #c, #d)) }
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            quote! { IpAddr::V6(Ipv6Addr::new(#(#s),*)) }
+        }
+    }
+}
+
+fn var(i: usize) -> proc_macro2::Ident {
+    format_ident!("var_{}", i)
+}
+
+impl Cx<'_> {
+    /// A `str` expression as `Cow<'_, str>`.
+    pub(crate) fn str_(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Str(s) => quote! { Cow::Borrowed(#s) },
+            TypedExprKind::Interp(parts) => {
+                let mut fmt = String::new();
+                let mut args = Vec::new();
+                for part in parts {
+                    match part {
+                        InterpPart::Text(t) => {
+                            fmt.push_str(&t.replace('{', "{{").replace('}', "}}"))
+                        }
+                        InterpPart::Value(v) => {
+                            fmt.push_str("{}");
+                            args.push(self.display(v));
+                        }
+                    }
+                }
+                quote! { Cow::<str>::Owned(format!(#fmt, #(#args),*)) }
+            }
+            TypedExprKind::Field(Field::ReqPath) => quote! { Cow::Borrowed(session.path()) },
+            TypedExprKind::Field(Field::ReqScheme) => quote! { Cow::Borrowed(session.scheme()) },
+            TypedExprKind::Present(inner) => {
+                let opt = self.opt_str(inner);
+                quote! { (#opt).unwrap_or(Cow::Borrowed("")) }
+            }
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { Cow::Borrowed(#v.as_str()) }
+            }
+            TypedExprKind::Call(Func::RequestId, _) => {
+                quote! { Cow::Borrowed(request_id.as_str()) }
+            }
+            TypedExprKind::Call(Func::Lower, args) => {
+                let a = self.str_(&args[0]);
+                quote! { Cow::<str>::Owned((#a).to_lowercase()) }
+            }
+            TypedExprKind::Call(Func::Upper, args) => {
+                let a = self.str_(&args[0]);
+                quote! { Cow::<str>::Owned((#a).to_uppercase()) }
+            }
+            TypedExprKind::Binary(BinOp::Coalesce, l, r) => {
+                let r = self.str_(r);
+                if l.ty.is_optional() {
+                    let l = self.opt_str(l);
+                    quote! { match #l { Some(v) => v, None => #r } }
+                } else {
+                    self.str_(l)
+                }
+            }
+            _ => unreachable!("checker: not a str expression: {e:?}"),
+        }
+    }
+
+    /// A `str?` expression as `Option<Cow<'_, str>>`.
+    pub(crate) fn opt_str(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Field(Field::ReqHeader(name)) => {
+                let h = self.names.header(name);
+                quote! { session.header(&#h).map(Cow::Borrowed) }
+            }
+            TypedExprKind::Field(Field::RespHeader(name)) => {
+                let h = self.names.header(name);
+                quote! { response.headers.get(&#h).and_then(|v| v.to_str().ok()).map(Cow::Borrowed) }
+            }
+            TypedExprKind::Field(Field::ReqHost) => quote! { session.host().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { #v.as_deref().map(Cow::Borrowed) }
+            }
+            _ if !e.ty.is_optional() => {
+                let s = self.str_(e);
+                quote! { Some(#s) }
+            }
+            _ => unreachable!("checker: not an optional str: {e:?}"),
+        }
+    }
+
+    /// A numeric expression (`int`, `status`, `duration` in ms, `size` in bytes) as `u64`.
+    fn number(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Int(n) | TypedExprKind::Duration(n) | TypedExprKind::Size(n) => {
+                quote! { #n }
+            }
+            TypedExprKind::Field(Field::RespStatus) => {
+                quote! { u64::from(response.status.as_u16()) }
+            }
+            TypedExprKind::Field(Field::ClientPort) => {
+                quote! { u64::from(session.client_addr().port()) }
+            }
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { #v }
+            }
+            _ => unreachable!("checker: not a number: {e:?}"),
+        }
+    }
+
+    fn method(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Method(m) => {
+                let m = format_ident!("{}", m);
+                quote! { &Method::#m }
+            }
+            TypedExprKind::Field(Field::ReqMethod) => quote! { session.method() },
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { &#v }
+            }
+            _ => unreachable!("checker: not a method: {e:?}"),
+        }
+    }
+
+    fn ip_(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Ip(addr) => ip(addr),
+            TypedExprKind::Field(Field::ClientIp) => quote! { session.client_addr().ip() },
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { #v }
+            }
+            _ => unreachable!("checker: not an ip: {e:?}"),
+        }
+    }
+
+    /// A value formatted into an interpolated string.
+    fn display(&mut self, e: &TypedExpr) -> TokenStream {
+        match e.ty {
+            Type::Str => {
+                let s = self.str_(e);
+                quote! { #s }
+            }
+            Type::Method => {
+                let m = self.method(e);
+                quote! { (#m).as_str() }
+            }
+            Type::Ip => self.ip_(e),
+            Type::Bool => self.bool_(e),
+            Type::Duration => {
+                let n = self.number(e);
+                quote! { format_args!("{}ms", #n) }
+            }
+            _ => self.number(e),
+        }
+    }
+
+    /// A `bool` expression.
+    pub(crate) fn bool_(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Bool(b) => quote! { #b },
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { #v }
+            }
+            TypedExprKind::Not(inner) => {
+                let inner = self.bool_(inner);
+                quote! { !(#inner) }
+            }
+            TypedExprKind::Call(Func::Present, args) => {
+                if args[0].ty.is_optional() {
+                    let a = self.opt_str(&args[0]);
+                    quote! { (#a).is_some() }
+                } else {
+                    quote! { true }
+                }
+            }
+            TypedExprKind::Matches(subject, id) => {
+                let s = self.str_(subject);
+                let re = format_ident!("regex_{}", id);
+                quote! { self.#re.is_match(&#s) }
+            }
+            TypedExprKind::Binary(op, l, r) => self.binary(*op, l, r),
+            _ => unreachable!("checker: not a bool: {e:?}"),
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, l: &TypedExpr, r: &TypedExpr) -> TokenStream {
+        match op {
+            BinOp::And | BinOp::Or => {
+                let (a, b) = (self.bool_(l), self.bool_(r));
+                if op == BinOp::And {
+                    quote! { (#a && #b) }
+                } else {
+                    quote! { (#a || #b) }
+                }
+            }
+            BinOp::StartsWith | BinOp::EndsWith | BinOp::Contains => {
+                let a = self.str_(l);
+                let b = self.str_arg(r);
+                match op {
+                    BinOp::StartsWith => quote! { (#a).starts_with(#b) },
+                    BinOp::EndsWith => quote! { (#a).ends_with(#b) },
+                    _ => quote! { (#a).contains(#b) },
+                }
+            }
+            BinOp::In => {
+                self.names.uses_cidr = true;
+                let a = self.ip_(l);
+                let TypedExprKind::Cidr(net, bits) = &r.kind else {
+                    unreachable!("checker: `in` takes a CIDR literal")
+                };
+                let net = ip(net);
+                let bits = u32::from(*bits);
+                quote! { in_cidr(#a, #net, #bits) }
+            }
+            BinOp::Eq | BinOp::Ne => {
+                let eq = self.equal(l, r);
+                if op == BinOp::Eq {
+                    eq
+                } else {
+                    quote! { !(#eq) }
+                }
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let (a, b) = (self.number(l), self.number(r));
+                match op {
+                    BinOp::Lt => quote! { (#a < #b) },
+                    BinOp::Le => quote! { (#a <= #b) },
+                    BinOp::Gt => quote! { (#a > #b) },
+                    _ => quote! { (#a >= #b) },
+                }
+            }
+            BinOp::Coalesce | BinOp::Matches => {
+                unreachable!("checker: {op:?} is not a bool operator here")
+            }
+        }
+    }
+
+    /// A `str` as a pattern argument: a literal stays a `&'static str`.
+    fn str_arg(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Str(s) => quote! { #s },
+            _ => {
+                let s = self.str_(e);
+                quote! { &*#s }
+            }
+        }
+    }
+
+    fn equal(&mut self, l: &TypedExpr, r: &TypedExpr) -> TokenStream {
+        match l.ty.unwrapped() {
+            Type::Str => {
+                let a = self.str_ref_opt(l);
+                let b = self.str_ref_opt(r);
+                quote! { (#a == #b) }
+            }
+            Type::Method => {
+                let (a, b) = (self.method(l), self.method(r));
+                quote! { (*#a == *#b) }
+            }
+            Type::Ip => {
+                let (a, b) = (self.ip_(l), self.ip_(r));
+                quote! { (#a == #b) }
+            }
+            Type::Bool => {
+                let (a, b) = (self.bool_(l), self.bool_(r));
+                quote! { (#a == #b) }
+            }
+            _ => {
+                let (a, b) = (self.number(l), self.number(r));
+                quote! { (#a == #b) }
+            }
+        }
+    }
+
+    /// A `str` or `str?` as `Option<&str>` for comparison; literals compare without building a
+    /// `Cow`.
+    fn str_ref_opt(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Str(s) => quote! { Some(#s) },
+            TypedExprKind::Field(Field::ReqHeader(name)) => {
+                let h = self.names.header(name);
+                quote! { session.header(&#h) }
+            }
+            TypedExprKind::Field(Field::ReqHost) => quote! { session.host() },
+            TypedExprKind::Field(Field::ReqPath) => quote! { Some(session.path()) },
+            _ if e.ty.is_optional() => {
+                let o = self.opt_str(e);
+                quote! { (#o).as_deref() }
+            }
+            _ => {
+                let s = self.str_(e);
+                quote! { Some(&*#s) }
+            }
+        }
+    }
+
+    /// A value bound by `let`, owned so that later statements may change the request.
+    pub(crate) fn owned(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.ty {
+            Type::Str => {
+                let s = self.str_(e);
+                quote! { (#s).into_owned() }
+            }
+            Type::Optional(_) => {
+                let o = self.opt_str(e);
+                quote! { (#o).map(Cow::into_owned) }
+            }
+            Type::Bool => self.bool_(e),
+            Type::Method => {
+                let m = self.method(e);
+                quote! { (#m).clone() }
+            }
+            Type::Ip => self.ip_(e),
+            _ => self.number(e),
+        }
+    }
+}

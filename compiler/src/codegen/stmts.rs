@@ -1,0 +1,194 @@
+//! Statements, and the `request_filter` that runs `on request` then the matching route.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::exprs::Cx;
+use super::names::Names;
+use super::request_id_prelude;
+use crate::typed::{Func, InterpPart, Side, TypedExpr, TypedExprKind, TypedProgram, TypedStmt};
+
+/// `request_filter`: `on request`, then routing, then the route's body.
+pub(crate) fn request_filter(program: &TypedProgram, names: &mut Names) -> TokenStream {
+    let on_request = block(&program.on_request, names);
+    let arms = program.routes.iter().enumerate().map(|(i, route)| {
+        let body = block(&route.body, names);
+        quote! { Some(#i) => { #body } }
+    });
+    let all: Vec<TypedStmt> = program
+        .on_request
+        .iter()
+        .chain(program.routes.iter().flat_map(|r| r.body.iter()))
+        .cloned()
+        .collect();
+    let rid = request_id_prelude(&all);
+    quote! {
+        async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Option<Response>> {
+            #rid
+            #on_request
+            match self.select_route(session) {
+                #(#arms)*
+                _ => Ok(Some(Response::new(StatusCode::NOT_FOUND).with_body("no route\n"))),
+            }
+        }
+    }
+}
+
+/// A list of statements.
+pub(crate) fn block(stmts: &[TypedStmt], names: &mut Names) -> TokenStream {
+    let stmts = stmts.iter().map(|s| stmt(s, names));
+    quote! { #(#stmts)* }
+}
+
+fn status(code: u16) -> TokenStream {
+    quote! { StatusCode::from_u16(#code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) }
+}
+
+fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
+    let mut cx = Cx { names };
+    match s {
+        TypedStmt::SetHeader { side, name, value } | TypedStmt::AddHeader { side, name, value } => {
+            let h = cx.names.header(name);
+            let v = header_value(&mut cx, value);
+            let map = headers_mut(*side);
+            let method = if matches!(s, TypedStmt::SetHeader { .. }) {
+                quote!(insert)
+            } else {
+                quote!(append)
+            };
+            quote! { { let value = #v; #map.#method(#h, value); } }
+        }
+        TypedStmt::RemoveHeader { side, name } => {
+            let h = cx.names.header(name);
+            let map = headers_mut(*side);
+            quote! { #map.remove(&#h); }
+        }
+        TypedStmt::Respond {
+            status: code,
+            body,
+            headers,
+        } => {
+            let st = status(*code);
+            let mut resp = quote! { Response::new(#st) };
+            if let Some(body) = body {
+                let b = match &body.kind {
+                    TypedExprKind::Str(s) => quote! { #s },
+                    _ => {
+                        let s = cx.str_(body);
+                        quote! { (#s).into_owned() }
+                    }
+                };
+                resp = quote! { #resp.with_body(#b) };
+                if !headers.iter().any(|(n, _)| n == "content-type") {
+                    let h = cx.names.header("content-type");
+                    let v = cx.names.value("text/plain; charset=utf-8");
+                    resp = quote! { #resp.with_header(#h, #v) };
+                }
+            }
+            for (name, value) in headers {
+                let h = cx.names.header(name);
+                let v = header_value(&mut cx, value);
+                resp = quote! { #resp.with_header(#h, #v) };
+            }
+            quote! { return Ok(Some(#resp)); }
+        }
+        TypedStmt::Redirect {
+            status: code,
+            location,
+        } => {
+            let st = status(*code);
+            let loc = cx.str_(location);
+            quote! { return Ok(Some(Response::redirect(#st, &#loc)?)); }
+        }
+        TypedStmt::StripPrefix(prefix) => {
+            let p = match &prefix.kind {
+                TypedExprKind::Str(s) => quote! { #s },
+                _ => {
+                    let s = cx.str_(prefix);
+                    quote! { &*#s }
+                }
+            };
+            quote! {
+                {
+                    let stripped = session.path().strip_prefix(#p).map(|rest| {
+                        if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") }
+                    });
+                    if let Some(path) = stripped {
+                        session.set_path(&path)?;
+                    }
+                }
+            }
+        }
+        TypedStmt::RewritePath(path) => {
+            let p = cx.str_(path);
+            quote! { { let path = (#p).into_owned(); session.set_path(&path)?; } }
+        }
+        TypedStmt::Proxy(id) => quote! { ctx.upstream = Some(#id); return Ok(None); },
+        TypedStmt::If { cond, then, else_ } => {
+            let c = cx.bool_(cond);
+            let t = block(then, names);
+            if else_.is_empty() {
+                quote! { if #c { #t } }
+            } else {
+                let e = block(else_, names);
+                quote! { if #c { #t } else { #e } }
+            }
+        }
+        TypedStmt::Let { var, value } => {
+            let v = format_ident!("var_{}", var);
+            let val = cx.owned(value);
+            quote! { let #v = #val; }
+        }
+    }
+}
+
+fn headers_mut(side: Side) -> TokenStream {
+    match side {
+        Side::Request => quote! { session.headers_mut() },
+        Side::Response => quote! { response.headers },
+    }
+}
+
+/// A `str` as a `HeaderValue`: a literal is a constant, anything else is checked at run time.
+fn header_value(cx: &mut Cx<'_>, e: &TypedExpr) -> TokenStream {
+    match &e.kind {
+        TypedExprKind::Str(s) => cx.names.value(s),
+        _ => {
+            let s = cx.str_(e);
+            quote! { header_value(&#s)? }
+        }
+    }
+}
+
+/// Whether any statement (or expression inside one) calls `request_id()`.
+pub(crate) fn uses_request_id(stmts: &[TypedStmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        TypedStmt::SetHeader { value, .. } | TypedStmt::AddHeader { value, .. } => expr_uses(value),
+        TypedStmt::Respond { body, headers, .. } => {
+            body.as_ref().is_some_and(expr_uses) || headers.iter().any(|(_, v)| expr_uses(v))
+        }
+        TypedStmt::Redirect { location: e, .. }
+        | TypedStmt::StripPrefix(e)
+        | TypedStmt::RewritePath(e)
+        | TypedStmt::Let { value: e, .. } => expr_uses(e),
+        TypedStmt::If { cond, then, else_ } => {
+            expr_uses(cond) || uses_request_id(then) || uses_request_id(else_)
+        }
+        TypedStmt::RemoveHeader { .. } | TypedStmt::Proxy(_) => false,
+    })
+}
+
+fn expr_uses(e: &TypedExpr) -> bool {
+    match &e.kind {
+        TypedExprKind::Call(Func::RequestId, _) => true,
+        TypedExprKind::Call(_, args) => args.iter().any(expr_uses),
+        TypedExprKind::Interp(parts) => parts
+            .iter()
+            .any(|p| matches!(p, InterpPart::Value(v) if expr_uses(v))),
+        TypedExprKind::Not(a) | TypedExprKind::Matches(a, _) | TypedExprKind::Present(a) => {
+            expr_uses(a)
+        }
+        TypedExprKind::Binary(_, a, b) => expr_uses(a) || expr_uses(b),
+        _ => false,
+    }
+}

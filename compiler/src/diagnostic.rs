@@ -1,0 +1,417 @@
+//! The one place where problems become words: each [`Problem`] turns into a [`Diagnostic`] with a
+//! stable code, a message, labelled spans and help, which renders for a terminal (miette) or as
+//! LSP-shaped JSON for tools.
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Severity,
+};
+use pxy_dsl::{ParseErrorKind, Span};
+use serde::Serialize;
+
+use crate::check::Problem;
+
+/// A problem ready to show: code, words and places.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// Stable code, `E0101`; `proxyc explain CODE` says more.
+    pub code: &'static str,
+    /// Whether it stops the build.
+    pub is_warning: bool,
+    /// One sentence.
+    pub message: String,
+    /// The primary place first, then related places.
+    pub labels: Vec<Label>,
+    /// How to fix it, when there is a clear fix.
+    pub help: Option<String>,
+}
+
+/// A labelled place in the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is there.
+    pub text: String,
+}
+
+/// The span a problem is about, if it has one (used to sort problems in source order).
+pub fn primary_span(problem: &Problem) -> Option<Span> {
+    describe(problem).labels.first().map(|l| l.span)
+}
+
+fn label(span: Span, text: impl Into<String>) -> Label {
+    Label {
+        span,
+        text: text.into(),
+    }
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> Option<String> {
+    suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
+}
+
+/// Words for a problem.
+pub fn describe(problem: &Problem) -> Diagnostic {
+    let (code, message, labels, help): (&'static str, String, Vec<Label>, Option<String>) = match problem {
+        Problem::Syntax(e) => syntax(e),
+        Problem::UnknownUpstream { span, name, suggestion } => (
+            "E0101",
+            format!("no upstream named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `upstream {name} {{ server 127.0.0.1:9000 }}`"))),
+        ),
+        Problem::UnknownName { span, name, suggestion } => (
+            "E0102",
+            format!("`{name}` is not defined here"),
+            vec![label(*span, "unknown name")],
+            did_you_mean(suggestion).or_else(|| Some("names come from `let NAME = ...` earlier in the same block or an enclosing one".into())),
+        ),
+        Problem::UnknownField { span, path, suggestion } => (
+            "E0103",
+            format!("`{path}` is not a field"),
+            vec![label(*span, "unknown field")],
+            did_you_mean(suggestion),
+        ),
+        Problem::UnknownFunction { span, name, suggestion } => (
+            "E0104",
+            format!("no function named `{name}`"),
+            vec![label(*span, "unknown function")],
+            did_you_mean(suggestion).or_else(|| Some("the functions are request_id(), lower(s), upper(s), present(x)".into())),
+        ),
+        Problem::UnknownOption { span, what, name, choices, suggestion } => (
+            "E0105",
+            format!("unknown {what} `{name}`"),
+            vec![label(*span, format!("not {}", with_article(what)))],
+            did_you_mean(suggestion).or_else(|| Some(format!("expected one of: {}", choices.join(", ")))),
+        ),
+        Problem::Duplicate { span, first, what, name } => (
+            "E0106",
+            format!("{what} `{name}` is defined twice"),
+            vec![label(*span, "defined again here"), label(*first, "first defined here")],
+            Some(format!("each {what} must be unique; remove or rename one")),
+        ),
+        Problem::TypeMismatch { span, expected, found } => (
+            "E0201",
+            format!("expected {expected}, found {found}"),
+            vec![label(*span, format!("this is {}", article(found)))],
+            match (expected.as_str(), found) {
+                (e, crate::types::Type::Int) if e.starts_with("duration") => Some("numbers need a unit here, like `5s` or `250ms`".into()),
+                (e, crate::types::Type::Str) if e == "method" => Some("write the method bare: `GET`, not `\"GET\"`".into()),
+                _ => None,
+            },
+        ),
+        Problem::OptionalUsed { span, ty } => (
+            "E0202",
+            format!("this value may be absent (it is `{ty}`), but a `{}` is needed", ty.unwrapped()),
+            vec![label(*span, "may be absent")],
+            Some("give a default with `?? \"...\"`, or test it first with `if present(...) { ... }`".into()),
+        ),
+        Problem::Arity { span, name, expected, given } => (
+            "E0203",
+            format!("`{name}` takes {expected} argument{}, but {given} {} given", plural(*expected), if *given == 1 { "was" } else { "were" }),
+            vec![label(*span, format!("{given} argument{}", plural(*given)))],
+            None,
+        ),
+        Problem::KeyNotLiteral { span } => (
+            "E0204",
+            "a header name must be a string literal".into(),
+            vec![label(*span, "not a literal")],
+            Some("write the name in quotes, like `req.headers[\"x-request-id\"]`; names are checked and built once, at compile time".into()),
+        ),
+        Problem::InvalidRegex { span, reason } => (
+            "E0301",
+            "invalid regex".into(),
+            vec![label(*span, reason.clone())],
+            None,
+        ),
+        Problem::InvalidHeaderName { span, name } => (
+            "E0302",
+            format!("`{}` is not a valid header name", name.escape_debug()),
+            vec![label(*span, "invalid header name")],
+            Some("header names are letters, digits and !#$%&'*+-.^_`|~ (RFC 9110 tokens), with no spaces or colons".into()),
+        ),
+        Problem::InvalidHeaderValue { span } => (
+            "E0303",
+            "header value contains a control character".into(),
+            vec![label(*span, "CR, LF and other control characters are not allowed in header values")],
+            Some("a line break would split the header and let a response be forged; remove it".into()),
+        ),
+        Problem::InvalidStatus { span, value, allowed } => (
+            "E0304",
+            format!("{value} is not a valid status here"),
+            vec![label(*span, format!("expected {allowed}"))],
+            None,
+        ),
+        Problem::InvalidLiteral { span, what, reason } => (
+            "E0305",
+            format!("invalid {what}"),
+            vec![label(*span, reason.clone())],
+            None,
+        ),
+        Problem::FieldNotInPhase { span, field, phase, available } => (
+            "E0401",
+            format!("`{field}` is not available in {phase}"),
+            vec![label(*span, format!("only in {available}"))],
+            Some("the response does not exist before the upstream answers; move this to `on response`".to_string())
+                .filter(|_| field.contains("resp"))
+                .or_else(|| Some(format!("move this to {available}"))),
+        ),
+        Problem::NotWritable { span, place, hint } => (
+            "E0402",
+            format!("`{place}` cannot be assigned"),
+            vec![label(*span, "not writable")],
+            hint.map(|h| format!("use `{h}`")).or_else(|| Some("`set`, `add` and `remove` work on `req.headers[\"...\"]` and `resp.headers[\"...\"]`".into())),
+        ),
+        Problem::StatementNotAllowed { span, stmt, section } => (
+            "E0403",
+            format!("`{stmt}` is not allowed in {section}"),
+            vec![label(*span, format!("not allowed in {section}"))],
+            Some(match *stmt {
+                "proxy" => "`proxy` belongs in a `route`".into(),
+                _ => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
+            }),
+        ),
+        Problem::MissingTerminal { span, end } => (
+            "E0501",
+            "this route can finish without answering".into(),
+            vec![label(*span, "this route"), label(*end, "the request falls through here")],
+            Some("end every path with `proxy NAME`, `respond STATUS` or `redirect LOCATION`".into()),
+        ),
+        Problem::EmptyUpstream { span, name } => (
+            "E0502",
+            format!("upstream `{name}` has no servers"),
+            vec![label(*span, "no `server` inside")],
+            Some("add one: `server 127.0.0.1:9000`".into()),
+        ),
+        Problem::ZeroWeight { span } => (
+            "E0503",
+            "a server's weight must be at least 1".into(),
+            vec![label(*span, "weight 0 would never be chosen")],
+            Some("remove the server instead, or give it `weight 1`".into()),
+        ),
+        Problem::NoListener => (
+            "E0504",
+            "the program has no `listen`".into(),
+            Vec::new(),
+            Some("add one: `listen http 0.0.0.0:8080`".into()),
+        ),
+        Problem::UnreachableRoute { span, shadowed_by } => (
+            "W0601",
+            "this route can never match".into(),
+            vec![label(*span, "unreachable"), label(*shadowed_by, "every request it would match is taken here first")],
+            Some("routes are tried in order; move the narrower route above the wider one".into()),
+        ),
+        Problem::UnreachableStatement { span, after } => (
+            "W0602",
+            "this statement never runs".into(),
+            vec![label(*span, "unreachable"), label(*after, "the request is answered here")],
+            Some("remove it, or move it before the answer".into()),
+        ),
+        Problem::UnusedUpstream { span, name } => (
+            "W0603",
+            format!("upstream `{name}` is never used"),
+            vec![label(*span, "no `proxy` refers to it")],
+            Some(format!("use it with `proxy {name}` in a route, or remove it")),
+        ),
+    };
+    Diagnostic {
+        code,
+        is_warning: problem.is_warning(),
+        message,
+        labels,
+        help,
+    }
+}
+
+fn syntax(e: &pxy_dsl::ParseError) -> (&'static str, String, Vec<Label>, Option<String>) {
+    let (message, text, help) = match &e.kind {
+        ParseErrorKind::Unexpected { expected, found } => {
+            let what = match expected.as_slice() {
+                [] => "something else".to_string(),
+                [one] => (*one).to_string(),
+                [init @ .., last] if init.len() < 6 => format!("{} or {last}", init.join(", ")),
+                _ => "a statement, declaration or expression".to_string(),
+            };
+            let found = if found.is_empty() {
+                "end of file".to_string()
+            } else {
+                format!("`{found}`")
+            };
+            (
+                format!("expected {what}, found {found}"),
+                format!("expected {what}"),
+                None,
+            )
+        }
+        ParseErrorKind::IntTooLarge => (
+            "number too large".into(),
+            "does not fit in 64 bits".into(),
+            None,
+        ),
+        ParseErrorKind::InterpolationNotAllowed => (
+            "interpolation is not allowed here".into(),
+            "must be known at compile time".into(),
+            Some(
+                "route matchers and header names are fixed text; write `{{` for a literal brace"
+                    .to_string(),
+            ),
+        ),
+    };
+    ("E0001", message, vec![label(e.span, text)], help)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn article(ty: &crate::types::Type) -> String {
+    with_article(&ty.to_string())
+}
+
+fn with_article(noun: &str) -> String {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {noun}")
+    } else {
+        format!("a {noun}")
+    }
+}
+
+/// Renders diagnostics for a terminal, with source excerpts. `color` picks ANSI colours.
+pub fn render(diagnostics: &[Diagnostic], path: &str, source: &str, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for d in diagnostics {
+        let mut m = MietteDiagnostic::new(d.message.clone())
+            .with_code(d.code)
+            .with_severity(if d.is_warning {
+                Severity::Warning
+            } else {
+                Severity::Error
+            });
+        let labels = d.labels.iter().enumerate().map(|(i, l)| {
+            let span = (
+                l.span.start.min(source.len()),
+                l.span.len().min(source.len().saturating_sub(l.span.start)),
+            );
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
+            } else {
+                LabeledSpan::new_with_span(Some(l.text.clone()), span)
+            }
+        });
+        m = m.with_labels(labels);
+        if let Some(help) = &d.help {
+            m = m.with_help(help.clone());
+        }
+        let report =
+            miette::Report::new(m).with_source_code(NamedSource::new(path, source.to_string()));
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, report.as_ref());
+        out.push('\n');
+    }
+    out
+}
+
+/// A position as the Language Server Protocol counts it: 0-based line, UTF-16 code units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column in UTF-16 code units.
+    pub character: u32,
+}
+
+/// A range in LSP terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Range {
+    /// Inclusive start.
+    pub start: Position,
+    /// Exclusive end.
+    pub end: Position,
+}
+
+/// The LSP position of a byte offset in `source`.
+pub fn position(source: &str, offset: usize) -> Position {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    Position {
+        line: before.matches('\n').count() as u32,
+        character: source[line_start..offset].encode_utf16().count() as u32,
+    }
+}
+
+/// The LSP range of a span.
+pub fn range(source: &str, span: Span) -> Range {
+    Range {
+        start: position(source, span.start),
+        end: position(source, span.end),
+    }
+}
+
+/// Diagnostics as LSP `Diagnostic` objects (plus `file`), one JSON array.
+pub fn to_json(diagnostics: &[Diagnostic], path: &str, source: &str) -> serde_json::Value {
+    let whole = Span::new(0, 0);
+    serde_json::Value::Array(
+        diagnostics
+            .iter()
+            .map(|d| {
+                let primary = d.labels.first().map(|l| l.span).unwrap_or(whole);
+                let related: Vec<_> = d.labels.iter().skip(1).map(|l| {
+                    serde_json::json!({ "location": { "uri": path, "range": range(source, l.span) }, "message": l.text })
+                }).collect();
+                let mut message = d.message.clone();
+                if let Some(help) = &d.help {
+                    message.push_str("\nhelp: ");
+                    message.push_str(help);
+                }
+                serde_json::json!({
+                    "file": path,
+                    "range": range(source, primary),
+                    "severity": if d.is_warning { 2 } else { 1 },
+                    "code": d.code,
+                    "source": "proxyc",
+                    "message": message,
+                    "relatedInformation": related,
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_utf16_units() {
+        let src = "# é😀\nroute";
+        assert_eq!(
+            position(src, src.find("route").unwrap()),
+            Position {
+                line: 1,
+                character: 0
+            }
+        );
+        // '#', ' ', 'é' (1 unit), '😀' (2 units) = 5 units before the newline.
+        assert_eq!(
+            position(src, src.find('\n').unwrap()),
+            Position {
+                line: 0,
+                character: 5
+            }
+        );
+    }
+}

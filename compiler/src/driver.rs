@@ -1,0 +1,308 @@
+//! The build driver: the only place that sequences the passes, and the only one that touches the
+//! file system or runs cargo.
+//!
+//! `proxyc build` writes a small crate (the generated `main.rs` and a `Cargo.toml` naming the
+//! runtime by path) and runs cargo with one persistent target directory, so the runtime and its
+//! dependencies compile once and each new program compiles only its own crate. The runtime
+//! sources are embedded in the compiler and written out once per version under the target
+//! directory, so an installed `proxyc` needs no source tree.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::check::{check, Checked, Problem};
+use crate::codegen;
+
+include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+/// Parses and checks a source text: every problem found, and the typed program when there was no
+/// error. This is all `proxyc check` and an editor need.
+pub fn check_source(source: &str) -> Checked {
+    match pxy_dsl::parse(source) {
+        Ok(parsed) => check(&parsed, source),
+        Err(e) => Checked {
+            program: None,
+            problems: vec![Problem::Syntax(e)],
+        },
+    }
+}
+
+/// Generates the Rust source for a program, or returns its problems.
+pub fn emit(source: &str, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
+    let checked = check_source(source);
+    match checked.program {
+        Some(program) => Ok((codegen::generate(&program, name), checked.problems)),
+        None => Err(checked.problems),
+    }
+}
+
+/// Where and how to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The cargo target directory shared by every build (the runtime compiles once here).
+    pub target_dir: PathBuf,
+    /// Build with optimisations (`--release`); on by default.
+    pub release: bool,
+}
+
+impl BuildOptions {
+    /// The target directory from `PROXYC_TARGET_DIR`, else the user's cache directory.
+    pub fn default_target_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("PROXYC_TARGET_DIR") {
+            return PathBuf::from(dir);
+        }
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        cache.join("proxyc").join("target")
+    }
+}
+
+/// What a successful build produced.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// The binary's path.
+    pub binary: PathBuf,
+    /// The generated crate (kept, for `proxyc emit` and bug reports).
+    pub crate_dir: PathBuf,
+    /// Warnings found while checking.
+    pub warnings: Vec<Problem>,
+    /// Time spent in cargo.
+    pub cargo_time: Duration,
+}
+
+/// Why a build failed.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The program has errors; nothing was built.
+    Problems(Vec<Problem>),
+    /// Reading the source or writing the crate failed.
+    Io {
+        /// What was being done.
+        what: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// cargo could not be started.
+    CargoMissing(std::io::Error),
+    /// The generated crate did not compile: a bug in proxyc, not in the program.
+    Cargo {
+        /// cargo's output.
+        log: String,
+        /// The generated source, kept for the bug report.
+        generated: PathBuf,
+    },
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Problems(p) => write!(f, "the program has {} error(s)", p.iter().filter(|p| !p.is_warning()).count()),
+            BuildError::Io { what, error } => write!(f, "{what}: {error}"),
+            BuildError::CargoMissing(e) => write!(f, "could not run cargo (is a Rust toolchain installed?): {e}"),
+            BuildError::Cargo { log, generated } => write!(
+                f,
+                "internal compiler error: the generated code did not compile. This is a bug in proxyc; please report it with {}.\n\ncargo said:\n{log}",
+                generated.display()
+            ),
+        }
+    }
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
+    let what = what.into();
+    move |error| BuildError::Io { what, error }
+}
+
+/// Checks, generates, compiles and copies the binary to `output`.
+pub fn build(
+    source: &str,
+    name: &str,
+    output: &Path,
+    options: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    let (generated, warnings) = emit(source, name).map_err(BuildError::Problems)?;
+    // The generated manifest names the runtime by path, so the directory must be absolute.
+    let target_dir =
+        std::path::absolute(&options.target_dir).map_err(io("resolving the target directory"))?;
+    let options = &BuildOptions {
+        target_dir,
+        release: options.release,
+    };
+    let runtime_root = write_runtime(&options.target_dir)?;
+    let package = format!(
+        "pxy-{}-{:016x}",
+        sanitize(name),
+        fnv1a(generated.as_bytes())
+    );
+    let crate_dir = options.target_dir.join("pxy-apps").join(&package);
+    write_if_changed(&crate_dir.join("src/main.rs"), &generated)?;
+    write_if_changed(
+        &crate_dir.join("Cargo.toml"),
+        &app_manifest(&package, &runtime_root),
+    )?;
+    if !crate_dir.join("Cargo.lock").exists() {
+        write_if_changed(&crate_dir.join("Cargo.lock"), file("Cargo.lock"))?;
+    }
+
+    let started = Instant::now();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .arg("--manifest-path")
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&options.target_dir)
+        .arg("--message-format")
+        .arg("short")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR");
+    if options.release {
+        cmd.arg("--release");
+    }
+    let out = cmd.output().map_err(BuildError::CargoMissing)?;
+    let cargo_time = started.elapsed();
+    if !out.status.success() {
+        return Err(BuildError::Cargo {
+            log: String::from_utf8_lossy(&out.stderr).into_owned(),
+            generated: crate_dir.join("src/main.rs"),
+        });
+    }
+    let profile = if options.release { "release" } else { "debug" };
+    let built = options.target_dir.join(profile).join(&package);
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+    }
+    // Copy to a temporary name and rename, so a running binary at `output` is replaced
+    // atomically rather than overwritten in place.
+    let tmp = output.with_extension("pxy-tmp");
+    std::fs::copy(&built, &tmp).map_err(io(format!("copying {}", built.display())))?;
+    std::fs::rename(&tmp, output).map_err(io(format!("writing {}", output.display())))?;
+    Ok(BuildReport {
+        binary: output.to_path_buf(),
+        crate_dir,
+        warnings,
+        cargo_time,
+    })
+}
+
+fn file(path: &str) -> &'static str {
+    RUNTIME_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, c)| *c)
+        .unwrap_or_default()
+}
+
+/// Writes the embedded runtime under the target directory (once per content hash) and returns
+/// its root: a workspace with the runtime as its only member, so the runtime's
+/// `workspace = true` dependencies resolve to the versions proxyc was built with.
+fn write_runtime(target_dir: &Path) -> Result<PathBuf, BuildError> {
+    let mut hash = 0xcbf29ce484222325u64;
+    for (path, contents) in RUNTIME_FILES {
+        hash = fnv1a_with(hash, path.as_bytes());
+        hash = fnv1a_with(hash, contents.as_bytes());
+    }
+    let root = target_dir
+        .join("pxy-runtime-src")
+        .join(format!("{hash:016x}"));
+    if root.join("done").exists() {
+        return Ok(root);
+    }
+    for (path, contents) in RUNTIME_FILES {
+        let contents = if *path == "Cargo.toml" {
+            runtime_workspace_manifest(contents)
+        } else {
+            (*contents).to_string()
+        };
+        write_if_changed(&root.join(path), &contents)?;
+    }
+    write_if_changed(&root.join("done"), "")?;
+    Ok(root)
+}
+
+/// Our workspace manifest with only the runtime as a member: the dependency table and profiles
+/// stay exactly as they are.
+fn runtime_workspace_manifest(manifest: &str) -> String {
+    let mut doc: toml_edit::DocumentMut = manifest.parse().unwrap_or_default();
+    if let Some(ws) = doc.get_mut("workspace").and_then(|w| w.as_table_mut()) {
+        let mut members = toml_edit::Array::new();
+        members.push("runtime");
+        ws.insert("members", toml_edit::value(members));
+        if let Some(deps) = ws.get_mut("dependencies").and_then(|d| d.as_table_mut()) {
+            // The compiler crates are not part of a generated build.
+            deps.retain(|name, _| !name.starts_with("pxy-") || name == "pxy-runtime");
+        }
+    }
+    doc.to_string()
+}
+
+fn app_manifest(package: &str, runtime_root: &Path) -> String {
+    let runtime = runtime_root.join("runtime");
+    let profile = extract_profile(file("Cargo.toml"));
+    format!(
+        "# Generated by proxyc.\n[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\npxy-runtime = {{ path = {:?} }}\n\n[workspace]\n\n{profile}",
+        runtime.display().to_string()
+    )
+}
+
+/// The `[profile.*]` tables of our manifest, verbatim.
+fn extract_profile(manifest: &str) -> String {
+    let mut out = String::new();
+    let mut on = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            on = line.starts_with("[profile");
+        }
+        if on {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<(), BuildError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+    }
+    // Write-then-rename so a concurrent build never reads half a file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, contents).map_err(io(format!("writing {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(io(format!("writing {}", path.display())))
+}
+
+fn sanitize(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "proxy".into()
+    } else {
+        s
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_with(0xcbf29ce484222325, bytes)
+}
+
+fn fnv1a_with(mut hash: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    hash
+}

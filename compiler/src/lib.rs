@@ -1,0 +1,20 @@
+//! proxyc's compiler: a parsed `.pxy` program in, a proxy's Rust source (and binary) out.
+//!
+//! The passes, each in its own module and each consuming the previous one's output:
+//!
+//! ```text
+//! pxy_dsl::parse ─▶ check (names, types, phases, routes) ─▶ TypedProgram ─▶ codegen ─▶ Rust
+//! ```
+//!
+//! Only [`driver`] sequences them. Passes report problems as data ([`check::Problem`]);
+//! [`diagnostic`] is the one place that words them.
+
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod codegen;
+pub mod diagnostic;
+pub mod driver;
+pub mod explain;
+pub mod typed;
+pub mod types;

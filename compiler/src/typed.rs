@@ -1,0 +1,249 @@
+//! The checked program: what code generation consumes.
+//!
+//! Everything here has been validated: names resolved to indices, literals parsed (addresses,
+//! statuses, header names in lower case, regexes compiled once by the checker), every expression
+//! typed, every route path ending in a terminal action. Code generation cannot receive an
+//! unchecked tree because only the checker builds these types.
+
+use std::net::{IpAddr, SocketAddr};
+
+use pxy_dsl::ast::BinOp;
+
+use crate::types::Type;
+
+/// A program that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedProgram {
+    /// Listening sockets.
+    pub listeners: Vec<SocketAddr>,
+    /// Upstreams, indexed by [`UpstreamId`].
+    pub upstreams: Vec<TypedUpstream>,
+    /// Statements of `on request`, run before routing.
+    pub on_request: Vec<TypedStmt>,
+    /// Routes in source order: the first that matches runs.
+    pub routes: Vec<TypedRoute>,
+    /// Statements of `on response`, run on every response.
+    pub on_response: Vec<TypedStmt>,
+    /// Regex sources, indexed by [`RegexId`]; each was compiled by the checker.
+    pub regexes: Vec<String>,
+    /// How many `let` bindings the program has; [`TypedExprKind::Var`] indexes them.
+    pub variables: usize,
+}
+
+/// Index into [`TypedProgram::upstreams`].
+pub type UpstreamId = usize;
+/// Index into [`TypedProgram::regexes`].
+pub type RegexId = usize;
+
+/// A checked upstream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedUpstream {
+    /// Its name.
+    pub name: String,
+    /// Backends with their weights.
+    pub servers: Vec<(SocketAddr, u32)>,
+    /// The balancing policy.
+    pub balance: BalancePolicy,
+    /// `connect_timeout`, in milliseconds.
+    pub connect_timeout_ms: Option<u64>,
+    /// `read_timeout`, in milliseconds.
+    pub read_timeout_ms: Option<u64>,
+    /// `retries`.
+    pub retries: Option<u64>,
+}
+
+/// How an upstream spreads requests over its servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalancePolicy {
+    /// Smooth weighted round robin.
+    RoundRobin,
+    /// Weighted random.
+    Random,
+}
+
+/// A checked route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedRoute {
+    /// `host "..."`, in lower case.
+    pub host: Option<String>,
+    /// `path "/prefix"`.
+    pub path_prefix: Option<String>,
+    /// `path ~ /re/`.
+    pub path_regex: Option<RegexId>,
+    /// `method A, B` (empty: any method).
+    pub methods: Vec<String>,
+    /// `header "name"` / `header "name" == "value"`, names in lower case.
+    pub headers: Vec<(String, Option<String>)>,
+    /// The route's statements; every path through them ends in a terminal action.
+    pub body: Vec<TypedStmt>,
+}
+
+/// Which message a header statement changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The request (to be sent upstream).
+    Request,
+    /// The response (to be sent to the client).
+    Response,
+}
+
+/// A checked statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedStmt {
+    /// Replace a header.
+    SetHeader {
+        /// Request or response.
+        side: Side,
+        /// Lower-case header name.
+        name: String,
+        /// A `str` value.
+        value: TypedExpr,
+    },
+    /// Append a header value.
+    AddHeader {
+        /// Request or response.
+        side: Side,
+        /// Lower-case header name.
+        name: String,
+        /// A `str` value.
+        value: TypedExpr,
+    },
+    /// Remove a header.
+    RemoveHeader {
+        /// Request or response.
+        side: Side,
+        /// Lower-case header name.
+        name: String,
+    },
+    /// Answer locally.
+    Respond {
+        /// 100..=599
+        status: u16,
+        /// A `str` body.
+        body: Option<TypedExpr>,
+        /// Lower-case names and `str` values.
+        headers: Vec<(String, TypedExpr)>,
+    },
+    /// Answer with a redirect.
+    Redirect {
+        /// 301, 302, 303, 307 or 308.
+        status: u16,
+        /// A `str` location.
+        location: TypedExpr,
+    },
+    /// Remove a prefix from the path.
+    StripPrefix(TypedExpr),
+    /// Replace the path.
+    RewritePath(TypedExpr),
+    /// Proxy to an upstream.
+    Proxy(UpstreamId),
+    /// Branch.
+    If {
+        /// A `bool`.
+        cond: TypedExpr,
+        /// When it holds.
+        then: Vec<TypedStmt>,
+        /// Otherwise.
+        else_: Vec<TypedStmt>,
+    },
+    /// Bind variable number `var`.
+    Let {
+        /// Index of the variable.
+        var: usize,
+        /// Its value.
+        value: TypedExpr,
+    },
+}
+
+/// A typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedExpr {
+    /// What it computes.
+    pub kind: TypedExprKind,
+    /// Its type.
+    pub ty: Type,
+}
+
+/// The checked expressions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedExprKind {
+    /// A string without interpolation.
+    Str(String),
+    /// A string with interpolation.
+    Interp(Vec<InterpPart>),
+    /// An integer (also a status code literal).
+    Int(u64),
+    /// Milliseconds.
+    Duration(u64),
+    /// Bytes.
+    Size(u64),
+    /// `true` / `false`.
+    Bool(bool),
+    /// An HTTP method, upper case.
+    Method(String),
+    /// An IP address.
+    Ip(IpAddr),
+    /// A network and prefix length.
+    Cidr(IpAddr, u8),
+    /// A request, response or client field.
+    Field(Field),
+    /// A `let` variable.
+    Var(usize),
+    /// A built-in function.
+    Call(Func, Vec<TypedExpr>),
+    /// Boolean negation.
+    Not(Box<TypedExpr>),
+    /// A binary operation other than `matches`.
+    Binary(BinOp, Box<TypedExpr>, Box<TypedExpr>),
+    /// `value matches /re/`.
+    Matches(Box<TypedExpr>, RegexId),
+    /// An optional known to be present (inside `if present(x)`); absent reads as empty.
+    Present(Box<TypedExpr>),
+}
+
+/// A piece of an interpolated string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InterpPart {
+    /// Literal text.
+    Text(String),
+    /// A value, formatted.
+    Value(TypedExpr),
+}
+
+/// The fields of the request model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `req.method`
+    ReqMethod,
+    /// `req.path`
+    ReqPath,
+    /// `req.query`
+    ReqQuery,
+    /// `req.host`
+    ReqHost,
+    /// `req.scheme`
+    ReqScheme,
+    /// `req.headers["name"]`, lower-case name.
+    ReqHeader(String),
+    /// `resp.status`
+    RespStatus,
+    /// `resp.headers["name"]`, lower-case name.
+    RespHeader(String),
+    /// `client.ip`
+    ClientIp,
+    /// `client.port`
+    ClientPort,
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `request_id()`: this request's unique id.
+    RequestId,
+    /// `lower(s)`
+    Lower,
+    /// `upper(s)`
+    Upper,
+    /// `present(x)`: whether an optional has a value.
+    Present,
+}

@@ -1,0 +1,409 @@
+//! The parsed program: a faithful tree of what the user wrote, every node with its [`Span`].
+//!
+//! The AST does not judge: names are unresolved, types unknown, and statements such as
+//! `set resp.headers[..]` inside `on request` are representable. The checker in `pxy-compiler`
+//! turns this into a typed program or explains what is wrong, pointing at these spans.
+
+use crate::Span;
+
+/// A whole `.pxy` file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedProgram {
+    /// Top-level items in source order.
+    pub items: Vec<Item>,
+}
+
+/// A name as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    /// The text of the name.
+    pub name: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// A top-level declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `listen http 0.0.0.0:8080`
+    Listen(Listen),
+    /// `upstream api { ... }`
+    Upstream(UpstreamDecl),
+    /// `route host "a" path "/v1/" { ... }`
+    Route(Route),
+    /// `on request { ... }`
+    On(OnBlock),
+}
+
+/// `listen PROTOCOL ADDRESS`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listen {
+    /// `http` (more protocols come with TLS).
+    pub protocol: Ident,
+    /// The address as written, e.g. `0.0.0.0:8080`.
+    pub addr: Text,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A piece of literal text (an address, a regex body) with its span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The text as written (for strings: with escapes resolved).
+    pub value: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// An integer literal with its span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntLit {
+    /// The value; literals too large for `u64` are rejected by the parser.
+    pub value: u64,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// `upstream NAME { server ...; balance ...; setting value }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamDecl {
+    /// The upstream's name, used by `proxy NAME`.
+    pub name: Ident,
+    /// Its contents in source order.
+    pub items: Vec<UpstreamItem>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// One line inside an `upstream` block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpstreamItem {
+    /// `server 127.0.0.1:9001 weight 3`
+    Server(ServerDecl),
+    /// `balance round_robin`
+    Balance(Ident),
+    /// `connect_timeout 1s`, `read_timeout 30s`, `retries 2`
+    Setting(Setting),
+}
+
+/// `server ADDRESS [weight N]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerDecl {
+    /// The backend address.
+    pub addr: Text,
+    /// Its weight, when given.
+    pub weight: Option<IntLit>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `NAME VALUE` inside an upstream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    /// The setting's name.
+    pub name: Ident,
+    /// Its value (a duration, size or integer literal).
+    pub value: Expr,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `route MATCHERS { BODY }`: the first route (in source order) whose matchers all hold runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// What a request must look like; none means "every request".
+    pub matchers: Vec<Matcher>,
+    /// What to do with a matching request.
+    pub body: Block,
+    /// `route` and its matchers, without the body: what diagnostics point at.
+    pub head_span: Span,
+    /// The whole route.
+    pub span: Span,
+}
+
+/// One condition in a route's head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matcher {
+    /// What is matched.
+    pub kind: MatcherKind,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// The kinds of route matcher.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatcherKind {
+    /// `host "api.example.com"`: the request's host, case-insensitively, port ignored.
+    Host(Text),
+    /// `path "/v1/"`: the path starts with this prefix.
+    PathPrefix(Text),
+    /// `path ~ /^\/static\//`: the path matches this regex.
+    PathRegex(Text),
+    /// `method GET, HEAD`: the method is one of these.
+    Method(Vec<Ident>),
+    /// `header "x-debug"` (present) or `header "x-env" == "staging"` (equal to a value).
+    Header {
+        /// The header's name.
+        name: Text,
+        /// The value it must equal, when given.
+        value: Option<Text>,
+    },
+}
+
+/// `on PHASE { BODY }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnBlock {
+    /// `request` or `response`.
+    pub phase: Ident,
+    /// Its statements.
+    pub body: Block,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// `{ statements }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// Statements in order.
+    pub stmts: Vec<Stmt>,
+    /// From `{` to `}`.
+    pub span: Span,
+}
+
+/// A statement with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stmt {
+    /// What it does.
+    pub kind: StmtKind,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// The statements of the language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StmtKind {
+    /// `set PLACE = EXPR`: replace a header (or other writable place).
+    Set {
+        /// What is written.
+        place: Place,
+        /// The new value.
+        value: Expr,
+    },
+    /// `add PLACE = EXPR`: append a header value, keeping existing ones.
+    Add {
+        /// What is written.
+        place: Place,
+        /// The added value.
+        value: Expr,
+    },
+    /// `remove PLACE`: delete every value of a header.
+    Remove {
+        /// What is removed.
+        place: Place,
+    },
+    /// `respond STATUS [BODY] [headers { "name" = EXPR, ... }]`: answer without an upstream.
+    Respond {
+        /// The status code.
+        status: IntLit,
+        /// The body, when given.
+        body: Option<Expr>,
+        /// Extra response headers.
+        headers: Vec<HeaderEntry>,
+    },
+    /// `redirect [STATUS] LOCATION`: answer with a redirect (302 when no status is given).
+    Redirect {
+        /// The status code, when given.
+        status: Option<IntLit>,
+        /// The `Location`.
+        location: Expr,
+    },
+    /// `strip_prefix EXPR`: remove a prefix from the path before proxying.
+    StripPrefix(Expr),
+    /// `rewrite path = EXPR`: replace the path (the query is kept).
+    RewritePath(Expr),
+    /// `proxy NAME`: send the request to an upstream.
+    Proxy(Ident),
+    /// `if COND { ... } [else ...]`
+    If {
+        /// The condition.
+        cond: Expr,
+        /// Runs when it holds.
+        then: Block,
+        /// Runs otherwise: a block, or another `if` (`else if`).
+        else_: Option<Box<Else>>,
+    },
+    /// `let NAME = EXPR`: a name for a value, visible in the rest of its block.
+    Let {
+        /// The new name.
+        name: Ident,
+        /// Its value.
+        value: Expr,
+    },
+}
+
+/// The `else` part of an `if`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Else {
+    /// `else { ... }`
+    Block(Block),
+    /// `else if ...`
+    If(Stmt),
+}
+
+/// `"name" = EXPR` in `respond ... headers { }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderEntry {
+    /// The header name.
+    pub name: Text,
+    /// Its value.
+    pub value: Expr,
+    /// The whole entry.
+    pub span: Span,
+}
+
+/// A writable place: a dotted path with an optional key, `resp.headers["server"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    /// The dotted path, `resp.headers`.
+    pub path: Vec<Ident>,
+    /// The key in brackets, when given.
+    pub key: Option<Expr>,
+    /// The whole place.
+    pub span: Span,
+}
+
+/// An expression with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// The expressions of the language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A string, possibly with `{interpolations}`.
+    Str(Vec<StrPart>),
+    /// `42`
+    Int(u64),
+    /// `5s`, kept in milliseconds.
+    Duration(u64),
+    /// `64KB`, kept in bytes.
+    Size(u64),
+    /// `true`, `false`
+    Bool(bool),
+    /// `/^\/api/`: the regex source between the slashes.
+    Regex(String),
+    /// `GET`
+    Method(String),
+    /// `10.0.0.1`
+    Ip(String),
+    /// `10.0.0.0/8`
+    Cidr(String),
+    /// `req.path`, `client.ip`, or a `let` name: a dotted path.
+    Path(Vec<Ident>),
+    /// `BASE[KEY]`
+    Index {
+        /// What is indexed.
+        base: Box<Expr>,
+        /// The key.
+        key: Box<Expr>,
+    },
+    /// `name(args)`
+    Call {
+        /// The function.
+        func: Ident,
+        /// Its arguments.
+        args: Vec<Expr>,
+    },
+    /// `!x`
+    Not(Box<Expr>),
+    /// `a OP b`
+    Binary {
+        /// The operator.
+        op: BinOp,
+        /// Where the operator is.
+        op_span: Span,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+}
+
+/// A piece of a string literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrPart {
+    /// Literal text (escapes resolved).
+    Text(String),
+    /// `{expr}`
+    Interp(Expr),
+}
+
+/// Binary operators, from loosest to tightest binding: `||`; `&&`; comparisons and word
+/// operators; `??` (so `req.headers["x"] ?? "" == "y"` compares the defaulted value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `||`
+    Or,
+    /// `&&`
+    And,
+    /// `??`: the left value when present, else the right one.
+    Coalesce,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+    /// `contains`
+    Contains,
+    /// `matches` (a regex)
+    Matches,
+    /// `in` (an IP in a CIDR)
+    In,
+}
+
+impl BinOp {
+    /// The operator as written in source.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinOp::Or => "||",
+            BinOp::And => "&&",
+            BinOp::Coalesce => "??",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::StartsWith => "starts_with",
+            BinOp::EndsWith => "ends_with",
+            BinOp::Contains => "contains",
+            BinOp::Matches => "matches",
+            BinOp::In => "in",
+        }
+    }
+
+    /// Binding power: higher binds tighter. `a || b && c` is `a || (b && c)`.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            BinOp::Coalesce => 4,
+            _ => 3,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Syntax errors, in plain words.
+//!
+//! pest reports the grammar rules it expected; users should never see rule names. Each rule that
+//! can be "expected" has a description here ("a duration like `5s`"), and the checker's
+//! diagnostic module renders [`ParseError`] like every other diagnostic.
+
+use crate::parser::Rule;
+use crate::Span;
+
+/// A syntax error: where the parser stopped and what it would have accepted there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where parsing stopped (zero-width at end of input).
+    pub span: Span,
+    /// What kind of error.
+    pub kind: ParseErrorKind,
+}
+
+/// The kinds of syntax error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// The text at `span` is not what the grammar allows there.
+    Unexpected {
+        /// Descriptions of what would have been accepted, deduplicated, in a stable order.
+        expected: Vec<&'static str>,
+        /// The offending text (a word or one character), empty at end of input.
+        found: String,
+    },
+    /// An integer literal that does not fit in 64 bits.
+    IntTooLarge,
+    /// `{...}` in a string that must be known at compile time (a route's host, path or header).
+    InterpolationNotAllowed,
+}
+
+/// A description of a rule for "expected ..." messages; `None` for rules users never need to see.
+pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::listen_decl | Rule::listen_kw => "`listen`",
+        Rule::upstream_decl | Rule::upstream_kw => "`upstream`",
+        Rule::route_decl | Rule::route_kw => "`route`",
+        Rule::on_decl | Rule::on_kw => "`on`",
+        Rule::server_decl | Rule::server_kw => "`server`",
+        Rule::balance_decl | Rule::balance_kw => "`balance`",
+        Rule::upstream_setting => "a setting like `connect_timeout 1s`",
+        Rule::weight_kw => "`weight`",
+        Rule::setting_value => "a value like `5s`, `64KB` or `3`",
+        Rule::host_matcher | Rule::host_kw => "`host \"...\"`",
+        Rule::path_matcher | Rule::path_regex_matcher | Rule::path_kw => "`path \"/prefix\"`",
+        Rule::method_matcher | Rule::method_kw => "`method GET`",
+        Rule::header_matcher | Rule::header_kw => "`header \"name\"`",
+        Rule::block => "a block `{ ... }`",
+        Rule::set_stmt | Rule::set_kw => "`set`",
+        Rule::add_stmt | Rule::add_kw => "`add`",
+        Rule::remove_stmt | Rule::remove_kw => "`remove`",
+        Rule::respond_stmt | Rule::respond_kw => "`respond`",
+        Rule::redirect_stmt | Rule::redirect_kw => "`redirect`",
+        Rule::strip_prefix_stmt | Rule::strip_prefix_kw => "`strip_prefix`",
+        Rule::rewrite_stmt | Rule::rewrite_kw => "`rewrite`",
+        Rule::proxy_stmt | Rule::proxy_kw => "`proxy`",
+        Rule::if_stmt | Rule::if_kw => "`if`",
+        Rule::else_kw => "`else`",
+        Rule::let_stmt | Rule::let_kw => "`let`",
+        Rule::headers_kw | Rule::respond_headers => "`headers { ... }`",
+        Rule::header_entry => "a header like `\"content-type\" = \"text/plain\"`",
+        Rule::place => "a header like `req.headers[\"x-id\"]`",
+        Rule::expr | Rule::operand | Rule::literal | Rule::call | Rule::dotted => "an expression",
+        Rule::index => "`[`",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_coalesce
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_starts_with
+        | Rule::op_ends_with
+        | Rule::op_contains
+        | Rule::op_matches
+        | Rule::op_in => "an operator",
+        Rule::op_not => "`!`",
+        Rule::string | Rule::str_text | Rule::str_escape | Rule::str_brace => {
+            "a string like `\"text\"`"
+        }
+        Rule::interp => "`{expression}`",
+        Rule::regex_lit | Rule::regex_body => "a regex like `/^\\/api/`",
+        Rule::duration_lit => "a duration like `5s`",
+        Rule::size_lit => "a size like `64KB`",
+        Rule::int_lit => "a number",
+        Rule::bool_lit => "`true` or `false`",
+        Rule::method_lit => "a method like `GET`",
+        Rule::ip_lit | Rule::ipv4 | Rule::ipv6 => "an IP address",
+        Rule::cidr_lit => "a CIDR like `10.0.0.0/8`",
+        Rule::socket_addr | Rule::hostname => "an address like `127.0.0.1:8080`",
+        Rule::ident | Rule::field_name => "a name",
+        _ => return None,
+    })
+}

@@ -1,0 +1,17 @@
+//! The `.pxy` language front end: source text in, [`ParsedProgram`] out.
+//!
+//! The syntax lives in one file, `grammar/pxy.pest`, compiled into [`parser::PxyParser`]. The
+//! tree in [`ast`] keeps a [`Span`] on every node so that every later pass can point into the
+//! source. Nothing here knows about types or names; that is `pxy-compiler`'s job.
+
+#![deny(missing_docs)]
+
+pub mod ast;
+pub mod error;
+pub mod parser;
+mod span;
+
+pub use ast::ParsedProgram;
+pub use error::{ParseError, ParseErrorKind};
+pub use parser::parse;
+pub use span::Span;

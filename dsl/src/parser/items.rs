@@ -1,0 +1,150 @@
+//! Top-level declarations: listeners, upstreams, routes and `on` blocks.
+
+use pest::iterators::Pair;
+
+use super::{expr, inner, int_lit, no_keywords, span, stmt, text, Rule};
+use crate::ast::*;
+use crate::error::ParseError;
+
+/// `program = { SOI ~ item* ~ EOI }`
+pub(super) fn program(pair: Pair<'_, Rule>) -> Result<ParsedProgram, ParseError> {
+    let mut items = Vec::new();
+    for item in inner(pair) {
+        match item.as_rule() {
+            Rule::listen_decl => items.push(Item::Listen(listen(item))),
+            Rule::upstream_decl => items.push(Item::Upstream(upstream(item)?)),
+            Rule::route_decl => items.push(Item::Route(route(item)?)),
+            Rule::on_decl => items.push(Item::On(on_block(item)?)),
+            _ => {}
+        }
+    }
+    Ok(ParsedProgram { items })
+}
+
+fn ident(pair: Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span(&pair),
+    }
+}
+
+pub(super) fn ident_of(pair: Pair<'_, Rule>) -> Ident {
+    ident(pair)
+}
+
+fn listen(pair: Pair<'_, Rule>) -> Listen {
+    let whole = span(&pair);
+    let mut it = no_keywords(pair);
+    let protocol = ident(it.next().expect("grammar: protocol"));
+    let addr = text(&it.next().expect("grammar: address"));
+    Listen {
+        protocol,
+        addr,
+        span: whole,
+    }
+}
+
+fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
+    let whole = span(&pair);
+    let mut it = no_keywords(pair);
+    let name = ident(it.next().expect("grammar: upstream name"));
+    let mut items = Vec::new();
+    for item in it {
+        let item_span = span(&item);
+        match item.as_rule() {
+            Rule::server_decl => {
+                let mut parts = no_keywords(item);
+                let addr = text(&parts.next().expect("grammar: server address"));
+                let weight = parts.next().map(|w| int_lit(&w)).transpose()?;
+                items.push(UpstreamItem::Server(ServerDecl {
+                    addr,
+                    weight,
+                    span: item_span,
+                }));
+            }
+            Rule::balance_decl => {
+                let policy = inner(item)
+                    .find(|p| p.as_rule() == Rule::ident)
+                    .expect("grammar: policy");
+                items.push(UpstreamItem::Balance(ident(policy)));
+            }
+            Rule::upstream_setting => {
+                let mut parts = inner(item);
+                let name = ident(parts.next().expect("grammar: setting name"));
+                let value = expr::literal(parts.next().expect("grammar: setting value"))?;
+                items.push(UpstreamItem::Setting(Setting {
+                    name,
+                    value,
+                    span: item_span,
+                }));
+            }
+            _ => {}
+        }
+    }
+    Ok(UpstreamDecl {
+        name,
+        items,
+        span: whole,
+    })
+}
+
+fn route(pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
+    let whole = span(&pair);
+    let mut matchers = Vec::new();
+    let mut body = None;
+    let mut head_end = whole.start;
+    for part in inner(pair) {
+        match part.as_rule() {
+            Rule::route_kw => head_end = span(&part).end,
+            Rule::block => body = Some(stmt::block(part)?),
+            _ => {
+                let m = matcher(part)?;
+                head_end = m.span.end;
+                matchers.push(m);
+            }
+        }
+    }
+    Ok(Route {
+        matchers,
+        body: body.expect("grammar: route body"),
+        head_span: crate::Span::new(whole.start, head_end),
+        span: whole,
+    })
+}
+
+fn matcher(pair: Pair<'_, Rule>) -> Result<Matcher, ParseError> {
+    let whole = span(&pair);
+    let rule = pair.as_rule();
+    let mut parts = no_keywords(pair);
+    let kind = match rule {
+        Rule::host_matcher => {
+            MatcherKind::Host(expr::plain_string(parts.next().expect("grammar"))?)
+        }
+        Rule::path_matcher => {
+            MatcherKind::PathPrefix(expr::plain_string(parts.next().expect("grammar"))?)
+        }
+        Rule::path_regex_matcher => {
+            MatcherKind::PathRegex(expr::regex_text(parts.next().expect("grammar: regex")))
+        }
+        Rule::method_matcher => MatcherKind::Method(parts.map(ident).collect()),
+        Rule::header_matcher => {
+            let name = expr::plain_string(parts.next().expect("grammar: header name"))?;
+            let value = parts.next().map(expr::plain_string).transpose()?;
+            MatcherKind::Header { name, value }
+        }
+        other => unreachable!("grammar: {other:?} is not a matcher"),
+    };
+    Ok(Matcher { kind, span: whole })
+}
+
+fn on_block(pair: Pair<'_, Rule>) -> Result<OnBlock, ParseError> {
+    let whole = span(&pair);
+    let mut it = no_keywords(pair);
+    let phase = ident(it.next().expect("grammar: phase"));
+    let body = stmt::block(it.next().expect("grammar: block"))?;
+    Ok(OnBlock {
+        phase,
+        body,
+        span: whole,
+    })
+}

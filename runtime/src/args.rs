@@ -1,0 +1,69 @@
+//! The flags every generated proxy binary accepts.
+
+use clap::Parser;
+
+/// Process flags, parsed by [`run`](crate::run).
+#[derive(Debug, Clone, Parser)]
+#[command(about = "A proxy built by proxyc.", long_about = None)]
+pub struct Args {
+    /// Build the proxy and check its configuration, print `<name>: configuration ok`, exit.
+    #[arg(long)]
+    pub test: bool,
+    /// Worker threads (default: the number of available cores; 1 runs a single-threaded
+    /// runtime).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub grace_period: u64,
+    /// Do not write the per-request access log (target `pxy::access`).
+    #[arg(long)]
+    pub no_access_log: bool,
+    /// Log filter, e.g. `info` or `warn,pxy::access=info` (default: env `PXY_LOG`, else `info`).
+    #[arg(long, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+}
+
+impl Args {
+    /// Parses the process arguments, naming the program `name` in `--help`. Exits the
+    /// process on `--help` or invalid flags, as command-line tools do.
+    pub fn parse_for(name: &str) -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Args::command().bin_name(name);
+        let matches = command.get_matches();
+        match Args::from_arg_matches(&matches) {
+            Ok(args) => args,
+            Err(e) => e.exit(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_flags() {
+        let args = Args::try_parse_from(["gw"]).expect("no flags");
+        assert!(!args.test && !args.no_access_log);
+        assert_eq!(args.grace_period, 30);
+        assert_eq!(args.threads, None);
+        let args = Args::try_parse_from([
+            "gw",
+            "--test",
+            "--threads",
+            "1",
+            "--grace-period",
+            "5",
+            "--no-access-log",
+            "--log-level",
+            "debug",
+        ])
+        .expect("valid flags");
+        assert!(args.test && args.no_access_log);
+        assert_eq!(args.threads, Some(1));
+        assert_eq!(args.grace_period, 5);
+        assert_eq!(args.log_level.as_deref(), Some("debug"));
+        assert!(Args::try_parse_from(["gw", "--threads", "0"]).is_err());
+    }
+}

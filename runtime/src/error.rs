@@ -1,0 +1,302 @@
+//! The runtime's one error type.
+//!
+//! [`Error`] is a single pointer-sized handle to a boxed record of what failed: an
+//! [`ErrorKind`] (what went wrong), an [`ErrorSide`] (whose fault: the client, the origin or
+//! the proxy itself), whether trying another backend may help, a short context string (what
+//! the runtime was doing) and an optional cause. The kind decides the HTTP status of the error
+//! page ([`Error::status`]); hooks such as [`Proxy::fail_to_connect`](crate::Proxy::fail_to_connect)
+//! receive an `Error` and return it, possibly changed, rather than swallowing it.
+//!
+//! `Display` prints one layer (kind and context); the chain of causes is available through
+//! [`std::error::Error::source`].
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+
+use http::StatusCode;
+
+/// The result type of every fallible runtime function and hook.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+type Cause = Box<dyn StdError + Send + Sync>;
+
+/// An error of the proxy runtime: kind, side, retry decision, context and cause.
+///
+/// Cheap to move (one pointer). Build one with [`Error::new`] and refine it with the
+/// `with_*` methods.
+pub struct Error {
+    inner: Box<ErrorImpl>,
+}
+
+struct ErrorImpl {
+    kind: ErrorKind,
+    retryable: bool,
+    context: Option<Cow<'static, str>>,
+    cause: Option<Cause>,
+}
+
+/// What went wrong. New kinds may be added; match with a wildcard arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The origin refused the TCP connection (nothing listens on the port). Status 502.
+    ConnectRefused,
+    /// Connecting to the origin took longer than `connect_timeout`. Status 504.
+    ConnectTimeout,
+    /// Any other failure to connect to the origin (unreachable, reset). Status 502.
+    ConnectError,
+    /// The origin did not send a response header, or the next body chunk, within
+    /// `read_timeout`. Status 504.
+    ReadTimeout,
+    /// Writing to the origin stalled for too long. Status 504.
+    WriteTimeout,
+    /// The origin broke HTTP: malformed response, connection closed mid-message. Status 502.
+    UpstreamProtocol,
+    /// The client broke HTTP or aborted its request body. Status 400.
+    DownstreamProtocol,
+    /// The client went away before the response was complete. Nothing is sent; status 400
+    /// is what [`Error::status`] reports for it.
+    ClientClosed,
+    /// No backend could be chosen (all weights 0, empty upstream). Status 502.
+    NoBackend,
+    /// The request is not acceptable (bad path, header or framing). Status 400.
+    InvalidRequest,
+    /// A configuration value is invalid (e.g. an upstream without backends). Status 500.
+    InvalidConfig,
+    /// A listening socket could not be bound. Status 500.
+    Bind,
+    /// A bug or an unexpected failure inside the proxy. Status 500.
+    Internal,
+}
+
+/// Whose fault an error is; it picks the default status and where it is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorSide {
+    /// The origin (upstream) failed.
+    Upstream,
+    /// The client (downstream) sent something wrong or went away.
+    Downstream,
+    /// The proxy itself or its configuration failed.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The side this kind of error is attributed to.
+    pub const fn side(self) -> ErrorSide {
+        match self {
+            ErrorKind::ConnectRefused
+            | ErrorKind::ConnectTimeout
+            | ErrorKind::ConnectError
+            | ErrorKind::ReadTimeout
+            | ErrorKind::WriteTimeout
+            | ErrorKind::UpstreamProtocol
+            | ErrorKind::NoBackend => ErrorSide::Upstream,
+            ErrorKind::DownstreamProtocol | ErrorKind::ClientClosed | ErrorKind::InvalidRequest => {
+                ErrorSide::Downstream
+            }
+            ErrorKind::InvalidConfig | ErrorKind::Bind | ErrorKind::Internal => ErrorSide::Internal,
+        }
+    }
+
+    /// The HTTP status of the error page sent for this kind.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::ConnectRefused
+            | ErrorKind::ConnectError
+            | ErrorKind::UpstreamProtocol
+            | ErrorKind::NoBackend => StatusCode::BAD_GATEWAY,
+            ErrorKind::ConnectTimeout | ErrorKind::ReadTimeout | ErrorKind::WriteTimeout => {
+                StatusCode::GATEWAY_TIMEOUT
+            }
+            ErrorKind::DownstreamProtocol | ErrorKind::ClientClosed | ErrorKind::InvalidRequest => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorKind::InvalidConfig | ErrorKind::Bind | ErrorKind::Internal => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// Whether an error of this kind is retryable on another backend by default: only
+    /// failures to connect, where the origin has seen nothing of the request.
+    pub const fn is_retryable_by_default(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::ConnectRefused | ErrorKind::ConnectTimeout | ErrorKind::ConnectError
+        )
+    }
+
+    const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectRefused => "connection refused by upstream",
+            ErrorKind::ConnectTimeout => "timed out connecting to upstream",
+            ErrorKind::ConnectError => "failed to connect to upstream",
+            ErrorKind::ReadTimeout => "timed out reading from upstream",
+            ErrorKind::WriteTimeout => "timed out writing to upstream",
+            ErrorKind::UpstreamProtocol => "upstream protocol error",
+            ErrorKind::DownstreamProtocol => "downstream protocol error",
+            ErrorKind::ClientClosed => "client closed the connection",
+            ErrorKind::NoBackend => "no backend available",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::InvalidConfig => "invalid configuration",
+            ErrorKind::Bind => "cannot listen",
+            ErrorKind::Internal => "internal error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ===== impl Error =====
+
+impl Error {
+    /// A new error of `kind`, retryable if the kind is by default, without context or cause.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            inner: Box::new(ErrorImpl {
+                kind,
+                retryable: kind.is_retryable_by_default(),
+                context: None,
+                cause: None,
+            }),
+        }
+    }
+
+    /// Shorthand for `Error::new(kind).with_context(context)`.
+    pub fn explain(kind: ErrorKind, context: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(kind).with_context(context)
+    }
+
+    /// Shorthand for `Err(Error::explain(kind, context))`.
+    pub fn err_explain<T>(kind: ErrorKind, context: impl Into<Cow<'static, str>>) -> Result<T> {
+        Err(Error::explain(kind, context))
+    }
+
+    /// Sets what the runtime (or a hook) was doing when the error happened.
+    #[must_use]
+    pub fn with_context(mut self, context: impl Into<Cow<'static, str>>) -> Self {
+        self.inner.context = Some(context.into());
+        self
+    }
+
+    /// Sets the underlying cause, reported by [`std::error::Error::source`].
+    #[must_use]
+    pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
+        self.inner.cause = Some(cause.into());
+        self
+    }
+
+    /// Overrides whether the request may be retried on another backend.
+    #[must_use]
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.inner.retryable = retryable;
+        self
+    }
+
+    /// Marks the error retryable or not, in place (for use in `fail_to_connect`).
+    pub fn set_retryable(&mut self, retryable: bool) {
+        self.inner.retryable = retryable;
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Whose fault it is.
+    pub fn side(&self) -> ErrorSide {
+        self.inner.kind.side()
+    }
+
+    /// The status of the error page the default `fail_to_proxy` sends.
+    pub fn status(&self) -> StatusCode {
+        self.inner.kind.status()
+    }
+
+    /// Whether the runtime may retry the request on another backend.
+    pub fn is_retryable(&self) -> bool {
+        self.inner.retryable
+    }
+
+    /// Whether the origin is to blame.
+    pub fn is_upstream(&self) -> bool {
+        self.side() == ErrorSide::Upstream
+    }
+
+    /// Whether the client is to blame.
+    pub fn is_downstream(&self) -> bool {
+        self.side() == ErrorSide::Downstream
+    }
+
+    /// Whether this is a timeout (connect, read or write).
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::ConnectTimeout | ErrorKind::ReadTimeout | ErrorKind::WriteTimeout
+        )
+    }
+
+    /// What was being done when the error happened, if recorded.
+    pub fn context(&self) -> Option<&str> {
+        self.inner.context.as_deref()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind)
+            .field("retryable", &self.inner.retryable);
+        if let Some(context) = &self.inner.context {
+            d.field("context", context);
+        }
+        if let Some(cause) = &self.inner.cause {
+            d.field("cause", cause);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.context {
+            Some(context) => write!(f, "{}: {}", self.inner.kind, context),
+            None => write!(f, "{}", self.inner.kind),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .cause
+            .as_ref()
+            .map(|cause| &**cause as &(dyn StdError + 'static))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+/// Attaches an [`ErrorKind`] and context to any error at the `?` site.
+pub trait OrErr<T> {
+    /// Maps the error to an [`Error`] of `kind` with `context`, keeping it as the cause.
+    fn or_err(self, kind: ErrorKind, context: &'static str) -> Result<T>;
+}
+
+impl<T, E: Into<Cause>> OrErr<T> for std::result::Result<T, E> {
+    fn or_err(self, kind: ErrorKind, context: &'static str) -> Result<T> {
+        self.map_err(|e| Error::explain(kind, context).with_cause(e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,67 @@
+//! The proxyc runtime: the engine every proxy compiled from a `.pxy` program runs on.
+//!
+//! Generated code implements one trait, [`Proxy`], whose hooks run at fixed phases of each
+//! request, and calls [`run`] from `main`. The runtime does the rest: listening (HTTP/1.1 and
+//! cleartext HTTP/2 on the same socket), header and framing rules, choosing and connecting to
+//! backends ([`Upstream`]), pooled keep-alive connections, streaming bodies both ways, error
+//! pages, the access log and graceful shutdown. Generated code imports only
+//! [`prelude`] and the crates re-exported here ([`http`], [`bytes`], [`regex`]).
+//!
+//! # Phases
+//!
+//! ```text
+//!  request header read ─▶ new_ctx ─▶ request_filter ──── Some(response) ─────────────┐
+//!                                        │ None                                      │
+//!                                        ▼                                           │
+//!                      ┌──────────▶ upstream_peer ─▶ connect ──fail──▶ fail_to_connect
+//!                      │ retryable         │ ok                            │
+//!                      └───────────────────┼───────────────────────────────┘
+//!                                          ▼
+//!                            upstream_request_filter ─▶ send header
+//!                            request_body_filter (per chunk, streamed)
+//!                                          ▼
+//!                            upstream_response_filter ─▶ strip hop-by-hop
+//!                                          ▼                                          │
+//!  error before the response ─▶ fail_to_proxy ─▶ response_filter ◀───────────────────┘
+//!  (error_while_proxy first            │
+//!   if connected)                      ▼
+//!                            response_body_filter (per chunk, streamed)
+//!                                          ▼
+//!                            logging (always, exactly once, last)
+//! ```
+//!
+//! `request_body_filter` runs as the client's body streams, so its calls may interleave with
+//! the response phases. Each hook's documentation says when it runs, how often, and what its
+//! return value means.
+//!
+//! # Stability
+//!
+//! The names in [`prelude`] are a contract with generated code. Default values (timeouts,
+//! pool sizes) may change between versions.
+
+#![deny(missing_docs, missing_debug_implementations)]
+
+pub mod args;
+pub mod error;
+pub mod headers;
+pub mod log;
+mod phase;
+pub mod prelude;
+pub mod request_id;
+mod response;
+mod run;
+mod server;
+mod session;
+pub mod upstream;
+
+pub use bytes;
+pub use http;
+pub use regex;
+
+pub use error::{Error, ErrorKind, ErrorSide, Result};
+pub use phase::Proxy;
+pub use response::Response;
+pub use run::{run, run_with_args};
+pub use server::{bind, serve, serve_with, ListenerConfig, ServeOptions, ServerConfig};
+pub use session::Session;
+pub use upstream::{Backend, BackendConfig, Balance, Peer, Upstream, UpstreamOptions};

@@ -1,0 +1,17 @@
+//! Everything generated code needs, in one import: `use pxy_runtime::prelude::*;`.
+
+pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
+pub use crate::phase::Proxy;
+pub use crate::request_id::{self, RequestId};
+pub use crate::response::Response;
+pub use crate::server::{ListenerConfig, ServeOptions, ServerConfig};
+pub use crate::session::Session;
+pub use crate::upstream::{Backend, BackendConfig, Balance, Peer, Upstream, UpstreamOptions};
+pub use crate::{run, serve};
+
+pub use bytes::Bytes;
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+pub use regex::Regex;
+pub use std::net::SocketAddr;
+pub use std::sync::Arc;
+pub use std::time::Duration;

@@ -1,0 +1,284 @@
+//! The response body sent downstream, and the end of every request.
+//!
+//! [`ResponseBody`] streams an upstream body (or a local one) chunk by chunk through
+//! [`Proxy::response_body_filter`](crate::Proxy::response_body_filter), keeps the request
+//! body pump going, enforces the read timeout between upstream chunks, and at the end of the
+//! body returns the upstream connection to its pool and finishes the request (`logging`).
+//! A body dropped before its end closes the upstream connection instead and reports
+//! `ClientClosed`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use tokio::time::{Instant, Sleep};
+
+use super::pump::RequestPump;
+use super::state::RequestState;
+use crate::error::{Error, ErrorKind, Result};
+use crate::phase::Proxy;
+use crate::upstream::pool::Sender;
+
+/// The body of every response the runtime sends.
+pub(crate) struct ResponseBody<P: Proxy> {
+    source: Source,
+    upstream: Option<UpstreamParts>,
+    filtered_end: bool,
+    state: RequestState<P>,
+}
+
+enum Source {
+    /// A local body not yet sent (`None` once sent).
+    Full(Option<Bytes>),
+    /// The origin's body.
+    Upstream(Incoming),
+    /// Nothing more to send.
+    Done,
+}
+
+/// What a proxied body needs besides the body itself.
+pub(crate) struct UpstreamParts {
+    pub(crate) sender: Option<Sender>,
+    pub(crate) pump: Option<RequestPump>,
+    pub(crate) read_timeout: Duration,
+    timer: Option<Pin<Box<Sleep>>>,
+    progressed: bool,
+}
+
+impl UpstreamParts {
+    pub(crate) fn new(sender: Sender, pump: Option<RequestPump>, read_timeout: Duration) -> Self {
+        UpstreamParts {
+            sender: Some(sender),
+            pump,
+            read_timeout,
+            timer: None,
+            progressed: true,
+        }
+    }
+
+    /// Whether the read timeout elapsed since the last progress; arms the timer if not.
+    fn timed_out(&mut self, cx: &mut Context<'_>) -> bool {
+        let deadline = Instant::now() + self.read_timeout;
+        let timer = match &mut self.timer {
+            Some(timer) => {
+                if self.progressed {
+                    timer.as_mut().reset(deadline);
+                }
+                timer
+            }
+            // Allocated only for bodies that make us wait at least once.
+            None => self.timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
+        };
+        self.progressed = false;
+        timer.as_mut().poll(cx).is_ready()
+    }
+}
+
+// A `ResponseBody` never pins its fields (the timer is boxed), so it may move freely even if
+// the user's context type is `!Unpin`.
+impl<P: Proxy> Unpin for ResponseBody<P> {}
+
+impl<P: Proxy> ResponseBody<P> {
+    /// A local body (a `Response` or an error page).
+    pub(crate) fn full(state: RequestState<P>, body: Bytes) -> Self {
+        let source = if body.is_empty() {
+            Source::Done
+        } else {
+            Source::Full(Some(body))
+        };
+        ResponseBody {
+            source,
+            upstream: None,
+            filtered_end: false,
+            state,
+        }
+    }
+
+    /// The origin's body.
+    pub(crate) fn upstream(state: RequestState<P>, body: Incoming, parts: UpstreamParts) -> Self {
+        ResponseBody {
+            source: Source::Upstream(body),
+            upstream: Some(parts),
+            filtered_end: false,
+            state,
+        }
+    }
+
+    fn source_ended(&self) -> bool {
+        match &self.source {
+            Source::Full(body) => body.is_none(),
+            Source::Upstream(body) => body.is_end_stream(),
+            Source::Done => true,
+        }
+    }
+
+    /// The body ended normally: the connection goes back to the pool if the exchange is
+    /// complete, and the request is finished.
+    fn complete(&mut self) {
+        self.source = Source::Done;
+        if let Some(mut upstream) = self.upstream.take() {
+            let request_done = upstream.pump.as_ref().is_none_or(RequestPump::is_done);
+            if let (Some(sender), Some(peer), true) = (
+                upstream.sender.take(),
+                self.state.session.upstream(),
+                request_done,
+            ) {
+                peer.backend().pool.checkin(sender);
+            }
+        }
+        self.state.finish(None);
+    }
+
+    /// The body failed: drop the upstream connection, finish the request with `error` and
+    /// tell hyper to abort the response.
+    fn fail(&mut self, error: Error) -> Poll<Option<Result<Frame<Bytes>>>> {
+        self.source = Source::Done;
+        self.upstream = None;
+        let kind = error.kind();
+        let error = match self.state.session.upstream().cloned() {
+            Some(peer) if error.is_upstream() => {
+                let state = &mut self.state;
+                state
+                    .proxy
+                    .error_while_proxy(&mut state.session, &peer, &mut state.ctx, error)
+            }
+            _ => error,
+        };
+        self.state.finish(Some(error));
+        Poll::Ready(Some(Err(Error::explain(
+            kind,
+            "the response body was aborted",
+        ))))
+    }
+
+    fn filter(&mut self, chunk: &mut Option<Bytes>, end: bool) -> Result<()> {
+        self.filtered_end = end;
+        let state = &mut self.state;
+        state
+            .proxy
+            .response_body_filter(&mut state.session, chunk, end, &mut state.ctx)
+    }
+
+    fn poll_pump(&mut self, cx: &mut Context<'_>) -> Result<()> {
+        let Some(pump) = self.upstream.as_mut().and_then(|u| u.pump.as_mut()) else {
+            return Ok(());
+        };
+        let state = &mut self.state;
+        match pump.poll_pump(cx, &*state.proxy, &mut state.session, &mut state.ctx) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Ok(()),
+        }
+    }
+}
+
+impl<P: Proxy> Body for ResponseBody<P> {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>>>> {
+        let this = self.get_mut();
+        if let Err(e) = this.poll_pump(cx) {
+            return this.fail(e);
+        }
+        loop {
+            let frame = match &mut this.source {
+                Source::Done => None,
+                Source::Full(body) => body.take().map(Frame::data),
+                Source::Upstream(body) => match Pin::new(body).poll_frame(cx) {
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let Some(upstream) = &mut this.upstream {
+                            upstream.progressed = true;
+                        }
+                        Some(frame)
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        return this.fail(
+                            Error::explain(
+                                ErrorKind::UpstreamProtocol,
+                                "reading the response body",
+                            )
+                            .with_cause(e),
+                        );
+                    }
+                    Poll::Ready(None) => None,
+                    Poll::Pending => {
+                        let timed_out = match &mut this.upstream {
+                            Some(upstream) => upstream.timed_out(cx),
+                            None => false,
+                        };
+                        if timed_out {
+                            return this.fail(Error::explain(
+                                ErrorKind::ReadTimeout,
+                                "waiting for the next response body chunk",
+                            ));
+                        }
+                        return Poll::Pending;
+                    }
+                },
+            };
+            let Some(frame) = frame else {
+                if !this.filtered_end {
+                    let mut last = None;
+                    if let Err(e) = this.filter(&mut last, true) {
+                        return this.fail(e);
+                    }
+                    if let Some(data) = last.filter(|data| !data.is_empty()) {
+                        this.source = Source::Done;
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                }
+                this.complete();
+                return Poll::Ready(None);
+            };
+            match frame.into_data() {
+                Ok(data) => {
+                    let end = this.source_ended();
+                    let mut chunk = Some(data);
+                    if let Err(e) = this.filter(&mut chunk, end) {
+                        return this.fail(e);
+                    }
+                    if let Some(data) = chunk.filter(|data| !data.is_empty()) {
+                        if end {
+                            this.complete();
+                        }
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                }
+                // Trailers pass unfiltered.
+                Err(frame) => return Poll::Ready(Some(Ok(frame))),
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.source_ended()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.source {
+            Source::Full(Some(body)) => SizeHint::with_exact(body.len() as u64),
+            Source::Upstream(body) => body.size_hint(),
+            Source::Full(None) | Source::Done => SizeHint::with_exact(0),
+        }
+    }
+}
+
+impl<P: Proxy> Drop for ResponseBody<P> {
+    fn drop(&mut self) {
+        // hyper stops polling once `is_end_stream` is true (and never polls bodies of HEAD,
+        // 204 and 304 responses): that is a normal end. Anything else is the client leaving.
+        if self.source_ended() {
+            self.complete();
+        } else {
+            self.upstream = None;
+            self.state.finish(Some(Error::new(ErrorKind::ClientClosed)));
+        }
+    }
+}

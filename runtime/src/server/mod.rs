@@ -1,0 +1,198 @@
+//! The server: listening sockets, the accept loop and graceful shutdown.
+//!
+//! [`serve`] accepts connections on every listener and serves each with hyper-util's
+//! automatic HTTP/1.1 / h2c builder; every request goes through the state machine in
+//! `service.rs` and its response body (`body.rs`). When the shutdown future completes the
+//! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
+//! in-flight requests complete, idle connections close) and `serve` returns once all are done
+//! or the grace period ends.
+
+mod body;
+mod config;
+pub(crate) mod pump;
+mod service;
+pub(crate) mod shutdown;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use config::{ListenerConfig, ServeOptions, ServerConfig};
+use service::ConnInfo;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::phase::Proxy;
+
+/// Serves `proxy` on `listeners` with default [`ServeOptions`] until `shutdown` completes,
+/// then drains in-flight requests (30 s at most).
+///
+/// [`run`](crate::run) uses this after parsing the process flags; tests call it directly with
+/// listeners bound to port 0. Must be called within a Tokio runtime with time and I/O enabled.
+///
+/// # Errors
+///
+/// None today once listening; the `Result` is kept for listener set-up failures to come.
+pub async fn serve<P: Proxy>(
+    proxy: Arc<P>,
+    listeners: Vec<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    serve_with(proxy, listeners, ServeOptions::default(), shutdown).await
+}
+
+/// [`serve`] with explicit options.
+///
+/// # Errors
+///
+/// See [`serve`].
+pub async fn serve_with<P: Proxy>(
+    proxy: Arc<P>,
+    listeners: Vec<TcpListener>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout)
+        .keep_alive(true);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let graceful = Arc::new(GracefulShutdown::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let mut accepting = JoinSet::new();
+    for listener in listeners {
+        accepting.spawn(accept_loop(
+            listener,
+            proxy.clone(),
+            options.access_log,
+            builder.clone(),
+            graceful.clone(),
+            stop_rx.clone(),
+        ));
+    }
+    drop(stop_rx);
+    shutdown.await;
+    // Stop accepting: the loops drop their listeners and their handle on `graceful`.
+    let _ = stop_tx.send(true);
+    while accepting.join_next().await.is_some() {}
+
+    let Ok(graceful) = Arc::try_unwrap(graceful) else {
+        tracing::error!("accept loops still running after shutdown; not draining");
+        return Ok(());
+    };
+    let in_flight = graceful.count();
+    tracing::info!(connections = in_flight, "draining connections");
+    match tokio::time::timeout(options.grace_period, graceful.shutdown()).await {
+        Ok(()) => tracing::info!("all connections closed"),
+        Err(_) => tracing::warn!(
+            grace_period = ?options.grace_period,
+            "grace period over; abandoning remaining connections"
+        ),
+    }
+    Ok(())
+}
+
+async fn accept_loop<P: Proxy>(
+    listener: TcpListener,
+    proxy: Arc<P>,
+    access_log: bool,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    graceful: Arc<GracefulShutdown>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        match accepted {
+            Ok((stream, client_addr)) => {
+                serve_connection(stream, client_addr, &proxy, access_log, &builder, &graceful);
+            }
+            Err(e) => {
+                // Out of file descriptors or similar: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Spawns the task serving one downstream connection.
+fn serve_connection<P: Proxy>(
+    stream: TcpStream,
+    client_addr: SocketAddr,
+    proxy: &Arc<P>,
+    access_log: bool,
+    builder: &auto::Builder<TokioExecutor>,
+    graceful: &GracefulShutdown,
+) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
+    }
+    let info = ConnInfo::new(client_addr, "http");
+    let proxy = proxy.clone();
+    let service = hyper::service::service_fn(move |req| {
+        service::handle(proxy.clone(), access_log, info.clone(), req)
+    });
+    let connection = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .into_owned();
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            log_connection_error(client_addr, &*e);
+        }
+    });
+}
+
+/// Logs why a downstream connection ended badly. Requests hyper rejects before they reach
+/// the service (malformed, conflicting framing, header timeout) are logged here, one line each.
+fn log_connection_error(client: SocketAddr, error: &(dyn std::error::Error + 'static)) {
+    match error.downcast_ref::<hyper::Error>() {
+        Some(e) if e.is_parse() || e.is_parse_too_large() || e.is_parse_status() => {
+            tracing::info!(target: "pxy::reject", %client, error = %e, "rejected a malformed request");
+        }
+        Some(e) if e.is_timeout() => {
+            tracing::info!(target: "pxy::reject", %client, "request header timeout; connection closed");
+        }
+        _ => tracing::debug!(%client, error = %error, "downstream connection error"),
+    }
+}
+
+/// Binds `config`'s listeners with `SO_REUSEADDR` and a backlog of 1024.
+///
+/// Must be called within a Tokio runtime.
+///
+/// # Errors
+///
+/// [`ErrorKind::Bind`] naming the address that failed.
+pub fn bind(listeners: &[ListenerConfig]) -> Result<Vec<TcpListener>> {
+    listeners.iter().map(|l| bind_one(l.addr)).collect()
+}
+
+fn bind_one(addr: SocketAddr) -> Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let fail = |e: std::io::Error| {
+        Error::explain(ErrorKind::Bind, format!("{addr}: {e}")).with_cause(e)
+    };
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
+    socket.set_reuse_address(true).map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    socket.bind(&addr.into()).map_err(fail)?;
+    socket.listen(1024).map_err(fail)?;
+    TcpListener::from_std(socket.into()).map_err(fail)
+}

@@ -1,0 +1,64 @@
+//! What one request carries from hook to hook, and the guarantee that `logging` runs once.
+//!
+//! [`RequestState`] owns the session and the context. It moves from the service (header
+//! phases) into the response body (body phases); whichever owns it last finishes it. If it
+//! is dropped unfinished (the client went away, or hyper dropped the request), `Drop` runs
+//! [`Proxy::logging`](crate::Proxy::logging) with a `ClientClosed` error, so logging happens
+//! exactly once per request whatever the path.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::error::{Error, ErrorKind};
+use crate::phase::Proxy;
+use crate::session::Session;
+
+/// The per-request state: session, context and bookkeeping.
+pub(crate) struct RequestState<P: Proxy> {
+    pub(crate) proxy: Arc<P>,
+    access_log: bool,
+    pub(crate) session: Session,
+    pub(crate) ctx: P::Ctx,
+    start: Instant,
+    /// An error already handled (an error page was sent for it); reported to `logging`.
+    pub(crate) error: Option<Error>,
+    finished: bool,
+}
+
+impl<P: Proxy> RequestState<P> {
+    pub(crate) fn new(proxy: Arc<P>, access_log: bool, session: Session, start: Instant) -> Self {
+        let ctx = proxy.new_ctx();
+        RequestState {
+            proxy,
+            access_log,
+            session,
+            ctx,
+            start,
+            error: None,
+            finished: false,
+        }
+    }
+
+    /// Runs `logging` and the access log, once; later calls do nothing. `error` (or else the
+    /// error recorded earlier) is why the request did not finish normally.
+    pub(crate) fn finish(&mut self, error: Option<Error>) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let error = error.or_else(|| self.error.take());
+        self.proxy
+            .logging(&self.session, error.as_ref(), &mut self.ctx);
+        if self.access_log {
+            crate::log::access(&mut self.session, self.start, error.as_ref());
+        }
+    }
+}
+
+impl<P: Proxy> Drop for RequestState<P> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish(Some(Error::new(ErrorKind::ClientClosed)));
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The downstream side of one request, as the phase hooks see it.
+//!
+//! A [`Session`] owns the request header the client sent (possibly changed by hooks), the
+//! client address, the listener's scheme, the upstream peer once chosen, the response status
+//! once known and a lazily made request id. The runtime builds one per request and hands it
+//! to every hook; tests build one from a synthetic request with [`Session::new_synthetic`], so
+//! any phase can run without a socket.
+
+use std::net::SocketAddr;
+
+use http::header::{AsHeaderName, HOST};
+use http::uri::{PathAndQuery, Uri};
+use http::{HeaderMap, Method, StatusCode};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::request_id::RequestId;
+use crate::upstream::Peer;
+
+/// One downstream request: its header, client, scheme and what is known of its response.
+#[derive(Debug)]
+pub struct Session {
+    req: http::request::Parts,
+    client_addr: SocketAddr,
+    scheme: &'static str,
+    response_status: Option<StatusCode>,
+    request_id: Option<RequestId>,
+    upstream: Option<Peer>,
+}
+
+impl Session {
+    /// The session of a request received by the runtime on a listener of `scheme`.
+    pub(crate) fn new(
+        req: http::request::Parts,
+        client_addr: SocketAddr,
+        scheme: &'static str,
+    ) -> Self {
+        Session {
+            req,
+            client_addr,
+            scheme,
+            response_status: None,
+            request_id: None,
+            upstream: None,
+        }
+    }
+
+    /// A session for a request that did not come from a socket, for unit tests of phases.
+    ///
+    /// The scheme is `"http"`; the request body is ignored.
+    pub fn new_synthetic(req: http::Request<()>, client_addr: SocketAddr) -> Self {
+        let (parts, ()) = req.into_parts();
+        Session::new(parts, client_addr, "http")
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.req.method
+    }
+
+    /// The request path, without the query (`"/"` at least for origin-form requests).
+    pub fn path(&self) -> &str {
+        self.req.uri.path()
+    }
+
+    /// The raw query string after `?`, undecoded, if the request has one.
+    pub fn query(&self) -> Option<&str> {
+        self.req.uri.query()
+    }
+
+    /// The host the client asked for, without the port, as received (compare it
+    /// case-insensitively).
+    ///
+    /// Taken from the URI authority (HTTP/2 `:authority`, or an absolute-form HTTP/1.1
+    /// target) and otherwise from the `Host` header. `None` if neither is present or the
+    /// header is not visible ASCII.
+    pub fn host(&self) -> Option<&str> {
+        let raw = match self.req.uri.authority() {
+            Some(authority) => authority.as_str(),
+            None => self.req.headers.get(HOST)?.to_str().ok()?,
+        };
+        Some(strip_port(strip_userinfo(raw)))
+    }
+
+    /// The scheme of the listener the request arrived on: `"http"` or `"https"`.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
+    }
+
+    /// The first value of header `name`, or `None` if absent or not visible ASCII.
+    ///
+    /// Accepts a [`HeaderName`](http::HeaderName) reference (the fast path generated code
+    /// uses) or a `&str`.
+    pub fn header<K: AsHeaderName>(&self, name: K) -> Option<&str> {
+        self.req.headers.get(name)?.to_str().ok()
+    }
+
+    /// All request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.req.headers
+    }
+
+    /// All request headers, to change what the upstream request will be built from.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.req.headers
+    }
+
+    /// The whole request header.
+    pub fn req_header(&self) -> &http::request::Parts {
+        &self.req
+    }
+
+    /// The whole request header, mutable.
+    pub fn req_header_mut(&mut self) -> &mut http::request::Parts {
+        &mut self.req
+    }
+
+    /// The client's address (the TCP peer).
+    pub fn client_addr(&self) -> SocketAddr {
+        self.client_addr
+    }
+
+    /// Replaces the path, keeping the query.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`] if `path` does not start with `/` or contains bytes not
+    /// allowed in a path (spaces, `?`, `#`, control characters); the request is unchanged.
+    pub fn set_path(&mut self, path: &str) -> Result<()> {
+        if !path.starts_with('/') || path.contains(['?', '#']) {
+            return Err(invalid_path(path));
+        }
+        let path_and_query = match self.req.uri.query() {
+            Some(query) => {
+                let mut joined = String::with_capacity(path.len() + 1 + query.len());
+                joined.push_str(path);
+                joined.push('?');
+                joined.push_str(query);
+                PathAndQuery::try_from(joined)
+            }
+            None => PathAndQuery::try_from(path),
+        }
+        .map_err(|e| invalid_path(path).with_cause(e))?;
+        let mut parts = std::mem::take(&mut self.req.uri).into_parts();
+        parts.path_and_query = Some(path_and_query);
+        match Uri::from_parts(parts) {
+            Ok(uri) => {
+                self.req.uri = uri;
+                Ok(())
+            }
+            Err(e) => Err(Error::explain(ErrorKind::Internal, "rebuilding the request URI")
+                .with_cause(e)),
+        }
+    }
+
+    /// This request's id, made on first use (cheap; see [`RequestId`]).
+    pub fn request_id(&mut self) -> &str {
+        self.request_id.get_or_insert_with(RequestId::next).as_str()
+    }
+
+    /// The status of the response sent downstream, once its header is final (in
+    /// `response_filter` it is the status before the filter ran; in `logging`, what was sent).
+    pub fn response_status(&self) -> Option<StatusCode> {
+        self.response_status
+    }
+
+    /// The upstream peer of the last attempt, once `upstream_peer` has chosen one.
+    pub fn upstream(&self) -> Option<&Peer> {
+        self.upstream.as_ref()
+    }
+
+    /// The request id if one was made already.
+    pub(crate) fn known_request_id(&self) -> Option<&str> {
+        self.request_id.as_ref().map(RequestId::as_str)
+    }
+
+    pub(crate) fn set_response_status(&mut self, status: StatusCode) {
+        self.response_status = Some(status);
+    }
+
+    pub(crate) fn set_upstream(&mut self, peer: Peer) {
+        self.upstream = Some(peer);
+    }
+}
+
+fn invalid_path(path: &str) -> Error {
+    Error::explain(
+        ErrorKind::InvalidRequest,
+        format!("invalid path {:?}", path.escape_debug().to_string()),
+    )
+}
+
+fn strip_userinfo(authority: &str) -> &str {
+    authority.rsplit_once('@').map_or(authority, |(_, host)| host)
+}
+
+/// `example.com:8080` → `example.com`, `[::1]:8080` → `[::1]`, `::1`-style bare IPv6 kept.
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Shared helpers for proxyc end-to-end tests.
