@@ -1,0 +1,151 @@
+//! Building `.pxy` programs with the real `proxyc` binary and running the result as a process.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The `proxyc` binary of this workspace (built by `cargo test` next to the test binaries).
+pub fn proxyc() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> -> target/<profile>/proxyc
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps");
+    let bin = dir.join("proxyc");
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+/// The shared directory where generated proxies are compiled (the runtime compiles once).
+fn build_target_dir() -> PathBuf {
+    std::env::var_os("PROXYC_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target").join("pxy-build"))
+}
+
+/// A scratch directory for one test, under the workspace's target directory.
+fn scratch_dir(name: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = crate::workspace_root()
+        .join("target")
+        .join("e2e")
+        .join(format!("{name}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Reads `examples/<example>.pxy`, replaces each `(from, to)` text (addresses, so tests can use
+/// free ports), builds it with `proxyc build` and returns the binary.
+pub fn build_program(example: &str, replacements: &[(String, String)]) -> PathBuf {
+    let mut source = std::fs::read_to_string(
+        crate::workspace_root()
+            .join("examples")
+            .join(format!("{example}.pxy")),
+    )
+    .expect("read example");
+    for (from, to) in replacements {
+        assert!(
+            source.contains(from.as_str()),
+            "{example}.pxy does not contain {from}"
+        );
+        source = source.replace(from.as_str(), to);
+    }
+    let dir = scratch_dir(example);
+    let file = dir.join(format!("{example}.pxy"));
+    std::fs::write(&file, source).expect("write program");
+    let out = dir.join(example);
+    let status = Command::new(proxyc())
+        .arg("build")
+        .arg(&file)
+        .arg("-o")
+        .arg(&out)
+        .arg("--target-dir")
+        .arg(build_target_dir())
+        .status()
+        .expect("run proxyc build");
+    assert!(status.success(), "proxyc build {example} failed");
+    out
+}
+
+/// A running proxy process; sent SIGTERM (then killed) when dropped.
+#[derive(Debug)]
+pub struct ProxyProcess {
+    child: Child,
+    log: PathBuf,
+}
+
+impl ProxyProcess {
+    /// Starts `binary` with `args` and waits (up to 20 s) until it says `listening on` for every
+    /// listener it has (`listeners` of them).
+    pub fn start(binary: &Path, args: &[&str], listeners: usize) -> ProxyProcess {
+        let log = binary.with_extension("log");
+        let stderr = std::fs::File::create(&log).expect("create log");
+        let mut child = Command::new(binary)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start proxy");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("listening on") && tx.send(()).is_err() {
+                    return;
+                }
+            }
+        });
+        let proxy = ProxyProcess { child, log };
+        for _ in 0..listeners {
+            if rx.recv_timeout(Duration::from_secs(20)).is_err() {
+                let log = proxy.log_text();
+                panic!("proxy did not start listening within 20 s; its log:\n{log}");
+            }
+        }
+        proxy
+    }
+
+    /// What the proxy wrote to stderr so far (its logs).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits (up to `within`) for the exit status.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        signal(self.child.id(), "TERM");
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            if self.terminate(Duration::from_secs(5)).is_none() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+}

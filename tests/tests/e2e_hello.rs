@@ -1,0 +1,80 @@
+//! `examples/hello.pxy` built with `proxyc build` and run as a process: it answers by itself
+//! over HTTP/1.1 and HTTP/2 (h2c), validates with `--test`, and stops cleanly on SIGTERM.
+
+use std::time::Duration;
+
+use pxy_tests::{build_program, free_addr, HttpClient, ProxyProcess};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hello_answers_over_http1_and_http2_and_stops_on_sigterm() {
+    let listen = free_addr();
+    let bin = build_program("hello", &[("127.0.0.1:8080".into(), listen.to_string())]);
+
+    let test = std::process::Command::new(&bin)
+        .arg("--test")
+        .output()
+        .unwrap();
+    assert!(test.status.success());
+    assert!(String::from_utf8_lossy(&test.stdout).contains("hello: configuration ok"));
+
+    let mut proxy = ProxyProcess::start(&bin, &["--threads", "2"], 1);
+    let base = format!("http://{listen}");
+
+    let r = HttpClient::http1().get(&format!("{base}/"), &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, "Welcome to proxyc. Try /hello/you\n");
+    assert_eq!(
+        r.header("server"),
+        Some("proxyc"),
+        "on response applies to local answers"
+    );
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+
+    let r = HttpClient::http1()
+        .get(&format!("{base}/hello/there"), &[("x-name", "Ada")])
+        .await;
+    assert_eq!(r.body, "Hello, Ada! You asked for /hello/there.\n");
+    assert_eq!(r.header("x-served-by"), Some("proxyc"));
+
+    let h2 = HttpClient::http2();
+    let r = h2.get(&format!("{base}/hello/h2"), &[]).await;
+    assert_eq!(r.version, hyper::Version::HTTP_2);
+    assert_eq!(r.body, "Hello, world! You asked for /hello/h2.\n");
+    let r = h2.send("HEAD", &format!("{base}/health"), &[], "").await;
+    assert_eq!(r.status, 200);
+    let r = h2.send("POST", &format!("{base}/health"), &[], "x").await;
+    assert_eq!(
+        r.status, 200,
+        "POST /health is not GET/HEAD so it falls to the catch-all route"
+    );
+    assert!(r.body.starts_with("Welcome"));
+
+    // A real command-line client too.
+    let curl = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "--http2-prior-knowledge",
+            "-H",
+            "x-name: curl",
+            &format!("{base}/hello/c"),
+        ])
+        .output()
+        .expect("curl is installed by scripts/setup.sh");
+    assert_eq!(
+        String::from_utf8_lossy(&curl.stdout),
+        "Hello, curl! You asked for /hello/c.\n"
+    );
+
+    let status = proxy
+        .terminate(Duration::from_secs(10))
+        .expect("exits after SIGTERM");
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0: {status:?}\n{}",
+        proxy.log_text()
+    );
+    assert!(
+        proxy.log_text().contains("pxy::access"),
+        "access log lines are written"
+    );
+}
