@@ -136,8 +136,16 @@ fn program_name(file: &Path) -> String {
 }
 
 fn read(file: &Path) -> Result<String, ExitCode> {
-    std::fs::read_to_string(file).map_err(|e| {
+    let bytes = std::fs::read(file).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", file.display());
+        ExitCode::from(1)
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        eprintln!(
+            "error: {} is not UTF-8 text (invalid byte at offset {at})",
+            file.display()
+        );
         ExitCode::from(1)
     })
 }

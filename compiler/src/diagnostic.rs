@@ -96,7 +96,7 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             vec![label(*span, format!("this is {}", article(found)))],
             match (expected.as_str(), found) {
                 (e, crate::types::Type::Int) if e.starts_with("duration") => Some("numbers need a unit here, like `5s` or `250ms`".into()),
-                (e, crate::types::Type::Str) if e == "method" => Some("write the method bare: `GET`, not `\"GET\"`".into()),
+                ("method", crate::types::Type::Str) => Some("write the method bare: `GET`, not `\"GET\"`".into()),
                 _ => None,
             },
         ),
@@ -247,6 +247,15 @@ fn syntax(e: &pxy_dsl::ParseError) -> (&'static str, String, Vec<Label>, Option<
             "number too large".into(),
             "does not fit in 64 bits".into(),
             None,
+        ),
+        ParseErrorKind::TooDeep => (
+            "nested too deeply".into(),
+            format!(
+                "more than {} levels of brackets or {} operators in one expression",
+                pxy_dsl::parser::MAX_NESTING,
+                pxy_dsl::parser::MAX_OPERATORS
+            ),
+            Some("split it with `let` bindings or separate statements".to_string()),
         ),
         ParseErrorKind::InterpolationNotAllowed => (
             "interpolation is not allowed here".into(),

@@ -28,6 +28,10 @@ pub enum ParseErrorKind {
     },
     /// An integer literal that does not fit in 64 bits.
     IntTooLarge,
+    /// Brackets nested deeper than [`MAX_NESTING`](crate::parser::MAX_NESTING), or an
+    /// expression with more than [`MAX_OPERATORS`](crate::parser::MAX_OPERATORS) operators:
+    /// refused so that no pass can run out of stack.
+    TooDeep,
     /// `{...}` in a string that must be known at compile time (a route's host, path or header).
     InterpolationNotAllowed,
 }

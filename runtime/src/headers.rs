@@ -26,8 +26,15 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
     if headers.contains_key(CONNECTION) {
         remove_connection_listed(headers);
     }
-    for name in [CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE]
-    {
+    for name in [
+        CONNECTION,
+        KEEP_ALIVE,
+        PROXY_CONNECTION,
+        TE,
+        TRAILER,
+        TRANSFER_ENCODING,
+        UPGRADE,
+    ] {
         headers.remove(name);
     }
 }
@@ -63,9 +70,16 @@ fn connection_tokens(value: &HeaderValue) -> impl Iterator<Item = &str> {
 }
 
 fn is_always_removed(token: &str) -> bool {
-    ["close", "keep-alive", "upgrade", "te", "trailer", "transfer-encoding"]
-        .iter()
-        .any(|name| token.eq_ignore_ascii_case(name))
+    [
+        "close",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+        "transfer-encoding",
+    ]
+    .iter()
+    .any(|name| token.eq_ignore_ascii_case(name))
 }
 
 /// Appends the client IP to `X-Forwarded-For` (keeping one comma-separated line) and sets

@@ -68,7 +68,9 @@ fn serve_process<P: Proxy>(
         for listener in &listeners {
             match listener.local_addr() {
                 Ok(addr) => println!("listening on {addr}"),
-                Err(e) => return Err(Error::explain(ErrorKind::Bind, "local address").with_cause(e)),
+                Err(e) => {
+                    return Err(Error::explain(ErrorKind::Bind, "local address").with_cause(e))
+                }
             }
         }
         serve_with(proxy, listeners, options, shutdown::signal_received()).await

@@ -147,8 +147,9 @@ impl Session {
                 self.req.uri = uri;
                 Ok(())
             }
-            Err(e) => Err(Error::explain(ErrorKind::Internal, "rebuilding the request URI")
-                .with_cause(e)),
+            Err(e) => {
+                Err(Error::explain(ErrorKind::Internal, "rebuilding the request URI").with_cause(e))
+            }
         }
     }
 
@@ -190,7 +191,9 @@ fn invalid_path(path: &str) -> Error {
 }
 
 fn strip_userinfo(authority: &str) -> &str {
-    authority.rsplit_once('@').map_or(authority, |(_, host)| host)
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
 }
 
 /// `example.com:8080` → `example.com`, `[::1]:8080` → `[::1]`, `::1`-style bare IPv6 kept.

@@ -112,7 +112,10 @@ async fn closed_origin_port_gives_502() {
     let (parts, body) = client.get("/").await;
     assert_eq!(parts.status, StatusCode::BAD_GATEWAY);
     assert_eq!(body, "502 Bad Gateway\n");
-    assert_eq!(parts.headers["x-proxy"], "pxy", "response_filter runs on error pages");
+    assert_eq!(
+        parts.headers["x-proxy"], "pxy",
+        "response_filter runs on error pages"
+    );
     server.wait_logged(1).await;
     assert_eq!(
         *server.proxy.errors.lock().expect("lock"),
@@ -178,7 +181,10 @@ async fn large_bodies_stream_both_ways() {
     let server = ProxyServer::start(upstream(&[origin.addr], UpstreamOptions::default())).await;
     let mut client = H1::connect(server.addr).await;
 
-    let payload: Bytes = (0..BIG).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
+    let payload: Bytes = (0..BIG)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into();
     let req = Request::post("/echo")
         .header("host", "proxied.test")
         .body(Full::new(payload.clone()))
@@ -224,7 +230,11 @@ async fn bad_framing_is_rejected_before_the_origin() {
     let reply = raw_exchange(server.addr, te_on_http10).await;
     assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
 
-    assert_eq!(origin.requests(), 0, "a malformed request reached the origin");
+    assert_eq!(
+        origin.requests(),
+        0,
+        "a malformed request reached the origin"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,8 +259,7 @@ async fn content_length_with_transfer_encoding_cannot_smuggle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_lets_in_flight_requests_finish() {
     let origin = Origin::start("a").await;
-    let mut server =
-        ProxyServer::start(upstream(&[origin.addr], UpstreamOptions::default())).await;
+    let mut server = ProxyServer::start(upstream(&[origin.addr], UpstreamOptions::default())).await;
     let addr = server.addr;
     let slow = tokio::spawn(async move {
         let mut client = H1::connect(addr).await;

@@ -167,7 +167,7 @@ impl Checker<'_> {
                 },
             }
         }
-        ok.then(|| TypedExpr {
+        ok.then_some(TypedExpr {
             kind: TypedExprKind::Interp(out),
             ty: Type::Str,
         })

@@ -15,7 +15,15 @@ pub(super) fn expr(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
     let mut nots: Vec<Span> = Vec::new();
     for part in inner(pair) {
         match part.as_rule() {
-            Rule::op_not => nots.push(span(&part)),
+            Rule::op_not => {
+                if nots.len() == super::MAX_OPERATORS {
+                    return Err(ParseError {
+                        span: span(&part),
+                        kind: ParseErrorKind::TooDeep,
+                    });
+                }
+                nots.push(span(&part))
+            }
             Rule::operand => {
                 let mut e = operand(part)?;
                 while let Some(not_span) = nots.pop() {
@@ -26,7 +34,15 @@ pub(super) fn expr(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
                 }
                 operands.push(e);
             }
-            rule => ops.push((bin_op(rule), span(&part))),
+            rule => {
+                if ops.len() == super::MAX_OPERATORS {
+                    return Err(ParseError {
+                        span: span(&part),
+                        kind: ParseErrorKind::TooDeep,
+                    });
+                }
+                ops.push((bin_op(rule), span(&part)))
+            }
         }
     }
     let mut operands = operands.into_iter();

@@ -23,16 +23,46 @@ mod generated {
     pub struct PxyParser;
 }
 
+/// The deepest nesting of `(`, `[` and `{` accepted. Real programs nest a handful of levels;
+/// the limit keeps every recursive pass (pest's, ours, and dropping the tree) far from the end
+/// of the stack whatever the input.
+pub const MAX_NESTING: usize = 128;
+
+/// The most binary operators accepted in one expression, for the same reason.
+pub const MAX_OPERATORS: usize = 512;
+
 /// Parses one `.pxy` source text.
 ///
 /// Syntax errors stop the parse (there is no tree to check without it), so at most one
 /// [`ParseError`] comes back; everything after parsing reports all it finds.
 pub fn parse(source: &str) -> Result<ParsedProgram, ParseError> {
+    check_nesting(source)?;
     let mut pairs = PxyParser::parse(Rule::program, source).map_err(|e| from_pest(source, e))?;
     let program = pairs
         .next()
         .expect("the program rule always yields one pair");
     items::program(program)
+}
+
+/// Refuses input nested deeper than [`MAX_NESTING`], pointing at the bracket that went too deep.
+fn check_nesting(source: &str) -> Result<(), ParseError> {
+    let mut depth = 0usize;
+    for (i, b) in source.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(ParseError {
+                        span: Span::new(i, i + 1),
+                        kind: ParseErrorKind::TooDeep,
+                    });
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Converts pest's error into ours: a span on the offending token and the set of things that

@@ -147,3 +147,37 @@ fn never_panics_on_odd_input() {
         let _ = parse(src);
     }
 }
+
+#[test]
+fn hostile_nesting_is_an_error_not_a_crash() {
+    let deep = format!(
+        "route {{ if {}true{} {{ respond 200 }} respond 404 }}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    assert_eq!(
+        parse(&deep).unwrap_err().kind,
+        crate::ParseErrorKind::TooDeep
+    );
+    let long = format!(
+        "route {{ if {} {{ respond 200 }} respond 404 }}",
+        vec!["true"; 100_000].join(" || ")
+    );
+    assert_eq!(
+        parse(&long).unwrap_err().kind,
+        crate::ParseErrorKind::TooDeep
+    );
+    let nots = format!(
+        "route {{ if {}true {{ respond 200 }} respond 404 }}",
+        "!".repeat(100_000)
+    );
+    assert_eq!(
+        parse(&nots).unwrap_err().kind,
+        crate::ParseErrorKind::TooDeep
+    );
+    let ok = format!(
+        "route {{ if {} {{ respond 200 }} respond 404 }}",
+        vec!["true"; 100].join(" || ")
+    );
+    assert!(parse(&ok).is_ok());
+}

@@ -50,7 +50,10 @@ fn display_prints_one_layer_and_source_chains() {
         e.to_string(),
         "connection refused by upstream: connecting to 127.0.0.1:1"
     );
-    assert_eq!(e.source().map(|s| s.to_string()).as_deref(), Some("refused"));
+    assert_eq!(
+        e.source().map(|s| s.to_string()).as_deref(),
+        Some("refused")
+    );
     assert_eq!(e.side(), ErrorSide::Upstream);
     assert_eq!(e.context(), Some("connecting to 127.0.0.1:1"));
 }

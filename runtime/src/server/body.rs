@@ -71,7 +71,9 @@ impl UpstreamParts {
                 timer
             }
             // Allocated only for bodies that make us wait at least once.
-            None => self.timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
+            None => self
+                .timer
+                .insert(Box::pin(tokio::time::sleep_until(deadline))),
         };
         self.progressed = false;
         timer.as_mut().poll(cx).is_ready()

@@ -185,9 +185,8 @@ pub fn bind(listeners: &[ListenerConfig]) -> Result<Vec<TcpListener>> {
 
 fn bind_one(addr: SocketAddr) -> Result<TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
-    let fail = |e: std::io::Error| {
-        Error::explain(ErrorKind::Bind, format!("{addr}: {e}")).with_cause(e)
-    };
+    let fail =
+        |e: std::io::Error| Error::explain(ErrorKind::Bind, format!("{addr}: {e}")).with_cause(e);
     let socket =
         Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
     socket.set_reuse_address(true).map_err(fail)?;

@@ -84,9 +84,7 @@ pub(crate) async fn handle<P: Proxy>(
 
     let filtered = {
         let st = &mut state;
-        st.proxy
-            .request_filter(&mut st.session, &mut st.ctx)
-            .await
+        st.proxy.request_filter(&mut st.session, &mut st.ctx).await
     };
     let response = match filtered {
         Ok(Some(local)) => send_local(state, local).await,
@@ -139,7 +137,16 @@ async fn proxy_upstream<P: Proxy>(
         // Never written: safe to send again whatever the method.
         Err(Exchange::NotSent(request, e)) if reused => {
             tracing::debug!(peer = %peer.addr(), error = %e, "pooled connection closed; reconnecting");
-            resend(proxy, state, &peer, *request, &mut sender, &mut pump, read_timeout).await
+            resend(
+                proxy,
+                state,
+                &peer,
+                *request,
+                &mut sender,
+                &mut pump,
+                read_timeout,
+            )
+            .await
         }
         // Written to a connection the origin had closed: repeat idempotent bodiless requests.
         Err(Exchange::Failed(e))
@@ -151,7 +158,16 @@ async fn proxy_upstream<P: Proxy>(
                 .upstream_request_filter(&mut state.session, &mut parts, &mut state.ctx)
                 .await?;
             let request = Request::from_parts(parts, UpstreamBody::Empty);
-            resend(proxy, state, &peer, request, &mut sender, &mut pump, read_timeout).await
+            resend(
+                proxy,
+                state,
+                &peer,
+                request,
+                &mut sender,
+                &mut pump,
+                read_timeout,
+            )
+            .await
         }
         Err(e) => Err(e.into_error()),
     };

@@ -67,7 +67,11 @@ fn header_hides_non_visible_ascii() {
 
 #[test]
 fn set_path_keeps_the_query_and_rejects_invalid_paths() {
-    let mut s = session(Request::get("/v1/users?id=7").body(()).expect("valid request"));
+    let mut s = session(
+        Request::get("/v1/users?id=7")
+            .body(())
+            .expect("valid request"),
+    );
     s.set_path("/users").expect("valid path");
     assert_eq!(s.path(), "/users");
     assert_eq!(s.query(), Some("id=7"));

@@ -9,8 +9,13 @@ fn backend(port: u16, weight: u32) -> BackendConfig {
 
 #[test]
 fn rejects_empty_and_weightless_upstreams() {
-    let err = Upstream::new("api", vec![], Balance::RoundRobin, UpstreamOptions::default())
-        .expect_err("no backend");
+    let err = Upstream::new(
+        "api",
+        vec![],
+        Balance::RoundRobin,
+        UpstreamOptions::default(),
+    )
+    .expect_err("no backend");
     assert_eq!(err.kind(), ErrorKind::InvalidConfig);
     assert!(err.to_string().contains("api"));
     let err = Upstream::new(

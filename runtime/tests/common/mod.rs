@@ -200,7 +200,8 @@ impl Proxy for TestProxy {
         resp: &mut http::response::Parts,
         _ctx: &mut Self::Ctx,
     ) -> Result<()> {
-        resp.headers.insert("x-proxy", HeaderValue::from_static("pxy"));
+        resp.headers
+            .insert("x-proxy", HeaderValue::from_static("pxy"));
         resp.headers.remove("x-origin-secret");
         Ok(())
     }
@@ -266,11 +267,18 @@ impl ProxyServer {
     pub async fn wait_logged(&self, n: usize) {
         let deadline = tokio::time::Instant::now() + TIMEOUT;
         while self.proxy.logged.load(Ordering::SeqCst) < n {
-            assert!(tokio::time::Instant::now() < deadline, "logging ran fewer than {n} times");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "logging ran fewer than {n} times"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(self.proxy.logged.load(Ordering::SeqCst), n, "logging ran more than once");
+        assert_eq!(
+            self.proxy.logged.load(Ordering::SeqCst),
+            n,
+            "logging ran more than once"
+        );
     }
 }
 

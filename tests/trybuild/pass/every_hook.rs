@@ -20,16 +20,25 @@ impl Proxy for Gateway {
         Ctx::default()
     }
 
-    async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Option<Response>> {
+    async fn request_filter(
+        &self,
+        session: &mut Session,
+        ctx: &mut Ctx,
+    ) -> Result<Option<Response>> {
         if self.blocked.is_match(session.path()) {
-            return Ok(Some(Response::new(StatusCode::FORBIDDEN).with_body("blocked")));
+            return Ok(Some(
+                Response::new(StatusCode::FORBIDDEN).with_body("blocked"),
+            ));
         }
         if session.path().starts_with("/v1/") {
             let rest = session.path()["/v1".len()..].to_owned();
             session.set_path(&rest)?;
             ctx.route = Some("v1");
         }
-        if session.header(&HeaderName::from_static("x-request-id")).is_none() {
+        if session
+            .header(&HeaderName::from_static("x-request-id"))
+            .is_none()
+        {
             let id = HeaderValue::from_str(session.request_id())
                 .map_err(|e| Error::explain(ErrorKind::Internal, "request id").with_cause(e))?;
             session.headers_mut().insert("x-request-id", id);
@@ -55,17 +64,19 @@ impl Proxy for Gateway {
     async fn upstream_request_filter(
         &self,
         _session: &mut Session,
-        upstream_request: &mut http::request::Parts,
+        upstream_request: &mut pxy_runtime::http::request::Parts,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        upstream_request.headers.insert("x-via", HeaderValue::from_static("pxy"));
+        upstream_request
+            .headers
+            .insert("x-via", HeaderValue::from_static("pxy"));
         Ok(())
     }
 
     fn upstream_response_filter(
         &self,
         _session: &mut Session,
-        upstream_response: &mut http::response::Parts,
+        upstream_response: &mut pxy_runtime::http::response::Parts,
         _ctx: &mut Ctx,
     ) -> Result<()> {
         upstream_response.headers.remove("x-powered-by");
@@ -75,10 +86,12 @@ impl Proxy for Gateway {
     fn response_filter(
         &self,
         _session: &mut Session,
-        response: &mut http::response::Parts,
+        response: &mut pxy_runtime::http::response::Parts,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        response.headers.insert("server", HeaderValue::from_static("edge"));
+        response
+            .headers
+            .insert("server", HeaderValue::from_static("edge"));
         Ok(())
     }
 
@@ -93,42 +106,75 @@ impl Proxy for Gateway {
         Ok(())
     }
 
-    fn fail_to_connect(&self, _session: &mut Session, _peer: &Peer, _ctx: &mut Ctx, error: Error) -> Error {
+    fn fail_to_connect(
+        &self,
+        _session: &mut Session,
+        _peer: &Peer,
+        _ctx: &mut Ctx,
+        error: Error,
+    ) -> Error {
         error.with_retryable(true)
     }
 
-    fn error_while_proxy(&self, _session: &mut Session, peer: &Peer, _ctx: &mut Ctx, error: Error) -> Error {
+    fn error_while_proxy(
+        &self,
+        _session: &mut Session,
+        peer: &Peer,
+        _ctx: &mut Ctx,
+        error: Error,
+    ) -> Error {
         let context = format!("proxying to {}", peer.addr());
         error.with_context(context)
     }
 
-    async fn fail_to_proxy(&self, _session: &mut Session, error: &Error, _ctx: &mut Ctx) -> Response {
+    async fn fail_to_proxy(
+        &self,
+        _session: &mut Session,
+        error: &Error,
+        _ctx: &mut Ctx,
+    ) -> Response {
         Response::new(error.status()).with_body(format!("sorry: {error}"))
     }
 
     fn logging(&self, session: &Session, error: Option<&Error>, ctx: &mut Ctx) {
-        let _ = (session.response_status(), error.map(Error::kind), ctx.route, ctx.bytes_in, ctx.bytes_out);
+        let _ = (
+            session.response_status(),
+            error.map(Error::kind),
+            ctx.route,
+            ctx.bytes_in,
+            ctx.bytes_out,
+        );
     }
 }
 
 fn main() {
     let config = ServerConfig {
         name: "gateway".to_owned(),
-        listeners: vec![ListenerConfig { addr: SocketAddr::from(([127, 0, 0, 1], 0)) }],
+        listeners: vec![ListenerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }],
     };
     config.validate().expect("valid config");
     let build = || -> Result<Gateway> {
         Ok(Gateway {
             api: Upstream::new(
                 "api",
-                vec![BackendConfig { addr: SocketAddr::from(([127, 0, 0, 1], 9001)), weight: 3 }],
+                vec![BackendConfig {
+                    addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
+                    weight: 3,
+                }],
                 Balance::Random,
-                UpstreamOptions { connect_timeout: Duration::from_secs(1), ..UpstreamOptions::default() },
+                UpstreamOptions {
+                    connect_timeout: Duration::from_secs(1),
+                    ..UpstreamOptions::default()
+                },
             )?,
-            blocked: Regex::new(r"^/admin").map_err(|e| Error::explain(ErrorKind::InvalidConfig, "regex").with_cause(e))?,
+            blocked: Regex::new(r"^/admin")
+                .map_err(|e| Error::explain(ErrorKind::InvalidConfig, "regex").with_cause(e))?,
         })
     };
     // `run` is what `main` calls in a generated binary; here only check that it type-checks.
-    let _entry: fn(ServerConfig, fn() -> Result<Gateway>) -> std::process::ExitCode = |c, b| run(c, b);
+    let _entry: fn(ServerConfig, fn() -> Result<Gateway>) -> std::process::ExitCode =
+        |c, b| run(c, b);
     assert!(build().is_ok());
 }

@@ -19,7 +19,10 @@ impl Proxy for Minimal {
 fn main() {
     let upstream = Upstream::new(
         "api",
-        vec![BackendConfig { addr: SocketAddr::from(([127, 0, 0, 1], 9)), weight: 1 }],
+        vec![BackendConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 9)),
+            weight: 1,
+        }],
         Balance::RoundRobin,
         UpstreamOptions::default(),
     )
@@ -34,12 +37,18 @@ fn main() {
         let hooks = {
             let proxy = proxy.clone();
             tokio::spawn(async move {
-                let req = http::Request::get("/").body(()).expect("request");
-                let mut session = Session::new_synthetic(req, SocketAddr::from(([127, 0, 0, 1], 1)));
+                let req = pxy_runtime::http::Request::get("/")
+                    .body(())
+                    .expect("request");
+                let mut session =
+                    Session::new_synthetic(req, SocketAddr::from(([127, 0, 0, 1], 1)));
                 let mut ctx = proxy.new_ctx();
                 let filtered = proxy.request_filter(&mut session, &mut ctx).await;
                 assert!(matches!(filtered, Ok(None)));
-                let peer = proxy.upstream_peer(&mut session, &mut ctx).await.expect("peer");
+                let peer = proxy
+                    .upstream_peer(&mut session, &mut ctx)
+                    .await
+                    .expect("peer");
                 assert_eq!(peer.upstream_name(), "api");
             })
         };

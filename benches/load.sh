@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# Proxy load benchmark: proxyc against nginx and HAProxy, in the same run, interleaved.
+#
+# Method (see benches/README.md): on a 2-core machine the origin (one nginx, two server
+# blocks on 127.0.0.1:9001/9002) and the load generator share core 0; the proxy under test
+# runs alone on core 1 with one worker/thread and listens on 127.0.0.1:8080. Each round
+# starts each proxy fresh, warms it up, then measures requests/s, latency, the proxy's CPU
+# time per request (from /proc/PID/stat) and its peak RSS (VmHWM). Medians over rounds.
+#
+# Usage: benches/load.sh [--proxyc PATH] [--rounds N] [--duration S] [--warmup S]
+#                        [--connections N] [--mode h1|h2c] [--proxies "proxyc nginx haproxy"]
+#                        [--idle-wait S]
+# The same settings can come from the environment: PROXYC_BIN, ROUNDS, DURATION, WARMUP,
+# CONNECTIONS, MODE, PROXIES, IDLE_WAIT (seconds to wait for a quiet machine before each
+# round, 0 = don't), H2_STREAMS (h2c only, streams per connection).
+# Output: a Markdown table on stdout and in target/bench/results.md; raw logs in
+# target/bench/run-<timestamp>/.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_ROOT"
+
+# ---------------------------------------------------------------- settings
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+MODE=${MODE:-h1}
+H2_STREAMS=${H2_STREAMS:-10}
+PROXIES=${PROXIES:-proxyc nginx haproxy}
+PROXYC_BIN=${PROXYC_BIN:-}
+IDLE_WAIT=${IDLE_WAIT:-60}  # seconds to wait for a quiet machine before each round
+
+ORIGIN1=127.0.0.1:9001
+ORIGIN2=127.0.0.1:9002
+PROXY_ADDR=127.0.0.1:8080
+LOAD_CPU=0   # origin + load generator
+PROXY_CPU=1  # proxy under test, alone
+BODY_BYTES=1024
+START_TIMEOUT_S=30
+
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$REPO_ROOT/$TARGET_DIR
+BENCH_DIR=$TARGET_DIR/bench
+CONF_DIR=$REPO_ROOT/benches/conf
+RESULTS_MD=$BENCH_DIR/results.md
+
+usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
+log() { printf '[load] %s\n' "$*" >&2; }
+die() { printf '[load] error: %s\n' "$*" >&2; exit 1; }
+
+parse_args() {
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+            --proxyc) PROXYC_BIN=$2; shift 2 ;;
+            --rounds) ROUNDS=$2; shift 2 ;;
+            --duration) DURATION=$2; shift 2 ;;
+            --warmup) WARMUP=$2; shift 2 ;;
+            --connections) CONNECTIONS=$2; shift 2 ;;
+            --mode) MODE=$2; shift 2 ;;
+            --proxies) PROXIES=$2; shift 2 ;;
+            --idle-wait) IDLE_WAIT=$2; shift 2 ;;
+            -h|--help) usage; exit 0 ;;
+            *) usage >&2; die "unknown argument: $1" ;;
+        esac
+    done
+    [[ $MODE == h1 || $MODE == h2c ]] || die "MODE must be h1 or h2c, not '$MODE'"
+    local n
+    for n in "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS" "$H2_STREAMS" "$IDLE_WAIT"; do
+        [[ $n =~ ^[0-9]+$ ]] || die "not a whole number: '$n'"
+    done
+    ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= 1)) || die "rounds, duration, connections must be >= 1"
+}
+
+# ---------------------------------------------------------------- processes
+# Every process we start is recorded so the EXIT trap can stop it, whatever happens.
+STARTED_PIDS=()
+
+# Stops one process: SIGTERM, a bounded wait, then SIGKILL. nginx's master stops its
+# workers on SIGTERM; we also kill any child left behind.
+stop_pid() {
+    local pid=$1 i children
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    children=$(pgrep -P "$pid" 2>/dev/null || true)
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    local c
+    for c in $children; do kill -KILL "$c" 2>/dev/null || true; done
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local pid
+    for pid in "${STARTED_PIDS[@]}"; do
+        stop_pid "$pid"
+    done
+    STARTED_PIDS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+forget_pid() {
+    local pid=$1 kept=() p
+    for p in "${STARTED_PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+    STARTED_PIDS=("${kept[@]}")
+}
+
+# True when something accepts TCP connections on host:port (bash's /dev/tcp, no extra tools).
+port_open() {
+    local host=${1%:*} port=${1##*:}
+    (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
+
+# Waits (bounded) until addr accepts connections while pid is alive.
+wait_for_port() {
+    local addr=$1 pid=$2 logfile=$3 deadline=$((SECONDS + START_TIMEOUT_S))
+    while ((SECONDS < deadline)); do
+        port_open "$addr" && return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$logfile" >&2 || true
+            die "process $pid exited before listening on $addr"
+        fi
+        sleep 0.05
+    done
+    tail -n 20 "$logfile" >&2 || true
+    die "nothing listening on $addr after ${START_TIMEOUT_S}s"
+}
+
+# Waits (bounded) until addr is free again, so the next proxy can bind it.
+wait_port_free() {
+    local addr=$1 i
+    for ((i = 0; i < 200; i++)); do
+        port_open "$addr" || return 0
+        sleep 0.05
+    done
+    die "$addr still busy after the proxy stopped"
+}
+
+# The proxy's process ids: the started one and its direct children (nginx's worker).
+proc_tree() {
+    local pid=$1
+    echo "$pid"
+    pgrep -P "$pid" 2>/dev/null || true
+}
+
+# Sum of utime+stime (clock ticks) over the given pids. Fields 14 and 15 of /proc/PID/stat,
+# counted after the ")" that ends the command name (which may contain spaces).
+cpu_ticks() {
+    local total=0 pid stat rest
+    for pid in "$@"; do
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        rest=${stat##*) }
+        # rest starts at field 3 (state); utime is field 14 -> index 11, stime index 12.
+        read -r -a f <<<"$rest"
+        total=$((total + f[11] + f[12]))
+    done
+    echo "$total"
+}
+
+# Sum of VmHWM (peak resident set, kB) over the given pids.
+peak_rss_kb() {
+    local total=0 pid kb
+    for pid in "$@"; do
+        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || kb=0
+        total=$((total + ${kb:-0}))
+    done
+    echo "$total"
+}
+
+# Busy clock ticks of one CPU core since boot (/proc/stat: user nice system idle iowait irq
+# softirq steal ...; busy = all but idle and iowait). The machine is shared, so comparing
+# this with the proxy's own ticks shows whether something else ran on the proxy's core.
+core_busy_ticks() {
+    awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# Machine-wide busy percentage over one second (all cores, from /proc/stat).
+machine_busy_pct() {
+    local a b
+    read -r -a a < <(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+    sleep 1
+    read -r -a b < <(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+    local busy=$((b[0] - a[0])) idle=$((b[1] - a[1]))
+    echo $((busy * 100 / (busy + idle > 0 ? busy + idle : 1)))
+}
+
+# The machine is shared (builds of others): before a round, wait up to IDLE_WAIT seconds
+# for it to be quiet (< 10% busy), so the round measures the proxy and not a compiler.
+wait_for_quiet_machine() {
+    local tag=$1 deadline=$((SECONDS + IDLE_WAIT)) busy
+    ((IDLE_WAIT > 0)) || return 0
+    while :; do
+        busy=$(machine_busy_pct)
+        ((busy < 10)) && return 0
+        if ((SECONDS >= deadline)); then
+            log "machine still ${busy}% busy after ${IDLE_WAIT}s; measuring $tag anyway"
+            return 0
+        fi
+        log "machine ${busy}% busy (another build?); waiting before $tag"
+        sleep 4
+    done
+}
+
+# ---------------------------------------------------------------- configs
+BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
+
+# Fills @NAME@ placeholders of a template from benches/conf into the run directory.
+render() {
+    local src=$1 dst=$2 listen_opts=$3 bind_opts=$4
+    sed -e "s|@RUN_DIR@|$RUN_DIR|g" \
+        -e "s|@ORIGIN1@|$ORIGIN1|g" -e "s|@ORIGIN2@|$ORIGIN2|g" \
+        -e "s|@PROXY_ADDR@|$PROXY_ADDR|g" \
+        -e "s|@LISTEN_OPTS@|$listen_opts|g" -e "s|@BIND_OPTS@|$bind_opts|g" \
+        -e "s|@BODY@|$BODY|g" \
+        "$CONF_DIR/$src" >"$dst"
+}
+
+# ---------------------------------------------------------------- origin
+ORIGIN_PID=
+start_origin() {
+    mkdir -p "$RUN_DIR/origin"
+    render origin-nginx.conf "$RUN_DIR/origin/nginx.conf" "" ""
+    # -e: where nginx logs before it has read the config (default is a system path).
+    taskset -c "$LOAD_CPU" nginx -p "$RUN_DIR/origin" -c "$RUN_DIR/origin/nginx.conf" \
+        -e "$RUN_DIR/origin/error.log" >"$RUN_DIR/origin/stdout.log" 2>&1 &
+    ORIGIN_PID=$!
+    STARTED_PIDS+=("$ORIGIN_PID")
+    wait_for_port "$ORIGIN1" "$ORIGIN_PID" "$RUN_DIR/origin/error.log"
+    wait_for_port "$ORIGIN2" "$ORIGIN_PID" "$RUN_DIR/origin/error.log"
+    local got
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5 "http://$ORIGIN1/") || true
+    [[ $got == "200 $BODY_BYTES" ]] || die "origin answered '$got', expected '200 $BODY_BYTES'"
+}
+
+# ---------------------------------------------------------------- proxies under test
+# Each start_* function starts the proxy pinned to PROXY_CPU and sets PROXY_PID.
+PROXY_PID=
+
+start_nginx() {
+    local dir=$RUN_DIR/nginx opts=""
+    mkdir -p "$dir"
+    [[ $MODE == h2c ]] && opts="http2"
+    render proxy-nginx.conf "$dir/nginx.conf" "$opts" ""
+    taskset -c "$PROXY_CPU" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+        >"$dir/stdout.log" 2>&1 &
+    PROXY_PID=$!
+    PROXY_LOG=$dir/error.log
+}
+
+start_haproxy() {
+    local dir=$RUN_DIR/haproxy opts=""
+    mkdir -p "$dir"
+    [[ $MODE == h2c ]] && opts="proto h2"
+    render proxy-haproxy.cfg "$dir/haproxy.cfg" "" "$opts"
+    # -db: stay in the foreground as a single process (no master/worker, no daemon).
+    taskset -c "$PROXY_CPU" haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+    PROXY_PID=$!
+    PROXY_LOG=$dir/haproxy.log
+}
+
+start_proxyc() {
+    local dir=$RUN_DIR/proxyc
+    mkdir -p "$dir"
+    taskset -c "$PROXY_CPU" "$PROXYC_BIN" --threads 1 --no-access-log >"$dir/proxyc.log" 2>&1 &
+    PROXY_PID=$!
+    PROXY_LOG=$dir/proxyc.log
+}
+
+# Finds or builds the proxyc binary; empties PROXYC_BIN (proxyc skipped) when impossible.
+PROXYC_NOTE=
+resolve_proxyc() {
+    if [[ -n $PROXYC_BIN ]]; then
+        [[ -x $PROXYC_BIN ]] || die "proxyc binary '$PROXYC_BIN' is not an executable file"
+        return 0
+    fi
+    local cli=$TARGET_DIR/release/proxyc example=examples/load_balancer.pxy
+    local out=$BENCH_DIR/load_balancer
+    if [[ -x $cli && -f $example ]]; then
+        log "building $example with $cli"
+        # Same shared build directory as scripts/test.sh, so the runtime is built once.
+        export PROXYC_TARGET_DIR=${PROXYC_TARGET_DIR:-$TARGET_DIR/pxy-build}
+        if "$cli" build "$example" -o "$out" >"$RUN_DIR/proxyc-build.log" 2>&1; then
+            PROXYC_BIN=$out
+            return 0
+        fi
+        tail -n 30 "$RUN_DIR/proxyc-build.log" >&2 || true
+        PROXYC_NOTE="proxyc skipped: \`proxyc build $example\` failed (see $RUN_DIR/proxyc-build.log)"
+    elif [[ -x $out ]]; then
+        log "using the previously built $out (no $cli to rebuild it)"
+        PROXYC_BIN=$out
+        return 0
+    else
+        PROXYC_NOTE="proxyc skipped: no binary (give --proxyc PATH or PROXYC_BIN, or build $cli with \`cargo build --release -p proxyc\`)"
+    fi
+    PROXYC_BIN=
+    log "$PROXYC_NOTE"
+}
+
+# ---------------------------------------------------------------- load
+# Runs the load generator on LOAD_CPU against the proxy for $1 seconds. With $2 = measure,
+# leaves "requests duration_us p50_us p99_us socket_errors non_2xx" in LOAD_RESULT.
+LOAD_RESULT=
+run_load() {
+    local seconds=$1 what=$2 out=$3
+    local limit=$((seconds + 30))
+    if [[ $MODE == h1 ]]; then
+        timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
+            wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --latency -s "$CONF_DIR/report.lua" \
+            "http://$PROXY_ADDR/" >"$out" 2>&1 || log "wrk exited non-zero (see $out)"
+        [[ $what == measure ]] || return 0
+        local line
+        line=$(grep '^PXY_RESULT ' "$out" | tail -n 1) || die "no result from wrk (see $out)"
+        local -A r=()
+        local kv
+        for kv in ${line#PXY_RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+        LOAD_RESULT="${r[requests]} ${r[duration_us]} ${r[p50_us]} ${r[p99_us]} \
+$((r[connect] + r[read] + r[write] + r[timeout])) ${r[status]}"
+    else
+        # h2load speaks h2c with prior knowledge to http:// URIs. Its summary has no
+        # percentiles, so the per-request log (start, status, duration µs) gives them.
+        local reqlog=$out.requests
+        timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
+            h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$seconds" --log-file="$reqlog" \
+            "http://$PROXY_ADDR/" >"$out" 2>&1 || log "h2load exited non-zero (see $out)"
+        [[ $what == measure ]] || { rm -f "$reqlog"; return 0; }
+        local secs ndone failed s4xx s5xx pct
+        secs=$(awk '/^finished in/ { sub(/s,$/, "", $3); print $3 }' "$out")
+        # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
+        read -r ndone failed < <(awk '/^requests:/ { print $6, $10 }' "$out")
+        # "status codes: N 2xx, N 3xx, N 4xx, N 5xx"
+        read -r s4xx s5xx < <(awk '/^status codes:/ { print $7, $9 }' "$out")
+        [[ -n $secs && -n $ndone && -n $s5xx ]] || die "could not read h2load's summary (see $out)"
+        pct=$(cut -f3 "$reqlog" | sort -n | awk '{ a[NR] = $1 }
+            END { if (NR == 0) { print "0 0"; exit }
+                  i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
+                  i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+                  print a[i50], a[i99] }')
+        rm -f "$reqlog"
+        local dur_us
+        dur_us=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000000 }')
+        # Same meaning as wrk's counters: failed requests, and 4xx/5xx answers.
+        LOAD_RESULT="$ndone $dur_us $pct $failed $((s4xx + s5xx))"
+    fi
+}
+
+# ---------------------------------------------------------------- one round
+CLK_TCK=$(getconf CLK_TCK)
+ROUNDS_TSV=
+NOTES=()
+
+measure_round() {
+    local proxy=$1 round=$2
+    local tag="$proxy round $round"
+    wait_port_free "$PROXY_ADDR"
+    "start_$proxy"
+    STARTED_PIDS+=("$PROXY_PID")
+    wait_for_port "$PROXY_ADDR" "$PROXY_PID" "$PROXY_LOG"
+
+    # A proxy that answers errors is not fast: check one response before loading it.
+    local curl_opts=(-s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5)
+    [[ $MODE == h2c ]] && curl_opts+=(--http2-prior-knowledge)
+    local sanity
+    sanity=$(curl "${curl_opts[@]}" "http://$PROXY_ADDR/") || true
+    if [[ $sanity != "200 $BODY_BYTES" ]]; then
+        NOTES+=("$tag: first response was '$sanity', expected '200 $BODY_BYTES'")
+        log "WARNING: $tag answered '$sanity'"
+    fi
+
+    local base=$RUN_DIR/$proxy/round$round
+    wait_for_quiet_machine "$tag"
+    if ((WARMUP > 0)); then
+        run_load "$WARMUP" warmup "$base.warmup.txt"
+    fi
+
+    local -a pids
+    mapfile -t pids < <(proc_tree "$PROXY_PID")
+    local t0 t1 c0 c1
+    c0=$(core_busy_ticks "$PROXY_CPU")
+    t0=$(cpu_ticks "${pids[@]}")
+    run_load "$DURATION" measure "$base.load.txt"
+    t1=$(cpu_ticks "${pids[@]}")
+    c1=$(core_busy_ticks "$PROXY_CPU")
+    local rss
+    rss=$(peak_rss_kb "${pids[@]}")
+    if ! kill -0 "$PROXY_PID" 2>/dev/null; then
+        NOTES+=("$tag: the proxy exited during the load (see $PROXY_LOG); its CPU and RSS are not valid")
+        log "WARNING: $tag exited during the load"
+    fi
+
+    stop_pid "$PROXY_PID"
+    forget_pid "$PROXY_PID"
+
+    local requests dur_us p50 p99 sockerr non2xx
+    read -r requests dur_us p50 p99 sockerr non2xx <<<"$LOAD_RESULT"
+    # CPU µs per request = ticks × (10⁶ / CLK_TCK) / requests; CPU % of one core over the run.
+    local cpu_us=$(((t1 - t0) * 1000000 / CLK_TCK))
+    # Time the proxy's core was busy with anything but the proxy (other processes, and
+    # interrupt time not charged to the proxy), as a percentage of the measured window.
+    local other_pct=$((((c1 - c0) - (t1 - t0)) * 100000000 / (CLK_TCK * dur_us)))
+    ((other_pct >= 0)) || other_pct=0
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$proxy" "$round" "$requests" "$dur_us" "$p50" "$p99" "$cpu_us" "$rss" \
+        "$sockerr" "$non2xx" "${#pids[@]}" "$other_pct" >>"$ROUNDS_TSV"
+    if ((other_pct > 10)); then
+        NOTES+=("$tag: the proxy's core was ${other_pct}% busy with other work (shared machine?); this round is suspect")
+        log "WARNING: core $PROXY_CPU was ${other_pct}% busy with something other than $proxy"
+    fi
+    log "$tag: $requests requests in $((dur_us / 1000)) ms, p50 ${p50}us p99 ${p99}us," \
+        "proxy CPU $((cpu_us / 1000)) ms, peak RSS ${rss} kB, socket errors $sockerr, non-2xx $non2xx"
+    if ((sockerr > 0 || non2xx > 0)); then
+        NOTES+=("$tag: $sockerr socket errors, $non2xx non-2xx responses")
+    fi
+}
+
+# ---------------------------------------------------------------- report
+write_report() {
+    local -a proxies=("$@")
+    {
+        echo "# Proxy load benchmark"
+        echo
+        echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) cores," \
+            "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+        if [[ $MODE == h1 ]]; then
+            echo "- load: wrk HTTP/1.1, 1 thread, $CONNECTIONS connections, pinned to core $LOAD_CPU"
+        else
+            echo "- load: h2load h2c (prior knowledge), 1 thread, $CONNECTIONS connections ×" \
+                "$H2_STREAMS streams, pinned to core $LOAD_CPU"
+        fi
+        echo "- $ROUNDS interleaved round(s) of ${DURATION} s after ${WARMUP} s warm-up;" \
+            "order per round: ${proxies[*]}; medians below"
+        echo "- origin: nginx 1 worker on core $LOAD_CPU, $ORIGIN1 + $ORIGIN2, ${BODY_BYTES}-byte body;" \
+            "proxy on core $PROXY_CPU, one worker/thread"
+        echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')" \
+            "${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
+        echo
+        python3 "$REPO_ROOT/benches/summarize.py" "$ROUNDS_TSV" "${proxies[@]}"
+        if [[ -n $PROXYC_NOTE ]]; then
+            echo
+            echo "Note: $PROXYC_NOTE"
+        fi
+        if ((${#NOTES[@]} > 0)); then
+            echo
+            echo "Warnings:"
+            local n
+            for n in "${NOTES[@]}"; do echo "- $n"; done
+        fi
+        echo
+        echo "Raw logs: $RUN_DIR"
+    } >"$RESULTS_MD"
+    cat "$RESULTS_MD"
+}
+
+# ---------------------------------------------------------------- main
+check_tools() {
+    local t missing=()
+    for t in nginx haproxy taskset curl pgrep python3 "$@"; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+    done
+    ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (run scripts/setup.sh)"
+    (($(nproc) >= 2)) || die "needs 2 cores (origin+load on core $LOAD_CPU, proxy on core $PROXY_CPU)"
+}
+
+main() {
+    parse_args "$@"
+    # Packages only; a missing Rust toolchain just means proxyc may be skipped.
+    PROXYC_SETUP_ALLOW_NO_CARGO=1 PROXYC_SETUP_SKIP_PIP=1 "$REPO_ROOT/scripts/setup.sh"
+    if [[ $MODE == h1 ]]; then check_tools wrk; else check_tools h2load; fi
+
+    local addr
+    for addr in "$ORIGIN1" "$ORIGIN2" "$PROXY_ADDR"; do
+        ! port_open "$addr" || die "$addr is already in use; stop whatever listens there first"
+    done
+
+    RUN_DIR=$BENCH_DIR/run-$(date +%Y%m%d-%H%M%S)-$$
+    mkdir -p "$RUN_DIR"
+    ROUNDS_TSV=$RUN_DIR/rounds.tsv
+    printf 'proxy\tround\trequests\tduration_us\tp50_us\tp99_us\tcpu_us\trss_kb\tsocket_errors\tnon_2xx\tprocesses\tother_busy_pct\n' \
+        >"$ROUNDS_TSV"
+
+    # Keep the requested order, dropping proxyc when no binary can be had.
+    local -a proxies=()
+    local p
+    for p in $PROXIES; do
+        case $p in
+            proxyc) resolve_proxyc; [[ -n $PROXYC_BIN ]] && proxies+=(proxyc) ;;
+            nginx|haproxy) proxies+=("$p") ;;
+            *) die "unknown proxy '$p' (known: proxyc nginx haproxy)" ;;
+        esac
+    done
+    ((${#proxies[@]} > 0)) || die "no proxy to benchmark"
+
+    log "mode $MODE, $ROUNDS round(s) × ${DURATION}s (+${WARMUP}s warm-up), $CONNECTIONS connections: ${proxies[*]}"
+    start_origin
+
+    local round
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for p in "${proxies[@]}"; do
+            measure_round "$p" "$round"
+        done
+    done
+
+    write_report "${proxies[@]}"
+}
+
+main "$@"

@@ -1,0 +1,67 @@
+//! `run`'s `--test` mode: build the proxy, validate the configuration, exit.
+
+mod common;
+
+use std::process::ExitCode;
+
+use common::{upstream, TestProxy};
+use pxy_runtime::args::Args;
+use pxy_runtime::prelude::*;
+
+fn args(test: bool) -> Args {
+    Args {
+        test,
+        threads: Some(1),
+        grace_period: 1,
+        no_access_log: true,
+        log_level: Some("off".to_owned()),
+    }
+}
+
+fn config(addrs: &[&str]) -> ServerConfig {
+    ServerConfig {
+        name: "gw".to_owned(),
+        listeners: addrs
+            .iter()
+            .map(|a| ListenerConfig {
+                addr: a.parse().expect("valid address"),
+            })
+            .collect(),
+    }
+}
+
+fn build() -> Result<TestProxy> {
+    let addr = "127.0.0.1:9".parse().expect("valid address");
+    Ok(TestProxy::new(upstream(
+        &[addr],
+        UpstreamOptions::default(),
+    )))
+}
+
+#[test]
+fn test_mode_accepts_a_valid_configuration() {
+    let code = pxy_runtime::run_with_args(config(&["127.0.0.1:8080"]), args(true), build);
+    assert_eq!(code, ExitCode::SUCCESS);
+}
+
+#[test]
+fn test_mode_rejects_duplicate_listeners_and_build_errors() {
+    let duplicate = config(&["127.0.0.1:8080", "0.0.0.0:8080"]);
+    assert_eq!(
+        pxy_runtime::run_with_args(duplicate, args(true), build),
+        ExitCode::FAILURE
+    );
+    let failing = || -> Result<TestProxy> { Error::err_explain(ErrorKind::InvalidConfig, "bad") };
+    assert_eq!(
+        pxy_runtime::run_with_args(config(&["127.0.0.1:8080"]), args(true), failing),
+        ExitCode::FAILURE
+    );
+}
+
+#[test]
+fn listen_failure_exits_with_an_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("address").to_string();
+    let code = pxy_runtime::run_with_args(config(&[&addr]), args(false), build);
+    assert_eq!(code, ExitCode::FAILURE);
+}

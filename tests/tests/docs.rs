@@ -1,0 +1,54 @@
+//! Every ```pxy block in the documentation parses: as a whole program, or as statements inside
+//! a route. Keeps the docs honest when the grammar changes.
+
+fn pxy_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```pxy") => current = Some(String::new()),
+            (Some(_), "```") => blocks.push(current.take().unwrap()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn documented_examples_parse() {
+    let root = pxy_tests::workspace_root();
+    let mut count = 0;
+    for doc in ["README.md", "docs/language.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for block in pxy_blocks(&text) {
+            count += 1;
+            let as_program = pxy_dsl::parse(&block);
+            let as_statements = pxy_dsl::parse(&format!("route {{\n{block}\n}}"));
+            assert!(
+                as_program.is_ok() || as_statements.is_ok(),
+                "a ```pxy block in {doc} does not parse:\n{block}\nerror: {:?}",
+                as_program.unwrap_err()
+            );
+        }
+    }
+    assert!(count >= 10, "found only {count} examples");
+}
+
+#[test]
+fn examples_check_without_problems() {
+    for entry in std::fs::read_dir(pxy_tests::workspace_root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let checked = pxy_compiler::driver::check_source(&source);
+        assert!(
+            checked.problems.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            checked.problems
+        );
+    }
+}
