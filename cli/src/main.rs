@@ -41,6 +41,15 @@ enum Command {
         #[arg(long, value_name = "warnings")]
         deny: Option<Deny>,
     },
+    /// Format programs in the canonical layout (in place), or check that they are.
+    Fmt {
+        /// The `.pxy` programs.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not write; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the Rust code generated for a program.
     Emit {
         /// The `.pxy` program.
@@ -93,6 +102,7 @@ fn main() -> ExitCode {
             deny,
         } => check(&file, message_format, deny.is_some()),
         Command::Emit { file } => emit(&file),
+        Command::Fmt { files, check } => fmt(&files, check),
         Command::Build {
             file,
             output,
@@ -197,6 +207,46 @@ fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
                 "{}\n",
                 to_json(&diagnostics, &file.display().to_string(), &source)
             ));
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Formats each file in place; with `check`, only reports the files that would change.
+fn fmt(files: &[PathBuf], check: bool) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        let source = match read(file) {
+            Ok(s) => s,
+            Err(_) => {
+                failed = true;
+                continue;
+            }
+        };
+        match pxy_dsl::format::format(&source) {
+            Ok(formatted) if formatted == source => {}
+            Ok(_) if check => {
+                eprintln!(
+                    "{}: not formatted (run `proxyc fmt {}`)",
+                    file.display(),
+                    file.display()
+                );
+                failed = true;
+            }
+            Ok(formatted) => {
+                if let Err(e) = std::fs::write(file, formatted) {
+                    eprintln!("error: cannot write {}: {e}", file.display());
+                    failed = true;
+                }
+            }
+            Err(e) => {
+                print_problems(file, &source, &[Problem::Syntax(e)]);
+                failed = true;
+            }
         }
     }
     if failed {

@@ -7,7 +7,9 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+mod comments;
 pub mod error;
+pub mod format;
 pub mod parser;
 mod span;
 

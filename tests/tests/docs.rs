@@ -52,3 +52,18 @@ fn examples_check_without_problems() {
         );
     }
 }
+
+#[test]
+fn examples_are_formatted() {
+    for entry in std::fs::read_dir(pxy_tests::workspace_root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let formatted = pxy_dsl::format::format(&source).unwrap();
+        assert_eq!(
+            formatted,
+            source,
+            "{} is not formatted: run `proxyc fmt`",
+            path.display()
+        );
+    }
+}

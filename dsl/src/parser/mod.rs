@@ -110,9 +110,13 @@ fn token_at(source: &str, pos: usize) -> &str {
     }
 }
 
-/// The span of a pair.
+/// The span of a pair, without the white space and comments pest skipped after its last token.
 fn span(pair: &Pair<'_, Rule>) -> Span {
-    pair.as_span().into()
+    let s = pair.as_span();
+    Span::new(
+        s.start(),
+        crate::comments::tight_end(s.get_input(), s.start(), s.end()),
+    )
 }
 
 /// A text node from a pair, as written.

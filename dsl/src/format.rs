@@ -1,0 +1,498 @@
+//! The formatter: one canonical layout for every program, comments kept.
+//!
+//! `format(format(x)) == format(x)`, and formatting never changes what a program means (the
+//! tests compare the parsed trees). Layout: four-space indentation, one statement per line, a
+//! blank line between top-level items (consecutive `listen` lines stay together), the user's
+//! single blank lines between statements kept, minimal parentheses, canonical literals (`90s`,
+//! `64KiB`), trailing commas in `headers { }`.
+//!
+//! Comments are not in the AST (the grammar skips them); `crate::comments` finds them. Each is
+//! printed before the first node that follows it, or at the end of the line of the node it
+//! followed on the same line.
+
+use crate::ast::*;
+use crate::{parse, ParseError, Span};
+
+/// Formats a program; syntax errors are returned instead.
+pub fn format(source: &str) -> Result<String, ParseError> {
+    let program = parse(source)?;
+    let comments = crate::comments::all(source)
+        .into_iter()
+        .map(|(at, text)| Comment {
+            at,
+            text: text.to_string(),
+        })
+        .collect();
+    let mut f = Formatter {
+        source,
+        out: String::new(),
+        comments,
+        next: 0,
+        indent: 0,
+        last_end: 0,
+        last_trailing: None,
+    };
+    f.program(&program);
+    Ok(f.out)
+}
+
+/// A comment in the source: where it starts and its text (from `#`, without the newline).
+#[derive(Debug)]
+struct Comment {
+    at: usize,
+    text: String,
+}
+
+struct Formatter<'s> {
+    source: &'s str,
+    out: String,
+    comments: Vec<Comment>,
+    /// The next comment not yet printed.
+    next: usize,
+    indent: usize,
+    /// Where the last printed node ended in the source (for blank-line detection).
+    last_end: usize,
+    /// The comment at the end of the last output line, if any.
+    last_trailing: Option<String>,
+}
+
+impl Formatter<'_> {
+    // ===== Lines and comments =====
+
+    fn line(&mut self, text: &str) {
+        self.last_trailing = None;
+        for _ in 0..self.indent {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn blank(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
+            self.out.push('\n');
+        }
+    }
+
+    /// Whether the source has an empty line between the last printed node and `pos`.
+    fn had_blank_line(&self, pos: usize) -> bool {
+        let gap = self.source.get(self.last_end.min(pos)..pos).unwrap_or("");
+        let mut lines = gap.split('\n');
+        lines.next();
+        let mut middle: Vec<&str> = lines.collect();
+        middle.pop();
+        middle.iter().any(|l| l.trim().is_empty())
+    }
+
+    /// Prints every comment that starts before `pos` on lines of its own.
+    fn comments_before(&mut self, pos: usize) {
+        while let Some(c) = self.comments.get(self.next) {
+            if c.at >= pos {
+                break;
+            }
+            let text = c.text.clone();
+            let at = c.at;
+            if self.had_blank_line(at) {
+                self.blank();
+            }
+            self.line(&text);
+            self.last_end = at + text.len();
+            self.next += 1;
+        }
+    }
+
+    /// Appends a comment that sits on the same source line after `pos` to the last output line.
+    fn trailing(&mut self, pos: usize) {
+        let line_end = self.source[pos.min(self.source.len())..]
+            .find('\n')
+            .map_or(self.source.len(), |i| pos + i);
+        if let Some(c) = self.comments.get(self.next) {
+            if c.at >= pos && c.at < line_end {
+                let text = c.text.clone();
+                self.out.pop();
+                self.out.push_str("  ");
+                self.out.push_str(&text);
+                self.out.push('\n');
+                self.next += 1;
+                self.last_end = line_end;
+                self.last_trailing = Some(text);
+            }
+        }
+    }
+
+    // ===== Items =====
+
+    fn program(&mut self, program: &ParsedProgram) {
+        let mut previous_listen = false;
+        for item in &program.items {
+            let span = item_span(item);
+            let is_listen = matches!(item, Item::Listen(_));
+            if !(is_listen && previous_listen && !self.had_blank_line(span.start)) {
+                self.blank();
+            }
+            self.comments_before(span.start);
+            if self.had_blank_line(span.start) {
+                self.blank();
+            }
+            match item {
+                Item::Listen(l) => {
+                    self.line(&format!("listen {} {}", l.protocol.name, l.addr.value));
+                    self.end_line(l.span.end);
+                }
+                Item::Upstream(u) => self.upstream(u),
+                Item::Route(r) => {
+                    let head = route_head(r);
+                    self.block(&head, &r.body);
+                }
+                Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
+            }
+            previous_listen = is_listen;
+        }
+        self.comments_before(usize::MAX);
+    }
+
+    fn end_line(&mut self, end: usize) {
+        self.last_end = end;
+        self.trailing(end);
+    }
+
+    fn upstream(&mut self, u: &UpstreamDecl) {
+        let open = brace_after(self.source, u.name.span.end);
+        self.line(&format!("upstream {} {{", u.name.name));
+        self.end_line(open);
+        self.indent += 1;
+        for item in &u.items {
+            let span = match item {
+                UpstreamItem::Server(s) => s.span,
+                UpstreamItem::Balance(b) => b.span,
+                UpstreamItem::Setting(s) => s.span,
+            };
+            self.stmt_start(span.start);
+            let text = match item {
+                UpstreamItem::Server(s) => match &s.weight {
+                    Some(w) => format!("server {} weight {}", s.addr.value, w.value),
+                    None => format!("server {}", s.addr.value),
+                },
+                UpstreamItem::Balance(b) => format!("balance {}", b.name),
+                UpstreamItem::Setting(s) => format!("{} {}", s.name.name, expr(&s.value)),
+            };
+            self.line(&text);
+            self.end_line(span.end);
+        }
+        self.close(u.span.end);
+    }
+
+    /// Comments and a kept blank line before a statement.
+    fn stmt_start(&mut self, start: usize) {
+        self.comments_before(start);
+        if self.had_blank_line(start) {
+            self.blank();
+        }
+    }
+
+    /// `}` at the end of a block whose last byte is at `end - 1`.
+    fn close(&mut self, end: usize) {
+        self.comments_before(end.saturating_sub(1));
+        self.indent -= 1;
+        self.line("}");
+        self.end_line(end);
+    }
+
+    /// `HEAD {`, the statements, `}`.
+    fn block(&mut self, head: &str, body: &Block) {
+        self.line(&format!("{head} {{"));
+        self.end_line(body.span.start + 1);
+        self.indent += 1;
+        self.stmts(&body.stmts);
+        self.close(body.span.end);
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            self.stmt_start(s.span.start);
+            self.stmt(s);
+        }
+    }
+
+    // ===== Statements =====
+
+    fn stmt(&mut self, s: &Stmt) {
+        let text = match &s.kind {
+            StmtKind::Set { place: p, value } => format!("set {} = {}", place(p), expr(value)),
+            StmtKind::Add { place: p, value } => format!("add {} = {}", place(p), expr(value)),
+            StmtKind::Remove { place: p } => format!("remove {}", place(p)),
+            StmtKind::Respond {
+                status,
+                body,
+                headers,
+            } => {
+                let mut t = format!("respond {}", status.value);
+                if let Some(b) = body {
+                    t.push(' ');
+                    t.push_str(&expr(b));
+                }
+                if !headers.is_empty() {
+                    self.line(&format!("{t} headers {{"));
+                    let after = body.as_ref().map_or(status.span.end, |b| b.span.end);
+                    self.end_line(brace_after(self.source, after));
+                    self.indent += 1;
+                    for h in headers {
+                        self.stmt_start(h.span.start);
+                        self.line(&format!(
+                            "{} = {},",
+                            string_text(&h.name.value),
+                            expr(&h.value)
+                        ));
+                        self.end_line(h.span.end);
+                    }
+                    self.close(s.span.end);
+                    return;
+                }
+                t
+            }
+            StmtKind::Redirect { status, location } => match status {
+                Some(st) => format!("redirect {} {}", st.value, expr(location)),
+                None => format!("redirect {}", expr(location)),
+            },
+            StmtKind::StripPrefix(e) => format!("strip_prefix {}", expr(e)),
+            StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
+            StmtKind::Proxy(name) => format!("proxy {}", name.name),
+            StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
+            StmtKind::If { .. } => {
+                self.if_chain(s, false);
+                return;
+            }
+        };
+        self.line(&text);
+        self.end_line(s.span.end);
+    }
+
+    /// `if c { } else if c { } else { }`, with `} else` on the closing line.
+    fn if_chain(&mut self, s: &Stmt, after_else: bool) {
+        let StmtKind::If { cond, then, else_ } = &s.kind else {
+            return;
+        };
+        let head = format!("if {} {{", expr(cond));
+        if after_else {
+            self.append_to_last_line(&format!(" else {head}"));
+        } else {
+            self.line(&head);
+        }
+        self.end_line(then.span.start + 1);
+        self.indent += 1;
+        self.stmts(&then.stmts);
+        self.close(then.span.end);
+        match else_.as_deref() {
+            None => {}
+            Some(Else::Block(b)) => {
+                self.append_to_last_line(" else {");
+                self.end_line(b.span.start + 1);
+                self.indent += 1;
+                self.stmts(&b.stmts);
+                self.close(b.span.end);
+            }
+            Some(Else::If(inner)) => self.if_chain(inner, true),
+        }
+    }
+
+    /// Continues the last output line (`}` becomes `} else {`), keeping a trailing comment at
+    /// the end.
+    fn append_to_last_line(&mut self, text: &str) {
+        self.out.pop();
+        let comment = self.last_trailing.take();
+        if let Some(c) = &comment {
+            let keep = self.out.len() - c.len() - 2;
+            self.out.truncate(keep);
+        }
+        self.out.push_str(text);
+        if let Some(c) = comment {
+            self.out.push_str("  ");
+            self.out.push_str(&c);
+        }
+        self.out.push('\n');
+    }
+}
+
+// ===== Pieces of text =====
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Listen(l) => l.span,
+        Item::Upstream(u) => u.span,
+        Item::Route(r) => r.span,
+        Item::On(o) => o.span,
+    }
+}
+
+/// The offset just after the first `{` at or after `from`.
+fn brace_after(source: &str, from: usize) -> usize {
+    source
+        .get(from..)
+        .and_then(|s| s.find('{'))
+        .map_or(from, |i| from + i + 1)
+}
+
+fn route_head(r: &Route) -> String {
+    let mut head = String::from("route");
+    for m in &r.matchers {
+        head.push(' ');
+        head.push_str(&match &m.kind {
+            MatcherKind::Host(t) => format!("host {}", string_text(&t.value)),
+            MatcherKind::PathPrefix(t) => format!("path {}", string_text(&t.value)),
+            MatcherKind::PathRegex(t) => format!("path ~ {}", regex(&t.value)),
+            MatcherKind::Method(ms) => {
+                let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+                format!("method {}", names.join(", "))
+            }
+            MatcherKind::Header { name, value } => match value {
+                Some(v) => format!(
+                    "header {} == {}",
+                    string_text(&name.value),
+                    string_text(&v.value)
+                ),
+                None => format!("header {}", string_text(&name.value)),
+            },
+        });
+    }
+    head
+}
+
+fn place(p: &Place) -> String {
+    let path: Vec<&str> = p.path.iter().map(|i| i.name.as_str()).collect();
+    match &p.key {
+        Some(k) => format!("{}[{}]", path.join("."), expr(k)),
+        None => path.join("."),
+    }
+}
+
+/// A plain string literal.
+fn string_text(value: &str) -> String {
+    let mut out = String::from("\"");
+    escape_into(value, &mut out);
+    out.push('"');
+    out
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn regex(source: &str) -> String {
+    format!("/{}/", source.replace('/', "\\/"))
+}
+
+/// An expression with the fewest parentheses that keep its meaning.
+pub(crate) fn expr(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Str(parts) => {
+            let mut out = String::from("\"");
+            for p in parts {
+                match p {
+                    StrPart::Text(t) => escape_into(t, &mut out),
+                    StrPart::Interp(inner) => {
+                        out.push('{');
+                        out.push_str(&expr(inner));
+                        out.push('}');
+                    }
+                }
+            }
+            out.push('"');
+            out
+        }
+        ExprKind::Int(n) => n.to_string(),
+        ExprKind::Duration(ms) => duration(*ms),
+        ExprKind::Size(bytes) => size(*bytes),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Regex(r) => regex(r),
+        ExprKind::Method(m) => m.clone(),
+        ExprKind::Ip(ip) if ip.contains(':') => format!("[{ip}]"),
+        ExprKind::Ip(ip) => ip.clone(),
+        ExprKind::Cidr(c) if c.contains(':') => match c.split_once('/') {
+            Some((a, b)) => format!("[{a}]/{b}"),
+            None => c.clone(),
+        },
+        ExprKind::Cidr(c) => c.clone(),
+        ExprKind::Path(path) => path
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join("."),
+        ExprKind::Index { base, key } => format!("{}[{}]", operand(base), expr(key)),
+        ExprKind::Call { func, args } => {
+            let args: Vec<String> = args.iter().map(expr).collect();
+            format!("{}({})", func.name, args.join(", "))
+        }
+        ExprKind::Not(inner) => format!("!{}", operand(inner)),
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            let l = side(lhs, op.precedence(), false);
+            let r = side(rhs, op.precedence(), true);
+            format!("{l} {} {r}", op.as_str())
+        }
+    }
+}
+
+/// An operand of a prefix or postfix operator: anything but an atom gets parentheses.
+fn operand(e: &Expr) -> String {
+    match e.kind {
+        ExprKind::Binary { .. } => format!("({})", expr(e)),
+        _ => expr(e),
+    }
+}
+
+/// A binary operand: parenthesised when it binds looser than its parent (or equally, on the
+/// right, since operators associate to the left).
+fn side(e: &Expr, parent: u8, right: bool) -> String {
+    match &e.kind {
+        ExprKind::Binary { op, .. }
+            if op.precedence() < parent || (right && op.precedence() == parent) =>
+        {
+            format!("({})", expr(e))
+        }
+        _ => expr(e),
+    }
+}
+
+fn duration(ms: u64) -> String {
+    for (unit, factor) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms >= factor && ms.is_multiple_of(factor) {
+            return format!("{}{unit}", ms / factor);
+        }
+    }
+    format!("{ms}ms")
+}
+
+fn size(bytes: u64) -> String {
+    let units = [
+        ("GiB", 1u64 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+        ("GB", 1_000_000_000),
+        ("MB", 1_000_000),
+        ("KB", 1_000),
+    ];
+    for (unit, factor) in units {
+        if bytes >= factor && bytes.is_multiple_of(factor) {
+            return format!("{}{unit}", bytes / factor);
+        }
+    }
+    format!("{bytes}B")
+}
+
+#[cfg(test)]
+mod tests;

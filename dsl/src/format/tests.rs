@@ -1,0 +1,111 @@
+use super::format;
+
+/// The parse tree printed without spans, to compare meaning regardless of layout.
+fn shape(source: &str) -> String {
+    let tree = format!("{:?}", crate::parse(source).expect("parses"));
+    let mut out = String::with_capacity(tree.len());
+    let mut rest = tree.as_str();
+    while let Some(at) = rest.find("Span { start: ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let close = after.find('}').map_or(after.len(), |i| i + 1);
+        rest = &after[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn programs() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut all = Vec::new();
+    for dir in ["examples", "tests/programs/invalid"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("dir") {
+            let path = entry.expect("entry").path();
+            all.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).expect("read"),
+            ));
+        }
+    }
+    all
+}
+
+#[test]
+fn formatting_is_idempotent_and_keeps_meaning() {
+    let mut formatted_any = 0;
+    for (name, source) in programs() {
+        let Ok(once) = format(&source) else { continue };
+        formatted_any += 1;
+        let twice = format(&once)
+            .unwrap_or_else(|e| panic!("{name}: formatted output does not parse: {e:?}\n{once}"));
+        assert_eq!(once, twice, "{name}: not idempotent");
+        assert_eq!(
+            shape(&source),
+            shape(&once),
+            "{name}: meaning changed:\n{once}"
+        );
+    }
+    assert!(formatted_any > 30);
+}
+
+#[test]
+fn comments_survive_everywhere() {
+    let source = r##"# file header
+listen http 127.0.0.1:8080 # trailing on listen
+listen http 127.0.0.1:8081
+
+# before upstream
+upstream api {   # after brace
+    # inside
+    server 127.0.0.1:9001 weight 2 # weight
+}
+route path "/a#not-a-comment" {
+    let x = "#nope" # real
+    if x == "a" { respond 200 } # after if
+    # before else? no: own line
+    else { respond 404 "x" headers { "x-a" = "1" # h
+    } }
+}
+# at the end
+"##;
+    let out = format(source).expect("formats");
+    for c in [
+        "# file header",
+        "# trailing on listen",
+        "# before upstream",
+        "# after brace",
+        "# inside",
+        "# weight",
+        "# real",
+        "# h",
+        "# at the end",
+    ] {
+        assert!(out.contains(c), "lost {c}:\n{out}");
+    }
+    assert!(out.contains("\"/a#not-a-comment\""));
+    assert_eq!(format(&out).unwrap(), out, "idempotent with comments");
+}
+
+#[test]
+fn canonical_layout() {
+    let source = "listen http 127.0.0.1:8080\nupstream a{server 127.0.0.1:1 read_timeout 120000ms connect_timeout 1024B}\nroute host \"X\" method GET,HEAD{if !(a||b)&&c{respond 200 \"{req.path}\\n\"}else if d{redirect \"/x\"}else{proxy a}}";
+    let expected = r#"listen http 127.0.0.1:8080
+
+upstream a {
+    server 127.0.0.1:1
+    read_timeout 2m
+    connect_timeout 1KiB
+}
+
+route host "X" method GET, HEAD {
+    if !(a || b) && c {
+        respond 200 "{req.path}\n"
+    } else if d {
+        redirect "/x"
+    } else {
+        proxy a
+    }
+}
+"#;
+    assert_eq!(format(source).unwrap(), expected);
+}
