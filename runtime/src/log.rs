@@ -5,6 +5,7 @@
 //! µs, request id, error); requests hyper rejects before the service are logged on
 //! `pxy::reject`.
 
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use tracing_subscriber::EnvFilter;
@@ -15,8 +16,9 @@ use crate::session::Session;
 /// The environment variable holding the default log filter.
 pub const LOG_ENV: &str = "PXY_LOG";
 
-/// Installs the global subscriber with filter `level` (or `PXY_LOG`, or `info`). Does
-/// nothing if one is already installed (tests, embedding).
+/// Installs the global subscriber with filter `level` (or `PXY_LOG`, or `info`). Colours
+/// are used only when standard error is a terminal, so files and log collectors get plain
+/// text. Does nothing if a subscriber is already installed (tests, embedding).
 pub fn init(level: Option<&str>) {
     let filter = match level {
         Some(level) => EnvFilter::new(level),
@@ -25,6 +27,7 @@ pub fn init(level: Option<&str>) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -65,3 +65,25 @@ fn listen_failure_exits_with_an_error() {
     let code = pxy_runtime::run_with_args(config(&[&addr]), args(false), build);
     assert_eq!(code, ExitCode::FAILURE);
 }
+
+/// Set in the child process of [`logs_to_a_pipe_have_no_colour`].
+const LOG_CHILD: &str = "PXY_TEST_LOG_CHILD";
+
+#[test]
+fn logs_to_a_pipe_have_no_colour() {
+    if std::env::var_os(LOG_CHILD).is_some() {
+        pxy_runtime::log::init(Some("info"));
+        tracing::warn!(target: "pxy::reject", client = "192.0.2.1:1", "a warning");
+        return;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let output = std::process::Command::new(exe)
+        .args(["--exact", "logs_to_a_pipe_have_no_colour", "--nocapture"])
+        .env(LOG_CHILD, "1")
+        .output()
+        .expect("run the child");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(stderr.contains("a warning"), "{stderr}");
+    assert!(!stderr.contains('\x1b'), "ANSI escapes in {stderr:?}");
+}

@@ -85,9 +85,10 @@ impl UpstreamParts {
 impl<P: Proxy> Unpin for ResponseBody<P> {}
 
 impl<P: Proxy> ResponseBody<P> {
-    /// A local body (a `Response` or an error page).
+    /// A local body (a `Response` or an error page). Nothing is sent for a HEAD request
+    /// (its header keeps the `Content-Length` of the body it would have had).
     pub(crate) fn full(state: RequestState<P>, body: Bytes) -> Self {
-        let source = if body.is_empty() {
+        let source = if body.is_empty() || is_head(&state) {
             Source::Done
         } else {
             Source::Full(Some(body))
@@ -100,10 +101,16 @@ impl<P: Proxy> ResponseBody<P> {
         }
     }
 
-    /// The origin's body.
+    /// The origin's body; none for a HEAD request (an origin sends none, and a stray one is
+    /// not forwarded).
     pub(crate) fn upstream(state: RequestState<P>, body: Incoming, parts: UpstreamParts) -> Self {
+        let source = if is_head(&state) {
+            Source::Done
+        } else {
+            Source::Upstream(body)
+        };
         ResponseBody {
-            source: Source::Upstream(body),
+            source,
             upstream: Some(parts),
             filtered_end: false,
             state,
@@ -175,6 +182,13 @@ impl<P: Proxy> ResponseBody<P> {
             Poll::Pending => Ok(()),
         }
     }
+}
+
+/// Whether the request is a HEAD, whose response carries no body whatever its header says.
+/// hyper's HTTP/1 server knows this, but its HTTP/2 server sends whatever body it is given
+/// (and clients reset the stream), so the body is left out here for both.
+fn is_head<P: Proxy>(state: &RequestState<P>) -> bool {
+    state.session.method() == http::Method::HEAD
 }
 
 impl<P: Proxy> Body for ResponseBody<P> {

@@ -1,7 +1,8 @@
 //! The server: listening sockets, the accept loop and graceful shutdown.
 //!
 //! [`serve`] accepts connections on every listener and serves each with hyper-util's
-//! automatic HTTP/1.1 / h2c builder; every request goes through the state machine in
+//! automatic HTTP/1.1 / h2c builder, through a guard that refuses HTTP/1 requests with
+//! ambiguous framing before hyper sees them (`framing.rs`); every request goes through the state machine in
 //! `service.rs` and its response body (`body.rs`). When the shutdown future completes the
 //! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
 //! in-flight requests complete, idle connections close) and `serve` returns once all are done
@@ -9,6 +10,7 @@
 
 mod body;
 mod config;
+mod framing;
 pub(crate) mod pump;
 mod service;
 pub(crate) mod shutdown;
@@ -27,6 +29,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
+use framing::FramingGuard;
 use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -65,6 +68,9 @@ pub async fn serve_with<P: Proxy>(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
+        // The framing guard follows heads up to these limits; hyper rejects anything beyond.
+        .max_buf_size(framing::MAX_HEAD)
+        .max_headers(framing::MAX_HEADERS)
         .keep_alive(true);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
@@ -148,7 +154,10 @@ fn serve_connection<P: Proxy>(
         service::handle(proxy.clone(), access_log, info.clone(), req)
     });
     let connection = builder
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(
+            TokioIo::new(FramingGuard::new(stream, client_addr)),
+            service,
+        )
         .into_owned();
     let connection = graceful.watch(connection);
     tokio::spawn(async move {
@@ -159,7 +168,8 @@ fn serve_connection<P: Proxy>(
 }
 
 /// Logs why a downstream connection ended badly. Requests hyper rejects before they reach
-/// the service (malformed, conflicting framing, header timeout) are logged here, one line each.
+/// the service (malformed, too large, header timeout) are logged here, one line each; a
+/// request the framing guard refused is logged by the guard with its reason, then here.
 fn log_connection_error(client: SocketAddr, error: &(dyn std::error::Error + 'static)) {
     match error.downcast_ref::<hyper::Error>() {
         Some(e) if e.is_parse() || e.is_parse_too_large() || e.is_parse_status() => {

@@ -347,6 +347,28 @@ pub fn get(path: &str) -> Request<Full<Bytes>> {
         .expect("valid request")
 }
 
+/// Writes `pieces` on a new connection, pausing 20 ms between them so that each arrives in
+/// its own read, and reads until the proxy closes the connection (bounded).
+pub async fn raw_exchange_in_pieces(addr: SocketAddr, pieces: &[&[u8]]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stream.write_all(piece).await.expect("write");
+    }
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "proxy did not close the connection");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes `raw` on a new connection and reads until the proxy closes it (bounded).
+pub async fn raw_exchange(addr: SocketAddr, raw: &[u8]) -> String {
+    raw_exchange_in_pieces(addr, &[raw]).await
+}
+
 /// An HTTP/2 cleartext (prior knowledge) client connection.
 pub struct H2 {
     pub sender: hyper::client::conn::http2::SendRequest<Full<Bytes>>,

@@ -1,0 +1,141 @@
+//! Refusing HTTP/1 requests whose framing is ambiguous, below hyper.
+//!
+//! hyper's HTTP/1 server resolves `Content-Length` together with `Transfer-Encoding`
+//! silently (`Transfer-Encoding` wins and the length is dropped), so the service never learns
+//! that a request was ambiguous, the classic request-smuggling shape. [`FramingGuard`] sits
+//! between the accepted socket and hyper and follows the request stream's message boundaries
+//! itself (`framer.rs`): it reads every request head (`head.rs`) and body (`chunked.rs` for
+//! chunked ones) exactly as hyper will, and refuses a head with conflicting or malformed
+//! framing before hyper can act on it.
+//!
+//! The guard never holds bytes back: everything is read straight into hyper's buffer and only
+//! inspected there (body bytes are merely counted), so hyper's own header timeout and size
+//! limits keep working unchanged. hyper cannot act on a head before its last byte, the line
+//! feed of the empty line, so that byte is the decision point: a good head is delivered as is;
+//! a refused head gets [`POISON`] in place of that line feed, which hyper's parser rejects
+//! with its automatic `400 Bad Request` (`connection: close`, `content-length: 0`), and
+//! every later read reports end of stream. Nothing of the request reaches the service.
+//!
+//! A connection starting with the HTTP/2 preface is passed through untouched. Heads hyper
+//! rejects anyway (unparsable, too many fields, longer than [`MAX_HEAD`]) and malformed chunk
+//! lines switch the guard to pass-through: hyper answers them itself and then closes.
+//! Writes are not inspected.
+
+mod chunked;
+mod framer;
+mod head;
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use framer::Framer;
+
+/// The largest request head, in bytes, hyper may buffer; the server configures hyper's
+/// `max_buf_size` with it, so a longer head gets hyper's `431` before the guard stops
+/// following the connection.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+
+/// The most header fields a request head may have; the server configures hyper's
+/// `max_headers` with it, so both parse every head identically.
+pub(crate) const MAX_HEADERS: usize = 100;
+
+/// Delivered instead of the final line feed of a refused head. `0x7f` is neither a line end
+/// nor a token character, so the head becomes invalid whether the line feed followed a
+/// carriage return (`\r` must be followed by `\n`) or not (a header name cannot start with
+/// it). The two line feeds after it make hyper parse again when the head arrived in pieces
+/// (it only re-parses once new bytes contain an empty line).
+const POISON: &[u8] = b"\x7f\n\n";
+
+/// A downstream connection's byte stream, with requests of ambiguous framing refused.
+/// See the module documentation.
+#[derive(Debug)]
+pub(crate) struct FramingGuard<IO> {
+    io: IO,
+    client: SocketAddr,
+    framer: Framer,
+    /// Once a head is refused: how many bytes of [`POISON`] were delivered.
+    poisoned: Option<usize>,
+}
+
+impl<IO> FramingGuard<IO> {
+    /// Guards the connection `io` accepted from `client` (named in the refusal log line).
+    pub(crate) fn new(io: IO, client: SocketAddr) -> Self {
+        FramingGuard {
+            io,
+            client,
+            framer: Framer::new(),
+            poisoned: None,
+        }
+    }
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for FramingGuard<IO> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(sent) = this.poisoned {
+            // The rest of the poison, then end of stream.
+            let n = (POISON.len() - sent).min(buf.remaining());
+            buf.put_slice(&POISON[sent..sent + n]);
+            this.poisoned = Some(sent + n);
+            return Poll::Ready(Ok(()));
+        }
+        let start = buf.filled().len();
+        ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
+        let Some(refusal) = this.framer.vet(&buf.filled()[start..]) else {
+            return Poll::Ready(Ok(()));
+        };
+        tracing::warn!(
+            target: "pxy::reject",
+            client = %this.client,
+            reason = refusal.reason,
+            "refused a request with ambiguous framing",
+        );
+        // The line feed at `at` occupied the buffer, so at least one poison byte fits.
+        buf.set_filled(start + refusal.at);
+        let n = POISON.len().min(buf.remaining());
+        buf.put_slice(&POISON[..n]);
+        this.poisoned = Some(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for FramingGuard<IO> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! The request stream's message boundaries, followed over the bytes of successive reads.
+//!
+//! [`Framer::vet`] sees every byte of the connection once, in order, in the reader's own
+//! buffer. A head that arrives whole in one read is parsed where it lies; only a head split
+//! over reads is copied, piece by piece, into a buffer kept for the connection's lifetime.
+//! Body bytes are counted, never copied.
+
+use super::chunked::{ChunkedBody, Progress};
+use super::head::{framing, Found, Framing, Scan};
+use super::MAX_HEAD;
+
+/// The HTTP/2 connection preface, as hyper-util's automatic builder detects it.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// A head to refuse: the reason, and where its final line feed is in the bytes just read.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Refusal {
+    pub(super) at: usize,
+    pub(super) reason: &'static str,
+}
+
+/// Where the stream is.
+#[derive(Debug)]
+enum Phase {
+    /// The connection's first bytes, as long as they match the HTTP/2 preface.
+    Preface { matched: usize },
+    /// A request head.
+    Head,
+    /// This many body bytes still to come.
+    Length(u64),
+    /// A chunked body.
+    Chunked(ChunkedBody),
+    /// HTTP/2, or hyper is about to fail the connection: nothing more to follow.
+    PassThrough,
+    /// A head was refused; nothing more is read.
+    Refused,
+}
+
+/// Follows one connection's requests. See the module documentation.
+#[derive(Debug)]
+pub(super) struct Framer {
+    phase: Phase,
+    scan: Scan,
+    /// The current head's bytes from earlier reads (empty while a head fits in one read).
+    head: Vec<u8>,
+}
+
+impl Framer {
+    /// A framer at the start of a connection.
+    pub(super) fn new() -> Self {
+        Framer {
+            phase: Phase::Preface { matched: 0 },
+            scan: Scan::default(),
+            head: Vec::new(),
+        }
+    }
+
+    /// Follows the stream through `data`, the bytes just read. `None` if they may all go to
+    /// hyper; otherwise the head to refuse, whose final line feed is in `data`.
+    pub(super) fn vet(&mut self, data: &[u8]) -> Option<Refusal> {
+        let mut i = 0;
+        while i < data.len() {
+            match &mut self.phase {
+                Phase::PassThrough | Phase::Refused => return None,
+                Phase::Preface { matched } => {
+                    let n = (H2_PREFACE.len() - *matched).min(data.len() - i);
+                    if data[i..i + n] == H2_PREFACE[*matched..*matched + n] {
+                        *matched += n;
+                        i += n;
+                        if *matched == H2_PREFACE.len() {
+                            self.phase = Phase::PassThrough;
+                        }
+                    } else {
+                        let delivered = &H2_PREFACE[..*matched];
+                        self.phase = Phase::Head;
+                        // hyper's HTTP/1 parser saw these bytes; if they form a whole head
+                        // (`PRI * HTTP/2.0`), it rejects it and nothing more is followed.
+                        if let HeadStep::Refuse { .. } = self.head(delivered) {
+                            self.phase = Phase::PassThrough;
+                        }
+                    }
+                }
+                Phase::Length(remaining) => {
+                    let n = (*remaining).min((data.len() - i) as u64);
+                    *remaining -= n;
+                    // `n` is at most `data.len() - i`, a `usize`.
+                    i += n as usize;
+                    if *remaining == 0 {
+                        self.phase = Phase::Head;
+                    }
+                }
+                Phase::Chunked(body) => match body.advance(&data[i..]) {
+                    Progress::More => return None,
+                    Progress::Done(n) => {
+                        i += n;
+                        self.phase = Phase::Head;
+                    }
+                    Progress::Invalid => self.phase = Phase::PassThrough,
+                },
+                Phase::Head => match self.head(&data[i..]) {
+                    HeadStep::More => return None,
+                    HeadStep::Done(n) => i += n,
+                    HeadStep::Refuse { at, reason } => {
+                        self.phase = Phase::Refused;
+                        return Some(Refusal { at: i + at, reason });
+                    }
+                },
+            }
+        }
+        None
+    }
+
+    /// Follows the current head through `data`; on its end, judges it and moves to its body.
+    fn head(&mut self, data: &[u8]) -> HeadStep {
+        match self.scan.scan(data) {
+            Found::Invalid => {
+                self.phase = Phase::PassThrough;
+                HeadStep::More
+            }
+            Found::More { start } => {
+                let piece = &data[start..];
+                if self.head.len() + piece.len() >= MAX_HEAD {
+                    // hyper holds at least these bytes, as many as its buffer limit allows
+                    // without a complete head: it answers 431 and closes.
+                    self.phase = Phase::PassThrough;
+                } else {
+                    self.head.extend_from_slice(piece);
+                }
+                HeadStep::More
+            }
+            Found::End { start, end } => {
+                let piece = &data[start..=end];
+                let framing = if self.head.is_empty() {
+                    framing(piece)
+                } else {
+                    self.head.extend_from_slice(piece);
+                    framing(&self.head)
+                };
+                self.head.clear();
+                self.scan = Scan::default();
+                self.phase = match framing {
+                    Framing::Empty => Phase::Head,
+                    Framing::Length(n) => Phase::Length(n),
+                    Framing::Chunked => Phase::Chunked(ChunkedBody::default()),
+                    Framing::Unparsable => Phase::PassThrough,
+                    Framing::Refuse(reason) => return HeadStep::Refuse { at: end, reason },
+                };
+                HeadStep::Done(end + 1)
+            }
+        }
+    }
+}
+
+/// What following a head through some bytes gave.
+enum HeadStep {
+    /// The bytes are all part of the head, which continues (or the connection is no longer
+    /// followed).
+    More,
+    /// A good head ended; this many bytes belonged to it.
+    Done(usize),
+    /// The head ending with the line feed at `at` is refused.
+    Refuse { at: usize, reason: &'static str },
+}
