@@ -1,6 +1,8 @@
 //! Logging: the `tracing` subscriber of a proxy process and the access log line.
 //!
-//! Everything the runtime logs goes through `tracing` to standard error. One `info` event per
+//! Everything the runtime logs goes through `tracing` to standard error, written by a
+//! background thread (tracing-appender) through a buffer: a request never waits for a write
+//! system call, and under load many lines go out in one write. One `info` event per
 //! request is written on target `pxy::access` (method, path, status, upstream, duration in
 //! µs, request id, error); requests hyper rejects before the service are logged on
 //! `pxy::reject`.
@@ -16,19 +18,41 @@ use crate::session::Session;
 /// The environment variable holding the default log filter.
 pub const LOG_ENV: &str = "PXY_LOG";
 
+/// Keeps the log writer thread alive; dropping it flushes every pending line. Hold it until
+/// the process exits.
+#[must_use = "dropping the guard stops the log writer"]
+#[derive(Debug)]
+pub struct LogGuard {
+    /// Held for its `Drop`, which flushes and stops the writer thread.
+    _worker: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
 /// Installs the global subscriber with filter `level` (or `PXY_LOG`, or `info`). Colours
 /// are used only when standard error is a terminal, so files and log collectors get plain
-/// text. Does nothing if a subscriber is already installed (tests, embedding).
-pub fn init(level: Option<&str>) {
+/// text. Lines are never dropped: when the writer falls far behind (more than 128k lines
+/// queued), logging waits. Does nothing if a subscriber is already installed (tests,
+/// embedding).
+pub fn init(level: Option<&str>) -> LogGuard {
     let filter = match level {
         Some(level) => EnvFilter::new(level),
         None => EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info")),
     };
-    let _ = tracing_subscriber::fmt()
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("pxy-log")
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
+    let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .try_init()
+        .is_ok();
+    LogGuard {
+        _worker: installed.then_some(guard),
+    }
 }
 
 /// Writes the access log line of a finished request.

@@ -29,7 +29,7 @@ pub fn run_with_args<P: Proxy>(
     args: Args,
     build: impl FnOnce() -> Result<P>,
 ) -> ExitCode {
-    crate::log::init(args.log_level.as_deref());
+    let _log = crate::log::init(args.log_level.as_deref());
     let name = config.name.clone();
     let result = if args.test {
         check(&config, build).map(|()| println!("{name}: configuration ok"))

@@ -72,7 +72,7 @@ const LOG_CHILD: &str = "PXY_TEST_LOG_CHILD";
 #[test]
 fn logs_to_a_pipe_have_no_colour() {
     if std::env::var_os(LOG_CHILD).is_some() {
-        pxy_runtime::log::init(Some("info"));
+        let _log = pxy_runtime::log::init(Some("info"));
         tracing::warn!(target: "pxy::reject", client = "192.0.2.1:1", "a warning");
         return;
     }
