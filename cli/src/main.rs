@@ -2,6 +2,8 @@
 //!
 //! Exit codes: 0 success, 1 the program has errors (or the build failed), 2 usage errors.
 
+mod lsp;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -70,6 +72,12 @@ enum Command {
         /// The code.
         code: String,
     },
+    /// Run the language server for editors, speaking LSP on standard input and output.
+    Lsp {
+        /// Accepted for editors that pass it; standard input and output is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -125,6 +133,7 @@ fn main() -> ExitCode {
             }
             run(&output, &args)
         }
+        Command::Lsp { stdio: _ } => lsp::run(),
         Command::Explain { code } => match pxy_compiler::explain::explain(&code) {
             Some(text) => {
                 println!("{}\n\n{text}", code.to_ascii_uppercase());

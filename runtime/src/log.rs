@@ -29,7 +29,7 @@ pub struct LogGuard {
 
 /// Installs the global subscriber with filter `level` (or `PXY_LOG`, or `info`). Colours
 /// are used only when standard error is a terminal, so files and log collectors get plain
-/// text. Lines are never dropped: when the writer falls far behind (more than 128k lines
+/// text. Lines are never dropped: when the writer falls far behind (more than 16k lines
 /// queued), logging waits. Does nothing if a subscriber is already installed (tests,
 /// embedding).
 pub fn init(level: Option<&str>) -> LogGuard {
@@ -39,6 +39,7 @@ pub fn init(level: Option<&str>) -> LogGuard {
     };
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
+        .buffered_lines_limit(16 * 1024)
         .thread_name("pxy-log")
         .finish(std::io::BufWriter::with_capacity(
             64 * 1024,
