@@ -67,6 +67,31 @@ impl Session {
         self.req.uri.query()
     }
 
+    /// The raw value of query parameter `name` (the first one), not percent-decoded: `Some("")`
+    /// for `?name` or `?name=`, `None` when absent. Looks through the query in place; nothing is
+    /// allocated.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query()?.split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key == name).then_some(value)
+        })
+    }
+
+    /// The value of cookie `name` from the `Cookie` header(s) (RFC 6265 `name=value` pairs
+    /// separated by `; `), surrounding double quotes removed. `None` when absent.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.req
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .find_map(|header| {
+                header.to_str().ok()?.split(';').find_map(|pair| {
+                    let (key, value) = pair.trim().split_once('=')?;
+                    (key.trim() == name).then(|| value.trim().trim_matches('"'))
+                })
+            })
+    }
+
     /// The host the client asked for, without the port, as received (compare it
     /// case-insensitively).
     ///

@@ -96,3 +96,22 @@ fn request_id_is_stable_per_session_and_unique_across_sessions() {
     assert_eq!(a.request_id(), first);
     assert_ne!(b.request_id(), first);
 }
+
+#[test]
+fn query_params_and_cookies_are_found_in_place() {
+    let req = http::Request::builder()
+        .uri("/p?a=1&flag&b=x%20y&a=2")
+        .header("cookie", "session=abc; beta=1")
+        .header("cookie", "theme=\"dark\"")
+        .body(())
+        .unwrap();
+    let s = Session::new_synthetic(req, "127.0.0.1:1".parse().unwrap());
+    assert_eq!(s.query_param("a"), Some("1"));
+    assert_eq!(s.query_param("flag"), Some(""));
+    assert_eq!(s.query_param("b"), Some("x%20y"));
+    assert_eq!(s.query_param("c"), None);
+    assert_eq!(s.cookie("beta"), Some("1"));
+    assert_eq!(s.cookie("session"), Some("abc"));
+    assert_eq!(s.cookie("theme"), Some("dark"));
+    assert_eq!(s.cookie("none"), None);
+}
