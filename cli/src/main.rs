@@ -67,6 +67,14 @@ enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Show what changes for traffic between two versions of a program (exit 0: equivalent,
+    /// 1: different, 2: a program has errors).
+    Diff {
+        /// The version running now.
+        old: PathBuf,
+        /// The version to deploy.
+        new: PathBuf,
+    },
     /// Explain a diagnostic code, like `E0202`.
     Explain {
         /// The code.
@@ -111,6 +119,7 @@ fn main() -> ExitCode {
         } => check(&file, message_format, deny.is_some()),
         Command::Emit { file } => emit(&file),
         Command::Fmt { files, check } => fmt(&files, check),
+        Command::Diff { old, new } => diff(&old, &new),
         Command::Build {
             file,
             output,
@@ -223,6 +232,30 @@ fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn diff(old: &Path, new: &Path) -> ExitCode {
+    let mut programs = Vec::new();
+    for file in [old, new] {
+        let Ok(source) = read(file) else {
+            return ExitCode::from(2);
+        };
+        let checked = driver::check_source(&source);
+        match checked.program {
+            Some(program) => programs.push(program),
+            None => {
+                print_problems(file, &source, &checked.problems);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let changes = pxy_compiler::diff::diff(&programs[0], &programs[1]);
+    if changes.is_empty() {
+        eprintln!("{} and {} are equivalent", old.display(), new.display());
+        return ExitCode::SUCCESS;
+    }
+    print_stdout(&pxy_compiler::diff::render(&changes));
+    ExitCode::from(1)
 }
 
 /// Formats each file in place; with `check`, only reports the files that would change.

@@ -131,3 +131,23 @@ fn check_never_panics_on_arbitrary_bytes() {
         );
     }
 }
+
+#[test]
+fn diff_exit_codes() {
+    let gateway = example("gateway");
+    assert_eq!(proxyc(&["diff", &gateway, &gateway]).status.code(), Some(0));
+    let changed = std::fs::read_to_string(&gateway)
+        .unwrap()
+        .replace("respond 410", "respond 404");
+    let changed = write_program("gateway2.pxy", &changed);
+    let out = proxyc(&["diff", &gateway, changed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("respond 410 -> respond 404"));
+    let bad = write_program("diffbad.pxy", "route {");
+    assert_eq!(
+        proxyc(&["diff", &gateway, bad.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -146,9 +146,9 @@ fn range(start: (u32, u32), end: (u32, u32)) -> Value {
 }
 
 /// Two errors on a line whose text before them has a two-unit emoji and a one-unit `é`.
-const BROKEN: &str = "# café ☕ — a proxy with 😀 in it\nlisten http 127.0.0.1:8080\nupstream api { server 127.0.0.1:9001 }\nroute path \"/é😀\" { let who = lower(5) proxy apj }\n";
+const BROKEN: &str = "# café ☕ — a proxy with 😀 in it\nlisten http 127.0.0.1:8080\nupstream api { server 127.0.0.1:9001 }\nroute path \"/é😀\" { let who = lower(5) proxy apj }\nroute { respond 404 }\n";
 
-const FIXED: &str = "# café ☕ — a proxy with 😀 in it\nlisten http 127.0.0.1:8080\nupstream api { server 127.0.0.1:9001 }\nroute path \"/é😀\" {\n    let who = lower(\"😀\")\n    set req.headers[\"x-who\"] = \"é😀 {who} {req.path}\"\n    proxy api\n}\n";
+const FIXED: &str = "# café ☕ — a proxy with 😀 in it\nlisten http 127.0.0.1:8080\nupstream api { server 127.0.0.1:9001 }\nroute path \"/é😀\" {\n    let who = lower(\"😀\")\n    set req.headers[\"x-who\"] = \"é😀 {who} {req.path}\"\n    proxy api\n}\nroute { respond 404 }\n";
 
 fn labels(completion: &Value) -> Vec<String> {
     let items = completion["result"]
@@ -259,7 +259,12 @@ fn a_session_from_initialize_to_exit() {
         .collect();
     assert_eq!(
         names,
-        ["listen http 127.0.0.1:8080", "api", "route path \"/é😀\""]
+        [
+            "listen http 127.0.0.1:8080",
+            "api",
+            "route path \"/é😀\"",
+            "route"
+        ]
     );
     assert_eq!(
         symbols["result"][1]["children"][0]["name"],

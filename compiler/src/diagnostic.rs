@@ -76,7 +76,7 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             "E0104",
             format!("no function named `{name}`"),
             vec![label(*span, "unknown function")],
-            did_you_mean(suggestion).or_else(|| Some("the functions are request_id(), lower(s), upper(s), present(x)".into())),
+            did_you_mean(suggestion).or_else(|| Some("see the function list in docs/language.md".into())),
         ),
         Problem::UnknownOption { span, what, name, choices, suggestion } => (
             "E0105",
@@ -166,9 +166,11 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             "E0403",
             format!("`{stmt}` is not allowed in {section}"),
             vec![label(*span, format!("not allowed in {section}"))],
-            Some(match *stmt {
-                "proxy" => "`proxy` belongs in a `route`".into(),
-                _ => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
+            Some(match (*stmt, *section) {
+                ("proxy", _) => "`proxy` belongs in a `route`".into(),
+                (_, "on error") => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),
+                (_, "on response") => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
+                _ => "paths can only be changed before routing and proxying: in `on request` or a route".into(),
             }),
         ),
         Problem::MissingTerminal { span, end } => (
@@ -194,6 +196,52 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             "the program has no `listen`".into(),
             Vec::new(),
             Some("add one: `listen http 0.0.0.0:8080`".into()),
+        ),
+        Problem::CaptureOutOfRange { span, group, available, names } => (
+            "E0307",
+            format!("the regex has no capture group {group}"),
+            vec![label(*span, format!("the regex has {available} group{}", plural(*available)))],
+            Some(if names.is_empty() {
+                format!("use a number from 0 (the whole match) to {available}")
+            } else {
+                format!("use a number from 0 to {available}, or a name: {}", names.join(", "))
+            }),
+        ),
+        Problem::CapturesNeedOneMatch { span } => (
+            "E0308",
+            "`as` needs exactly one `matches` that holds whenever the condition does".into(),
+            vec![label(*span, "no single `matches` here")],
+            Some("write one `matches` at the top of the condition or joined with `&&` (not under `||` or `!`)".into()),
+        ),
+        Problem::HopByHopWrite { span, name } => (
+            "E0306",
+            format!("`{name}` is managed by the proxy and cannot be set"),
+            vec![label(*span, "connection or framing header")],
+            Some("hop-by-hop and framing headers (Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length) belong to one connection; the proxy removes and recomputes them".into()),
+        ),
+        Problem::ConstantComparison { span, value } => (
+            "W0604",
+            format!("this comparison is always {value}"),
+            vec![label(*span, "both sides are literals")],
+            Some("compare a field of the request with a literal, or remove the condition".into()),
+        ),
+        Problem::UnusedLet { span, name } => (
+            "W0605",
+            format!("`{name}` is never used"),
+            vec![label(*span, "bound here")],
+            Some(format!("remove it, or name it `_{name}` if it is kept on purpose")),
+        ),
+        Problem::NoFallbackRoute { span } => (
+            "W0606",
+            "no route matches every request".into(),
+            vec![label(*span, "the last route")],
+            Some("requests that match no route get the built-in `404 no route`; end with `route { respond 404 \"...\" }` to choose the answer".into()),
+        ),
+        Problem::OverlappingRoutes { span, earlier, example } => (
+            "W0607",
+            "these routes overlap, and their order decides".into(),
+            vec![label(*span, format!("matches requests like {example}")), label(*earlier, "but this earlier route takes them")],
+            Some("make the routes disjoint (add a matcher), or put the narrower one first if that is what you mean".into()),
         ),
         Problem::UnreachableRoute { span, shadowed_by } => (
             "W0601",

@@ -165,8 +165,17 @@ pub fn build(
     let out = cmd.output().map_err(BuildError::CargoMissing)?;
     let cargo_time = started.elapsed();
     if !out.status.success() {
+        // cargo's progress lines ("Compiling ...") say nothing about the failure.
+        let log = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| {
+                !l.trim_start().starts_with("Compiling ")
+                    && !l.trim_start().starts_with("Checking ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         return Err(BuildError::Cargo {
-            log: String::from_utf8_lossy(&out.stderr).into_owned(),
+            log,
             generated: crate_dir.join("src/main.rs"),
         });
     }
@@ -196,11 +205,17 @@ fn file(path: &str) -> &'static str {
         .unwrap_or_default()
 }
 
+/// Bumped whenever `write_runtime` changes what it writes from the embedded files.
+const LAYOUT_VERSION: u32 = 2;
+
 /// Writes the embedded runtime under the target directory (once per content hash) and returns
 /// its root: a workspace with the runtime as its only member, so the runtime's
 /// `workspace = true` dependencies resolve to the versions proxyc was built with.
 fn write_runtime(target_dir: &Path) -> Result<PathBuf, BuildError> {
     let mut hash = 0xcbf29ce484222325u64;
+    // The layout written below is part of the identity too: a proxyc that writes it differently
+    // must not reuse another's directory.
+    hash = fnv1a_with(hash, &LAYOUT_VERSION.to_le_bytes());
     for (path, contents) in RUNTIME_FILES {
         hash = fnv1a_with(hash, path.as_bytes());
         hash = fnv1a_with(hash, contents.as_bytes());
@@ -212,10 +227,10 @@ fn write_runtime(target_dir: &Path) -> Result<PathBuf, BuildError> {
         return Ok(root);
     }
     for (path, contents) in RUNTIME_FILES {
-        let contents = if *path == "Cargo.toml" {
-            runtime_workspace_manifest(contents)
-        } else {
-            (*contents).to_string()
+        let contents = match *path {
+            "Cargo.toml" => runtime_workspace_manifest(contents),
+            "runtime/Cargo.toml" => runtime_library_manifest(contents),
+            _ => (*contents).to_string(),
         };
         write_if_changed(&root.join(path), &contents)?;
     }
@@ -243,7 +258,23 @@ fn runtime_workspace_manifest(manifest: &str) -> String {
 /// through the runtime's generic phases into the generated hooks: about 5% less CPU per proxied
 /// request (measured with benches/load.sh), for about 10 s more per build once the runtime is
 /// compiled. Line tables keep panics and profiles readable.
-const RELEASE_PROFILE: &str = "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n";
+const RELEASE_PROFILE: &str =
+    "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n";
+
+/// The runtime's manifest as a library only: the embedded copy has `src/` and nothing else, so
+/// benches, tests, examples and their dev-dependencies are dropped.
+fn runtime_library_manifest(manifest: &str) -> String {
+    let mut doc: toml_edit::DocumentMut = manifest.parse().unwrap_or_default();
+    for key in ["bench", "test", "example", "dev-dependencies"] {
+        doc.remove(key);
+    }
+    if let Some(package) = doc.get_mut("package").and_then(|p| p.as_table_mut()) {
+        for key in ["autobenches", "autotests", "autoexamples"] {
+            package.insert(key, toml_edit::value(false));
+        }
+    }
+    doc.to_string()
+}
 
 fn app_manifest(package: &str, runtime_root: &Path) -> String {
     let runtime = runtime_root.join("runtime");

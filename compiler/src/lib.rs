@@ -11,9 +11,11 @@
 
 #![deny(missing_docs)]
 
+pub mod catalog;
 pub mod check;
 pub mod codegen;
 pub mod diagnostic;
+pub mod diff;
 pub mod driver;
 pub mod explain;
 pub mod typed;

@@ -24,6 +24,8 @@ pub struct TypedProgram {
     pub routes: Vec<TypedRoute>,
     /// Statements of `on response`, run on every response.
     pub on_response: Vec<TypedStmt>,
+    /// Statements of `on error`, run to build the page sent when proxying failed.
+    pub on_error: Vec<TypedStmt>,
     /// Regex sources, indexed by [`RegexId`]; each was compiled by the checker.
     pub regexes: Vec<String>,
     /// How many `let` bindings the program has; [`TypedExprKind::Var`] indexes them.
@@ -74,8 +76,33 @@ pub struct TypedRoute {
     pub methods: Vec<String>,
     /// `header "name"` / `header "name" == "value"`, names in lower case.
     pub headers: Vec<(String, Option<String>)>,
+    /// `path ~ /re/ as m`: the capture groups the body uses.
+    pub captures: Option<CaptureBinding>,
     /// The route's statements; every path through them ends in a terminal action.
     pub body: Vec<TypedStmt>,
+}
+
+/// The capture groups of one regex match that a block uses (`as m` ... `m[1]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureBinding {
+    /// The `str` the regex is matched against.
+    pub subject: TypedExpr,
+    /// The regex.
+    pub regex: RegexId,
+    /// The variable that holds whether it matched (a `bool`).
+    pub matched: usize,
+    /// Each group used, with the variable (a `str`) that holds its text (empty when the group
+    /// did not take part in the match).
+    pub groups: Vec<(usize, usize)>,
+}
+
+/// The status of a `respond`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusValue {
+    /// A literal, 100..=599.
+    Literal(u16),
+    /// A `status`-typed field, such as `error.status`.
+    Expr(TypedExpr),
 }
 
 /// Which message a header statement changes.
@@ -117,8 +144,8 @@ pub enum TypedStmt {
     },
     /// Answer locally.
     Respond {
-        /// 100..=599
-        status: u16,
+        /// The status.
+        status: StatusValue,
         /// A `str` body.
         body: Option<TypedExpr>,
         /// Lower-case names and `str` values.
@@ -139,6 +166,8 @@ pub enum TypedStmt {
     Proxy(UpstreamId),
     /// Branch.
     If {
+        /// Evaluated before `cond`, which refers to its `matched` variable.
+        captures: Option<CaptureBinding>,
         /// A `bool`.
         cond: TypedExpr,
         /// When it holds.
@@ -197,6 +226,12 @@ pub enum TypedExprKind {
     Binary(BinOp, Box<TypedExpr>, Box<TypedExpr>),
     /// `value matches /re/`.
     Matches(Box<TypedExpr>, RegexId),
+    /// `[a, b, c]`: literal elements; only ever the right side of `in` (see `InList`).
+    List(Vec<TypedExpr>),
+    /// `value in [a, b, c]` (literal elements; for an IP, CIDR elements).
+    InList(Box<TypedExpr>, Vec<TypedExpr>),
+    /// `list[n]`: the element, if the list has one at `n`.
+    ListIndex(Box<TypedExpr>, usize),
     /// An optional known to be present (inside `if present(x)`); absent reads as empty.
     Present(Box<TypedExpr>),
 }
@@ -233,6 +268,14 @@ pub enum Field {
     ClientIp,
     /// `client.port`
     ClientPort,
+    /// `req.query["name"]`: the raw (not decoded) value of a query parameter.
+    QueryParam(String),
+    /// `req.cookies["name"]`
+    Cookie(String),
+    /// `error.status`: the status of the error page (in `on error`).
+    ErrorStatus,
+    /// `error.kind`: what went wrong, e.g. `connect_refused` (in `on error`).
+    ErrorKind,
 }
 
 /// Built-in functions.
@@ -246,4 +289,20 @@ pub enum Func {
     Upper,
     /// `present(x)`: whether an optional has a value.
     Present,
+    /// `replace(s, from, to)`: every occurrence replaced.
+    Replace,
+    /// `url_encode(s)`: percent-encoding of everything but unreserved characters.
+    UrlEncode,
+    /// `url_decode(s)`: percent-decoding (invalid sequences are kept as they are).
+    UrlDecode,
+    /// `base64_encode(s)`: standard alphabet, padded.
+    Base64Encode,
+    /// `base64_decode(s)`: `str?`, absent when `s` is not valid base64 of UTF-8 text.
+    Base64Decode,
+    /// `now()`: seconds since the Unix epoch.
+    Now,
+    /// `hash(s)`: a stable 64-bit hash (FNV-1a) of `s`, the same in every build and process.
+    Hash,
+    /// `split(s, sep)`: the pieces, as a `list<str>`.
+    Split,
 }

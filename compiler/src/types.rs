@@ -29,6 +29,11 @@ pub enum Type {
     Optional(Box<Type>),
     /// `req.headers`, `resp.headers`: only indexable with a literal header name.
     Headers,
+    /// `[a, b]`, `split(s, ",")`: indexable with an integer literal (giving `T?`), or the
+    /// right side of `in`.
+    List(Box<Type>),
+    /// The capture groups named by `as m`: indexable with a group number or name.
+    Captures,
 }
 
 impl Type {
@@ -66,6 +71,8 @@ impl fmt::Display for Type {
             Type::Status => f.write_str("status"),
             Type::Optional(inner) => write!(f, "{inner}?"),
             Type::Headers => f.write_str("headers"),
+            Type::List(inner) => write!(f, "list<{inner}>"),
+            Type::Captures => f.write_str("captures"),
         }
     }
 }

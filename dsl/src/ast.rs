@@ -137,8 +137,14 @@ pub enum MatcherKind {
     Host(Text),
     /// `path "/v1/"`: the path starts with this prefix.
     PathPrefix(Text),
-    /// `path ~ /^\/static\//`: the path matches this regex.
-    PathRegex(Text),
+    /// `path ~ /^\/users\/(\d+)$/ [as m]`: the path matches this regex; `as m` names its
+    /// capture groups (`m[1]`, `m["name"]`) for the route's body.
+    PathRegex {
+        /// The regex source.
+        regex: Text,
+        /// The name given to the captures, if any.
+        captures: Option<Ident>,
+    },
     /// `method GET, HEAD`: the method is one of these.
     Method(Vec<Ident>),
     /// `header "x-debug"` (present) or `header "x-env" == "staging"` (equal to a value).
@@ -203,8 +209,8 @@ pub enum StmtKind {
     },
     /// `respond STATUS [BODY] [headers { "name" = EXPR, ... }]`: answer without an upstream.
     Respond {
-        /// The status code.
-        status: IntLit,
+        /// The status code: a literal, or a field of type `status` (`error.status`).
+        status: Status,
         /// The body, when given.
         body: Option<Expr>,
         /// Extra response headers.
@@ -223,10 +229,12 @@ pub enum StmtKind {
     RewritePath(Expr),
     /// `proxy NAME`: send the request to an upstream.
     Proxy(Ident),
-    /// `if COND { ... } [else ...]`
+    /// `if COND [as NAME] { ... } [else ...]`
     If {
         /// The condition.
         cond: Expr,
+        /// `as m`: names the capture groups of the condition's `matches` for the `then` block.
+        captures: Option<Ident>,
         /// Runs when it holds.
         then: Block,
         /// Runs otherwise: a block, or another `if` (`else if`).
@@ -239,6 +247,25 @@ pub enum StmtKind {
         /// Its value.
         value: Expr,
     },
+}
+
+/// The status of a `respond`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// `respond 404`
+    Literal(IntLit),
+    /// `respond error.status`
+    Field(Expr),
+}
+
+impl Status {
+    /// Where the status is written.
+    pub fn span(&self) -> Span {
+        match self {
+            Status::Literal(lit) => lit.span,
+            Status::Field(expr) => expr.span,
+        }
+    }
 }
 
 /// The `else` part of an `if`.
@@ -311,6 +338,8 @@ pub enum ExprKind {
         /// The key.
         key: Box<Expr>,
     },
+    /// `[a, b, c]`
+    List(Vec<Expr>),
     /// `name(args)`
     Call {
         /// The function.
@@ -343,7 +372,7 @@ pub enum StrPart {
 }
 
 /// Binary operators, from loosest to tightest binding: `||`; `&&`; comparisons and word
-/// operators; `??` (so `req.headers["x"] ?? "" == "y"` compares the defaulted value).
+/// operators; `??` (so `req.headers["x"] ?? "" == "y"` compares the defaulted value); `%`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
     /// `||`
@@ -372,8 +401,10 @@ pub enum BinOp {
     Contains,
     /// `matches` (a regex)
     Matches,
-    /// `in` (an IP in a CIDR)
+    /// `in` (an IP in a CIDR, a value in a list)
     In,
+    /// `%` (remainder of integers)
+    Mod,
 }
 
 impl BinOp {
@@ -394,6 +425,7 @@ impl BinOp {
             BinOp::Contains => "contains",
             BinOp::Matches => "matches",
             BinOp::In => "in",
+            BinOp::Mod => "%",
         }
     }
 
@@ -403,6 +435,7 @@ impl BinOp {
             BinOp::Or => 1,
             BinOp::And => 2,
             BinOp::Coalesce => 4,
+            BinOp::Mod => 5,
             _ => 3,
         }
     }

@@ -83,7 +83,10 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_ends_with
         | Rule::op_contains
         | Rule::op_matches
-        | Rule::op_in => "an operator",
+        | Rule::op_in
+        | Rule::op_mod => "an operator",
+        Rule::list => "a list like `[\"a\", \"b\"]`",
+        Rule::as_kw => "`as`",
         Rule::op_not => "`!`",
         Rule::string | Rule::str_text | Rule::str_escape | Rule::str_brace => {
             "a string like `\"text\"`"
@@ -93,6 +96,7 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::duration_lit => "a duration like `5s`",
         Rule::size_lit => "a size like `64KB`",
         Rule::int_lit => "a number",
+        Rule::status => "a status like `404`",
         Rule::bool_lit => "`true` or `false`",
         Rule::method_lit => "a method like `GET`",
         Rule::ip_lit | Rule::ipv4 | Rule::ipv6 => "an IP address",

@@ -226,14 +226,17 @@ impl Formatter<'_> {
                 body,
                 headers,
             } => {
-                let mut t = format!("respond {}", status.value);
+                let mut t = match status {
+                    Status::Literal(lit) => format!("respond {}", lit.value),
+                    Status::Field(e) => format!("respond {}", expr(e)),
+                };
                 if let Some(b) = body {
                     t.push(' ');
                     t.push_str(&expr(b));
                 }
                 if !headers.is_empty() {
                     self.line(&format!("{t} headers {{"));
-                    let after = body.as_ref().map_or(status.span.end, |b| b.span.end);
+                    let after = body.as_ref().map_or(status.span().end, |b| b.span.end);
                     self.end_line(brace_after(self.source, after));
                     self.indent += 1;
                     for h in headers {
@@ -269,10 +272,19 @@ impl Formatter<'_> {
 
     /// `if c { } else if c { } else { }`, with `} else` on the closing line.
     fn if_chain(&mut self, s: &Stmt, after_else: bool) {
-        let StmtKind::If { cond, then, else_ } = &s.kind else {
+        let StmtKind::If {
+            cond,
+            captures,
+            then,
+            else_,
+        } = &s.kind
+        else {
             return;
         };
-        let head = format!("if {} {{", expr(cond));
+        let head = match captures {
+            Some(name) => format!("if {} as {} {{", expr(cond), name.name),
+            None => format!("if {} {{", expr(cond)),
+        };
         if after_else {
             self.append_to_last_line(&format!(" else {head}"));
         } else {
@@ -339,7 +351,10 @@ fn route_head(r: &Route) -> String {
         head.push_str(&match &m.kind {
             MatcherKind::Host(t) => format!("host {}", string_text(&t.value)),
             MatcherKind::PathPrefix(t) => format!("path {}", string_text(&t.value)),
-            MatcherKind::PathRegex(t) => format!("path ~ {}", regex(&t.value)),
+            MatcherKind::PathRegex { regex: r, captures } => match captures {
+                Some(name) => format!("path ~ {} as {}", regex(&r.value), name.name),
+                None => format!("path ~ {}", regex(&r.value)),
+            },
             MatcherKind::Method(ms) => {
                 let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
                 format!("method {}", names.join(", "))
@@ -409,6 +424,10 @@ pub(crate) fn expr(e: &Expr) -> String {
             }
             out.push('"');
             out
+        }
+        ExprKind::List(items) => {
+            let items: Vec<String> = items.iter().map(expr).collect();
+            format!("[{}]", items.join(", "))
         }
         ExprKind::Int(n) => n.to_string(),
         ExprKind::Duration(ms) => duration(*ms),

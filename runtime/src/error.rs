@@ -127,6 +127,26 @@ impl ErrorKind {
         )
     }
 
+    /// A stable snake_case name for the kind (`connect_refused`, `read_timeout`, ...), what
+    /// `.pxy` programs see as `error.kind`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectRefused => "connect_refused",
+            ErrorKind::ConnectTimeout => "connect_timeout",
+            ErrorKind::ConnectError => "connect_error",
+            ErrorKind::ReadTimeout => "read_timeout",
+            ErrorKind::WriteTimeout => "write_timeout",
+            ErrorKind::UpstreamProtocol => "upstream_protocol",
+            ErrorKind::DownstreamProtocol => "downstream_protocol",
+            ErrorKind::ClientClosed => "client_closed",
+            ErrorKind::NoBackend => "no_backend",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::InvalidConfig => "invalid_config",
+            ErrorKind::Bind => "bind",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
     const fn as_str(self) -> &'static str {
         match self {
             ErrorKind::ConnectRefused => "connection refused by upstream",

@@ -52,6 +52,7 @@ mod response;
 mod run;
 mod server;
 mod session;
+pub mod text;
 pub mod upstream;
 
 pub use bytes;

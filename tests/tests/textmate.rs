@@ -208,7 +208,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
                     match &m.kind {
                         MatcherKind::Host(t)
                         | MatcherKind::PathPrefix(t)
-                        | MatcherKind::PathRegex(t) => spans.push(t.span),
+                        | MatcherKind::PathRegex { regex: t, .. } => spans.push(t.span),
                         MatcherKind::Header { name, value } => {
                             spans.push(name.span);
                             spans.extend(value.as_ref().map(|v| v.span));
@@ -250,7 +250,9 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
             expr(e, spans)
         }
         StmtKind::Proxy(_) => {}
-        StmtKind::If { cond, then, else_ } => {
+        StmtKind::If {
+            cond, then, else_, ..
+        } => {
             expr(cond, spans);
             block(then, spans);
             match else_.as_deref() {
@@ -269,7 +271,9 @@ fn expr(e: &Expr, spans: &mut Vec<Span>) {
             expr(base, spans);
             expr(key, spans);
         }
-        ExprKind::Call { args, .. } => args.iter().for_each(|a| expr(a, spans)),
+        ExprKind::Call { args, .. } | ExprKind::List(args) => {
+            args.iter().for_each(|a| expr(a, spans))
+        }
         ExprKind::Not(inner) => expr(inner, spans),
         ExprKind::Binary { lhs, rhs, .. } => {
             expr(lhs, spans);

@@ -15,7 +15,7 @@ use pxy_dsl::ast::{
 };
 use pxy_dsl::Span;
 
-use super::language::{self, FieldInfo, FunctionInfo};
+use pxy_compiler::catalog::{self, FieldInfo, FunctionInfo};
 
 /// An upstream declaration.
 #[derive(Debug)]
@@ -230,7 +230,9 @@ impl<'a> Walker<'a> {
             StmtKind::Redirect { location, .. } => self.expr(location),
             StmtKind::StripPrefix(e) | StmtKind::RewritePath(e) => self.expr(e),
             StmtKind::Proxy(name) => self.occurrence(name.span, Target::Upstream(&name.name)),
-            StmtKind::If { cond, then, else_ } => {
+            StmtKind::If {
+                cond, then, else_, ..
+            } => {
                 self.expr(cond);
                 let before = self.present.len();
                 self.present.extend(proven_present(cond));
@@ -262,7 +264,7 @@ impl<'a> Walker<'a> {
 
     fn place(&mut self, place: &'a Place) {
         if let [object, name] = place.path.as_slice() {
-            if let Some(field) = language::field(&object.name, &name.name) {
+            if let Some(field) = catalog::field(&object.name, &name.name) {
                 let key = place.key.as_ref().and_then(literal);
                 self.occurrence(place.span, Target::Field(field, key));
             }
@@ -274,6 +276,11 @@ impl<'a> Walker<'a> {
 
     fn expr(&mut self, expr: &'a Expr) {
         match &expr.kind {
+            ExprKind::List(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+            }
             ExprKind::Str(parts) => {
                 for part in parts {
                     if let StrPart::Interp(e) = part {
@@ -288,7 +295,7 @@ impl<'a> Walker<'a> {
                     }
                 }
                 [object, name] => {
-                    if let Some(field) = language::field(&object.name, &name.name) {
+                    if let Some(field) = catalog::field(&object.name, &name.name) {
                         self.occurrence(expr.span, Target::Field(field, None));
                     }
                 }
@@ -302,7 +309,7 @@ impl<'a> Walker<'a> {
                 self.expr(key);
             }
             ExprKind::Call { func, args } => {
-                if let Some(f) = language::function(&func.name) {
+                if let Some(f) = catalog::function(&func.name) {
                     self.occurrence(func.span, Target::Function(f));
                 }
                 for arg in args {
@@ -347,13 +354,17 @@ impl<'a> Walker<'a> {
             ExprKind::Method(_) => Some(Type::Method),
             ExprKind::Ip(_) => Some(Type::Ip),
             ExprKind::Cidr(_) => Some(Type::Cidr),
+            ExprKind::List(items) => items
+                .first()
+                .and_then(|i| self.infer(i))
+                .map(|t| Type::List(Box::new(t))),
             ExprKind::Path(path) => match path.as_slice() {
                 [single] => self
                     .resolve(&single.name)
                     .and_then(|id| self.out.lets.get(id))
                     .and_then(|l| l.ty.clone()),
                 [object, name] => {
-                    let field = language::field(&object.name, &name.name)?;
+                    let field = catalog::field(&object.name, &name.name)?;
                     if field.is_headers() {
                         return None;
                     }
@@ -365,10 +376,11 @@ impl<'a> Walker<'a> {
                 let field = headers_field(base)?;
                 Some(self.narrowed((field.ty)(), field_key(expr)))
             }
-            ExprKind::Call { func, .. } => language::function(&func.name).map(|f| (f.returns)()),
+            ExprKind::Call { func, .. } => catalog::function(&func.name).map(|f| (f.returns)()),
             ExprKind::Not(_) => Some(Type::Bool),
             ExprKind::Binary { op, lhs, .. } => match op {
                 BinOp::Coalesce => self.infer(lhs).map(|t| t.unwrapped().clone()),
+                BinOp::Mod => Some(Type::Int),
                 _ => Some(Type::Bool),
             },
         }
@@ -399,7 +411,7 @@ fn literal(expr: &Expr) -> Option<&str> {
 fn headers_field(base: &Expr) -> Option<&'static FieldInfo> {
     match &base.kind {
         ExprKind::Path(path) => match path.as_slice() {
-            [object, name] if name.name == "headers" => language::field(&object.name, "headers"),
+            [object, name] if name.name == "headers" => catalog::field(&object.name, "headers"),
             _ => None,
         },
         _ => None,

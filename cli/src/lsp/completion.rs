@@ -15,7 +15,7 @@ use pxy_dsl::ParsedProgram;
 
 use super::analysis::Analysis;
 use super::context::{self, Mode};
-use super::language::{self, FIELDS, FUNCTIONS, KEYWORDS, OBJECTS};
+use pxy_compiler::catalog::{self, FIELDS, FUNCTIONS, KEYWORDS, OBJECTS};
 
 /// Upstream items, offered inside an `upstream { }` block.
 const UPSTREAM_ITEMS: &[&str] = &[
@@ -95,7 +95,7 @@ fn words(words: &[&str], kind: CompletionItemKind) -> Vec<CompletionItem> {
     words
         .iter()
         .map(|w| {
-            let detail = language::word(w).map_or_else(String::new, |i| i.syntax.to_string());
+            let detail = catalog::word(w).map_or_else(String::new, |i| i.syntax.to_string());
             item(w, kind, detail)
         })
         .collect()
@@ -175,7 +175,7 @@ mod tests {
         ));
         assert_eq!(
             got,
-            ["method", "path", "query", "host", "scheme", "headers"]
+            ["method", "path", "query", "host", "scheme", "headers", "cookies"]
         );
         assert_eq!(labels("on response { if resp.st$"), ["status", "headers"]);
         assert_eq!(labels("on response { if client.$ }"), ["ip", "port"]);
@@ -206,6 +206,6 @@ mod tests {
     fn nothing_in_strings_and_comments() {
         assert!(labels("route { respond 200 \"req.$\" }").is_empty());
         assert!(labels("# proxy $").is_empty());
-        assert_eq!(labels("route { respond 200 \"{req.$}\" }").len(), 6);
+        assert_eq!(labels("route { respond 200 \"{req.$}\" }").len(), 7);
     }
 }

@@ -10,7 +10,7 @@ use pxy_dsl::Span;
 use super::analysis::{Analysis, Target};
 use super::context::{self, Mode};
 use super::documents;
-use super::language;
+use pxy_compiler::catalog;
 
 /// The hover for the byte offset `offset` of `source`, if there is something to say.
 pub fn hover(source: &str, offset: usize) -> Option<Hover> {
@@ -82,7 +82,7 @@ fn word(source: &str, offset: usize) -> Option<(Span, String)> {
     if source[..start].ends_with('.') || context::mode_at(source, start) != Mode::Code {
         return None;
     }
-    let info = language::word(&source[start..end])?;
+    let info = catalog::word(&source[start..end])?;
     Some((Span::new(start, end), markdown(info.syntax, info.doc)))
 }
 

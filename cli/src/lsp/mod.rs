@@ -22,7 +22,6 @@ mod diagnostics;
 mod documents;
 mod formatting;
 mod hover;
-mod language;
 mod navigation;
 
 use std::process::ExitCode;

@@ -202,6 +202,43 @@ pub enum Problem {
         /// The terminal statement before it.
         after: Span,
     },
+    /// `set req.headers["connection"] = ...`: hop-by-hop and framing headers belong to one
+    /// connection; the proxy manages them.
+    HopByHopWrite {
+        /// The header name.
+        span: Span,
+        /// The header.
+        name: String,
+    },
+    /// `if 1 == 2`: a comparison of two literals. (warning)
+    ConstantComparison {
+        /// The comparison.
+        span: Span,
+        /// What it always is.
+        value: bool,
+    },
+    /// `let x = ...` never used. (warning)
+    UnusedLet {
+        /// The name.
+        span: Span,
+        /// The name.
+        name: String,
+    },
+    /// Routes exist but none matches every request: the rest get the built-in 404. (warning)
+    NoFallbackRoute {
+        /// The last route's head.
+        span: Span,
+    },
+    /// Two routes match some of the same requests, neither includes the other, and they do
+    /// different things: their order decides. (warning)
+    OverlappingRoutes {
+        /// The later route's head.
+        span: Span,
+        /// The earlier route's head.
+        earlier: Span,
+        /// A request both match, in words.
+        example: String,
+    },
     /// A declared upstream no `proxy` uses. (warning)
     UnusedUpstream {
         /// Its name.
@@ -211,6 +248,23 @@ pub enum Problem {
     },
     /// No `listen` at all: the proxy would serve nothing.
     NoListener,
+    /// `m[3]` when the regex has two groups, or `m["nme"]` when no group has that name.
+    CaptureOutOfRange {
+        /// The group reference.
+        span: Span,
+        /// The group as written.
+        group: String,
+        /// How many groups the regex has.
+        available: usize,
+        /// The names of its named groups.
+        names: Vec<String>,
+    },
+    /// `if a matches /x/ || b matches /y/ as m`: `as` needs exactly one `matches` that must
+    /// have succeeded when the condition holds.
+    CapturesNeedOneMatch {
+        /// The condition.
+        span: Span,
+    },
 }
 
 impl Problem {
@@ -221,6 +275,10 @@ impl Problem {
             Problem::UnreachableRoute { .. }
                 | Problem::UnreachableStatement { .. }
                 | Problem::UnusedUpstream { .. }
+                | Problem::ConstantComparison { .. }
+                | Problem::UnusedLet { .. }
+                | Problem::NoFallbackRoute { .. }
+                | Problem::OverlappingRoutes { .. }
         )
     }
 }

@@ -10,21 +10,6 @@ use super::{Checker, Phase, Problem};
 use crate::typed::{Field, Func, InterpPart, TypedExpr, TypedExprKind};
 use crate::types::Type;
 
-/// Every field of the request model, for "did you mean".
-const FIELDS: &[&str] = &[
-    "req.method",
-    "req.path",
-    "req.query",
-    "req.host",
-    "req.scheme",
-    "req.headers",
-    "resp.status",
-    "resp.headers",
-    "client.ip",
-    "client.port",
-];
-const FUNCTIONS: &[&str] = &["request_id", "lower", "upper", "present"];
-
 /// The type of a literal expression (used where only literals may appear).
 pub(crate) fn literal_type(kind: &ExprKind) -> Type {
     match kind {
@@ -39,6 +24,55 @@ pub(crate) fn literal_type(kind: &ExprKind) -> Type {
         ExprKind::Cidr(_) => Type::Cidr,
         _ => Type::Str,
     }
+}
+
+/// The value of a comparison between two literals, which never depends on the request.
+fn constant_comparison(op: BinOp, l: &TypedExpr, r: &TypedExpr) -> Option<bool> {
+    use std::cmp::Ordering;
+    let ordering = match (&l.kind, &r.kind) {
+        (TypedExprKind::Int(a), TypedExprKind::Int(b))
+        | (TypedExprKind::Duration(a), TypedExprKind::Duration(b))
+        | (TypedExprKind::Size(a), TypedExprKind::Size(b)) => a.cmp(b),
+        (TypedExprKind::Str(a), TypedExprKind::Str(b))
+        | (TypedExprKind::Method(a), TypedExprKind::Method(b)) => {
+            if a == b {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }
+        }
+        (TypedExprKind::Bool(a), TypedExprKind::Bool(b)) => {
+            if a == b {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }
+        }
+        _ => return None,
+    };
+    Some(match op {
+        BinOp::Eq => ordering == Ordering::Equal,
+        BinOp::Ne => ordering != Ordering::Equal,
+        BinOp::Lt => ordering == Ordering::Less,
+        BinOp::Le => ordering != Ordering::Greater,
+        BinOp::Gt => ordering == Ordering::Greater,
+        _ => ordering != Ordering::Less,
+    })
+}
+
+/// Types with one value that can be compared and written as text.
+fn is_scalar(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Bool
+            | Type::Int
+            | Type::Str
+            | Type::Duration
+            | Type::Size
+            | Type::Ip
+            | Type::Method
+            | Type::Status
+    )
 }
 
 fn typed(kind: TypedExprKind, ty: Type) -> Option<TypedExpr> {
@@ -99,6 +133,7 @@ impl Checker<'_> {
             },
             ExprKind::Cidr(text) => self.cidr(text, expr.span),
             ExprKind::Path(path) => self.path(path, expr.span),
+            ExprKind::List(items) => self.list(items, expr.span),
             ExprKind::Index { base, key } => self.index(base, key, expr.span),
             ExprKind::Call { func, args } => self.call(func, args, expr.span),
             ExprKind::Not(inner) => {
@@ -154,7 +189,7 @@ impl Checker<'_> {
                         });
                         ok = false;
                     }
-                    Some(v) if matches!(v.ty, Type::Headers | Type::Regex) => {
+                    Some(v) if !is_scalar(&v.ty) => {
                         self.problems.push(Problem::TypeMismatch {
                             span: e.span,
                             expected: "a value that can be written as text".into(),
@@ -183,7 +218,11 @@ impl Checker<'_> {
                 .flat_map(|s| s.iter().rev())
                 .find(|(n, _, _)| *n == single.name);
             if let Some((_, var, ty)) = found {
-                return typed(TypedExprKind::Var(*var), ty.clone());
+                let (var, ty) = (*var, ty.clone());
+                if let Some(entry) = self.let_uses.get_mut(&var) {
+                    entry.2 = true;
+                }
+                return typed(TypedExprKind::Var(var), ty);
             }
             let names: Vec<String> = self
                 .scopes
@@ -215,7 +254,9 @@ impl Checker<'_> {
             ["resp", "status"] => (Field::RespStatus, Type::Status),
             ["client", "ip"] => (Field::ClientIp, Type::Ip),
             ["client", "port"] => (Field::ClientPort, Type::Int),
-            ["req", "headers"] | ["resp", "headers"] => {
+            ["error", "status"] => (Field::ErrorStatus, Type::Status),
+            ["error", "kind"] => (Field::ErrorKind, Type::Str),
+            ["req", "headers"] | ["resp", "headers"] | ["req", "cookies"] => {
                 // Only meaningful when indexed; `index` handles that case before coming here.
                 self.problems.push(Problem::TypeMismatch {
                     span,
@@ -226,7 +267,11 @@ impl Checker<'_> {
             }
             _ => {
                 let written = dotted.join(".");
-                let suggestion = closest(&written, FIELDS.iter().copied());
+                let fields: Vec<String> = crate::catalog::FIELDS
+                    .iter()
+                    .map(|f| format!("{}.{}", f.object, f.name))
+                    .collect();
+                let suggestion = closest(&written, fields.iter().map(String::as_str));
                 self.problems.push(Problem::UnknownField {
                     span,
                     path: written,
@@ -235,12 +280,17 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if dotted[0] == "resp" && self.phase == Phase::Request {
+        let available = match dotted[0] {
+            "resp" if self.phase != Phase::Response => Some("on response"),
+            "error" if self.phase != Phase::Error => Some("on error"),
+            _ => None,
+        };
+        if let Some(available) = available {
             self.problems.push(Problem::FieldNotInPhase {
                 span,
                 field: dotted.join("."),
                 phase: self.phase_name(),
-                available: "on response",
+                available,
             });
             return None;
         }
@@ -265,30 +315,25 @@ impl Checker<'_> {
 
     /// `req.headers["name"]` / `resp.headers["name"]`.
     fn index(&mut self, base: &Expr, key: &Expr, span: Span) -> Option<TypedExpr> {
-        let ExprKind::Path(path) = &base.kind else {
-            let found = self.expr(base)?.ty;
-            self.problems.push(Problem::TypeMismatch {
-                span: base.span,
-                expected: "headers".into(),
-                found,
-            });
-            return None;
+        let dotted: Vec<&str> = match &base.kind {
+            ExprKind::Path(path) => path.iter().map(|i| i.name.as_str()).collect(),
+            _ => Vec::new(),
         };
-        let dotted: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
         let response = match dotted.as_slice() {
             ["req", "headers"] => false,
             ["resp", "headers"] => true,
-            _ => {
-                let found = self.expr(base)?.ty;
-                self.problems.push(Problem::TypeMismatch {
-                    span: base.span,
-                    expected: "headers".into(),
-                    found,
-                });
-                return None;
+            ["req", "query"] | ["req", "cookies"] => {
+                let name = self.literal_key(key)?;
+                let field = if dotted[1] == "query" {
+                    Field::QueryParam(name)
+                } else {
+                    Field::Cookie(name)
+                };
+                return Some(self.narrow(field, Type::optional(Type::Str)));
             }
+            _ => return self.index_value(base, key),
         };
-        if response && self.phase == Phase::Request {
+        if response && self.phase != Phase::Response {
             self.problems.push(Problem::FieldNotInPhase {
                 span,
                 field: "resp.headers".into(),
@@ -306,14 +351,173 @@ impl Checker<'_> {
         Some(self.narrow(field, Type::optional(Type::Str)))
     }
 
+    /// Indexing a value: capture groups (`m[1]`) or the pieces of `split(...)` (`[0]`).
+    fn index_value(&mut self, base: &Expr, key: &Expr) -> Option<TypedExpr> {
+        let base_typed = self.expr(base)?;
+        match &base_typed.ty {
+            Type::Captures => self.capture_ref(&base_typed, key),
+            Type::List(inner) if matches!(base_typed.kind, TypedExprKind::Call(Func::Split, _)) => {
+                let inner = (**inner).clone();
+                let ExprKind::Int(n) = key.kind else {
+                    let found = self.expr(key)?.ty;
+                    self.problems.push(Problem::TypeMismatch {
+                        span: key.span,
+                        expected: "a number literal (a position in the list)".into(),
+                        found,
+                    });
+                    return None;
+                };
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                typed(
+                    TypedExprKind::ListIndex(Box::new(base_typed), n),
+                    Type::optional(inner),
+                )
+            }
+            found => {
+                self.problems.push(Problem::TypeMismatch {
+                    span: base.span,
+                    expected: "headers, captures or split(...)".into(),
+                    found: found.clone(),
+                });
+                None
+            }
+        }
+    }
+
+    /// A string literal key (`req.query["page"]`).
+    fn literal_key(&mut self, key: &Expr) -> Option<String> {
+        match &key.kind {
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [] => Some(String::new()),
+                [StrPart::Text(t)] => Some(t.clone()),
+                _ => {
+                    self.problems
+                        .push(Problem::KeyNotLiteral { span: key.span });
+                    None
+                }
+            },
+            _ => {
+                self.problems
+                    .push(Problem::KeyNotLiteral { span: key.span });
+                None
+            }
+        }
+    }
+
+    /// `m[1]` or `m["name"]` for captures `m`: the variable holding that group's text.
+    fn capture_ref(&mut self, base: &TypedExpr, key: &Expr) -> Option<TypedExpr> {
+        let TypedExprKind::Var(scope) = base.kind else {
+            return None;
+        };
+        let cs = &self.capture_scopes[scope];
+        if cs.poisoned {
+            return None;
+        }
+        let group = match &key.kind {
+            ExprKind::Int(n) => usize::try_from(*n).ok().filter(|n| *n <= cs.groups),
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [StrPart::Text(name)] => cs
+                    .names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(name.as_str())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(group) = group else {
+            let names = cs.names.iter().flatten().cloned().collect();
+            let available = cs.groups;
+            self.problems.push(Problem::CaptureOutOfRange {
+                span: key.span,
+                group: self.source[key.span.start..key.span.end].to_string(),
+                available,
+                names,
+            });
+            return None;
+        };
+        let existing = self.capture_scopes[scope]
+            .used
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, v)| *v);
+        let var = match existing {
+            Some(v) => v,
+            None => {
+                let v = self.new_variable();
+                self.capture_scopes[scope].used.push((group, v));
+                v
+            }
+        };
+        typed(TypedExprKind::Var(var), Type::Str)
+    }
+
+    /// `[a, b]`: literal elements of one type.
+    fn list(&mut self, items: &[Expr], span: Span) -> Option<TypedExpr> {
+        let mut typed_items = Vec::new();
+        let mut element: Option<Type> = None;
+        for item in items {
+            let is_literal = matches!(
+                item.kind,
+                ExprKind::Str(_)
+                    | ExprKind::Int(_)
+                    | ExprKind::Method(_)
+                    | ExprKind::Cidr(_)
+                    | ExprKind::Ip(_)
+                    | ExprKind::Bool(_)
+            ) && !matches!(&item.kind, ExprKind::Str(p) if p.iter().any(|x| matches!(x, StrPart::Interp(_))));
+            let t = self.expr(item)?;
+            if !is_literal {
+                self.problems.push(Problem::TypeMismatch {
+                    span: item.span,
+                    expected: "a literal (lists hold values known at compile time)".into(),
+                    found: t.ty,
+                });
+                return None;
+            }
+            match &element {
+                Some(e) if *e != t.ty => {
+                    self.problems.push(Problem::TypeMismatch {
+                        span: item.span,
+                        expected: e.to_string(),
+                        found: t.ty,
+                    });
+                    return None;
+                }
+                None => element = Some(t.ty.clone()),
+                _ => {}
+            }
+            typed_items.push(t);
+        }
+        let Some(element) = element else {
+            self.problems.push(Problem::InvalidLiteral {
+                span,
+                what: "list",
+                reason: "a list needs at least one element".into(),
+            });
+            return None;
+        };
+        typed(
+            TypedExprKind::List(typed_items),
+            Type::List(Box::new(element)),
+        )
+    }
+
     fn call(&mut self, func: &Ident, args: &[Expr], span: Span) -> Option<TypedExpr> {
         let (f, arity) = match func.name.as_str() {
             "request_id" => (Func::RequestId, 0),
             "lower" => (Func::Lower, 1),
             "upper" => (Func::Upper, 1),
             "present" => (Func::Present, 1),
+            "replace" => (Func::Replace, 3),
+            "url_encode" => (Func::UrlEncode, 1),
+            "url_decode" => (Func::UrlDecode, 1),
+            "base64_encode" => (Func::Base64Encode, 1),
+            "base64_decode" => (Func::Base64Decode, 1),
+            "now" => (Func::Now, 0),
+            "hash" => (Func::Hash, 1),
+            "split" => (Func::Split, 2),
             other => {
-                let suggestion = closest(other, FUNCTIONS.iter().copied());
+                let suggestion = closest(other, crate::catalog::FUNCTIONS.iter().map(|f| f.name));
                 self.problems.push(Problem::UnknownFunction {
                     span: func.span,
                     name: other.to_string(),
@@ -333,9 +537,28 @@ impl Checker<'_> {
         }
         match f {
             Func::RequestId => typed(TypedExprKind::Call(f, Vec::new()), Type::Str),
-            Func::Lower | Func::Upper => {
+            Func::Lower | Func::Upper | Func::UrlEncode | Func::UrlDecode | Func::Base64Encode => {
                 let arg = self.expect(&args[0], &Type::Str)?;
                 typed(TypedExprKind::Call(f, vec![arg]), Type::Str)
+            }
+            Func::Base64Decode => {
+                let arg = self.expect(&args[0], &Type::Str)?;
+                typed(TypedExprKind::Call(f, vec![arg]), Type::optional(Type::Str))
+            }
+            Func::Hash => {
+                let arg = self.expect(&args[0], &Type::Str)?;
+                typed(TypedExprKind::Call(f, vec![arg]), Type::Int)
+            }
+            Func::Now => typed(TypedExprKind::Call(f, Vec::new()), Type::Int),
+            Func::Replace | Func::Split => {
+                let typed_args: Vec<_> = args.iter().map(|a| self.expect(a, &Type::Str)).collect();
+                let typed_args: Option<Vec<_>> = typed_args.into_iter().collect();
+                let ty = if f == Func::Split {
+                    Type::List(Box::new(Type::Str))
+                } else {
+                    Type::Str
+                };
+                typed(TypedExprKind::Call(f, typed_args?), ty)
             }
             Func::Present => {
                 let arg = self.expr(&args[0])?;
@@ -376,6 +599,48 @@ impl Checker<'_> {
                 let id = self.regex(source, rhs.span)?;
                 typed(TypedExprKind::Matches(Box::new(l?), id), Type::Bool)
             }
+            BinOp::Mod => {
+                let l = self.expect(lhs, &Type::Int);
+                let r = self.expect(rhs, &Type::Int);
+                if matches!(rhs.kind, ExprKind::Int(0)) {
+                    self.problems.push(Problem::InvalidLiteral {
+                        span: rhs.span,
+                        what: "divisor",
+                        reason: "`% 0` has no value".into(),
+                    });
+                    return None;
+                }
+                typed(
+                    TypedExprKind::Binary(op, Box::new(l?), Box::new(r?)),
+                    Type::Int,
+                )
+            }
+            BinOp::In if matches!(rhs.kind, ExprKind::List(_)) => {
+                let l = self.expr(lhs);
+                let r = self.expr(rhs);
+                let (l, r) = (l?, r?);
+                let (Type::List(element), TypedExprKind::List(items)) = (&r.ty, r.kind) else {
+                    return None;
+                };
+                let lt = l.ty.unwrapped().clone();
+                let fits = **element == lt || (lt == Type::Ip && **element == Type::Cidr);
+                if !fits {
+                    self.problems.push(Problem::TypeMismatch {
+                        span: rhs.span,
+                        expected: format!("a list of {lt}"),
+                        found: Type::List(element.clone()),
+                    });
+                    return None;
+                }
+                if l.ty.is_optional() && lt != Type::Str {
+                    self.problems.push(Problem::OptionalUsed {
+                        span: lhs.span,
+                        ty: l.ty,
+                    });
+                    return None;
+                }
+                typed(TypedExprKind::InList(Box::new(l), items), Type::Bool)
+            }
             BinOp::In => {
                 let l = self.expect(lhs, &Type::Ip);
                 let ExprKind::Cidr(_) = &rhs.kind else {
@@ -393,6 +658,16 @@ impl Checker<'_> {
             BinOp::Coalesce => {
                 let l = self.expr(lhs)?;
                 let want = l.ty.unwrapped().clone();
+                if want != Type::Str {
+                    self.problems.push(Problem::TypeMismatch {
+                        span: lhs.span,
+                        expected:
+                            "an optional str (`??` gives a default to a value that may be absent)"
+                                .into(),
+                        found: l.ty,
+                    });
+                    return None;
+                }
                 let r = self.expect(rhs, &want)?;
                 typed(TypedExprKind::Binary(op, Box::new(l), Box::new(r)), want)
             }
@@ -401,6 +676,14 @@ impl Checker<'_> {
                 let r = self.expr(rhs);
                 let (l, r) = (l?, r?);
                 let (lt, rt) = (l.ty.unwrapped(), r.ty.unwrapped());
+                if !is_scalar(lt) {
+                    self.problems.push(Problem::TypeMismatch {
+                        span: lhs.span,
+                        expected: "a value that can be compared".into(),
+                        found: l.ty,
+                    });
+                    return None;
+                }
                 let same = lt == rt
                     || matches!(
                         (lt, rt),
@@ -445,6 +728,12 @@ impl Checker<'_> {
                         });
                         return None;
                     }
+                }
+                if let Some(value) = constant_comparison(op, &l, &r) {
+                    self.problems.push(Problem::ConstantComparison {
+                        span: lhs.span.to(rhs.span),
+                        value,
+                    });
                 }
                 bool_(l, r)
             }

@@ -13,7 +13,7 @@ use crate::typed::{BalancePolicy, TypedProgram, TypedUpstream};
 const PROTOCOLS: &[&str] = &["http"];
 const POLICIES: &[&str] = &["round_robin", "random"];
 const SETTINGS: &[&str] = &["connect_timeout", "read_timeout", "retries"];
-const PHASES: &[&str] = &["request", "response"];
+const PHASES: &[&str] = &["request", "response", "error"];
 
 impl Checker<'_> {
     /// Records every upstream name first, so `proxy` may name one declared further down.
@@ -186,6 +186,7 @@ impl Checker<'_> {
         }
         let (phase, section) = match on.phase.name.as_str() {
             "response" => (Phase::Response, "on response"),
+            "error" => (Phase::Error, "on error"),
             _ => (Phase::Request, "on request"),
         };
         self.phase = phase;
@@ -193,6 +194,7 @@ impl Checker<'_> {
         match phase {
             Phase::Request => program.on_request.extend(stmts),
             Phase::Response => program.on_response.extend(stmts),
+            Phase::Error => program.on_error.extend(stmts),
         }
     }
 }

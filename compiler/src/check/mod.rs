@@ -38,6 +38,7 @@ pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
         on_request: Vec::new(),
         routes: Vec::new(),
         on_response: Vec::new(),
+        on_error: Vec::new(),
         regexes: Vec::new(),
         variables: 0,
     };
@@ -67,6 +68,7 @@ pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
         cx.problems.push(Problem::NoListener);
     }
     cx.unreachable_routes(&route_heads, &program.routes);
+    cx.unused_lets();
     cx.unused_upstreams(parsed);
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
@@ -90,6 +92,21 @@ pub(crate) enum Phase {
     Request,
     /// `on response`: request and response are both known.
     Response,
+    /// `on error`: proxying failed; the request and the error are known, no response.
+    Error,
+}
+
+/// The capture groups of one `as NAME` binding, while its block is checked.
+#[derive(Debug)]
+pub(crate) struct CaptureScope {
+    /// Number of groups, not counting group 0 (the whole match).
+    pub(crate) groups: usize,
+    /// Group names, by group index (index 0 is the whole match, never named).
+    pub(crate) names: Vec<Option<String>>,
+    /// Groups used so far, with the variable holding each.
+    pub(crate) used: Vec<(usize, usize)>,
+    /// The binding itself was in error (already reported): references to it say nothing more.
+    pub(crate) poisoned: bool,
 }
 
 /// What the checker carries while walking a program.
@@ -100,8 +117,13 @@ pub(crate) struct Checker<'src> {
     upstream_ids: HashMap<String, (usize, Span)>,
     used_upstreams: Vec<bool>,
     regexes: Vec<String>,
-    /// `let` scopes, innermost last: name → (variable index, type).
+    /// `let` scopes, innermost last: name → (variable index, type). For a `captures` name the
+    /// index is into `capture_scopes`.
     scopes: Vec<Vec<(String, usize, crate::types::Type)>>,
+    /// Capture bindings (`as m`), indexed from `scopes`.
+    capture_scopes: Vec<CaptureScope>,
+    /// Every `let` variable: its name, where it is declared, and whether it is read.
+    let_uses: HashMap<usize, (Span, String, bool)>,
     variables: usize,
     /// Optionals proven present by an enclosing `if present(...)`.
     present: Vec<crate::typed::Field>,
@@ -119,6 +141,8 @@ impl<'src> Checker<'src> {
             used_upstreams: Vec::new(),
             regexes: Vec::new(),
             scopes: Vec::new(),
+            capture_scopes: Vec::new(),
+            let_uses: HashMap::new(),
             variables: 0,
             present: Vec::new(),
             phase: Phase::Request,
@@ -134,6 +158,71 @@ impl<'src> Checker<'src> {
         }
         self.regexes.push(source.to_string());
         self.regexes.len() - 1
+    }
+
+    /// A new variable of the generated code.
+    pub(crate) fn new_variable(&mut self) -> usize {
+        self.variables += 1;
+        self.variables - 1
+    }
+
+    /// Checks `block` with `name` bound to the capture groups of `regex` (already validated),
+    /// and returns the statements and the groups used.
+    pub(crate) fn with_captures(
+        &mut self,
+        name: &pxy_dsl::ast::Ident,
+        regex_source: &str,
+        check_block: impl FnOnce(&mut Self) -> Vec<crate::typed::TypedStmt>,
+    ) -> (Vec<crate::typed::TypedStmt>, Vec<(usize, usize)>) {
+        let re = regex::Regex::new(regex_source).ok();
+        let names: Vec<Option<String>> = re
+            .as_ref()
+            .map(|r| r.capture_names().map(|n| n.map(str::to_string)).collect())
+            .unwrap_or_default();
+        let index = self.capture_scopes.len();
+        self.capture_scopes.push(CaptureScope {
+            groups: names.len().saturating_sub(1),
+            poisoned: re.is_none(),
+            names,
+            used: Vec::new(),
+        });
+        self.scopes.push(vec![(
+            name.name.clone(),
+            index,
+            crate::types::Type::Captures,
+        )]);
+        let stmts = check_block(self);
+        self.scopes.pop();
+        let used = std::mem::take(&mut self.capture_scopes[index].used);
+        (stmts, used)
+    }
+
+    fn unused_lets(&mut self) {
+        // A name a misspelled reference was probably meant for is not reported as unused too.
+        let meant: Vec<&str> = self
+            .problems
+            .iter()
+            .filter_map(|p| match p {
+                Problem::UnknownName {
+                    suggestion: Some(s),
+                    ..
+                } => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut unused: Vec<_> = self
+            .let_uses
+            .values()
+            .filter(|(_, name, used)| {
+                !used && !name.starts_with('_') && !meant.contains(&name.as_str())
+            })
+            .map(|(span, name, _)| Problem::UnusedLet {
+                span: *span,
+                name: name.clone(),
+            })
+            .collect();
+        unused.sort_by_key(|p| crate::diagnostic::primary_span(p).map(|s| s.start));
+        self.problems.extend(unused);
     }
 
     fn unused_upstreams(&mut self, parsed: &ParsedProgram) {

@@ -36,8 +36,10 @@ impl Checker<'_> {
             path_regex: None,
             methods: Vec::new(),
             headers: Vec::new(),
+            captures: None,
             body: Vec::new(),
         };
+        let mut capture_name = None;
         let mut ok = true;
         for m in &route.matchers {
             match &m.kind {
@@ -53,8 +55,12 @@ impl Checker<'_> {
                     }
                     typed.path_prefix = Some(p.value.clone());
                 }
-                MatcherKind::PathRegex(r) => match self.regex(&r.value, r.span) {
-                    Some(id) => typed.path_regex = Some(id),
+                MatcherKind::PathRegex { regex: r, captures } => match self.regex(&r.value, r.span)
+                {
+                    Some(id) => {
+                        typed.path_regex = Some(id);
+                        capture_name = captures.as_ref().map(|c| (c, id));
+                    }
                     None => ok = false,
                 },
                 MatcherKind::Method(methods) => {
@@ -70,7 +76,26 @@ impl Checker<'_> {
                 }
             }
         }
-        typed.body = self.block(&route.body, "route");
+        typed.body = match capture_name {
+            Some((name, regex)) => {
+                let matched = self.new_variable();
+                let source = self.regexes[regex].clone();
+                let (body, groups) =
+                    self.with_captures(name, &source, |cx| cx.block(&route.body, "route"));
+                let subject = crate::typed::TypedExpr {
+                    kind: crate::typed::TypedExprKind::Field(crate::typed::Field::ReqPath),
+                    ty: crate::types::Type::Str,
+                };
+                typed.captures = Some(crate::typed::CaptureBinding {
+                    subject,
+                    regex,
+                    matched,
+                    groups,
+                });
+                body
+            }
+            None => self.block(&route.body, "route"),
+        };
         if !terminates(&route.body.stmts) {
             let end = pxy_dsl::Span::new(route.body.span.end - 1, route.body.span.end);
             self.problems.push(Problem::MissingTerminal {
@@ -82,7 +107,9 @@ impl Checker<'_> {
         ok.then_some(typed)
     }
 
-    /// Warns about each route whose every request an earlier route already takes.
+    /// Warns about each route whose every request an earlier route already takes, about pairs
+    /// whose order silently decides where shared requests go, and about a program whose
+    /// routes leave some requests to the built-in 404.
     pub(super) fn unreachable_routes(&mut self, parsed: &[&Route], typed: &[TypedRoute]) {
         for (later, later_route) in typed.iter().enumerate() {
             if let Some(earlier) = (0..later).find(|&e| covers(&typed[e], later_route)) {
@@ -90,7 +117,31 @@ impl Checker<'_> {
                     span: parsed[later].head_span,
                     shadowed_by: parsed[earlier].head_span,
                 });
+                continue;
             }
+            let overlapping = (0..later).find(|&e| {
+                let a = &typed[e];
+                intersects(a, later_route) && !covers(later_route, a) && a.body != later_route.body
+            });
+            if let Some(earlier) = overlapping {
+                self.problems.push(Problem::OverlappingRoutes {
+                    span: parsed[later].head_span,
+                    earlier: parsed[earlier].head_span,
+                    example: example_request(&typed[earlier], later_route),
+                });
+            }
+        }
+        let has_fallback = typed.iter().any(|r| {
+            r.host.is_none()
+                && r.path_prefix.as_deref().is_none_or(|p| p == "/")
+                && r.path_regex.is_none()
+                && r.methods.is_empty()
+                && r.headers.is_empty()
+        });
+        if let (false, Some(last)) = (has_fallback, parsed.last()) {
+            self.problems.push(Problem::NoFallbackRoute {
+                span: last.head_span,
+            });
         }
     }
 }
@@ -111,4 +162,41 @@ fn covers(a: &TypedRoute, b: &TypedRoute) -> bool {
         b.headers.contains(h) || (h.1.is_none() && b.headers.iter().any(|(n, _)| *n == h.0))
     });
     host && path && regex && methods && headers
+}
+
+/// Whether some request matches both routes. Regexes are not compared (a regex route is never
+/// reported as overlapping: saying nothing beats a false alarm).
+fn intersects(a: &TypedRoute, b: &TypedRoute) -> bool {
+    if a.path_regex.is_some() || b.path_regex.is_some() {
+        return false;
+    }
+    let host = a.host.is_none() || b.host.is_none() || a.host == b.host;
+    let path = match (&a.path_prefix, &b.path_prefix) {
+        (Some(pa), Some(pb)) => pa.starts_with(pb.as_str()) || pb.starts_with(pa.as_str()),
+        _ => true,
+    };
+    let methods = a.methods.is_empty()
+        || b.methods.is_empty()
+        || a.methods.iter().any(|m| b.methods.contains(m));
+    let headers = a.headers.iter().all(|(name, value)| {
+        b.headers
+            .iter()
+            .all(|(n, v)| n != name || value.is_none() || v.is_none() || v == value)
+    });
+    host && path && methods && headers
+}
+
+/// A request both routes match, described for people.
+fn example_request(a: &TypedRoute, b: &TypedRoute) -> String {
+    let host = a
+        .host
+        .as_ref()
+        .or(b.host.as_ref())
+        .map_or("any host".to_string(), |h| format!("host {h}"));
+    let path = match (&a.path_prefix, &b.path_prefix) {
+        (Some(pa), Some(pb)) if pa.len() >= pb.len() => format!("path {pa}..."),
+        (_, Some(p)) | (Some(p), None) => format!("path {p}..."),
+        (None, None) => "any path".to_string(),
+    };
+    format!("{host}, {path}")
 }

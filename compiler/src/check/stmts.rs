@@ -5,6 +5,19 @@ use pxy_dsl::ast::{Block, Else, Expr, ExprKind, Place, StmtKind, StrPart};
 use pxy_dsl::Span;
 
 use super::{Checker, Phase, Problem};
+
+/// Headers that belong to one connection or to message framing (RFC 9110 §7.6.1, RFC 9112 §6):
+/// the proxy removes and recomputes them, so a program must not write them.
+const MANAGED_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+];
 use crate::typed::{Field, Side, TypedExpr, TypedExprKind, TypedStmt};
 use crate::types::Type;
 
@@ -49,11 +62,31 @@ impl Checker<'_> {
 
     fn stmt(&mut self, kind: &StmtKind, span: Span, section: &'static str) -> Option<TypedStmt> {
         let in_route = section == "route";
-        let responding = self.phase == Phase::Request;
+        let responding = matches!(self.phase, Phase::Request | Phase::Error);
+        let rewriting = self.phase == Phase::Request;
         match kind {
+            StmtKind::Set { .. } | StmtKind::Add { .. } | StmtKind::Remove { .. }
+                if self.phase == Phase::Error =>
+            {
+                let stmt = match kind {
+                    StmtKind::Set { .. } => "set",
+                    StmtKind::Add { .. } => "add",
+                    _ => "remove",
+                };
+                self.not_allowed(span, stmt, section)
+            }
             StmtKind::Set { place, value } | StmtKind::Add { place, value } => {
                 let (side, name) = self.header_place(place);
                 let value = self.header_value(value);
+                if let (Some(n), Some(key)) = (&name, &place.key) {
+                    if MANAGED_HEADERS.contains(&n.as_str()) {
+                        self.problems.push(Problem::HopByHopWrite {
+                            span: key.span,
+                            name: n.clone(),
+                        });
+                        return None;
+                    }
+                }
                 let (side, name, value) = (side?, name?, value?);
                 Some(if matches!(kind, StmtKind::Set { .. }) {
                     TypedStmt::SetHeader { side, name, value }
@@ -76,9 +109,16 @@ impl Checker<'_> {
                 if !responding {
                     return self.not_allowed(span, "respond", section);
                 }
-                let status = self.status(status.value, status.span, "100 to 599", |s| {
-                    (100..=599).contains(&s)
-                });
+                let status = match status {
+                    pxy_dsl::ast::Status::Literal(lit) => self
+                        .status(lit.value, lit.span, "100 to 599", |s| {
+                            (100..=599).contains(&s)
+                        })
+                        .map(crate::typed::StatusValue::Literal),
+                    pxy_dsl::ast::Status::Field(e) => self
+                        .expect(e, &Type::Status)
+                        .map(crate::typed::StatusValue::Expr),
+                };
                 let body = body.as_ref().map(|b| self.expect_str(b, "str"));
                 let mut typed_headers = Vec::new();
                 for entry in headers {
@@ -116,13 +156,13 @@ impl Checker<'_> {
                 })
             }
             StmtKind::StripPrefix(prefix) => {
-                if !responding {
+                if !rewriting {
                     return self.not_allowed(span, "strip_prefix", section);
                 }
                 Some(TypedStmt::StripPrefix(self.expect_str(prefix, "str")?))
             }
             StmtKind::RewritePath(path) => {
-                if !responding {
+                if !rewriting {
                     return self.not_allowed(span, "rewrite path", section);
                 }
                 Some(TypedStmt::RewritePath(self.expect_str(path, "str")?))
@@ -151,12 +191,43 @@ impl Checker<'_> {
                     }
                 }
             }
-            StmtKind::If { cond, then, else_ } => {
-                let cond = self.expect(cond, &Type::Bool);
+            StmtKind::If {
+                cond: cond_expr,
+                captures,
+                then,
+                else_,
+            } => {
+                let mut cond = self.expect(cond_expr, &Type::Bool);
                 let proven = cond.as_ref().map(proven_present).unwrap_or_default();
                 let before = self.present.len();
                 self.present.extend(proven);
-                let then = self.block(then, section);
+                let mut binding = None;
+                let then = match (captures, cond.as_mut()) {
+                    (Some(name), Some(c)) => match take_single_match(c, self.variables) {
+                        Some((subject, regex)) => {
+                            let matched = self.new_variable();
+                            let source = self.regexes[regex].clone();
+                            let (stmts, groups) =
+                                self.with_captures(name, &source, |cx| cx.block(then, section));
+                            binding = Some(crate::typed::CaptureBinding {
+                                subject,
+                                regex,
+                                matched,
+                                groups,
+                            });
+                            stmts
+                        }
+                        None => {
+                            self.problems.push(Problem::CapturesNeedOneMatch {
+                                span: cond_expr.span,
+                            });
+                            // Bind the name anyway (to nothing), so its uses are not reported too.
+                            self.with_captures(name, "(", |cx| cx.block(then, section))
+                                .0
+                        }
+                    },
+                    _ => self.block(then, section),
+                };
                 self.present.truncate(before);
                 let else_ = match else_.as_deref() {
                     None => Vec::new(),
@@ -166,7 +237,11 @@ impl Checker<'_> {
                         .into_iter()
                         .collect(),
                 };
+                if captures.is_some() && binding.is_none() {
+                    return None;
+                }
                 Some(TypedStmt::If {
+                    captures: binding,
                     cond: cond?,
                     then,
                     else_,
@@ -174,18 +249,19 @@ impl Checker<'_> {
             }
             StmtKind::Let { name, value: expr } => {
                 let value = self.expr(expr)?;
-                if value.ty == Type::Cidr {
+                if matches!(value.ty, Type::Cidr | Type::List(_) | Type::Captures) {
                     self.problems.push(Problem::TypeMismatch {
                         span: expr.span,
-                        expected: "a value that can be named (a CIDR is written where it is used, after `in`)".into(),
+                        expected: "a value that can be named (CIDRs and lists are written where they are used)".into(),
                         found: value.ty,
                     });
                     return None;
                 }
                 // A second `let` of the same name shadows the first, as in Rust.
+                let var = self.new_variable();
+                self.let_uses
+                    .insert(var, (name.span, name.name.clone(), false));
                 let scope = self.scopes.last_mut().expect("a block pushed a scope");
-                let var = self.variables;
-                self.variables += 1;
                 scope.push((name.name.clone(), var, value.ty.clone()));
                 Some(TypedStmt::Let { var, value })
             }
@@ -258,6 +334,7 @@ impl Checker<'_> {
         match self.phase {
             Phase::Request => "the request phase",
             Phase::Response => "on response",
+            Phase::Error => "on error",
         }
     }
 
@@ -275,6 +352,8 @@ impl Checker<'_> {
                 self.header_name(&text, key.span)
             }
             _ => {
+                // Typed anyway, so the names it uses count as used and mistakes in it show.
+                let _ = self.expr(key);
                 self.problems
                     .push(Problem::KeyNotLiteral { span: key.span });
                 None
@@ -315,6 +394,44 @@ impl Checker<'_> {
         }
         Some(value)
     }
+}
+
+/// Finds the one `matches` in `cond` whose success the condition implies (at the top or under
+/// `&&`), replaces it with the variable the generated code will set (`matched`, numbered
+/// `next_var`), and returns its subject and regex. `None` when there is not exactly one such
+/// `matches`, or another `matches` hides under `||` or `!`.
+fn take_single_match(cond: &mut TypedExpr, next_var: usize) -> Option<(TypedExpr, usize)> {
+    fn count(e: &TypedExpr) -> usize {
+        match &e.kind {
+            TypedExprKind::Matches(..) => 1,
+            TypedExprKind::Not(a) | TypedExprKind::Present(a) | TypedExprKind::ListIndex(a, _) => {
+                count(a)
+            }
+            TypedExprKind::Binary(_, a, b) => count(a) + count(b),
+            TypedExprKind::Call(_, args) => args.iter().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn take(e: &mut TypedExpr, var: usize) -> Option<(TypedExpr, usize)> {
+        match &mut e.kind {
+            TypedExprKind::Matches(subject, regex) => {
+                let found = ((**subject).clone(), *regex);
+                *e = TypedExpr {
+                    kind: TypedExprKind::Var(var),
+                    ty: Type::Bool,
+                };
+                Some(found)
+            }
+            TypedExprKind::Binary(pxy_dsl::ast::BinOp::And, a, b) => {
+                take(a, var).or_else(|| take(b, var))
+            }
+            _ => None,
+        }
+    }
+    if count(cond) != 1 {
+        return None;
+    }
+    take(cond, next_var)
 }
 
 /// Optional fields that a condition proves present: `present(x)` and conjunctions of them.

@@ -72,6 +72,27 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ReqPath) => quote! { Cow::Borrowed(session.path()) },
             TypedExprKind::Field(Field::ReqScheme) => quote! { Cow::Borrowed(session.scheme()) },
+            TypedExprKind::Field(Field::ErrorKind) => quote! { Cow::Borrowed(error.kind().name()) },
+            TypedExprKind::Call(Func::Replace, args) => {
+                let (a, from, to) = (
+                    self.str_(&args[0]),
+                    self.str_arg(&args[1]),
+                    self.str_arg(&args[2]),
+                );
+                quote! { Cow::<str>::Owned((#a).replace(#from, #to)) }
+            }
+            TypedExprKind::Call(Func::UrlEncode, args) => {
+                let a = self.str_(&args[0]);
+                quote! { Cow::<str>::Owned(pxy_runtime::text::url_encode(&#a).into_owned()) }
+            }
+            TypedExprKind::Call(Func::UrlDecode, args) => {
+                let a = self.str_(&args[0]);
+                quote! { Cow::<str>::Owned(pxy_runtime::text::url_decode(&#a).into_owned()) }
+            }
+            TypedExprKind::Call(Func::Base64Encode, args) => {
+                let a = self.str_(&args[0]);
+                quote! { Cow::<str>::Owned(pxy_runtime::text::base64_encode(&#a)) }
+            }
             TypedExprKind::Present(inner) => {
                 let opt = self.opt_str(inner);
                 quote! { (#opt).unwrap_or(Cow::Borrowed("")) }
@@ -117,6 +138,23 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::QueryParam(name)) => {
+                quote! { session.query_param(#name).map(Cow::Borrowed) }
+            }
+            TypedExprKind::Field(Field::Cookie(name)) => {
+                quote! { session.cookie(#name).map(Cow::Borrowed) }
+            }
+            TypedExprKind::Call(Func::Base64Decode, args) => {
+                let a = self.str_(&args[0]);
+                quote! { pxy_runtime::text::base64_decode(&#a).map(Cow::<str>::Owned) }
+            }
+            TypedExprKind::ListIndex(list, n) => {
+                let TypedExprKind::Call(Func::Split, args) = &list.kind else {
+                    unreachable!("checker: only split() lists are indexed")
+                };
+                let (s, sep) = (self.str_(&args[0]), self.str_arg(&args[1]));
+                quote! { (#s).split(#sep).nth(#n).map(|piece| Cow::<str>::Owned(piece.to_owned())) }
+            }
             TypedExprKind::Var(i) => {
                 let v = var(*i);
                 quote! { #v.as_deref().map(Cow::Borrowed) }
@@ -130,7 +168,7 @@ impl Cx<'_> {
     }
 
     /// A numeric expression (`int`, `status`, `duration` in ms, `size` in bytes) as `u64`.
-    fn number(&mut self, e: &TypedExpr) -> TokenStream {
+    pub(crate) fn number(&mut self, e: &TypedExpr) -> TokenStream {
         match &e.kind {
             TypedExprKind::Int(n) | TypedExprKind::Duration(n) | TypedExprKind::Size(n) => {
                 quote! { #n }
@@ -140,6 +178,18 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ClientPort) => {
                 quote! { u64::from(session.client_addr().port()) }
+            }
+            TypedExprKind::Field(Field::ErrorStatus) => {
+                quote! { u64::from(error.status().as_u16()) }
+            }
+            TypedExprKind::Call(Func::Now, _) => quote! { pxy_runtime::text::unix_time() },
+            TypedExprKind::Call(Func::Hash, args) => {
+                let a = self.str_(&args[0]);
+                quote! { pxy_runtime::text::hash(&#a) }
+            }
+            TypedExprKind::Binary(BinOp::Mod, l, r) => {
+                let (a, b) = (self.number(l), self.number(r));
+                quote! { (#a).checked_rem(#b).unwrap_or(0) }
             }
             TypedExprKind::Var(i) => {
                 let v = var(*i);
@@ -223,6 +273,7 @@ impl Cx<'_> {
                 quote! { self.#re.is_match(&#s) }
             }
             TypedExprKind::Binary(op, l, r) => self.binary(*op, l, r),
+            TypedExprKind::InList(value, items) => self.in_list(value, items),
             _ => unreachable!("checker: not a bool: {e:?}"),
         }
     }
@@ -273,8 +324,52 @@ impl Cx<'_> {
                     _ => quote! { (#a >= #b) },
                 }
             }
-            BinOp::Coalesce | BinOp::Matches => {
+            BinOp::Coalesce | BinOp::Matches | BinOp::Mod => {
                 unreachable!("checker: {op:?} is not a bool operator here")
+            }
+        }
+    }
+
+    /// `value in [literals]`: a `match` on literal patterns where Rust has them, else a chain
+    /// of comparisons; nothing is allocated.
+    fn in_list(&mut self, value: &TypedExpr, items: &[TypedExpr]) -> TokenStream {
+        match value.ty.unwrapped() {
+            Type::Str => {
+                let v = self.str_ref_opt(value);
+                let lits = items.iter().map(|i| match &i.kind {
+                    TypedExprKind::Str(s) => quote! { #s },
+                    _ => unreachable!("checker: str list elements are literals"),
+                });
+                quote! { matches!(#v, Some(#(#lits)|*)) }
+            }
+            Type::Ip => {
+                self.names.uses_cidr = true;
+                let v = self.ip_(value);
+                let tests = items.iter().map(|i| match &i.kind {
+                    TypedExprKind::Cidr(net, bits) => {
+                        let (net, bits) = (ip(net), u32::from(*bits));
+                        quote! { in_cidr(ip, #net, #bits) }
+                    }
+                    TypedExprKind::Ip(addr) => {
+                        let addr = ip(addr);
+                        quote! { ip == #addr }
+                    }
+                    _ => unreachable!("checker: ip list elements are IPs or CIDRs"),
+                });
+                quote! { { let ip = #v; #(#tests)||* } }
+            }
+            Type::Method => {
+                let v = self.method(value);
+                let tests = items.iter().map(|i| {
+                    let m = self.method(i);
+                    quote! { *m == *#m }
+                });
+                quote! { { let m = #v; #(#tests)||* } }
+            }
+            _ => {
+                let v = self.number(value);
+                let lits = items.iter().map(|i| self.number(i));
+                quote! { matches!(#v, #(#lits)|*) }
             }
         }
     }
@@ -327,6 +422,8 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host() },
             TypedExprKind::Field(Field::ReqPath) => quote! { Some(session.path()) },
+            TypedExprKind::Field(Field::QueryParam(name)) => quote! { session.query_param(#name) },
+            TypedExprKind::Field(Field::Cookie(name)) => quote! { session.cookie(#name) },
             _ if e.ty.is_optional() => {
                 let o = self.opt_str(e);
                 quote! { (#o).as_deref() }

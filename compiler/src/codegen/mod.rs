@@ -51,7 +51,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         let up_name = &up.name;
         let backends = up.servers.iter().map(|(addr, weight)| {
             let addr = exprs::socket_addr(addr);
-            quote! { BackendConfig { addr: #addr, weight: #weight } }
+            quote! { BackendConfig { weight: #weight, ..BackendConfig::new(#addr) } }
         });
         let balance = match up.balance {
             BalancePolicy::RoundRobin => quote!(Balance::RoundRobin),
@@ -96,6 +96,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             }
         }
     });
+    let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
     let select_route = routes::select_route(program, &mut names);
     let peer_arms = program.upstreams.iter().enumerate().map(|(i, _)| {
         let f = format_ident!("upstream_{}", i);
@@ -158,6 +159,8 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             }
 
             #response_filter
+
+            #fail_to_proxy
         }
 
         #helpers

@@ -6,14 +6,17 @@ use quote::{format_ident, quote};
 use super::exprs::Cx;
 use super::names::Names;
 use super::request_id_prelude;
-use crate::typed::{Func, InterpPart, Side, TypedExpr, TypedExprKind, TypedProgram, TypedStmt};
+use crate::typed::{
+    CaptureBinding, Func, InterpPart, Side, TypedExpr, TypedExprKind, TypedProgram, TypedStmt,
+};
 
 /// `request_filter`: `on request`, then routing, then the route's body.
 pub(crate) fn request_filter(program: &TypedProgram, names: &mut Names) -> TokenStream {
     let on_request = block(&program.on_request, names);
     let arms = program.routes.iter().enumerate().map(|(i, route)| {
+        let bind = route.captures.as_ref().map(|b| capture_binding(b, names));
         let body = block(&route.body, names);
-        quote! { Some(#i) => { #body } }
+        quote! { Some(#i) => { #bind #body } }
     });
     let all: Vec<TypedStmt> = program
         .on_request
@@ -31,6 +34,34 @@ pub(crate) fn request_filter(program: &TypedProgram, names: &mut Names) -> Token
                 _ => Ok(Some(Response::new(StatusCode::NOT_FOUND).with_body("no route\n"))),
             }
         }
+    }
+}
+
+/// Matches a regex once and copies the groups a block uses into variables (owned, so the block
+/// may change the request afterwards): `let (matched, g1, g2) = ...;`. Without groups, only
+/// whether it matched.
+pub(crate) fn capture_binding(b: &CaptureBinding, names: &mut Names) -> TokenStream {
+    let mut cx = Cx { names };
+    let subject = cx.str_(&b.subject);
+    let re = format_ident!("regex_{}", b.regex);
+    let matched = format_ident!("var_{}", b.matched);
+    if b.groups.is_empty() {
+        return quote! { let #matched = self.#re.is_match(&#subject); };
+    }
+    let vars = b.groups.iter().map(|(_, v)| format_ident!("var_{}", v));
+    let found = b
+        .groups
+        .iter()
+        .map(|(g, _)| quote! { c.get(#g).map_or_else(String::new, |g| g.as_str().to_owned()) });
+    let empty = b.groups.iter().map(|_| quote! { String::new() });
+    quote! {
+        let (#matched, #(#vars),*) = {
+            let subject = #subject;
+            match self.#re.captures(&subject) {
+                Some(c) => (true, #(#found),*),
+                None => (false, #(#empty),*),
+            }
+        };
     }
 }
 
@@ -68,7 +99,13 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             body,
             headers,
         } => {
-            let st = status(*code);
+            let st = match code {
+                crate::typed::StatusValue::Literal(code) => status(*code),
+                crate::typed::StatusValue::Expr(e) => {
+                    let n = cx.number(e);
+                    quote! { StatusCode::from_u16(u16::try_from(#n).unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) }
+                }
+            };
             let mut resp = quote! { Response::new(#st) };
             if let Some(body) = body {
                 let b = match &body.kind {
@@ -124,15 +161,23 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             quote! { { let path = (#p).into_owned(); session.set_path(&path)?; } }
         }
         TypedStmt::Proxy(id) => quote! { ctx.upstream = Some(#id); return Ok(None); },
-        TypedStmt::If { cond, then, else_ } => {
+        TypedStmt::If {
+            captures,
+            cond,
+            then,
+            else_,
+        } => {
+            let bind = captures.as_ref().map(|b| capture_binding(b, cx.names));
+            let mut cx = Cx { names };
             let c = cx.bool_(cond);
             let t = block(then, names);
-            if else_.is_empty() {
+            let branch = if else_.is_empty() {
                 quote! { if #c { #t } }
             } else {
                 let e = block(else_, names);
                 quote! { if #c { #t } else { #e } }
-            }
+            };
+            quote! { #bind #branch }
         }
         TypedStmt::Let { var, value } => {
             let v = format_ident!("var_{}", var);
@@ -160,6 +205,29 @@ fn header_value(cx: &mut Cx<'_>, e: &TypedExpr) -> TokenStream {
     }
 }
 
+/// `fail_to_proxy`: runs `on error`; a `respond` or `redirect` there is the error page, and
+/// when none runs (or the block fails) the runtime's default page is sent.
+pub(crate) fn fail_to_proxy(program: &TypedProgram, names: &mut Names) -> Option<TokenStream> {
+    if program.on_error.is_empty() {
+        return None;
+    }
+    let body = block(&program.on_error, names);
+    let rid = request_id_prelude(&program.on_error);
+    Some(quote! {
+        async fn fail_to_proxy(&self, session: &mut Session, error: &Error, ctx: &mut Ctx) -> Response {
+            let page = (|| -> Result<Option<Response>> {
+                #rid
+                #body
+                Ok(None)
+            })();
+            match page {
+                Ok(Some(page)) => page,
+                _ => Response::error_page(error.status()),
+            }
+        }
+    })
+}
+
 /// Whether any statement (or expression inside one) calls `request_id()`.
 pub(crate) fn uses_request_id(stmts: &[TypedStmt]) -> bool {
     stmts.iter().any(|s| match s {
@@ -171,8 +239,16 @@ pub(crate) fn uses_request_id(stmts: &[TypedStmt]) -> bool {
         | TypedStmt::StripPrefix(e)
         | TypedStmt::RewritePath(e)
         | TypedStmt::Let { value: e, .. } => expr_uses(e),
-        TypedStmt::If { cond, then, else_ } => {
-            expr_uses(cond) || uses_request_id(then) || uses_request_id(else_)
+        TypedStmt::If {
+            captures,
+            cond,
+            then,
+            else_,
+        } => {
+            captures.as_ref().is_some_and(|b| expr_uses(&b.subject))
+                || expr_uses(cond)
+                || uses_request_id(then)
+                || uses_request_id(else_)
         }
         TypedStmt::RemoveHeader { .. } | TypedStmt::Proxy(_) => false,
     })
@@ -189,6 +265,9 @@ fn expr_uses(e: &TypedExpr) -> bool {
             expr_uses(a)
         }
         TypedExprKind::Binary(_, a, b) => expr_uses(a) || expr_uses(b),
+        TypedExprKind::ListIndex(a, _) => expr_uses(a),
+        TypedExprKind::InList(a, items) => expr_uses(a) || items.iter().any(expr_uses),
+        TypedExprKind::List(items) => items.iter().any(expr_uses),
         _ => false,
     }
 }

@@ -100,6 +100,7 @@ fn bin_op(rule: Rule) -> BinOp {
         Rule::op_contains => BinOp::Contains,
         Rule::op_matches => BinOp::Matches,
         Rule::op_in => BinOp::In,
+        Rule::op_mod => BinOp::Mod,
         other => unreachable!("grammar: {other:?} is not an operator"),
     }
 }
@@ -136,6 +137,7 @@ fn primary(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
             ExprKind::Call { func, args }
         }
         Rule::dotted => ExprKind::Path(inner(pair).map(super::items::ident_of).collect()),
+        Rule::list => ExprKind::List(inner(pair).map(expr).collect::<Result<_, _>>()?),
         _ => return literal(pair),
     };
     Ok(Expr { kind, span: whole })

@@ -123,9 +123,10 @@ fn matcher(pair: Pair<'_, Rule>) -> Result<Matcher, ParseError> {
         Rule::path_matcher => {
             MatcherKind::PathPrefix(expr::plain_string(parts.next().expect("grammar"))?)
         }
-        Rule::path_regex_matcher => {
-            MatcherKind::PathRegex(expr::regex_text(parts.next().expect("grammar: regex")))
-        }
+        Rule::path_regex_matcher => MatcherKind::PathRegex {
+            regex: expr::regex_text(parts.next().expect("grammar: regex")),
+            captures: parts.next().map(ident),
+        },
         Rule::method_matcher => MatcherKind::Method(parts.map(ident).collect()),
         Rule::header_matcher => {
             let name = expr::plain_string(parts.next().expect("grammar: header name"))?;

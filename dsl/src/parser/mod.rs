@@ -176,6 +176,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::if_kw
             | Rule::else_kw
             | Rule::let_kw
+            | Rule::as_kw
     )
 }
 

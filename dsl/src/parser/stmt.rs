@@ -31,7 +31,18 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
             place: place(next())?,
         },
         Rule::respond_stmt => {
-            let status = int_lit(&next())?;
+            let first = inner(next())
+                .next()
+                .expect("grammar: a status has one part");
+            let status = if first.as_rule() == Rule::int_lit {
+                Status::Literal(int_lit(&first)?)
+            } else {
+                let span = super::span(&first);
+                Status::Field(Expr {
+                    kind: ExprKind::Path(inner(first).map(ident_of).collect()),
+                    span,
+                })
+            };
             let mut body = None;
             let mut headers = Vec::new();
             for part in parts {
@@ -64,13 +75,26 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
         },
         Rule::if_stmt => {
             let cond = expr::expr(next())?;
-            let then = block(next())?;
+            let mut part = next();
+            let captures = if part.as_rule() == Rule::ident {
+                let name = ident_of(part);
+                part = next();
+                Some(name)
+            } else {
+                None
+            };
+            let then = block(part)?;
             let else_ = match parts.next() {
                 None => None,
                 Some(p) if p.as_rule() == Rule::block => Some(Box::new(Else::Block(block(p)?))),
                 Some(p) => Some(Box::new(Else::If(stmt(p)?))),
             };
-            StmtKind::If { cond, then, else_ }
+            StmtKind::If {
+                cond,
+                captures,
+                then,
+                else_,
+            }
         }
         other => unreachable!("grammar: {other:?} is not a statement"),
     };

@@ -29,7 +29,7 @@ fn parses_every_item_kind() {
     let Item::Route(re) = &program.items[4] else {
         panic!("route")
     };
-    let MatcherKind::PathRegex(regex) = &re.matchers[0].kind else {
+    let MatcherKind::PathRegex { regex, .. } = &re.matchers[0].kind else {
         panic!("regex")
     };
     assert_eq!(regex.value, r"^/static/.+\.css$");

@@ -1,12 +1,14 @@
-//! What the language itself defines, for hover and completion: the fields of the request model,
-//! the functions, the keywords and the other fixed words (upstream settings, balancing policies,
-//! phases), each with its type or syntax and a one-line doc taken from `docs/language.md`.
+//! What the language itself defines: the fields of the request model, the functions, the
+//! keywords and the other fixed words (upstream settings, balancing policies, phases), each with
+//! its type or syntax and a one-line doc taken from `docs/language.md`. The checker draws its
+//! "did you mean" candidates from here and the language server its hover and completion, so the
+//! two cannot disagree.
 
-use pxy_compiler::types::Type;
+use crate::types::Type;
 
 /// A field of the request model.
 pub struct FieldInfo {
-    /// The object, `req`, `resp` or `client`.
+    /// The object, `req`, `resp`, `client` or `error`.
     pub object: &'static str,
     /// The field's name after the dot.
     pub name: &'static str,
@@ -31,14 +33,17 @@ fn optional_str() -> Type {
 pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: "req", name: "method", ty: || Type::Method, doc: "The request's method (`GET`, `POST`, ...)." },
     FieldInfo { object: "req", name: "path", ty: || Type::Str, doc: "The request's path; after `strip_prefix` or `rewrite`, the new path." },
-    FieldInfo { object: "req", name: "query", ty: optional_str, doc: "The raw query string without `?`; absent when the request has none." },
+    FieldInfo { object: "req", name: "query", ty: optional_str, doc: "The raw query string without `?`, or one parameter's raw value, `req.query[\"page\"]`." },
     FieldInfo { object: "req", name: "host", ty: optional_str, doc: "The request's host, from `Host` or `:authority`, port removed." },
     FieldInfo { object: "req", name: "scheme", ty: || Type::Str, doc: "The request's scheme: `http`." },
     FieldInfo { object: "req", name: "headers", ty: optional_str, doc: "A request header's first value, `req.headers[\"name\"]`; writable in the request phase." },
+    FieldInfo { object: "req", name: "cookies", ty: optional_str, doc: "A cookie's value from the `Cookie` header, `req.cookies[\"name\"]`." },
     FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response`." },
     FieldInfo { object: "resp", name: "headers", ty: optional_str, doc: "A response header's first value, `resp.headers[\"name\"]`; only in `on response`, writable there." },
     FieldInfo { object: "client", name: "ip", ty: || Type::Ip, doc: "The IP address of the connecting client." },
     FieldInfo { object: "client", name: "port", ty: || Type::Int, doc: "The source port of the connecting client." },
+    FieldInfo { object: "error", name: "status", ty: || Type::Status, doc: "The status of the error page (502, 504, ...); only in `on error`." },
+    FieldInfo { object: "error", name: "kind", ty: || Type::Str, doc: "What went wrong: `connect_refused`, `connect_timeout`, `read_timeout`, `no_backend`, ...; only in `on error`." },
 ];
 
 /// The field `object.name`, if there is one.
@@ -50,13 +55,14 @@ pub fn field(object: &str, name: &str) -> Option<&'static FieldInfo> {
 pub const OBJECTS: &[(&str, &str)] = &[
     (
         "req",
-        "The request: `method`, `path`, `query`, `host`, `scheme`, `headers[\"name\"]`.",
+        "The request: `method`, `path`, `query`, `query[\"k\"]`, `host`, `scheme`, `headers[\"name\"]`, `cookies[\"name\"]`.",
     ),
     (
         "resp",
         "The response (in `on response` only): `status`, `headers[\"name\"]`.",
     ),
     ("client", "The connecting client: `ip`, `port`."),
+    ("error", "Why proxying failed (in `on error` only): `status`, `kind`."),
 ];
 
 /// A built-in function.
@@ -97,6 +103,14 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
         returns: || Type::Bool,
         doc: "Whether `x` has a value; inside `if present(x) { ... }`, `x` is a `T`.",
     },
+    FunctionInfo { name: "replace", signature: "replace(s: str, from: str, to: str) -> str", returns: || Type::Str, doc: "`s` with every `from` replaced by `to`." },
+    FunctionInfo { name: "url_encode", signature: "url_encode(s: str) -> str", returns: || Type::Str, doc: "Percent-encodes everything but unreserved characters." },
+    FunctionInfo { name: "url_decode", signature: "url_decode(s: str) -> str", returns: || Type::Str, doc: "Percent-decodes `s`; invalid sequences are kept." },
+    FunctionInfo { name: "base64_encode", signature: "base64_encode(s: str) -> str", returns: || Type::Str, doc: "Standard base64, padded." },
+    FunctionInfo { name: "base64_decode", signature: "base64_decode(s: str) -> str?", returns: optional_str, doc: "Decodes base64; absent when `s` is not base64 of UTF-8 text." },
+    FunctionInfo { name: "now", signature: "now() -> int", returns: || Type::Int, doc: "Seconds since the Unix epoch." },
+    FunctionInfo { name: "hash", signature: "hash(s: str) -> int", returns: || Type::Int, doc: "A stable 64-bit hash (FNV-1a): the same in every build and process, for splits like `hash(id) % 100 < 5`." },
+    FunctionInfo { name: "split", signature: "split(s: str, sep: str) -> list<str>", returns: || Type::List(Box::new(Type::Str)), doc: "The pieces of `s` between `sep`s; index with a number: `split(s, \",\")[0]` is a `str?`." },
 ];
 
 /// The function called `name`, if there is one.

@@ -1,0 +1,415 @@
+//! `proxyc diff`: what changes for traffic between two versions of a program, in the terms an
+//! operator reviews before a deploy.
+//!
+//! Text diffs show edits; this shows consequences: listeners and upstreams (servers, weights,
+//! policy, timeouts) added, removed or changed; routes added or removed; and, most useful,
+//! *requests that now go elsewhere*. For that, every route of both versions contributes a probe
+//! request built from its matchers (host, a path under its prefix, its first method, its
+//! required headers); each probe is routed through both versions with the same first-match
+//! rule the proxy uses, and the outcomes ("proxy api", "respond 404", ...) are compared.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::typed::{
+    BalancePolicy, StatusValue, TypedProgram, TypedRoute, TypedStmt, TypedUpstream,
+};
+
+/// One difference, already in words.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// `+` added, `-` removed, `~` changed.
+    pub sign: char,
+    /// What changed.
+    pub text: String,
+}
+
+/// The differences from `old` to `new`; empty when they route and answer every request alike
+/// (as far as their declarations and the probes can tell).
+pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
+    let mut changes = Vec::new();
+    listeners(old, new, &mut changes);
+    upstreams(old, new, &mut changes);
+    routes(old, new, &mut changes);
+    for (name, a, b) in [
+        ("on request", &old.on_request, &new.on_request),
+        ("on response", &old.on_response, &new.on_response),
+        ("on error", &old.on_error, &new.on_error),
+    ] {
+        if a != b {
+            changes.push(Change {
+                sign: '~',
+                text: format!("`{name}` changed"),
+            });
+        }
+    }
+    changes
+}
+
+/// The changes as lines, `~ upstream api: server 127.0.0.1:9002 removed`.
+pub fn render(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let _ = writeln!(out, "{} {}", c.sign, c.text);
+    }
+    out
+}
+
+fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    for addr in old.listeners.iter().filter(|a| !new.listeners.contains(a)) {
+        out.push(Change {
+            sign: '-',
+            text: format!("listener {addr}"),
+        });
+    }
+    for addr in new.listeners.iter().filter(|a| !old.listeners.contains(a)) {
+        out.push(Change {
+            sign: '+',
+            text: format!("listener {addr}"),
+        });
+    }
+}
+
+fn upstreams(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let by_name = |p: &TypedProgram| -> BTreeMap<String, TypedUpstream> {
+        p.upstreams
+            .iter()
+            .map(|u| (u.name.clone(), u.clone()))
+            .collect()
+    };
+    let (a, b) = (by_name(old), by_name(new));
+    for name in a.keys().filter(|n| !b.contains_key(*n)) {
+        out.push(Change {
+            sign: '-',
+            text: format!("upstream {name}"),
+        });
+    }
+    for (name, up) in b.iter().filter(|(n, _)| !a.contains_key(*n)) {
+        out.push(Change {
+            sign: '+',
+            text: format!("upstream {name} ({})", servers(up)),
+        });
+    }
+    for (name, before) in &a {
+        let Some(after) = b.get(name) else { continue };
+        for (addr, weight) in &before.servers {
+            match after.servers.iter().find(|(x, _)| x == addr) {
+                None => out.push(Change {
+                    sign: '~',
+                    text: format!("upstream {name}: server {addr} removed"),
+                }),
+                Some((_, w)) if w != weight => out.push(Change {
+                    sign: '~',
+                    text: format!("upstream {name}: server {addr} weight {weight} -> {w}"),
+                }),
+                Some(_) => {}
+            }
+        }
+        for (addr, weight) in after
+            .servers
+            .iter()
+            .filter(|(x, _)| !before.servers.iter().any(|(y, _)| y == x))
+        {
+            out.push(Change {
+                sign: '~',
+                text: format!("upstream {name}: server {addr} weight {weight} added"),
+            });
+        }
+        if before.balance != after.balance {
+            out.push(Change {
+                sign: '~',
+                text: format!(
+                    "upstream {name}: balance {} -> {}",
+                    policy(before.balance),
+                    policy(after.balance)
+                ),
+            });
+        }
+        for (what, x, y) in [
+            (
+                "connect_timeout",
+                before.connect_timeout_ms,
+                after.connect_timeout_ms,
+            ),
+            (
+                "read_timeout",
+                before.read_timeout_ms,
+                after.read_timeout_ms,
+            ),
+            ("retries", before.retries, after.retries),
+        ] {
+            if x != y {
+                out.push(Change {
+                    sign: '~',
+                    text: format!("upstream {name}: {what} {} -> {}", setting(x), setting(y)),
+                });
+            }
+        }
+    }
+}
+
+fn servers(up: &TypedUpstream) -> String {
+    up.servers
+        .iter()
+        .map(|(a, w)| format!("{a} weight {w}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn policy(p: BalancePolicy) -> &'static str {
+    match p {
+        BalancePolicy::RoundRobin => "round_robin",
+        BalancePolicy::Random => "random",
+    }
+}
+
+fn setting(value: Option<u64>) -> String {
+    value.map_or_else(|| "default".to_string(), |v| v.to_string())
+}
+
+// ===== Routes =====
+
+/// A route's matchers, as written in the program: its identity across versions.
+fn signature(route: &TypedRoute, program: &TypedProgram) -> String {
+    let mut s = String::from("route");
+    if let Some(h) = &route.host {
+        let _ = write!(s, " host \"{h}\"");
+    }
+    if let Some(p) = &route.path_prefix {
+        let _ = write!(s, " path \"{p}\"");
+    }
+    if let Some(r) = route.path_regex {
+        let _ = write!(s, " path ~ /{}/", program.regexes[r].replace('/', "\\/"));
+    }
+    if !route.methods.is_empty() {
+        let _ = write!(s, " method {}", route.methods.join(", "));
+    }
+    for (name, value) in &route.headers {
+        match value {
+            Some(v) => {
+                let _ = write!(s, " header \"{name}\" == \"{v}\"");
+            }
+            None => {
+                let _ = write!(s, " header \"{name}\"");
+            }
+        }
+    }
+    s
+}
+
+fn routes(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let sigs =
+        |p: &TypedProgram| -> Vec<String> { p.routes.iter().map(|r| signature(r, p)).collect() };
+    let (a, b) = (sigs(old), sigs(new));
+    for s in a.iter().filter(|s| !b.contains(s)) {
+        out.push(Change {
+            sign: '-',
+            text: s.clone(),
+        });
+    }
+    for s in b.iter().filter(|s| !a.contains(s)) {
+        out.push(Change {
+            sign: '+',
+            text: s.clone(),
+        });
+    }
+    // Routes in both versions whose own answers changed (this also covers regex routes, which
+    // probes cannot reach).
+    for (i, sig) in a.iter().enumerate() {
+        if let Some(j) = b.iter().position(|s| s == sig) {
+            let (x, y) = (
+                terminals(&old.routes[i].body, old),
+                terminals(&new.routes[j].body, new),
+            );
+            if x != y {
+                out.push(Change {
+                    sign: '~',
+                    text: format!("{sig}: {} -> {}", x.join(" or "), y.join(" or ")),
+                });
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    for probe in old.routes.iter().chain(&new.routes).map(Probe::from_route) {
+        if seen.contains(&probe) {
+            continue;
+        }
+        let before = outcome(old, &probe);
+        let after = outcome(new, &probe);
+        if before != after {
+            out.push(Change {
+                sign: '~',
+                text: format!("requests like {probe}: {before} -> {after}"),
+            });
+        }
+        seen.push(probe);
+    }
+}
+
+/// A request built from a route's matchers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Probe {
+    host: Option<String>,
+    path: String,
+    method: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Probe {
+    fn from_route(route: &TypedRoute) -> Probe {
+        Probe {
+            host: route.host.clone(),
+            path: match &route.path_prefix {
+                Some(p) if p.ends_with('/') => format!("{p}x"),
+                Some(p) => p.clone(),
+                None => "/".to_string(),
+            },
+            method: route
+                .methods
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "GET".to_string()),
+            headers: route
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone().unwrap_or_else(|| "1".into())))
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}{}",
+            self.method,
+            self.host.as_deref().unwrap_or(""),
+            self.path
+        )?;
+        for (n, v) in &self.headers {
+            write!(f, " [{n}: {v}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where `probe` goes in `program`: the first matching route's outcome, or the built-in 404.
+fn outcome(program: &TypedProgram, probe: &Probe) -> String {
+    let matched = program.routes.iter().find(|r| matches(r, probe, program));
+    match matched {
+        Some(route) => terminals(&route.body, program).join(" or "),
+        None => "404 no route".to_string(),
+    }
+}
+
+fn matches(route: &TypedRoute, probe: &Probe, program: &TypedProgram) -> bool {
+    let host = route.host.as_ref().is_none_or(|h| {
+        probe
+            .host
+            .as_ref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(h))
+    });
+    let prefix = route
+        .path_prefix
+        .as_ref()
+        .is_none_or(|p| probe.path.starts_with(p.as_str()));
+    let regex = route.path_regex.is_none_or(|id| {
+        regex::Regex::new(&program.regexes[id]).is_ok_and(|re| re.is_match(&probe.path))
+    });
+    let method = route.methods.is_empty() || route.methods.contains(&probe.method);
+    let headers = route.headers.iter().all(|(n, v)| {
+        probe
+            .headers
+            .iter()
+            .any(|(pn, pv)| pn == n && v.as_ref().is_none_or(|v| v == pv))
+    });
+    host && prefix && regex && method && headers
+}
+
+/// The terminal actions a body can end in, in order: `proxy api`, `respond 401`, ...
+fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in stmts {
+        match s {
+            TypedStmt::Proxy(id) => out.push(format!("proxy {}", program.upstreams[*id].name)),
+            TypedStmt::Respond { status, .. } => out.push(match status {
+                StatusValue::Literal(code) => format!("respond {code}"),
+                StatusValue::Expr(_) => "respond".to_string(),
+            }),
+            TypedStmt::Redirect { status, .. } => out.push(format!("redirect {status}")),
+            TypedStmt::If { then, else_, .. } => {
+                out.extend(terminals(then, program));
+                out.extend(terminals(else_, program));
+            }
+            _ => {}
+        }
+    }
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program(source: &str) -> TypedProgram {
+        let checked = crate::driver::check_source(source);
+        checked
+            .program
+            .unwrap_or_else(|| panic!("{:?}", checked.problems))
+    }
+
+    const BASE: &str = r#"
+listen http 127.0.0.1:8080
+upstream api { server 127.0.0.1:9001 server 127.0.0.1:9002 }
+upstream web { server 127.0.0.1:9003 }
+route host "a.example" path "/api/" { proxy api }
+route host "a.example" { proxy web }
+route { respond 404 }
+"#;
+
+    #[test]
+    fn identical_programs_are_equivalent() {
+        assert!(diff(&program(BASE), &program(BASE)).is_empty());
+        let reformatted = pxy_dsl::format::format(BASE).unwrap();
+        assert!(diff(&program(BASE), &program(&reformatted)).is_empty());
+    }
+
+    #[test]
+    fn reordering_routes_shows_where_requests_now_go() {
+        let swapped = BASE.replace(
+            "route host \"a.example\" path \"/api/\" { proxy api }\nroute host \"a.example\" { proxy web }",
+            "route host \"a.example\" { proxy web }\nroute host \"a.example\" path \"/api/\" { proxy api }",
+        );
+        let text = render(&diff(&program(BASE), &program(&swapped)));
+        assert!(
+            text.contains("~ requests like GET a.example/api/x: proxy api -> proxy web"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn server_and_route_changes_are_listed() {
+        let changed = BASE
+            .replace("server 127.0.0.1:9002", "server 127.0.0.1:9004 weight 2")
+            .replace(
+                "route { respond 404 }",
+                "route path \"/health\" { respond 200 }\nroute { respond 404 }",
+            );
+        let text = render(&diff(&program(BASE), &program(&changed)));
+        assert!(
+            text.contains("~ upstream api: server 127.0.0.1:9002 removed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ upstream api: server 127.0.0.1:9004 weight 2 added"),
+            "{text}"
+        );
+        assert!(text.contains("+ route path \"/health\""), "{text}");
+        assert!(
+            text.contains("~ requests like GET /health: respond 404 -> respond 200"),
+            "{text}"
+        );
+    }
+}
