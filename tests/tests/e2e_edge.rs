@@ -60,7 +60,10 @@ async fn captures_query_cookies_canary_functions_and_error_pages() {
         (4..=40).contains(&to_v2),
         "about 5% of 400 sessions go to v2, got {to_v2}"
     );
-    assert!(v2.requests().len() > 2 * to_v2, "beta and canary requests reached v2");
+    assert!(
+        v2.requests().len() > 2 * to_v2,
+        "beta and canary requests reached v2"
+    );
 
     // Query parameters, url_decode and lower.
     let r = c
