@@ -60,6 +60,14 @@ pub enum ErrorKind {
     ClientClosed,
     /// No backend could be chosen (all weights 0, empty upstream). Status 502.
     NoBackend,
+    /// Every backend of the upstream is unhealthy and the upstream declares
+    /// [`AllDown::Unavailable`](crate::upstream::AllDown::Unavailable). Status 503.
+    NoHealthyBackend,
+    /// The backend's connection limit (`max_open_per_backend`) was reached and no connection
+    /// became free within `pool_wait`. Status 503.
+    Overloaded,
+    /// The request took longer than the upstream's `total_timeout`. Status 504.
+    TotalTimeout,
     /// The request is not acceptable (bad path, header or framing). Status 400.
     InvalidRequest,
     /// A configuration value is invalid (e.g. an upstream without backends). Status 500.
@@ -91,7 +99,10 @@ impl ErrorKind {
             | ErrorKind::ReadTimeout
             | ErrorKind::WriteTimeout
             | ErrorKind::UpstreamProtocol
-            | ErrorKind::NoBackend => ErrorSide::Upstream,
+            | ErrorKind::NoBackend
+            | ErrorKind::NoHealthyBackend
+            | ErrorKind::Overloaded
+            | ErrorKind::TotalTimeout => ErrorSide::Upstream,
             ErrorKind::DownstreamProtocol | ErrorKind::ClientClosed | ErrorKind::InvalidRequest => {
                 ErrorSide::Downstream
             }
@@ -106,9 +117,11 @@ impl ErrorKind {
             | ErrorKind::ConnectError
             | ErrorKind::UpstreamProtocol
             | ErrorKind::NoBackend => StatusCode::BAD_GATEWAY,
-            ErrorKind::ConnectTimeout | ErrorKind::ReadTimeout | ErrorKind::WriteTimeout => {
-                StatusCode::GATEWAY_TIMEOUT
-            }
+            ErrorKind::NoHealthyBackend | ErrorKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::ConnectTimeout
+            | ErrorKind::ReadTimeout
+            | ErrorKind::WriteTimeout
+            | ErrorKind::TotalTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorKind::DownstreamProtocol | ErrorKind::ClientClosed | ErrorKind::InvalidRequest => {
                 StatusCode::BAD_REQUEST
             }
@@ -144,6 +157,9 @@ impl ErrorKind {
             ErrorKind::InvalidConfig => "invalid_config",
             ErrorKind::Bind => "bind",
             ErrorKind::Internal => "internal",
+            ErrorKind::NoHealthyBackend => "no_healthy_backend",
+            ErrorKind::Overloaded => "overloaded",
+            ErrorKind::TotalTimeout => "total_timeout",
         }
     }
 
@@ -158,6 +174,9 @@ impl ErrorKind {
             ErrorKind::DownstreamProtocol => "downstream protocol error",
             ErrorKind::ClientClosed => "client closed the connection",
             ErrorKind::NoBackend => "no backend available",
+            ErrorKind::NoHealthyBackend => "no healthy backend",
+            ErrorKind::Overloaded => "upstream connection limit reached",
+            ErrorKind::TotalTimeout => "request took longer than the upstream's total timeout",
             ErrorKind::InvalidRequest => "invalid request",
             ErrorKind::InvalidConfig => "invalid configuration",
             ErrorKind::Bind => "cannot listen",
@@ -253,11 +272,14 @@ impl Error {
         self.side() == ErrorSide::Downstream
     }
 
-    /// Whether this is a timeout (connect, read or write).
+    /// Whether this is a timeout (connect, read, write or total).
     pub fn is_timeout(&self) -> bool {
         matches!(
             self.kind(),
-            ErrorKind::ConnectTimeout | ErrorKind::ReadTimeout | ErrorKind::WriteTimeout
+            ErrorKind::ConnectTimeout
+                | ErrorKind::ReadTimeout
+                | ErrorKind::WriteTimeout
+                | ErrorKind::TotalTimeout
         )
     }
 
@@ -316,6 +338,22 @@ impl<T, E: Into<Cause>> OrErr<T> for std::result::Result<T, E> {
     fn or_err(self, kind: ErrorKind, context: &'static str) -> Result<T> {
         self.map_err(|e| Error::explain(kind, context).with_cause(e))
     }
+}
+
+/// `error: cause: cause's cause`, each cause written only if the text so far does not
+/// already contain it.
+pub(crate) fn chain(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

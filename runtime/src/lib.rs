@@ -4,7 +4,10 @@
 //! request, and calls [`run`] from `main`. The runtime does the rest: listening (HTTP/1.1 and
 //! cleartext HTTP/2 on the same socket), header and framing rules, choosing and connecting to
 //! backends ([`Upstream`]), pooled keep-alive connections, streaming bodies both ways, error
-//! pages, the access log and graceful shutdown. Generated code imports only
+//! pages, the access log and graceful shutdown. Upstreams balance (round robin, random,
+//! least connections, power of two choices, consistent hashing, backups), check backend
+//! health actively and passively, retry and time out, and may discover their backends from
+//! DNS or a file; [`metrics::registry`] exposes their state. Generated code imports only
 //! [`prelude`] and the crates re-exported here ([`http`], [`bytes`], [`regex`]).
 //!
 //! # Phases
@@ -45,6 +48,7 @@ pub mod args;
 pub mod error;
 pub mod headers;
 pub mod log;
+pub mod metrics;
 mod phase;
 pub mod prelude;
 pub mod request_id;
@@ -57,6 +61,7 @@ pub mod upstream;
 
 pub use bytes;
 pub use http;
+pub use prometheus;
 pub use regex;
 
 pub use error::{Error, ErrorKind, ErrorSide, Result};
@@ -65,4 +70,7 @@ pub use response::Response;
 pub use run::{run, run_with_args};
 pub use server::{bind, serve, serve_with, ListenerConfig, ServeOptions, ServerConfig};
 pub use session::Session;
-pub use upstream::{Backend, BackendConfig, Balance, Peer, Upstream, UpstreamOptions};
+pub use upstream::{
+    AllDown, Backend, BackendConfig, Background, Balance, Discovery, HealthCheck, PassiveHealth,
+    Peer, Probe, Upstream, UpstreamOptions,
+};

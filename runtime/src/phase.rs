@@ -14,7 +14,7 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::response::Response;
 use crate::session::Session;
-use crate::upstream::Peer;
+use crate::upstream::{Peer, Upstream};
 
 /// A proxy program: what to do at each phase of a request.
 ///
@@ -27,6 +27,18 @@ pub trait Proxy: Send + Sync + 'static {
 
     /// Makes the context of a new request. Runs once per request, first.
     fn new_ctx(&self) -> Self::Ctx;
+
+    /// The upstreams this proxy uses, so that the server runs their background tasks
+    /// (active health checks, DNS or file discovery).
+    ///
+    /// Called once by [`serve`](crate::serve) (and so by [`run`](crate::run)) before the
+    /// first connection is accepted: each listed upstream's
+    /// [`Upstream::start_background`] runs then, and its tasks stop after in-flight requests
+    /// have drained at shutdown. An upstream not listed here still serves requests, but is
+    /// never probed nor re-discovered. The default lists none.
+    fn upstreams(&self) -> Vec<&Upstream> {
+        Vec::new()
+    }
 
     /// Inspects or changes the request header, or answers it locally.
     ///
@@ -63,7 +75,12 @@ pub trait Proxy: Send + Sync + 'static {
     /// Chooses the backend for this attempt, usually with [`Upstream::select`](crate::Upstream::select).
     ///
     /// Runs once per attempt: again after a retryable connect failure (see
-    /// [`Proxy::fail_to_connect`]). `Err` goes to [`Proxy::fail_to_proxy`]. Required.
+    /// [`Proxy::fail_to_connect`]), and after a connection reset before any response byte
+    /// when the request is idempotent and its body replayable (see
+    /// [`UpstreamOptions::max_retries`](crate::UpstreamOptions::max_retries)). For a retry it
+    /// may be called up to three times while it returns the backend that just failed. The
+    /// returned peer counts as one in-flight request on its backend until the request ends.
+    /// `Err` goes to [`Proxy::fail_to_proxy`]. Required.
     fn upstream_peer(
         &self,
         session: &mut Session,

@@ -6,7 +6,10 @@ pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;
 pub use crate::server::{ListenerConfig, ServeOptions, ServerConfig};
 pub use crate::session::Session;
-pub use crate::upstream::{Backend, BackendConfig, Balance, Peer, Upstream, UpstreamOptions};
+pub use crate::upstream::{
+    AllDown, Backend, BackendConfig, Balance, Discovery, HealthCheck, PassiveHealth, Peer, Probe,
+    Upstream, UpstreamOptions,
+};
 pub use crate::{run, serve};
 
 pub use bytes::Bytes;

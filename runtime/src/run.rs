@@ -1,6 +1,5 @@
 //! The entry point of every generated binary.
 
-use std::error::Error as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +38,7 @@ pub fn run_with_args<P: Proxy>(
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{name}: {}", report(&e));
+            eprintln!("{name}: {}", crate::error::chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -95,19 +94,4 @@ fn runtime(threads: Option<u16>) -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::explain(ErrorKind::Internal, "starting the runtime").with_cause(e))
-}
-
-/// `error: cause: cause's cause`.
-fn report(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

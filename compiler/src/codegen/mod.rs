@@ -98,6 +98,10 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
     });
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
     let select_route = routes::select_route(program, &mut names);
+    let upstream_refs = program.upstreams.iter().enumerate().map(|(i, _)| {
+        let f = format_ident!("upstream_{}", i);
+        quote! { &self.#f }
+    });
     let peer_arms = program.upstreams.iter().enumerate().map(|(i, _)| {
         let f = format_ident!("upstream_{}", i);
         quote! { Some(#i) => self.#f.select(), }
@@ -147,6 +151,10 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
 
             fn new_ctx(&self) -> Ctx {
                 Ctx::default()
+            }
+
+            fn upstreams(&self) -> Vec<&Upstream> {
+                Vec::from([#(#upstream_refs),*])
             }
 
             #request_filter

@@ -2,7 +2,7 @@
 //!
 //! [`ResponseBody`] streams an upstream body (or a local one) chunk by chunk through
 //! [`Proxy::response_body_filter`](crate::Proxy::response_body_filter), keeps the request
-//! body pump going, enforces the read timeout between upstream chunks, and at the end of the
+//! body pump going, enforces the read timeout between upstream chunks (and the upstream's total timeout), and at the end of the
 //! body returns the upstream connection to its pool and finishes the request (`logging`).
 //! A body dropped before its end closes the upstream connection instead and reports
 //! `ClientClosed`.
@@ -45,24 +45,37 @@ pub(crate) struct UpstreamParts {
     pub(crate) sender: Option<Sender>,
     pub(crate) pump: Option<RequestPump>,
     pub(crate) read_timeout: Duration,
+    /// The end of the upstream's total timeout, if it has one.
+    deadline: Option<Instant>,
     timer: Option<Pin<Box<Sleep>>>,
     progressed: bool,
 }
 
 impl UpstreamParts {
-    pub(crate) fn new(sender: Sender, pump: Option<RequestPump>, read_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        sender: Sender,
+        pump: Option<RequestPump>,
+        read_timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Self {
         UpstreamParts {
             sender: Some(sender),
             pump,
             read_timeout,
+            deadline,
             timer: None,
             progressed: true,
         }
     }
 
-    /// Whether the read timeout elapsed since the last progress; arms the timer if not.
-    fn timed_out(&mut self, cx: &mut Context<'_>) -> bool {
-        let deadline = Instant::now() + self.read_timeout;
+    /// Which timeout elapsed, if any: the read timeout since the last progress, or the total
+    /// deadline. Arms the timer if none did.
+    fn timed_out(&mut self, cx: &mut Context<'_>) -> Option<ErrorKind> {
+        let read_deadline = Instant::now() + self.read_timeout;
+        let deadline = match self.deadline {
+            Some(total) if total < read_deadline => total,
+            _ => read_deadline,
+        };
         let timer = match &mut self.timer {
             Some(timer) => {
                 if self.progressed {
@@ -76,7 +89,15 @@ impl UpstreamParts {
                 .insert(Box::pin(tokio::time::sleep_until(deadline))),
         };
         self.progressed = false;
-        timer.as_mut().poll(cx).is_ready()
+        if timer.as_mut().poll(cx).is_pending() {
+            return None;
+        }
+        let total_over = self.deadline.is_some_and(|total| Instant::now() >= total);
+        Some(if total_over {
+            ErrorKind::TotalTimeout
+        } else {
+            ErrorKind::ReadTimeout
+        })
     }
 }
 
@@ -227,11 +248,11 @@ impl<P: Proxy> Body for ResponseBody<P> {
                     Poll::Pending => {
                         let timed_out = match &mut this.upstream {
                             Some(upstream) => upstream.timed_out(cx),
-                            None => false,
+                            None => None,
                         };
-                        if timed_out {
+                        if let Some(kind) = timed_out {
                             return this.fail(Error::explain(
-                                ErrorKind::ReadTimeout,
+                                kind,
                                 "waiting for the next response body chunk",
                             ));
                         }

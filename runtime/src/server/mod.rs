@@ -6,12 +6,17 @@
 //! `service.rs` and its response body (`body.rs`). When the shutdown future completes the
 //! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
 //! in-flight requests complete, idle connections close) and `serve` returns once all are done
-//! or the grace period ends.
+//! or the grace period ends. The background tasks of the proxy's upstreams
+//! ([`Proxy::upstreams`]: health checks, discovery) start before the first connection is
+//! accepted and stop after draining.
 
+mod attempt;
 mod body;
 mod config;
+mod exchange;
 mod framing;
 pub(crate) mod pump;
+mod replay;
 mod service;
 pub(crate) mod shutdown;
 mod state;
@@ -34,6 +39,7 @@ use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
+use crate::upstream::{Background, Upstream};
 
 /// Serves `proxy` on `listeners` with default [`ServeOptions`] until `shutdown` completes,
 /// then drains in-flight requests (30 s at most).
@@ -76,6 +82,12 @@ pub async fn serve_with<P: Proxy>(
     let builder = Arc::new(builder);
     let graceful = Arc::new(GracefulShutdown::new());
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Health checks and discovery run from before the first request until after the last.
+    let background: Vec<Background> = proxy
+        .upstreams()
+        .into_iter()
+        .map(Upstream::start_background)
+        .collect();
 
     let mut accepting = JoinSet::new();
     for listener in listeners {
@@ -96,6 +108,7 @@ pub async fn serve_with<P: Proxy>(
 
     let Ok(graceful) = Arc::try_unwrap(graceful) else {
         tracing::error!("accept loops still running after shutdown; not draining");
+        stop_background(background).await;
         return Ok(());
     };
     let in_flight = graceful.count();
@@ -107,7 +120,14 @@ pub async fn serve_with<P: Proxy>(
             "grace period over; abandoning remaining connections"
         ),
     }
+    stop_background(background).await;
     Ok(())
+}
+
+async fn stop_background(background: Vec<Background>) {
+    for tasks in background {
+        tasks.stop().await;
+    }
 }
 
 async fn accept_loop<P: Proxy>(

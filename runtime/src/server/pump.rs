@@ -57,12 +57,15 @@ fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
     }
 }
 
-/// The body of a request sent upstream: nothing, or the chunks a [`RequestPump`] passes on.
+/// The body of a request sent upstream: nothing, a body read whole, or the chunks a
+/// [`RequestPump`] passes on.
 #[derive(Default)]
 pub(crate) enum UpstreamBody {
     /// A request without a body.
     #[default]
     Empty,
+    /// A body read whole beforehand (`None` once sent), so that it can be sent again.
+    Full(Option<Bytes>),
     /// Chunks from the client, filtered.
     Streamed {
         shared: Arc<Shared>,
@@ -74,6 +77,7 @@ impl std::fmt::Debug for UpstreamBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UpstreamBody::Empty => f.write_str("UpstreamBody::Empty"),
+            UpstreamBody::Full(_) => f.write_str("UpstreamBody::Full"),
             UpstreamBody::Streamed { .. } => f.write_str("UpstreamBody::Streamed"),
         }
     }
@@ -87,8 +91,12 @@ impl Body for UpstreamBody {
         self: std::pin::Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>>>> {
-        let UpstreamBody::Streamed { shared, .. } = self.get_mut() else {
-            return Poll::Ready(None);
+        let shared = match self.get_mut() {
+            UpstreamBody::Streamed { shared, .. } => shared,
+            UpstreamBody::Full(body) => {
+                return Poll::Ready(body.take().map(|b| Ok(Frame::data(b))))
+            }
+            UpstreamBody::Empty => return Poll::Ready(None),
         };
         let mut slot = shared.lock();
         if let Some(frame) = slot.frame.take() {
@@ -115,6 +123,7 @@ impl Body for UpstreamBody {
     fn is_end_stream(&self) -> bool {
         match self {
             UpstreamBody::Empty => true,
+            UpstreamBody::Full(body) => body.is_none(),
             UpstreamBody::Streamed { shared, .. } => {
                 let slot = shared.lock();
                 slot.frame.is_none() && slot.end == End::Finished
@@ -125,6 +134,9 @@ impl Body for UpstreamBody {
     fn size_hint(&self) -> SizeHint {
         match self {
             UpstreamBody::Empty => SizeHint::with_exact(0),
+            UpstreamBody::Full(body) => {
+                SizeHint::with_exact(body.as_ref().map_or(0, |b| b.len() as u64))
+            }
             UpstreamBody::Streamed { size_hint, .. } => *size_hint,
         }
     }
@@ -195,6 +207,11 @@ impl RequestPump {
     /// Whether the whole body reached the upstream connection (so it may be reused).
     pub(crate) fn is_done(&self) -> bool {
         self.state == PumpState::Done
+    }
+
+    /// Whether chunks are still being moved (neither finished nor abandoned).
+    pub(crate) fn is_running(&self) -> bool {
+        self.state == PumpState::Running
     }
 
     /// Moves chunks until the client has none ready, the slot is full, or the body ended.

@@ -12,6 +12,7 @@ use std::time::Instant;
 use crate::error::{Error, ErrorKind};
 use crate::phase::Proxy;
 use crate::session::Session;
+use crate::upstream::InFlight;
 
 /// The per-request state: session, context and bookkeeping.
 pub(crate) struct RequestState<P: Proxy> {
@@ -22,6 +23,8 @@ pub(crate) struct RequestState<P: Proxy> {
     start: Instant,
     /// An error already handled (an error page was sent for it); reported to `logging`.
     pub(crate) error: Option<Error>,
+    /// The request counted in flight on its current backend, until it finishes.
+    pub(crate) in_flight: Option<InFlight>,
     finished: bool,
 }
 
@@ -35,6 +38,7 @@ impl<P: Proxy> RequestState<P> {
             ctx,
             start,
             error: None,
+            in_flight: None,
             finished: false,
         }
     }
@@ -46,6 +50,7 @@ impl<P: Proxy> RequestState<P> {
             return;
         }
         self.finished = true;
+        self.in_flight = None;
         let error = error.or_else(|| self.error.take());
         self.proxy
             .logging(&self.session, error.as_ref(), &mut self.ctx);

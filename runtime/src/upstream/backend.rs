@@ -1,77 +1,82 @@
-//! One origin server of an upstream, with its settings and its connection pool.
+//! One origin server of an upstream: its settings, connection pool, health and counters.
+//!
+//! A [`Backend`] lives behind an `Arc` shared by every backend set that contains it (service
+//! discovery keeps the same `Backend` across changes, so its pool and health survive) and by
+//! every [`Peer`](super::Peer) chosen for it (so a backend removed from the set still serves
+//! its in-flight requests). Its counters are plain atomics read by the metrics collector.
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
+use super::health::{HealthState, Who};
+use super::options::UpstreamOptions;
 use super::pool::Pool;
 
-/// A backend as configured: its address and weight.
+/// A backend as configured: its address, weight and whether it is a backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackendConfig {
     /// Where the origin listens.
     pub addr: SocketAddr,
     /// Relative share of requests; 0 takes the backend out of rotation.
     pub weight: u32,
+    /// A backup receives traffic only while no primary (non-backup) backend is healthy.
+    pub backup: bool,
 }
 
 impl BackendConfig {
-    /// A backend at `addr` with weight 1.
+    /// A primary backend at `addr` with weight 1.
     pub fn new(addr: SocketAddr) -> Self {
-        BackendConfig { addr, weight: 1 }
+        BackendConfig {
+            addr,
+            weight: 1,
+            backup: false,
+        }
     }
-}
 
-/// Settings shared by every backend of an upstream. Defaults may change between versions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpstreamOptions {
-    /// How long a TCP connect (or waiting for a pooled connection to become usable) may take.
-    /// Default 5 s.
-    pub connect_timeout: Duration,
-    /// How long to wait for the response header after sending the request, and then between
-    /// two reads of the response body. Default 60 s.
-    pub read_timeout: Duration,
-    /// How many more backends to try after a failed connect (only connect failures are
-    /// retried: the origin has seen nothing). [`Upstream::new`](super::Upstream::new) caps it
-    /// at the number of backends minus one. Default 3.
-    pub max_retries: usize,
-    /// How many idle connections each backend keeps for reuse. Default 128.
-    pub max_idle_per_backend: usize,
-    /// How long an idle connection is kept before it is closed instead of reused. Default 60 s.
-    pub idle_timeout: Duration,
-}
-
-impl Default for UpstreamOptions {
-    fn default() -> Self {
-        UpstreamOptions {
-            connect_timeout: Duration::from_secs(5),
-            read_timeout: Duration::from_secs(60),
-            max_retries: 3,
-            max_idle_per_backend: 128,
-            idle_timeout: Duration::from_secs(60),
+    /// A backup backend at `addr` with weight 1.
+    pub fn backup(addr: SocketAddr) -> Self {
+        BackendConfig {
+            backup: true,
+            ..BackendConfig::new(addr)
         }
     }
 }
 
-/// One origin server: address, weight, the upstream it belongs to and its connection pool.
+/// One origin server: address, weight, the upstream it belongs to, its connection pool,
+/// health and counters.
 pub struct Backend {
     addr: SocketAddr,
     weight: u32,
+    backup: bool,
     upstream: Arc<str>,
-    options: UpstreamOptions,
+    options: Arc<UpstreamOptions>,
     pub(crate) pool: Pool,
+    pub(crate) health: HealthState,
+    in_flight: AtomicUsize,
+    requests: AtomicU64,
+    failures: AtomicU64,
 }
 
 impl Backend {
-    pub(crate) fn new(config: BackendConfig, upstream: Arc<str>, options: UpstreamOptions) -> Self {
-        let pool = Pool::new(options.max_idle_per_backend, options.idle_timeout);
+    pub(crate) fn new(
+        config: BackendConfig,
+        upstream: Arc<str>,
+        options: Arc<UpstreamOptions>,
+    ) -> Self {
+        let pool = Pool::new(&options);
         Backend {
             addr: config.addr,
             weight: config.weight,
+            backup: config.backup,
             upstream,
             options,
             pool,
+            health: HealthState::default(),
+            in_flight: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
         }
     }
 
@@ -83,6 +88,11 @@ impl Backend {
     /// The configured weight.
     pub fn weight(&self) -> u32 {
         self.weight
+    }
+
+    /// Whether this is a backup backend.
+    pub fn is_backup(&self) -> bool {
+        self.backup
     }
 
     /// The name of the upstream this backend belongs to.
@@ -100,6 +110,77 @@ impl Backend {
     pub fn idle_connections(&self) -> usize {
         self.pool.len()
     }
+
+    /// How many connections to this backend are open (idle or busy).
+    pub fn open_connections(&self) -> usize {
+        self.pool.open()
+    }
+
+    /// How many requests chosen for this backend have not finished yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Whether the backend receives traffic now: not failing its active health checks and
+    /// not ejected by passive health.
+    pub fn is_healthy(&self) -> bool {
+        self.health.is_healthy_now()
+    }
+
+    /// How many attempts were sent to this backend.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many attempts failed (connect errors, resets, timeouts, `5xx` responses).
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// How many health state changes this backend went through.
+    pub fn health_transitions(&self) -> u64 {
+        self.health.transitions()
+    }
+
+    pub(crate) fn who(&self) -> Who<'_> {
+        Who {
+            upstream: &self.upstream,
+            addr: self.addr,
+        }
+    }
+
+    /// Whether selection may choose this backend now.
+    #[inline]
+    pub(crate) fn is_available(&self) -> bool {
+        self.health.is_available(self.who())
+    }
+
+    #[inline]
+    pub(crate) fn acquire(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub(crate) fn release(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// An attempt is about to be sent to this backend.
+    pub(crate) fn record_attempt(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An attempt got a response that is not a `5xx`.
+    pub(crate) fn record_success(&self) {
+        self.health.record_success();
+    }
+
+    /// An attempt failed; passive health may eject the backend.
+    pub(crate) fn record_failure(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        self.health
+            .record_failure(self.options.passive_health.as_ref(), self.who());
+    }
 }
 
 impl fmt::Debug for Backend {
@@ -107,6 +188,7 @@ impl fmt::Debug for Backend {
         f.debug_struct("Backend")
             .field("addr", &self.addr)
             .field("weight", &self.weight)
+            .field("backup", &self.backup)
             .field("upstream", &self.upstream)
             .finish_non_exhaustive()
     }

@@ -1,13 +1,15 @@
-//! Getting a usable connection to a backend: from its pool, or by connecting.
+//! Getting a usable connection to a backend: from its pool, or by connecting within the
+//! backend's connection limit.
 
 use std::io;
 use std::sync::Arc;
 
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 use super::backend::Backend;
-use super::pool::Sender;
+use super::pool::{Reserve, Sender, Slot};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A connection checked out of a backend, ready for one request.
@@ -18,33 +20,87 @@ pub(crate) struct Conn {
     pub(crate) reused: bool,
 }
 
-/// A ready connection to `backend`: a pooled one if any is usable, else a new one.
+/// A ready connection to `backend`: a pooled one if any is usable, else a new one. At the
+/// backend's connection limit, waits up to `pool_wait` for a connection to be checked in or
+/// closed.
 ///
 /// # Errors
 ///
-/// `ConnectRefused`, `ConnectTimeout` or `ConnectError` for a new connection.
+/// `Overloaded` when the wait ends without a connection; `ConnectRefused`,
+/// `ConnectTimeout` or `ConnectError` for a new connection.
 pub(crate) async fn connect(backend: &Arc<Backend>) -> Result<Conn> {
     let timeout = backend.options().connect_timeout;
-    while let Some(mut sender) = backend.pool.checkout() {
-        if sender.is_ready() {
-            return Ok(Conn {
-                sender,
-                reused: true,
-            });
+    let deadline = Instant::now() + backend.options().pool_wait;
+    loop {
+        while let Some(mut sender) = backend.pool.checkout() {
+            if sender.is_ready() {
+                return Ok(Conn {
+                    sender,
+                    reused: true,
+                });
+            }
+            // Its previous response just ended and the connection task has not caught up yet.
+            if let Ok(Ok(())) = tokio::time::timeout(timeout, sender.ready()).await {
+                return Ok(Conn {
+                    sender,
+                    reused: true,
+                });
+            }
         }
-        // Its previous response just ended and the connection task has not caught up yet.
-        if let Ok(Ok(())) = tokio::time::timeout(timeout, sender.ready()).await {
-            return Ok(Conn {
-                sender,
-                reused: true,
-            });
+        let limit = match backend.pool.try_reserve() {
+            Reserve::Ready(slot) => return connect_new(backend, slot).await,
+            Reserve::Full(limit) => limit,
+        };
+        tokio::select! {
+            permit = limit.acquire_owned() => {
+                let permit = permit.map_err(|e| Error::explain(ErrorKind::Internal, "connection limit closed").with_cause(e))?;
+                return connect_new(backend, backend.pool.slot_from(permit)).await;
+            }
+            () = backend.pool.checked_in.notified() => {}
+            () = tokio::time::sleep_until(deadline) => return Err(overloaded(backend)),
         }
     }
-    connect_new(backend).await
 }
 
-/// A new connection to `backend`, its connection task spawned on the runtime.
-pub(crate) async fn connect_new(backend: &Arc<Backend>) -> Result<Conn> {
+/// A new connection to `backend` (never a pooled one), within its connection limit.
+///
+/// # Errors
+///
+/// As [`connect`].
+pub(crate) async fn connect_fresh(backend: &Arc<Backend>) -> Result<Conn> {
+    let slot = match backend.pool.try_reserve() {
+        Reserve::Ready(slot) => slot,
+        Reserve::Full(limit) => {
+            let wait = backend.options().pool_wait;
+            match tokio::time::timeout(wait, limit.acquire_owned()).await {
+                Ok(Ok(permit)) => backend.pool.slot_from(permit),
+                Ok(Err(e)) => {
+                    return Err(
+                        Error::explain(ErrorKind::Internal, "connection limit closed")
+                            .with_cause(e),
+                    )
+                }
+                Err(_) => return Err(overloaded(backend)),
+            }
+        }
+    };
+    connect_new(backend, slot).await
+}
+
+fn overloaded(backend: &Backend) -> Error {
+    Error::explain(
+        ErrorKind::Overloaded,
+        format!(
+            "{} has {} connections open, its limit; none freed within {:?}",
+            backend.addr(),
+            backend.open_connections(),
+            backend.options().pool_wait
+        ),
+    )
+}
+
+/// A new connection to `backend`; its connection task, spawned on the runtime, owns `slot`.
+async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
     let addr = backend.addr();
     let timeout = backend.options().connect_timeout;
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
@@ -67,6 +123,7 @@ pub(crate) async fn connect_new(backend: &Arc<Backend>) -> Result<Conn> {
             Error::explain(ErrorKind::ConnectError, format!("handshake with {addr}")).with_cause(e)
         })?;
     tokio::spawn(async move {
+        let _slot = slot;
         if let Err(e) = conn.await {
             tracing::debug!(%addr, error = %e, "upstream connection ended with an error");
         }

@@ -291,10 +291,7 @@ impl Drop for ProxyServer {
 }
 
 pub fn upstream(addrs: &[SocketAddr], options: UpstreamOptions) -> Upstream {
-    let backends = addrs
-        .iter()
-        .map(|&addr| BackendConfig { addr, weight: 1 })
-        .collect();
+    let backends = addrs.iter().map(|&addr| BackendConfig::new(addr)).collect();
     Upstream::new("test", backends, Balance::RoundRobin, options).expect("valid upstream")
 }
 

@@ -160,8 +160,8 @@ fn main() {
             api: Upstream::new(
                 "api",
                 vec![BackendConfig {
-                    addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
                     weight: 3,
+                    ..BackendConfig::new(SocketAddr::from(([127, 0, 0, 1], 9001)))
                 }],
                 Balance::Random,
                 UpstreamOptions {

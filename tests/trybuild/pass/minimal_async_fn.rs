@@ -19,10 +19,7 @@ impl Proxy for Minimal {
 fn main() {
     let upstream = Upstream::new(
         "api",
-        vec![BackendConfig {
-            addr: SocketAddr::from(([127, 0, 0, 1], 9)),
-            weight: 1,
-        }],
+        vec![BackendConfig::new(SocketAddr::from(([127, 0, 0, 1], 9)))],
         Balance::RoundRobin,
         UpstreamOptions::default(),
     )

@@ -1,0 +1,281 @@
+//! Getting the response header from upstream: choosing peers, connecting, retrying, and the
+//! request's total deadline.
+//!
+//! ```text
+//! upstream_peer ─▶ connect ─ fail ─▶ fail_to_connect ─ retryable? ─▶ upstream_peer (again)
+//!                     │ ok
+//!                     ▼
+//!        upstream_request_filter ─▶ send ─ reset before any response byte, idempotent,
+//!                     │                    body replayable? ─▶ upstream_peer (again)
+//!                     ▼
+//!               response header
+//! ```
+//! Retries share one budget, `max_retries` of the first peer's upstream, and each goes to a
+//! backend chosen anew (avoiding the one that just failed when the hook allows). A pooled
+//! connection found closed is replaced by a new one to the same backend without using the
+//! budget. Every attempt feeds the backend's passive health and counters. The whole phase,
+//! and then the response body, must end before `total_timeout`.
+
+use std::sync::Arc;
+
+use http::{Method, Request};
+use http_body::Body;
+use hyper::body::Incoming;
+use tokio::time::Instant;
+
+use super::exchange::{exchange, Exchange, Timeouts};
+use super::pump::{RequestPump, UpstreamBody};
+use super::replay::{self, BodySource};
+use super::service::{upstream_request, ConnInfo};
+use super::state::RequestState;
+use crate::error::{Error, ErrorKind, Result};
+use crate::phase::Proxy;
+use crate::upstream::connect::{connect, connect_fresh, Conn};
+use crate::upstream::pool::Sender;
+use crate::upstream::{Backend, Peer};
+
+/// An upstream exchange whose response header arrived.
+pub(crate) struct Proxied {
+    pub(crate) response: http::Response<Incoming>,
+    pub(crate) sender: Sender,
+    pub(crate) pump: Option<RequestPump>,
+    pub(crate) read_timeout: std::time::Duration,
+    /// When the whole request must be over, if the upstream sets a total timeout.
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// Chooses a peer, connects (retrying on other peers), sends the request and waits for the
+/// response header, all within the upstream's total timeout.
+pub(crate) async fn proxy_upstream<P: Proxy>(
+    state: &mut RequestState<P>,
+    conn: &ConnInfo,
+    body: Incoming,
+) -> Result<Proxied> {
+    let proxy = state.proxy.clone();
+    let proxy = &*proxy;
+    let first = next_peer(proxy, state, None).await?;
+    let Some(total) = first.backend().options().total_timeout else {
+        return attempts(proxy, state, conn, body, first, None).await;
+    };
+    let deadline = Instant::now() + total;
+    match tokio::time::timeout_at(
+        deadline,
+        attempts(proxy, state, conn, body, first, Some(deadline)),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => {
+            let error = Error::explain(
+                ErrorKind::TotalTimeout,
+                format!("no response header within {total:?}"),
+            );
+            match state.session.upstream().cloned() {
+                Some(peer) => {
+                    peer.backend().record_failure();
+                    Err(proxy.error_while_proxy(&mut state.session, &peer, &mut state.ctx, error))
+                }
+                None => Err(error),
+            }
+        }
+    }
+}
+
+/// The attempt loop: connect, send, retry while the budget and the request allow.
+async fn attempts<P: Proxy>(
+    proxy: &P,
+    state: &mut RequestState<P>,
+    conn: &ConnInfo,
+    body: Incoming,
+    first: Peer,
+    deadline: Option<Instant>,
+) -> Result<Proxied> {
+    let options = first.backend().options();
+    let max_retries = options.max_retries;
+    let idempotent = is_idempotent(state.session.method());
+    let mut source = if body.is_end_stream() {
+        BodySource::Empty
+    } else if idempotent && max_retries > 0 && replay::fits(&body, options.retry_body_limit) {
+        BodySource::Buffered(replay::read_whole(state, body, options.read_timeout).await?)
+    } else {
+        BodySource::Streamed(Some(body))
+    };
+    let replayable = idempotent && source.is_replayable();
+    let mut retries = 0;
+    let mut peer = first;
+    loop {
+        let backend = peer.backend().clone();
+        backend.record_attempt();
+        let outcome = match connect(&backend).await {
+            Ok(connection) => {
+                send(
+                    proxy,
+                    state,
+                    conn,
+                    &backend,
+                    connection,
+                    &mut source,
+                    replayable,
+                )
+                .await
+            }
+            Err(e) => Err(Exchange::Other(e)),
+        };
+        let retry = match outcome {
+            Ok((response, sender, pump)) => {
+                if response.status().is_server_error() {
+                    backend.record_failure();
+                } else {
+                    backend.record_success();
+                }
+                return Ok(Proxied {
+                    response,
+                    sender,
+                    pump,
+                    read_timeout: backend.options().read_timeout,
+                    deadline,
+                });
+            }
+            // Connecting failed (first or after a pooled connection turned out closed): the
+            // origin saw nothing of this attempt.
+            Err(Exchange::Other(e)) if e.kind().is_retryable_by_default() => {
+                backend.record_failure();
+                let e = proxy.fail_to_connect(&mut state.session, &peer, &mut state.ctx, e);
+                if !e.is_retryable() || retries >= max_retries {
+                    return Err(e);
+                }
+                e
+            }
+            Err(Exchange::Failed(e) | Exchange::NotSent(_, e))
+                if replayable && retries < max_retries =>
+            {
+                backend.record_failure();
+                Error::explain(
+                    ErrorKind::UpstreamProtocol,
+                    "connection reset before the response",
+                )
+                .with_cause(e)
+            }
+            Err(e) => {
+                let e = e.into_error();
+                if e.is_upstream() && e.kind() != ErrorKind::Overloaded {
+                    backend.record_failure();
+                }
+                return Err(proxy.error_while_proxy(&mut state.session, &peer, &mut state.ctx, e));
+            }
+        };
+        retries += 1;
+        tracing::debug!(peer = %peer.addr(), error = %retry, retries, "attempt failed; retrying");
+        peer = next_peer(proxy, state, Some(&backend)).await?;
+    }
+}
+
+/// Asks `upstream_peer` for the next attempt's backend, again (twice at most) while it
+/// returns `failed`; records it in the session and takes over its in-flight count.
+async fn next_peer<P: Proxy>(
+    proxy: &P,
+    state: &mut RequestState<P>,
+    failed: Option<&Arc<Backend>>,
+) -> Result<Peer> {
+    let mut peer = proxy
+        .upstream_peer(&mut state.session, &mut state.ctx)
+        .await?;
+    if let Some(failed) = failed {
+        for _ in 0..2 {
+            if !Arc::ptr_eq(peer.backend(), failed) {
+                break;
+            }
+            peer = proxy
+                .upstream_peer(&mut state.session, &mut state.ctx)
+                .await?;
+        }
+    }
+    state.in_flight = Some(peer.take_in_flight());
+    state.session.set_upstream(peer.clone());
+    Ok(peer)
+}
+
+/// The request for one attempt, and the pump of a streamed body.
+async fn build_request<P: Proxy>(
+    proxy: &P,
+    state: &mut RequestState<P>,
+    conn: &ConnInfo,
+    source: &mut BodySource,
+) -> Result<(Request<UpstreamBody>, Option<RequestPump>)> {
+    let has_body = !matches!(source, BodySource::Empty);
+    let mut parts = upstream_request(&state.session, conn, has_body);
+    proxy
+        .upstream_request_filter(&mut state.session, &mut parts, &mut state.ctx)
+        .await?;
+    let (body, pump) = match source {
+        BodySource::Empty => (UpstreamBody::Empty, None),
+        BodySource::Buffered(bytes) => (UpstreamBody::Full(Some(bytes.clone())), None),
+        BodySource::Streamed(incoming) => match incoming.take() {
+            Some(incoming) => {
+                let (pump, body) = RequestPump::new(incoming);
+                (body, Some(pump))
+            }
+            None => {
+                return Err(Error::explain(
+                    ErrorKind::Internal,
+                    "a streamed request body cannot be sent twice",
+                ))
+            }
+        },
+    };
+    Ok((Request::from_parts(parts, body), pump))
+}
+
+type Sent = (http::Response<Incoming>, Sender, Option<RequestPump>);
+
+/// One attempt on `connection`. A pooled connection that turns out closed is replaced by a
+/// new one to the same backend: always if the request was not written, and for replayable
+/// requests if it failed before any response byte.
+async fn send<P: Proxy>(
+    proxy: &P,
+    state: &mut RequestState<P>,
+    conn: &ConnInfo,
+    backend: &Arc<Backend>,
+    connection: Conn,
+    source: &mut BodySource,
+    replayable: bool,
+) -> std::result::Result<Sent, Exchange> {
+    let timeouts = Timeouts {
+        write: backend.options().write_timeout,
+        read: backend.options().read_timeout,
+    };
+    let Conn { mut sender, reused } = connection;
+    let (request, mut pump) = build_request(proxy, state, conn, source)
+        .await
+        .map_err(Exchange::Other)?;
+    let request = match exchange(proxy, state, &mut sender, request, &mut pump, timeouts).await {
+        Ok(response) => return Ok((response, sender, pump)),
+        Err(Exchange::NotSent(request, e)) if reused => {
+            tracing::debug!(peer = %backend.addr(), error = %e, "pooled connection closed; reconnecting");
+            *request
+        }
+        Err(Exchange::Failed(e)) if reused && replayable => {
+            tracing::debug!(peer = %backend.addr(), error = %e, "pooled connection failed; retrying once");
+            let (request, again) = build_request(proxy, state, conn, source)
+                .await
+                .map_err(Exchange::Other)?;
+            pump = again;
+            request
+        }
+        Err(e) => return Err(e),
+    };
+    drop(sender);
+    let mut sender = connect_fresh(backend)
+        .await
+        .map_err(Exchange::Other)?
+        .sender;
+    let response = exchange(proxy, state, &mut sender, request, &mut pump, timeouts).await?;
+    Ok((response, sender, pump))
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
+}

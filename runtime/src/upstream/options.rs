@@ -1,0 +1,75 @@
+//! The settings an upstream applies to all its backends: timeouts, retries, pool limits and
+//! health policy.
+//!
+//! Kept apart from the backend itself because every field is plain configuration, written
+//! by generated code as a struct literal ending in `..UpstreamOptions::default()`; new
+//! fields must therefore always come with a default here.
+
+use std::time::Duration;
+
+use super::health::{AllDown, HealthCheck, PassiveHealth};
+
+/// Settings shared by every backend of an upstream. Defaults may change between versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamOptions {
+    /// How long a TCP connect (or waiting for a pooled connection to become usable) may take.
+    /// Default 5 s.
+    pub connect_timeout: Duration,
+    /// How long to wait for the response header once the request is sent, and then between
+    /// two reads of the response body. Default 60 s.
+    pub read_timeout: Duration,
+    /// How long sending the request body upstream may stall (no chunk accepted). Default 60 s.
+    pub write_timeout: Duration,
+    /// The most a request may take from choosing its first backend to the end of the
+    /// response body, retries included; past it the client gets `504` (or, once the
+    /// response header was sent, a truncated body). Default `None`: no limit.
+    pub total_timeout: Option<Duration>,
+    /// How many more attempts (each on a backend chosen anew) a request may get after a
+    /// failed connect, or after the connection was reset before any response byte. Connect
+    /// failures are retried for every method (the origin saw nothing); resets only for
+    /// idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) whose body is empty or
+    /// replayable (see `retry_body_limit`). [`Upstream::new`](super::Upstream::new) caps it
+    /// at the number of backends minus one. Default 3.
+    pub max_retries: usize,
+    /// The largest request body (by its declared `Content-Length`) kept in memory so that an
+    /// idempotent request can be sent again after a reset. Larger or unsized bodies are
+    /// streamed and never retried once sent. Default 64 KiB.
+    pub retry_body_limit: usize,
+    /// How many idle connections each backend keeps for reuse. Default 128.
+    pub max_idle_per_backend: usize,
+    /// How long an idle connection is kept before it is closed instead of reused. Default 60 s.
+    pub idle_timeout: Duration,
+    /// The most connections (idle or busy) open to one backend at a time. Default `None`:
+    /// unlimited.
+    pub max_open_per_backend: Option<usize>,
+    /// When a backend is at `max_open_per_backend`, how long a request waits for one of its
+    /// connections to become free before it is answered `503`. Default 1 s.
+    pub pool_wait: Duration,
+    /// Active health checks run in the background. Default `None`: backends are never probed.
+    pub health_check: Option<HealthCheck>,
+    /// Passive health: ejection after consecutive failures of real requests. Default `None`.
+    pub passive_health: Option<PassiveHealth>,
+    /// What to do when every backend (backups included) is unhealthy. Default
+    /// [`AllDown::TryAnyway`].
+    pub all_down: AllDown,
+}
+
+impl Default for UpstreamOptions {
+    fn default() -> Self {
+        UpstreamOptions {
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(60),
+            total_timeout: None,
+            max_retries: 3,
+            retry_body_limit: 64 * 1024,
+            max_idle_per_backend: 128,
+            idle_timeout: Duration::from_secs(60),
+            max_open_per_backend: None,
+            pool_wait: Duration::from_secs(1),
+            health_check: None,
+            passive_health: None,
+            all_down: AllDown::TryAnyway,
+        }
+    }
+}
