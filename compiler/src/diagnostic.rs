@@ -243,6 +243,12 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             vec![label(*span, format!("matches requests like {example}")), label(*earlier, "but this earlier route takes them")],
             Some("make the routes disjoint (add a matcher), or put the narrower one first if that is what you mean".into()),
         ),
+        Problem::RetriesNeverRun { span, needed_ms, total_ms } => (
+            "W0608",
+            "retries cannot all run within `request_timeout`".into(),
+            vec![label(*span, format!("{total_ms} ms in all, but the tries may take {needed_ms} ms"))],
+            Some("connect_timeout × (retries + 1) must fit in request_timeout: lower retries or connect_timeout, or raise request_timeout".into()),
+        ),
         Problem::UnreachableRoute { span, shadowed_by } => (
             "W0601",
             "this route can never match".into(),

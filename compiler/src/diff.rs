@@ -92,74 +92,118 @@ fn upstreams(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
     }
     for (name, before) in &a {
         let Some(after) = b.get(name) else { continue };
-        for (addr, weight) in &before.servers {
-            match after.servers.iter().find(|(x, _)| x == addr) {
+        for server in &before.servers {
+            match after.servers.iter().find(|s| s.addr == server.addr) {
                 None => out.push(Change {
                     sign: '~',
-                    text: format!("upstream {name}: server {addr} removed"),
+                    text: format!("upstream {name}: server {} removed", server.addr),
                 }),
-                Some((_, w)) if w != weight => out.push(Change {
+                Some(s) if s != server => out.push(Change {
                     sign: '~',
-                    text: format!("upstream {name}: server {addr} weight {weight} -> {w}"),
+                    text: format!(
+                        "upstream {name}: server {} -> {}",
+                        describe_server(server),
+                        describe_server(s)
+                    ),
                 }),
                 Some(_) => {}
             }
         }
-        for (addr, weight) in after
+        for server in after
             .servers
             .iter()
-            .filter(|(x, _)| !before.servers.iter().any(|(y, _)| y == x))
+            .filter(|s| !before.servers.iter().any(|x| x.addr == s.addr))
         {
             out.push(Change {
                 sign: '~',
-                text: format!("upstream {name}: server {addr} weight {weight} added"),
+                text: format!("upstream {name}: server {} added", describe_server(server)),
             });
         }
-        if before.balance != after.balance {
-            out.push(Change {
-                sign: '~',
-                text: format!(
-                    "upstream {name}: balance {} -> {}",
-                    policy(before.balance),
-                    policy(after.balance)
-                ),
-            });
-        }
-        for (what, x, y) in [
-            (
-                "connect_timeout",
-                before.connect_timeout_ms,
-                after.connect_timeout_ms,
-            ),
-            (
-                "read_timeout",
-                before.read_timeout_ms,
-                after.read_timeout_ms,
-            ),
-            ("retries", before.retries, after.retries),
-        ] {
+        let mut changed = |what: &str, x: String, y: String| {
             if x != y {
                 out.push(Change {
                     sign: '~',
-                    text: format!("upstream {name}: {what} {} -> {}", setting(x), setting(y)),
+                    text: format!("upstream {name}: {what} {x} -> {y}"),
                 });
             }
+        };
+        changed(
+            "balance",
+            policy(before.balance).into(),
+            policy(after.balance).into(),
+        );
+        changed(
+            "discovery",
+            format!("{:?}", before.discovery),
+            format!("{:?}", after.discovery),
+        );
+        changed(
+            "health check",
+            format!("{:?}", before.health),
+            format!("{:?}", after.health),
+        );
+        changed(
+            "passive health",
+            format!("{:?}", before.passive),
+            format!("{:?}", after.passive),
+        );
+        for ((what, x), (_, y)) in settings(&before.settings)
+            .into_iter()
+            .zip(settings(&after.settings))
+        {
+            changed(what, setting(x), setting(y));
         }
     }
 }
 
+fn describe_server(s: &crate::typed::TypedServer) -> String {
+    format!(
+        "{} weight {}{}",
+        s.addr,
+        s.weight,
+        if s.backup { " backup" } else { "" }
+    )
+}
+
+/// Every setting with its value, in declaration-reference order.
+fn settings(st: &crate::typed::UpstreamSettings) -> [(&'static str, Option<u64>); 11] {
+    [
+        ("connect_timeout", st.connect_timeout_ms),
+        ("read_timeout", st.read_timeout_ms),
+        ("write_timeout", st.write_timeout_ms),
+        ("request_timeout", st.total_timeout_ms),
+        ("retries", st.retries),
+        ("retry_body_limit", st.retry_body_limit),
+        ("max_connections", st.max_connections),
+        ("queue_timeout", st.queue_timeout_ms),
+        ("max_idle", st.max_idle),
+        ("idle_timeout", st.idle_timeout_ms),
+        (
+            "when_all_down unavailable",
+            st.all_down_unavailable.map(u64::from),
+        ),
+    ]
+}
+
 fn servers(up: &TypedUpstream) -> String {
-    up.servers
-        .iter()
-        .map(|(a, w)| format!("{a} weight {w}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    match &up.discovery {
+        Some(d) => format!("{d:?}"),
+        None => up
+            .servers
+            .iter()
+            .map(describe_server)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 fn policy(p: BalancePolicy) -> &'static str {
     match p {
         BalancePolicy::RoundRobin => "round_robin",
         BalancePolicy::Random => "random",
+        BalancePolicy::LeastConn => "least_conn",
+        BalancePolicy::PowerOfTwo => "power_of_two",
+        BalancePolicy::Hash => "hash",
     }
 }
 

@@ -34,6 +34,7 @@ pub const EXPLANATIONS: &[(&str, &str)] = &[
     ("W0605", "A `let` binding is never read. Name it with a leading underscore to keep it on purpose.\n\n    let user = req.headers[\"x-user\"] ?? \"\"   # W0605 if `user` is not used"),
     ("W0606", "The program has routes, but none matches every request; requests that match none get the\nbuilt-in `404 no route`. End with a catch-all route to choose the answer.\n\n    route { respond 404 \"not found\" }"),
     ("W0607", "Two routes match some of the same requests, neither includes the other, and they do different\nthings: which one runs depends on their order, silently (nginx's location rules are a famous\nsource of such surprises).\n\n    route host \"a.example\" { proxy a }\n    route path \"/api/\" { proxy api }   # W0607: a.example/api/... goes to `a`"),
+    ("W0608", "An upstream's retries cannot all happen: each try may wait `connect_timeout` before it fails,\nso `connect_timeout × (retries + 1)` must fit in `request_timeout`.\n\n    upstream api { server 127.0.0.1:9001 server 127.0.0.1:9002 connect_timeout 2s retries 3 request_timeout 5s }   # W0608"),
     ("W0603", "An upstream is declared but no route proxies to it.\n\n    upstream old { server 127.0.0.1:9009 }   # W0603"),
 ];
 

@@ -42,16 +42,105 @@ pub type RegexId = usize;
 pub struct TypedUpstream {
     /// Its name.
     pub name: String,
-    /// Backends with their weights.
-    pub servers: Vec<(SocketAddr, u32)>,
+    /// Its servers (empty when `discovery` lists them).
+    pub servers: Vec<TypedServer>,
+    /// Where servers come from at run time, instead of `servers`.
+    pub discovery: Option<TypedDiscovery>,
     /// The balancing policy.
     pub balance: BalancePolicy,
-    /// `connect_timeout`, in milliseconds.
+    /// The key of `balance hash(KEY)`, a `str` evaluated in the request phase.
+    pub hash_key: Option<TypedExpr>,
+    /// Timeouts, limits and retries; `None` keeps the runtime's default.
+    pub settings: UpstreamSettings,
+    /// `health ...`: active checks.
+    pub health: Option<TypedHealth>,
+    /// `passive ...`: ejection after failures of real requests.
+    pub passive: Option<TypedPassive>,
+}
+
+/// A `server` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypedServer {
+    /// The address.
+    pub addr: SocketAddr,
+    /// Its weight, at least 1.
+    pub weight: u32,
+    /// Used only when every primary server is down.
+    pub backup: bool,
+}
+
+/// `discover ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypedDiscovery {
+    /// `discover dns "name" port P every D`
+    Dns {
+        /// The name to resolve.
+        name: String,
+        /// The port of every address.
+        port: u16,
+        /// Milliseconds between resolutions, if given.
+        every_ms: Option<u64>,
+    },
+    /// `discover file "path" every D`
+    File {
+        /// The file.
+        path: String,
+        /// Milliseconds between reads, if given.
+        every_ms: Option<u64>,
+    },
+}
+
+/// The settings of an upstream (durations in milliseconds, sizes in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpstreamSettings {
+    /// `connect_timeout`
     pub connect_timeout_ms: Option<u64>,
-    /// `read_timeout`, in milliseconds.
+    /// `read_timeout`
     pub read_timeout_ms: Option<u64>,
-    /// `retries`.
+    /// `write_timeout`
+    pub write_timeout_ms: Option<u64>,
+    /// `timeout`: the whole request.
+    pub total_timeout_ms: Option<u64>,
+    /// `retries`
     pub retries: Option<u64>,
+    /// `retry_body_limit`
+    pub retry_body_limit: Option<u64>,
+    /// `max_connections`, per server.
+    pub max_connections: Option<u64>,
+    /// `queue_timeout`: how long a request waits for a connection beyond `max_connections`.
+    pub queue_timeout_ms: Option<u64>,
+    /// `max_idle`, per server.
+    pub max_idle: Option<u64>,
+    /// `idle_timeout`
+    pub idle_timeout_ms: Option<u64>,
+    /// `when_all_down unavailable` (true) or `try_anyway` (false).
+    pub all_down_unavailable: Option<bool>,
+}
+
+/// `health http METHOD "path" ...` or `health tcp ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedHealth {
+    /// The method and path of an HTTP probe; `None` for TCP.
+    pub http: Option<(String, String)>,
+    /// `expect`: the healthy status of an HTTP probe.
+    pub expect: Option<u16>,
+    /// `every`, in milliseconds.
+    pub every_ms: Option<u64>,
+    /// `timeout`, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// `rise`
+    pub rise: Option<u64>,
+    /// `fall`
+    pub fall: Option<u64>,
+}
+
+/// `passive fails N cool_down D`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypedPassive {
+    /// `fails`
+    pub fails: Option<u64>,
+    /// `cool_down`, in milliseconds.
+    pub cool_down_ms: Option<u64>,
 }
 
 /// How an upstream spreads requests over its servers.
@@ -61,6 +150,12 @@ pub enum BalancePolicy {
     RoundRobin,
     /// Weighted random.
     Random,
+    /// Fewest in-flight requests relative to weight.
+    LeastConn,
+    /// The less loaded of two random choices.
+    PowerOfTwo,
+    /// Consistent hashing of `hash_key`.
+    Hash,
 }
 
 /// A checked route.

@@ -78,11 +78,47 @@ pub struct UpstreamDecl {
 /// One line inside an `upstream` block.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpstreamItem {
-    /// `server 127.0.0.1:9001 weight 3`
+    /// `server 127.0.0.1:9001 weight 3 [backup]`
     Server(ServerDecl),
-    /// `balance round_robin`
-    Balance(Ident),
-    /// `connect_timeout 1s`, `read_timeout 30s`, `retries 2`
+    /// `balance round_robin`, `balance hash(EXPR)`
+    Balance {
+        /// The policy.
+        policy: Ident,
+        /// The key of `hash(...)`.
+        key: Option<Expr>,
+        /// The whole line.
+        span: Span,
+    },
+    /// `discover dns "api.internal" port 8080 every 30s`, `discover file "backends.txt"`
+    Discover {
+        /// `dns` or `file`.
+        kind: Ident,
+        /// The name or path.
+        target: Text,
+        /// `port`, `every`.
+        options: Vec<Setting>,
+        /// The whole line.
+        span: Span,
+    },
+    /// `health http GET "/healthz" expect 200 every 2s ...`, `health tcp every 2s ...`
+    Health {
+        /// `http` or `tcp`.
+        kind: Ident,
+        /// The method and path of an HTTP probe.
+        request: Option<(Ident, Text)>,
+        /// `expect`, `every`, `timeout`, `rise`, `fall`.
+        options: Vec<Setting>,
+        /// The whole line.
+        span: Span,
+    },
+    /// `passive fails 3 cool_down 10s`
+    Passive {
+        /// `fails`, `cool_down`.
+        options: Vec<Setting>,
+        /// The whole line.
+        span: Span,
+    },
+    /// `connect_timeout 1s`, `read_timeout 30s`, `retries 2`, `when_all_down unavailable`
     Setting(Setting),
 }
 
@@ -93,8 +129,24 @@ pub struct ServerDecl {
     pub addr: Text,
     /// Its weight, when given.
     pub weight: Option<IntLit>,
+    /// Used only when every other (primary) server is down.
+    pub backup: bool,
     /// The whole line.
     pub span: Span,
+}
+
+impl UpstreamItem {
+    /// Where the item is written.
+    pub fn span(&self) -> Span {
+        match self {
+            UpstreamItem::Server(s) => s.span,
+            UpstreamItem::Setting(s) => s.span,
+            UpstreamItem::Balance { span, .. }
+            | UpstreamItem::Discover { span, .. }
+            | UpstreamItem::Health { span, .. }
+            | UpstreamItem::Passive { span, .. } => *span,
+        }
+    }
 }
 
 /// `NAME VALUE` inside an upstream.
@@ -102,7 +154,7 @@ pub struct ServerDecl {
 pub struct Setting {
     /// The setting's name.
     pub name: Ident,
-    /// Its value (a duration, size or integer literal).
+    /// Its value (a duration, size or integer literal, or a name such as `unavailable`).
     pub value: Expr,
     /// The whole line.
     pub span: Span,

@@ -87,6 +87,17 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_mod => "an operator",
         Rule::list => "a list like `[\"a\", \"b\"]`",
         Rule::as_kw => "`as`",
+        Rule::backup_kw => "`backup`",
+        Rule::discover_decl | Rule::discover_kw => "`discover`",
+        Rule::health_decl | Rule::health_kw => "`health`",
+        Rule::passive_decl | Rule::passive_kw => "`passive`",
+        Rule::discover_option | Rule::discover_word => "a discovery option (`port`, `every`)",
+        Rule::health_option | Rule::health_word => {
+            "a health check option (`expect`, `every`, `timeout`, `rise`, `fall`)"
+        }
+        Rule::passive_option | Rule::passive_word => {
+            "a passive health option (`fails`, `cool_down`)"
+        }
         Rule::op_not => "`!`",
         Rule::string | Rule::str_text | Rule::str_escape | Rule::str_brace => {
             "a string like `\"text\"`"

@@ -162,18 +162,49 @@ impl Formatter<'_> {
         self.end_line(open);
         self.indent += 1;
         for item in &u.items {
-            let span = match item {
-                UpstreamItem::Server(s) => s.span,
-                UpstreamItem::Balance(b) => b.span,
-                UpstreamItem::Setting(s) => s.span,
-            };
+            let span = item.span();
             self.stmt_start(span.start);
             let text = match item {
-                UpstreamItem::Server(s) => match &s.weight {
-                    Some(w) => format!("server {} weight {}", s.addr.value, w.value),
-                    None => format!("server {}", s.addr.value),
+                UpstreamItem::Server(s) => {
+                    let mut t = format!("server {}", s.addr.value);
+                    if let Some(w) = &s.weight {
+                        t.push_str(&format!(" weight {}", w.value));
+                    }
+                    if s.backup {
+                        t.push_str(" backup");
+                    }
+                    t
+                }
+                UpstreamItem::Balance { policy, key, .. } => match key {
+                    Some(k) => format!("balance {}({})", policy.name, expr(k)),
+                    None => format!("balance {}", policy.name),
                 },
-                UpstreamItem::Balance(b) => format!("balance {}", b.name),
+                UpstreamItem::Discover {
+                    kind,
+                    target,
+                    options,
+                    ..
+                } => {
+                    format!(
+                        "discover {} {}{}",
+                        kind.name,
+                        string_text(&target.value),
+                        settings(options)
+                    )
+                }
+                UpstreamItem::Health {
+                    kind,
+                    request,
+                    options,
+                    ..
+                } => {
+                    let request = request
+                        .as_ref()
+                        .map(|(m, p)| format!(" {} {}", m.name, string_text(&p.value)))
+                        .unwrap_or_default();
+                    format!("health {}{request}{}", kind.name, settings(options))
+                }
+                UpstreamItem::Passive { options, .. } => format!("passive{}", settings(options)),
                 UpstreamItem::Setting(s) => format!("{} {}", s.name.name, expr(&s.value)),
             };
             self.line(&text);
@@ -342,6 +373,14 @@ fn brace_after(source: &str, from: usize) -> usize {
         .get(from..)
         .and_then(|s| s.find('{'))
         .map_or(from, |i| from + i + 1)
+}
+
+/// ` name value name value ...` for options on one line.
+fn settings(options: &[Setting]) -> String {
+    options
+        .iter()
+        .map(|o| format!(" {} {}", o.name.name, expr(&o.value)))
+        .collect()
 }
 
 fn route_head(r: &Route) -> String {

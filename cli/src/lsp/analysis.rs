@@ -188,7 +188,7 @@ impl<'a> Walker<'a> {
                             Some(w) => format!("{} weight {}", s.addr.value, w.value),
                             None => s.addr.value.clone(),
                         }),
-                        UpstreamItem::Balance(_) | UpstreamItem::Setting(_) => None,
+                        _ => None,
                     })
                     .collect();
                 self.out.upstreams.push(UpstreamDef {

@@ -81,7 +81,7 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                             server.span,
                             server.addr.span,
                         )),
-                        UpstreamItem::Balance(_) | UpstreamItem::Setting(_) => None,
+                        _ => None,
                     })
                     .collect();
                 let mut up = symbol(

@@ -55,7 +55,7 @@ pub enum Problem {
         /// What was written.
         name: String,
         /// Valid choices.
-        choices: &'static [&'static str],
+        choices: Vec<&'static str>,
         /// The closest choice.
         suggestion: Option<String>,
     },
@@ -239,6 +239,16 @@ pub enum Problem {
         /// A request both match, in words.
         example: String,
     },
+    /// `timeout 2s` with `connect_timeout 1s` and `retries 3`: the last tries cannot fit in the
+    /// request's time. (warning)
+    RetriesNeverRun {
+        /// The `timeout` setting.
+        span: Span,
+        /// connect_timeout × (retries + 1), in milliseconds.
+        needed_ms: u64,
+        /// The total timeout, in milliseconds.
+        total_ms: u64,
+    },
     /// A declared upstream no `proxy` uses. (warning)
     UnusedUpstream {
         /// Its name.
@@ -279,6 +289,7 @@ impl Problem {
                 | Problem::UnusedLet { .. }
                 | Problem::NoFallbackRoute { .. }
                 | Problem::OverlappingRoutes { .. }
+                | Problem::RetriesNeverRun { .. }
         )
     }
 }

@@ -11,11 +11,12 @@ mod exprs;
 mod names;
 mod routes;
 mod stmts;
+mod upstreams;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::typed::{BalancePolicy, TypedProgram, TypedStmt};
+use crate::typed::{TypedProgram, TypedStmt};
 use names::Names;
 
 /// Generates the formatted `main.rs` of the proxy for `program`. `name` is the program's name
@@ -46,37 +47,16 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         let f = format_ident!("regex_{}", i);
         quote! { #f: Regex }
     });
-    let upstream_inits = program.upstreams.iter().enumerate().map(|(i, up)| {
-        let f = format_ident!("upstream_{}", i);
-        let up_name = &up.name;
-        let backends = up.servers.iter().map(|(addr, weight)| {
-            let addr = exprs::socket_addr(addr);
-            quote! { BackendConfig { weight: #weight, ..BackendConfig::new(#addr) } }
-        });
-        let balance = match up.balance {
-            BalancePolicy::RoundRobin => quote!(Balance::RoundRobin),
-            BalancePolicy::Random => quote!(Balance::Random),
-        };
-        let mut options = Vec::new();
-        if let Some(ms) = up.connect_timeout_ms {
-            options.push(quote! { connect_timeout: Duration::from_millis(#ms), });
-        }
-        if let Some(ms) = up.read_timeout_ms {
-            options.push(quote! { read_timeout: Duration::from_millis(#ms), });
-        }
-        if let Some(n) = up.retries {
-            let n = n as usize;
-            options.push(quote! { max_retries: #n, });
-        }
-        quote! {
-            #f: Upstream::new(
-                #up_name,
-                Vec::from([#(#backends),*]),
-                #balance,
-                UpstreamOptions { #(#options)* ..UpstreamOptions::default() },
-            )?
-        }
-    });
+    let upstream_inits = program
+        .upstreams
+        .iter()
+        .enumerate()
+        .map(|(i, up)| upstreams::init(i, up));
+    names.hash_keys = program
+        .upstreams
+        .iter()
+        .map(|u| u.hash_key.clone())
+        .collect();
     let regex_inits = program.regexes.iter().enumerate().map(|(i, source)| {
         let f = format_ident!("regex_{}", i);
         quote! {
@@ -102,9 +82,13 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         let f = format_ident!("upstream_{}", i);
         quote! { &self.#f }
     });
-    let peer_arms = program.upstreams.iter().enumerate().map(|(i, _)| {
+    let peer_arms = program.upstreams.iter().enumerate().map(|(i, up)| {
         let f = format_ident!("upstream_{}", i);
-        quote! { Some(#i) => self.#f.select(), }
+        if up.hash_key.is_some() {
+            quote! { Some(#i) => self.#f.select_by_key(&ctx.key.to_le_bytes()), }
+        } else {
+            quote! { Some(#i) => self.#f.select(), }
+        }
     });
     let listeners = program.listeners.iter().map(|addr| {
         let addr = exprs::socket_addr(addr);
@@ -129,10 +113,12 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             #(#regex_fields,)*
         }
 
-        /// Per-request state: the upstream chosen by the matching route.
+        /// Per-request state: the upstream chosen by the matching route, and the hash of its
+        /// `balance hash(...)` key.
         #[derive(Default)]
         struct Ctx {
             upstream: Option<usize>,
+            key: u64,
         }
 
         impl Program {

@@ -1,6 +1,7 @@
-//! Compile-time constants of the generated program: header names and literal header values
-//! become `const`s (no per-request parsing or allocation), in first-use order so output is
-//! deterministic.
+//! What code generation collects as it goes: the compile-time constants of the generated
+//! program (header names and literal header values become `const`s: no per-request parsing or
+//! allocation), in first-use order so output is deterministic, and what statements need to
+//! know about upstreams.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -11,6 +12,8 @@ pub(crate) struct Names {
     header_names: Vec<String>,
     header_values: Vec<String>,
     pub(crate) uses_cidr: bool,
+    /// For each upstream, the key of `balance hash(KEY)`: `proxy` computes it.
+    pub(crate) hash_keys: Vec<Option<crate::typed::TypedExpr>>,
 }
 
 impl Names {

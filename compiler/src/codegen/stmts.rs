@@ -160,7 +160,13 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             let p = cx.str_(path);
             quote! { { let path = (#p).into_owned(); session.set_path(&path)?; } }
         }
-        TypedStmt::Proxy(id) => quote! { ctx.upstream = Some(#id); return Ok(None); },
+        TypedStmt::Proxy(id) => match cx.names.hash_keys.get(*id).cloned().flatten() {
+            Some(key) => {
+                let k = cx.str_(&key);
+                quote! { ctx.key = pxy_runtime::text::hash(&#k); ctx.upstream = Some(#id); return Ok(None); }
+            }
+            None => quote! { ctx.upstream = Some(#id); return Ok(None); },
+        },
         TypedStmt::If {
             captures,
             cond,

@@ -53,37 +53,95 @@ fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
         let item_span = span(&item);
         match item.as_rule() {
             Rule::server_decl => {
-                let mut parts = no_keywords(item);
+                let mut parts = no_keywords(item.clone());
                 let addr = text(&parts.next().expect("grammar: server address"));
                 let weight = parts.next().map(|w| int_lit(&w)).transpose()?;
+                let backup = inner(item).any(|p| p.as_rule() == Rule::backup_kw);
                 items.push(UpstreamItem::Server(ServerDecl {
                     addr,
                     weight,
+                    backup,
                     span: item_span,
                 }));
             }
             Rule::balance_decl => {
-                let policy = inner(item)
-                    .find(|p| p.as_rule() == Rule::ident)
-                    .expect("grammar: policy");
-                items.push(UpstreamItem::Balance(ident(policy)));
-            }
-            Rule::upstream_setting => {
-                let mut parts = inner(item);
-                let name = ident(parts.next().expect("grammar: setting name"));
-                let value = expr::literal(parts.next().expect("grammar: setting value"))?;
-                items.push(UpstreamItem::Setting(Setting {
-                    name,
-                    value,
+                let item_span = span(&item);
+                let mut parts = no_keywords(item);
+                let policy = ident(parts.next().expect("grammar: policy"));
+                let key = parts.next().map(expr::expr).transpose()?;
+                items.push(UpstreamItem::Balance {
+                    policy,
+                    key,
                     span: item_span,
-                }));
+                });
             }
+            Rule::discover_decl => {
+                let mut parts = no_keywords(item);
+                let kind = ident(parts.next().expect("grammar: discovery kind"));
+                let target = expr::plain_string(parts.next().expect("grammar: target"))?;
+                let options = parts.map(setting).collect::<Result<_, _>>()?;
+                items.push(UpstreamItem::Discover {
+                    kind,
+                    target,
+                    options,
+                    span: item_span,
+                });
+            }
+            Rule::health_decl => {
+                let mut parts = no_keywords(item).peekable();
+                let kind = ident(parts.next().expect("grammar: probe kind"));
+                let request = match parts.peek().map(|p| p.as_rule()) {
+                    Some(Rule::method_lit) => {
+                        let method = ident(parts.next().expect("peeked"));
+                        let path = expr::plain_string(parts.next().expect("grammar: probe path"))?;
+                        Some((method, path))
+                    }
+                    _ => None,
+                };
+                let options = parts.map(setting).collect::<Result<_, _>>()?;
+                items.push(UpstreamItem::Health {
+                    kind,
+                    request,
+                    options,
+                    span: item_span,
+                });
+            }
+            Rule::passive_decl => {
+                let options = no_keywords(item).map(setting).collect::<Result<_, _>>()?;
+                items.push(UpstreamItem::Passive {
+                    options,
+                    span: item_span,
+                });
+            }
+            Rule::upstream_setting => items.push(UpstreamItem::Setting(setting(item)?)),
             _ => {}
         }
     }
     Ok(UpstreamDecl {
         name,
         items,
+        span: whole,
+    })
+}
+
+/// `NAME VALUE`, where a value that is a bare word becomes a one-segment path.
+fn setting(pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
+    let whole = span(&pair);
+    let mut parts = inner(pair);
+    let name = ident(parts.next().expect("grammar: setting name"));
+    let value_pair = parts.next().expect("grammar: setting value");
+    let value = if value_pair.as_rule() == Rule::ident {
+        let word = ident(value_pair);
+        Expr {
+            span: word.span,
+            kind: ExprKind::Path(vec![word]),
+        }
+    } else {
+        expr::literal(value_pair)?
+    };
+    Ok(Setting {
+        name,
+        value,
         span: whole,
     })
 }

@@ -177,6 +177,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::else_kw
             | Rule::let_kw
             | Rule::as_kw
+            | Rule::backup_kw
+            | Rule::discover_kw
+            | Rule::health_kw
+            | Rule::passive_kw
     )
 }
 
