@@ -9,7 +9,7 @@ mod origin;
 mod process;
 
 pub use origin::{Origin, OriginRequest};
-pub use process::{build_program, proxyc, ProxyProcess};
+pub use process::{build_program, build_source, proxyc, ProxyProcess};
 
 use std::net::{SocketAddr, TcpListener};
 

@@ -42,6 +42,29 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Builds a program given as source text (for cases no example covers); `name` names the
+/// binary.
+pub fn build_source(name: &str, source: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    let file = dir.join(format!("{name}.pxy"));
+    std::fs::write(&file, source).expect("write program");
+    run_build(&file, &dir.join(name))
+}
+
+fn run_build(file: &Path, out: &Path) -> PathBuf {
+    let status = Command::new(proxyc())
+        .arg("build")
+        .arg(file)
+        .arg("-o")
+        .arg(out)
+        .arg("--target-dir")
+        .arg(build_target_dir())
+        .status()
+        .expect("run proxyc build");
+    assert!(status.success(), "proxyc build {} failed", file.display());
+    out.to_path_buf()
+}
+
 /// Reads `examples/<example>.pxy`, replaces each `(from, to)` text (addresses, so tests can use
 /// free ports), builds it with `proxyc build` and returns the binary.
 pub fn build_program(example: &str, replacements: &[(String, String)]) -> PathBuf {
@@ -61,18 +84,7 @@ pub fn build_program(example: &str, replacements: &[(String, String)]) -> PathBu
     let dir = scratch_dir(example);
     let file = dir.join(format!("{example}.pxy"));
     std::fs::write(&file, source).expect("write program");
-    let out = dir.join(example);
-    let status = Command::new(proxyc())
-        .arg("build")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .arg("--target-dir")
-        .arg(build_target_dir())
-        .status()
-        .expect("run proxyc build");
-    assert!(status.success(), "proxyc build {example} failed");
-    out
+    run_build(&file, &dir.join(example))
 }
 
 /// A running proxy process; sent SIGTERM (then killed) when dropped.
