@@ -8,7 +8,7 @@
 # time per request (from /proc/PID/stat) and its peak RSS (VmHWM). Medians over rounds.
 #
 # Usage: benches/load.sh [--proxyc PATH] [--rounds N] [--duration S] [--warmup S]
-#                        [--connections N] [--mode h1|h2c] [--proxies "proxyc nginx haproxy"]
+#                        [--connections N] [--mode h1|h2c] [--origins N] [--proxies "proxyc nginx haproxy"]
 #                        [--idle-wait S]
 # The same settings can come from the environment: PROXYC_BIN, ROUNDS, DURATION, WARMUP,
 # CONNECTIONS, MODE, PROXIES, IDLE_WAIT (seconds to wait for a quiet machine before each
@@ -31,8 +31,8 @@ PROXIES=${PROXIES:-proxyc nginx haproxy}
 PROXYC_BIN=${PROXYC_BIN:-}
 IDLE_WAIT=${IDLE_WAIT:-60}  # seconds to wait for a quiet machine before each round
 
-ORIGIN1=127.0.0.1:9001
-ORIGIN2=127.0.0.1:9002
+ORIGINS=${ORIGINS:-2}       # origin servers behind every proxy (127.0.0.1:9001, :9002, ...)
+ORIGIN_ADDRS=()
 PROXY_ADDR=127.0.0.1:8080
 LOAD_CPU=0   # origin + load generator
 PROXY_CPU=1  # proxy under test, alone
@@ -58,6 +58,7 @@ parse_args() {
             --warmup) WARMUP=$2; shift 2 ;;
             --connections) CONNECTIONS=$2; shift 2 ;;
             --mode) MODE=$2; shift 2 ;;
+            --origins) ORIGINS=$2; shift 2 ;;
             --proxies) PROXIES=$2; shift 2 ;;
             --idle-wait) IDLE_WAIT=$2; shift 2 ;;
             -h|--help) usage; exit 0 ;;
@@ -208,14 +209,27 @@ wait_for_quiet_machine() {
 # ---------------------------------------------------------------- configs
 BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x')
 
+# The origin addresses, and the per-origin lines each config template needs (multi-line, so
+# they are substituted with perl rather than sed).
+set_origins() {
+    ORIGIN_ADDRS=()
+    local i origin_servers="" upstream_servers="" backend_servers=""
+    for ((i = 1; i <= ORIGINS; i++)); do
+        local addr=127.0.0.1:$((9000 + i))
+        ORIGIN_ADDRS+=("$addr")
+        origin_servers+="    server { listen $addr backlog=4096; location / { return 200 \"@BODY@\"; } }"$'\n'
+        upstream_servers+="        server $addr;"$'\n'
+        backend_servers+="    server origin$i $addr"$'\n'
+    done
+    export ORIGIN_SERVERS=$origin_servers UPSTREAM_SERVERS=$upstream_servers BACKEND_SERVERS=$backend_servers
+}
+
 # Fills @NAME@ placeholders of a template from benches/conf into the run directory.
 render() {
-    local src=$1 dst=$2 listen_opts=$3 bind_opts=$4
-    sed -e "s|@RUN_DIR@|$RUN_DIR|g" \
-        -e "s|@ORIGIN1@|$ORIGIN1|g" -e "s|@ORIGIN2@|$ORIGIN2|g" \
-        -e "s|@PROXY_ADDR@|$PROXY_ADDR|g" \
-        -e "s|@LISTEN_OPTS@|$listen_opts|g" -e "s|@BIND_OPTS@|$bind_opts|g" \
-        -e "s|@BODY@|$BODY|g" \
+    local src=$1 dst=$2
+    RUN_DIR=$RUN_DIR PROXY_ADDR=$PROXY_ADDR LISTEN_OPTS=$3 BIND_OPTS=$4 BODY=$BODY \
+        perl -pe 's/\@(ORIGIN_SERVERS|UPSTREAM_SERVERS|BACKEND_SERVERS)\@\n?/$ENV{$1}/g;
+                  s/\@(RUN_DIR|PROXY_ADDR|LISTEN_OPTS|BIND_OPTS|BODY)\@/$ENV{$1}/g' \
         "$CONF_DIR/$src" >"$dst"
 }
 
@@ -229,10 +243,12 @@ start_origin() {
         -e "$RUN_DIR/origin/error.log" >"$RUN_DIR/origin/stdout.log" 2>&1 &
     ORIGIN_PID=$!
     STARTED_PIDS+=("$ORIGIN_PID")
-    wait_for_port "$ORIGIN1" "$ORIGIN_PID" "$RUN_DIR/origin/error.log"
-    wait_for_port "$ORIGIN2" "$ORIGIN_PID" "$RUN_DIR/origin/error.log"
+    local addr
+    for addr in "${ORIGIN_ADDRS[@]}"; do
+        wait_for_port "$addr" "$ORIGIN_PID" "$RUN_DIR/origin/error.log"
+    done
     local got
-    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5 "http://$ORIGIN1/") || true
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5 "http://${ORIGIN_ADDRS[0]}/") || true
     [[ $got == "200 $BODY_BYTES" ]] || die "origin answered '$got', expected '200 $BODY_BYTES'"
 }
 
@@ -278,7 +294,15 @@ resolve_proxyc() {
         return 0
     fi
     local cli=$TARGET_DIR/release/proxyc example=examples/load_balancer.pxy
-    local out=$BENCH_DIR/load_balancer
+    local out=$BENCH_DIR/load_balancer-$ORIGINS
+    if ((ORIGINS != 2)); then
+        # The example balances over two servers; the same program over ORIGINS of them.
+        local servers="" i
+        for ((i = 1; i <= ORIGINS; i++)); do servers+="    server 127.0.0.1:$((9000 + i))"$'\n'; done
+        SERVERS=$servers perl -0pe 's/(    server 127\.0\.0\.1:900\d\n)+/$ENV{SERVERS}/' \
+            "$example" >"$RUN_DIR/load_balancer-$ORIGINS.pxy"
+        example=$RUN_DIR/load_balancer-$ORIGINS.pxy
+    fi
     if [[ -x $cli && -f $example ]]; then
         log "building $example with $cli"
         # Same shared build directory as scripts/test.sh, so the runtime is built once.
@@ -432,7 +456,7 @@ write_report() {
         fi
         echo "- $ROUNDS interleaved round(s) of ${DURATION} s after ${WARMUP} s warm-up;" \
             "order per round: ${proxies[*]}; medians below"
-        echo "- origin: nginx 1 worker on core $LOAD_CPU, $ORIGIN1 + $ORIGIN2, ${BODY_BYTES}-byte body;" \
+        echo "- origin: nginx 1 worker on core $LOAD_CPU, $ORIGINS servers (${ORIGIN_ADDRS[*]}), ${BODY_BYTES}-byte body;" \
             "proxy on core $PROXY_CPU, one worker/thread"
         echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')" \
             "${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
@@ -466,12 +490,13 @@ check_tools() {
 
 main() {
     parse_args "$@"
+    set_origins
     # Packages only; a missing Rust toolchain just means proxyc may be skipped.
     PROXYC_SETUP_ALLOW_NO_CARGO=1 PROXYC_SETUP_SKIP_PIP=1 "$REPO_ROOT/scripts/setup.sh"
     if [[ $MODE == h1 ]]; then check_tools wrk; else check_tools h2load; fi
 
     local addr
-    for addr in "$ORIGIN1" "$ORIGIN2" "$PROXY_ADDR"; do
+    for addr in "${ORIGIN_ADDRS[@]}" "$PROXY_ADDR"; do
         ! port_open "$addr" || die "$addr is already in use; stop whatever listens there first"
     done
 
