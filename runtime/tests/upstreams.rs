@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{closed_port, Origin, H1, TIMEOUT};
+use common::{closed_port, upstream, Origin, ProxyServer, H1, TIMEOUT};
 use http::Request;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -19,7 +19,6 @@ use hyper_util::rt::TokioIo;
 use pxy_runtime::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 // ===== the proxy under test =====
@@ -53,41 +52,15 @@ impl Proxy for UpProxy {
     }
 }
 
-struct Server {
-    addr: SocketAddr,
-    proxy: Arc<UpProxy>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<()>>>,
-}
+type Server = ProxyServer<UpProxy>;
 
-impl Server {
+impl ProxyServer<UpProxy> {
     async fn start(upstream: Upstream) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
-        let proxy = Arc::new(UpProxy {
+        ProxyServer::serve(UpProxy {
             upstream,
             errors: Mutex::new(Vec::new()),
-        });
-        let (stop, stopped) = oneshot::channel::<()>();
-        let options = ServeOptions {
-            access_log: false,
-            grace_period: Duration::from_secs(5),
-            ..ServeOptions::default()
-        };
-        let task = tokio::spawn(pxy_runtime::serve_with(
-            proxy.clone(),
-            vec![listener],
-            options,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        Server {
-            addr,
-            proxy,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        })
+        .await
     }
 
     fn backend(&self, addr: SocketAddr) -> Arc<Backend> {
@@ -102,32 +75,6 @@ impl Server {
     fn errors(&self) -> Vec<ErrorKind> {
         self.proxy.errors.lock().expect("lock").clone()
     }
-
-    async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(TIMEOUT, task)
-                .await
-                .expect("server stops in time")
-                .expect("server task")
-                .expect("serve returns Ok");
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-fn upstream(backends: &[SocketAddr], options: UpstreamOptions) -> Upstream {
-    let backends = backends.iter().map(|&a| BackendConfig::new(a)).collect();
-    Upstream::new("up", backends, Balance::RoundRobin, options).expect("valid upstream")
 }
 
 /// Waits (bounded) until `condition` holds.
@@ -329,7 +276,7 @@ async fn requests_beyond_max_open_wait_then_get_503() {
         pool_wait: Duration::from_millis(200),
         ..UpstreamOptions::default()
     };
-    let server = Server::start(upstream(&[origin.addr], options)).await;
+    let mut server = Server::start(upstream(&[origin.addr], options)).await;
     let addr = server.addr;
     let slow = tokio::spawn(async move { H1::connect(addr).await.get("/slow").await });
     eventually("the slow request reaches the origin", || {
@@ -360,7 +307,7 @@ async fn keep_alive_reuse_is_proven_by_the_origins_connection_count() {
         pool_wait: Duration::from_secs(5),
         ..UpstreamOptions::default()
     };
-    let server = Server::start(upstream(&[origin.addr], options)).await;
+    let mut server = Server::start(upstream(&[origin.addr], options)).await;
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..4 {
         let addr = server.addr;
@@ -386,7 +333,7 @@ async fn keep_alive_reuse_is_proven_by_the_origins_connection_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_the_origin_closed_are_never_handed_out() {
     let origin = IdleCloser::start(Duration::from_millis(100)).await;
-    let server = Server::start(upstream(&[origin.addr], UpstreamOptions::default())).await;
+    let mut server = Server::start(upstream(&[origin.addr], UpstreamOptions::default())).await;
     let mut client = H1::connect(server.addr).await;
     for _ in 0..3 {
         let (parts, body) = client.get("/").await;
@@ -418,7 +365,7 @@ async fn active_http_checks_take_a_backend_out_and_bring_it_back() {
         health_check: Some(http_check(2, 2)),
         ..UpstreamOptions::default()
     };
-    let server = Server::start(upstream(&[a.addr, b.addr], options)).await;
+    let mut server = Server::start(upstream(&[a.addr, b.addr], options)).await;
     let backend_a = server.backend(a.addr);
     let mut client = H1::connect(server.addr).await;
 
@@ -453,7 +400,7 @@ async fn passive_health_ejects_after_connect_errors_until_the_cool_down_ends() {
         }),
         ..UpstreamOptions::default()
     };
-    let server = Server::start(upstream(&[dead, good.addr], options)).await;
+    let mut server = Server::start(upstream(&[dead, good.addr], options)).await;
     let dead_backend = server.backend(dead);
     let mut client = H1::connect(server.addr).await;
     for _ in 0..10 {
@@ -485,7 +432,7 @@ async fn all_down_answers_503_when_declared_and_tries_anyway_otherwise() {
             all_down,
             ..UpstreamOptions::default()
         };
-        let server = Server::start(upstream(&[origin.addr], options)).await;
+        let mut server = Server::start(upstream(&[origin.addr], options)).await;
         let backend = server.backend(origin.addr);
         eventually("the origin is marked down", || !backend.is_healthy()).await;
         let mut client = H1::connect(server.addr).await;
@@ -511,7 +458,7 @@ async fn killing_an_origin_halfway_fails_no_request_and_it_returns_after_rise() 
         }),
         ..UpstreamOptions::default()
     };
-    let server = Server::start(upstream(&[a.addr, b.addr], options)).await;
+    let mut server = Server::start(upstream(&[a.addr, b.addr], options)).await;
     let backend_a = server.backend(a_addr);
     let mut client = H1::connect(server.addr).await;
     let mut a = Some(a);
@@ -553,7 +500,7 @@ async fn total_timeout_gives_504() {
         read_timeout: Duration::from_secs(30),
         ..UpstreamOptions::default()
     };
-    let server = Server::start(upstream(&[origin.addr], options)).await;
+    let mut server = Server::start(upstream(&[origin.addr], options)).await;
     let mut client = H1::connect(server.addr).await;
     let started = std::time::Instant::now();
     let (parts, _) = client.get("/never").await;
@@ -568,7 +515,7 @@ async fn total_timeout_gives_504() {
 async fn idempotent_requests_are_retried_after_a_reset_and_post_is_not() {
     let reset = Resetter::start().await;
     let good = Origin::start("good").await;
-    let server = Server::start(upstream(
+    let mut server = Server::start(upstream(
         &[reset.addr, good.addr],
         UpstreamOptions::default(),
     ))
@@ -618,7 +565,7 @@ async fn dns_discovery_resolves_localhost() {
     )
     .expect("localhost resolves");
     assert!(upstream.backends().iter().any(|b| b.addr() == origin.addr));
-    let server = Server::start(upstream).await;
+    let mut server = Server::start(upstream).await;
     let mut client = H1::connect(server.addr).await;
     // localhost may also resolve to ::1, where nothing listens: those attempts are retried.
     for _ in 0..6 {
@@ -670,7 +617,7 @@ async fn file_discovery_switches_backends_without_dropping_in_flight_requests() 
         UpstreamOptions::default(),
     )
     .expect("valid file");
-    let server = Server::start(upstream).await;
+    let mut server = Server::start(upstream).await;
     let mut client = H1::connect(server.addr).await;
     assert_eq!(client.get("/").await.1, "a");
 
@@ -710,7 +657,7 @@ async fn consistent_hashing_sends_a_key_to_one_origin() {
     let backends = addrs.iter().map(|&a| BackendConfig::new(a)).collect();
     let upstream = Upstream::new("hash", backends, Balance::Hash, UpstreamOptions::default())
         .expect("valid upstream");
-    let server = Server::start(upstream).await;
+    let mut server = Server::start(upstream).await;
     let mut client = H1::connect(server.addr).await;
     for user in ["alice", "bob", "carol", "dave"] {
         let mut bodies = Vec::new();

@@ -214,19 +214,28 @@ impl Proxy for TestProxy {
     }
 }
 
-/// The proxy under test, served in-process; stopped by [`ProxyServer::shutdown`] or on drop.
-pub struct ProxyServer {
+/// A proxy under test (by default [`TestProxy`]), served in-process on 127.0.0.1; stopped by
+/// [`ProxyServer::shutdown`] or on drop.
+pub struct ProxyServer<P: Proxy = TestProxy> {
     pub addr: SocketAddr,
-    pub proxy: Arc<TestProxy>,
+    pub proxy: Arc<P>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<()>>>,
 }
 
-impl ProxyServer {
+impl ProxyServer<TestProxy> {
+    /// [`TestProxy`] in front of `upstream`.
     pub async fn start(upstream: Upstream) -> ProxyServer {
+        ProxyServer::serve(TestProxy::new(upstream)).await
+    }
+}
+
+impl<P: Proxy> ProxyServer<P> {
+    /// Serves `proxy` on a free port, without an access log, with a 5 s grace period.
+    pub async fn serve(proxy: P) -> ProxyServer<P> {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
-        let proxy = Arc::new(TestProxy::new(upstream));
+        let proxy = Arc::new(proxy);
         let (stop, stopped) = oneshot::channel::<()>();
         let options = ServeOptions {
             access_log: false,
@@ -262,7 +271,9 @@ impl ProxyServer {
                 .expect("serve returns Ok");
         }
     }
+}
 
+impl ProxyServer<TestProxy> {
     /// Waits (bounded) until `logging` ran `n` times in total.
     pub async fn wait_logged(&self, n: usize) {
         let deadline = tokio::time::Instant::now() + TIMEOUT;
@@ -282,7 +293,7 @@ impl ProxyServer {
     }
 }
 
-impl Drop for ProxyServer {
+impl<P: Proxy> Drop for ProxyServer<P> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
