@@ -22,6 +22,10 @@ pub struct Args {
     /// Log filter, e.g. `info` or `warn,pxy::access=info` (default: env `PXY_LOG`, else `info`).
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// Serve `/metrics` (Prometheus) and `/healthz` on this address, e.g. `127.0.0.1:9900`
+    /// (default: no admin listener).
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<std::net::SocketAddr>,
 }
 
 impl Args {

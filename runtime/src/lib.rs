@@ -44,6 +44,7 @@
 
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod admin;
 pub mod args;
 pub mod error;
 pub mod headers;

@@ -72,6 +72,10 @@ fn serve_process<P: Proxy>(
                 }
             }
         }
+        let _admin = match args.admin {
+            Some(addr) => Some(crate::admin::start(addr).await?),
+            None => None,
+        };
         serve_with(proxy, listeners, options, shutdown::signal_received()).await
     })
 }

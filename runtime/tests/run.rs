@@ -15,6 +15,7 @@ fn args(test: bool) -> Args {
         grace_period: 1,
         no_access_log: true,
         log_level: Some("off".to_owned()),
+        admin: None,
     }
 }
 

@@ -37,7 +37,9 @@ async fn failover_recovery_backup_all_down_and_sticky_sessions() {
     let mut a = Some(Origin::start("a", a_addr).await);
     let b = Origin::start("b", b_addr).await;
     let c = Origin::start("c", c_addr).await;
-    let proxy = ProxyProcess::start(&bin, &[], 1);
+    let admin = free_addr();
+    let admin_arg = admin.to_string();
+    let proxy = ProxyProcess::start(&bin, &["--admin", &admin_arg], 1);
     let url = format!("http://{listen}/v1/items");
     let api = [("host", "api.example.com")];
     let client = HttpClient::http1();
