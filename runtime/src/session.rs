@@ -183,6 +183,12 @@ impl Session {
         self.request_id.get_or_insert_with(RequestId::next).as_str()
     }
 
+    /// The same id as a value: `Copy`, held inline, so code can keep it while it borrows the
+    /// session again (generated code does) without allocating.
+    pub fn request_id_value(&mut self) -> RequestId {
+        *self.request_id.get_or_insert_with(RequestId::next)
+    }
+
     /// The status of the response sent downstream, once its header is final (in
     /// `response_filter` it is the status before the filter ran; in `logging`, what was sent).
     pub fn response_status(&self) -> Option<StatusCode> {

@@ -168,9 +168,8 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
     }
 }
 
-/// When a block calls `request_id()`, the id is copied out of the session once at the top of the
-/// phase, so expressions can borrow it while the session is borrowed too.
+/// When a block calls `request_id()`, the id (a small `Copy` value) is taken out of the session
+/// once at the top of the phase, so expressions can borrow it while the session is borrowed too.
 pub(crate) fn request_id_prelude(stmts: &[TypedStmt]) -> Option<TokenStream> {
-    stmts::uses_request_id(stmts)
-        .then(|| quote! { let request_id: String = session.request_id().to_owned(); })
+    stmts::uses_request_id(stmts).then(|| quote! { let request_id = session.request_id_value(); })
 }

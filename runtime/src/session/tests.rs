@@ -115,3 +115,11 @@ fn query_params_and_cookies_are_found_in_place() {
     assert_eq!(s.cookie("theme"), Some("dark"));
     assert_eq!(s.cookie("none"), None);
 }
+
+#[test]
+fn request_id_value_is_the_same_id() {
+    let req = http::Request::builder().uri("/").body(()).unwrap();
+    let mut s = Session::new_synthetic(req, "127.0.0.1:1".parse().unwrap());
+    let value = s.request_id_value();
+    assert_eq!(value.as_str(), s.request_id());
+}
