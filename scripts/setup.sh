@@ -3,7 +3,8 @@
 #
 # Installs only what is missing, so a second run takes well under a second:
 #   - cmake, clang, libclang-dev   BoringSSL (the `boring` crate) builds with them
-#   - curl, nghttp2-client         curl, h2load and nghttp for end-to-end tests and demos
+#   - curl, nghttp2-client, openssl  curl, h2load, nghttp, openssl (test certificates,
+#                                  s_client) for end-to-end tests and demos
 #   - nginx-light, haproxy, wrk    peers and load generator for benches/load.sh
 #   - util-linux, procps           taskset, ps, pgrep for pinning and process checks
 #   - python3-pip (if pip missing) then grpcio and websockets for gRPC/WebSocket tests
@@ -33,7 +34,7 @@ fi
 # (nginx, nginx-light, nginx-core, nginx-full) is fine.
 APT_PACKAGES=(
     cmake clang libclang-dev
-    curl nghttp2-client
+    curl nghttp2-client openssl
     haproxy wrk
     util-linux procps
 )

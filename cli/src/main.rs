@@ -210,7 +210,7 @@ fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let checked = driver::check_source(&source);
+    let checked = driver::check_source_in(&source, Some(&program_dir(file)));
     let failed = checked.program.is_none() || (deny_warnings && !checked.problems.is_empty());
     match format {
         MessageFormat::Human => {
@@ -304,12 +304,19 @@ fn print_stdout(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
+/// The directory of a program file, absolute: relative paths in the program (certificates)
+/// are relative to it.
+fn program_dir(file: &Path) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new(""));
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
 fn emit(file: &Path) -> ExitCode {
     let source = match read(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match driver::emit(&source, &program_name(file)) {
+    match driver::emit(&source, &program_name(file), Some(&program_dir(file))) {
         Ok((code, warnings)) => {
             print_problems(file, &source, &warnings);
             print_stdout(&code);
@@ -336,7 +343,13 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
         file.display(),
         options.target_dir.display()
     );
-    match driver::build(&source, &program_name(file), output, &options) {
+    match driver::build(
+        &source,
+        &program_name(file),
+        Some(&program_dir(file)),
+        output,
+        &options,
+    ) {
         Ok(report) => {
             print_problems(file, &source, &report.warnings);
             eprintln!(

@@ -35,7 +35,7 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: "req", name: "path", ty: || Type::Str, doc: "The request's path; after `strip_prefix` or `rewrite`, the new path." },
     FieldInfo { object: "req", name: "query", ty: optional_str, doc: "The raw query string without `?`, or one parameter's raw value, `req.query[\"page\"]`." },
     FieldInfo { object: "req", name: "host", ty: optional_str, doc: "The request's host, from `Host` or `:authority`, port removed." },
-    FieldInfo { object: "req", name: "scheme", ty: || Type::Str, doc: "The request's scheme: `http`." },
+    FieldInfo { object: "req", name: "scheme", ty: || Type::Str, doc: "The request's scheme: `http`, or `https` on a TLS listener." },
     FieldInfo { object: "req", name: "headers", ty: optional_str, doc: "A request header's first value, `req.headers[\"name\"]`; writable in the request phase." },
     FieldInfo { object: "req", name: "cookies", ty: optional_str, doc: "A cookie's value from the `Cookie` header, `req.cookies[\"name\"]`." },
     FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response`." },
@@ -43,6 +43,9 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: "client", name: "ip", ty: || Type::Ip, doc: "The IP address of the connecting client." },
     FieldInfo { object: "client", name: "port", ty: || Type::Int, doc: "The source port of the connecting client." },
     FieldInfo { object: "error", name: "status", ty: || Type::Status, doc: "The status of the error page (502, 504, ...); only in `on error`." },
+    FieldInfo { object: "tls", name: "sni", ty: optional_str, doc: "The server name the client asked for through SNI, lower case; absent without TLS or SNI." },
+    FieldInfo { object: "tls", name: "version", ty: optional_str, doc: "The TLS version, `TLSv1.2` or `TLSv1.3`; absent on a cleartext listener." },
+    FieldInfo { object: "tls", name: "client_subject", ty: optional_str, doc: "The subject of the client's verified certificate, like `CN=alice,O=Example`; absent when it sent none." },
     FieldInfo { object: "error", name: "kind", ty: || Type::Str, doc: "What went wrong: `connect_refused`, `connect_timeout`, `read_timeout`, `no_backend`, ...; only in `on error`." },
 ];
 
@@ -62,6 +65,7 @@ pub const OBJECTS: &[(&str, &str)] = &[
         "The response (in `on response` only): `status`, `headers[\"name\"]`.",
     ),
     ("client", "The connecting client: `ip`, `port`."),
+    ("tls", "The connection's TLS (on `listen https`): `sni`, `version`, `client_subject`."),
     ("error", "Why proxying failed (in `on error` only): `status`, `kind`."),
 ];
 

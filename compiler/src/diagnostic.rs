@@ -197,6 +197,30 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             Vec::new(),
             Some("add one: `listen http 0.0.0.0:8080`".into()),
         ),
+        Problem::MissingCertificate { span } => (
+            "E0506",
+            "a TLS listener needs a certificate".into(),
+            vec![label(*span, "no `cert` line")],
+            Some("add one inside the listener: `{ cert \"site.pem\" key \"site.key\" }`".into()),
+        ),
+        Problem::TlsSettingWithoutTls { span, fix } => (
+            "E0507",
+            "TLS setting where TLS is off".into(),
+            vec![label(*span, "has no effect without TLS")],
+            Some((*fix).into()),
+        ),
+        Problem::MissingFile { span, what, path } => (
+            "W0610",
+            format!("{what} file not found"),
+            vec![label(*span, format!("no file at {path}"))],
+            Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
+        ),
+        Problem::TlsVerifyOff { span } => (
+            "W0611",
+            "the upstream's certificates are not verified".into(),
+            vec![label(*span, "any certificate is accepted")],
+            Some("anyone on the path can impersonate the origin; give its CA with `tls_ca \"ca.pem\"` instead".into()),
+        ),
         Problem::CaptureOutOfRange { span, group, available, names } => (
             "E0307",
             format!("the regex has no capture group {group}"),

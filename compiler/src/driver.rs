@@ -11,16 +11,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::check::{check, Checked, Problem};
+use crate::check::{check_in, Checked, Problem};
 use crate::codegen;
 
 include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 
 /// Parses and checks a source text: every problem found, and the typed program when there was no
-/// error. This is all `proxyc check` and an editor need.
+/// error. Files it names (certificates) are not looked for; see [`check_source_in`].
 pub fn check_source(source: &str) -> Checked {
+    check_source_in(source, None)
+}
+
+/// [`check_source`] for a program read from a file in `dir`: files it names are looked for
+/// there (a warning for a missing one) and relative paths are joined to it. This is all
+/// `proxyc check` and an editor need.
+pub fn check_source_in(source: &str, dir: Option<&Path>) -> Checked {
     match pxy_dsl::parse(source) {
-        Ok(parsed) => check(&parsed, source),
+        Ok(parsed) => check_in(&parsed, source, dir),
         Err(e) => Checked {
             program: None,
             problems: vec![Problem::Syntax(e)],
@@ -28,9 +35,14 @@ pub fn check_source(source: &str) -> Checked {
     }
 }
 
-/// Generates the Rust source for a program, or returns its problems.
-pub fn emit(source: &str, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
-    let checked = check_source(source);
+/// Generates the Rust source for a program read from a file in `dir` (see
+/// [`check_source_in`]), or returns its problems.
+pub fn emit(
+    source: &str,
+    name: &str,
+    dir: Option<&Path>,
+) -> Result<(String, Vec<Problem>), Vec<Problem>> {
+    let checked = check_source_in(source, dir);
     match checked.program {
         Some(program) => Ok((codegen::generate(&program, name), checked.problems)),
         None => Err(checked.problems),
@@ -116,14 +128,16 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     move |error| BuildError::Io { what, error }
 }
 
-/// Checks, generates, compiles and copies the binary to `output`.
+/// Checks, generates, compiles and copies the binary to `output`. `dir` is the program's
+/// directory, as for [`emit`].
 pub fn build(
     source: &str,
     name: &str,
+    dir: Option<&Path>,
     output: &Path,
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
-    let (generated, warnings) = emit(source, name).map_err(BuildError::Problems)?;
+    let (generated, warnings) = emit(source, name, dir).map_err(BuildError::Problems)?;
     // The generated manifest names the runtime by path, so the directory must be absolute.
     let target_dir =
         std::path::absolute(&options.target_dir).map_err(io("resolving the target directory"))?;

@@ -15,7 +15,7 @@ use crate::types::Type;
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypedProgram {
     /// Listening sockets.
-    pub listeners: Vec<SocketAddr>,
+    pub listeners: Vec<TypedListener>,
     /// Upstreams, indexed by [`UpstreamId`].
     pub upstreams: Vec<TypedUpstream>,
     /// Statements of `on request`, run before routing.
@@ -30,6 +30,65 @@ pub struct TypedProgram {
     pub regexes: Vec<String>,
     /// How many `let` bindings the program has; [`TypedExprKind::Var`] indexes them.
     pub variables: usize,
+}
+
+/// A listening socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedListener {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// `listen https`: its TLS settings.
+    pub tls: Option<TypedTls>,
+}
+
+impl std::fmt::Display for TypedListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.tls {
+            None => write!(f, "{}", self.addr),
+            Some(tls) => {
+                let certs: Vec<&str> = tls.certs.iter().map(|(c, _)| c.as_str()).collect();
+                write!(f, "https {} (certificates {})", self.addr, certs.join(", "))?;
+                if let Some((ca, required)) = &tls.client_ca {
+                    let mode = if *required { "required" } else { "optional" };
+                    write!(f, " (client certificates {mode}, CA {ca})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// TLS termination on a listener. Paths are as the runtime will open them: relative ones
+/// were joined to the program's directory when it was known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedTls {
+    /// `cert "chain" key "key"` lines: the first is the default certificate.
+    pub certs: Vec<(String, String)>,
+    /// `alpn`: protocols in order of preference (default `h2`, `http/1.1`).
+    pub alpn: Vec<TypedAlpn>,
+    /// `client_ca "file" required|optional`: the CA file and whether a certificate is
+    /// required.
+    pub client_ca: Option<(String, bool)>,
+}
+
+/// A protocol offered through ALPN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypedAlpn {
+    /// `h2`
+    H2,
+    /// `http/1.1`
+    Http11,
+}
+
+/// TLS to an upstream's servers (`tls on`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedUpstreamTls {
+    /// `tls_sni "name"`: the name sent and verified.
+    pub sni: Option<String>,
+    /// `tls_ca "file"`: the CAs to verify against (default: the system's).
+    pub ca: Option<String>,
+    /// `tls_verify off` makes this false.
+    pub verify: bool,
 }
 
 /// Index into [`TypedProgram::upstreams`].
@@ -52,6 +111,10 @@ pub struct TypedUpstream {
     pub hash_key: Option<TypedExpr>,
     /// Timeouts, limits and retries; `None` keeps the runtime's default.
     pub settings: UpstreamSettings,
+    /// `tls on` and its `tls_*` settings.
+    pub tls: Option<TypedUpstreamTls>,
+    /// `protocol h2`: HTTP/2 to the servers.
+    pub http2: bool,
     /// `health ...`: active checks.
     pub health: Option<TypedHealth>,
     /// `passive ...`: ejection after failures of real requests.
@@ -371,6 +434,12 @@ pub enum Field {
     ErrorStatus,
     /// `error.kind`: what went wrong, e.g. `connect_refused` (in `on error`).
     ErrorKind,
+    /// `tls.sni`: the server name the client asked for.
+    TlsSni,
+    /// `tls.version`: `TLSv1.2` or `TLSv1.3`.
+    TlsVersion,
+    /// `tls.client_subject`: the verified client certificate's subject.
+    TlsClientSubject,
 }
 
 /// Built-in functions.

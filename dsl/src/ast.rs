@@ -38,12 +38,55 @@ pub enum Item {
 /// `listen PROTOCOL ADDRESS`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listen {
-    /// `http` (more protocols come with TLS).
+    /// `http` or `https`.
     pub protocol: Ident,
     /// The address as written, e.g. `0.0.0.0:8080`.
     pub addr: Text,
+    /// The `{ ... }` block of a TLS listener, in source order; empty without one.
+    pub tls: Vec<ListenItem>,
     /// The whole declaration.
     pub span: Span,
+}
+
+/// A line inside `listen https ADDR { ... }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenItem {
+    /// `cert "chain.pem" key "key.pem"`
+    Cert {
+        /// The certificate chain's file.
+        cert: Text,
+        /// The private key's file.
+        key: Text,
+        /// The whole line.
+        span: Span,
+    },
+    /// `alpn h2, http/1.1`
+    Alpn {
+        /// The protocols, in order of preference.
+        protocols: Vec<Text>,
+        /// The whole line.
+        span: Span,
+    },
+    /// `client_ca "clients.pem" required`
+    ClientCa {
+        /// The CA file client certificates must chain to.
+        ca: Text,
+        /// `required` or `optional`.
+        mode: Ident,
+        /// The whole line.
+        span: Span,
+    },
+}
+
+impl ListenItem {
+    /// The whole line.
+    pub fn span(&self) -> Span {
+        match self {
+            ListenItem::Cert { span, .. }
+            | ListenItem::Alpn { span, .. }
+            | ListenItem::ClientCa { span, .. } => *span,
+        }
+    }
 }
 
 /// A piece of literal text (an address, a regex body) with its span.

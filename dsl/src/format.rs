@@ -135,10 +135,7 @@ impl Formatter<'_> {
                 self.blank();
             }
             match item {
-                Item::Listen(l) => {
-                    self.line(&format!("listen {} {}", l.protocol.name, l.addr.value));
-                    self.end_line(l.span.end);
-                }
+                Item::Listen(l) => self.listen(l),
                 Item::Upstream(u) => self.upstream(u),
                 Item::Route(r) => {
                     let head = route_head(r);
@@ -154,6 +151,39 @@ impl Formatter<'_> {
     fn end_line(&mut self, end: usize) {
         self.last_end = end;
         self.trailing(end);
+    }
+
+    fn listen(&mut self, l: &Listen) {
+        let head = format!("listen {} {}", l.protocol.name, l.addr.value);
+        if l.tls.is_empty() {
+            self.line(&head);
+            self.end_line(l.span.end);
+            return;
+        }
+        self.line(&format!("{head} {{"));
+        self.end_line(brace_after(self.source, l.addr.span.end));
+        self.indent += 1;
+        for item in &l.tls {
+            let span = item.span();
+            self.stmt_start(span.start);
+            let text = match item {
+                ListenItem::Cert { cert, key, .. } => format!(
+                    "cert {} key {}",
+                    string_text(&cert.value),
+                    string_text(&key.value)
+                ),
+                ListenItem::Alpn { protocols, .. } => {
+                    let ids: Vec<&str> = protocols.iter().map(|p| p.value.as_str()).collect();
+                    format!("alpn {}", ids.join(", "))
+                }
+                ListenItem::ClientCa { ca, mode, .. } => {
+                    format!("client_ca {} {}", string_text(&ca.value), mode.name)
+                }
+            };
+            self.line(&text);
+            self.end_line(span.end);
+        }
+        self.close(l.span.end);
     }
 
     fn upstream(&mut self, u: &UpstreamDecl) {

@@ -46,6 +46,9 @@ pub enum ErrorKind {
     ConnectTimeout,
     /// Any other failure to connect to the origin (unreachable, reset). Status 502.
     ConnectError,
+    /// The TLS handshake with the origin failed: its certificate did not verify, its name
+    /// did not match, or it did not agree to the protocol. Status 502.
+    TlsHandshake,
     /// The origin did not send a response header, or the next body chunk, within
     /// `read_timeout`. Status 504.
     ReadTimeout,
@@ -96,6 +99,7 @@ impl ErrorKind {
             ErrorKind::ConnectRefused
             | ErrorKind::ConnectTimeout
             | ErrorKind::ConnectError
+            | ErrorKind::TlsHandshake
             | ErrorKind::ReadTimeout
             | ErrorKind::WriteTimeout
             | ErrorKind::UpstreamProtocol
@@ -115,6 +119,7 @@ impl ErrorKind {
         match self {
             ErrorKind::ConnectRefused
             | ErrorKind::ConnectError
+            | ErrorKind::TlsHandshake
             | ErrorKind::UpstreamProtocol
             | ErrorKind::NoBackend => StatusCode::BAD_GATEWAY,
             ErrorKind::NoHealthyBackend | ErrorKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
@@ -136,7 +141,10 @@ impl ErrorKind {
     pub const fn is_retryable_by_default(self) -> bool {
         matches!(
             self,
-            ErrorKind::ConnectRefused | ErrorKind::ConnectTimeout | ErrorKind::ConnectError
+            ErrorKind::ConnectRefused
+                | ErrorKind::ConnectTimeout
+                | ErrorKind::ConnectError
+                | ErrorKind::TlsHandshake
         )
     }
 
@@ -147,6 +155,7 @@ impl ErrorKind {
             ErrorKind::ConnectRefused => "connect_refused",
             ErrorKind::ConnectTimeout => "connect_timeout",
             ErrorKind::ConnectError => "connect_error",
+            ErrorKind::TlsHandshake => "tls_handshake",
             ErrorKind::ReadTimeout => "read_timeout",
             ErrorKind::WriteTimeout => "write_timeout",
             ErrorKind::UpstreamProtocol => "upstream_protocol",
@@ -168,6 +177,7 @@ impl ErrorKind {
             ErrorKind::ConnectRefused => "connection refused by upstream",
             ErrorKind::ConnectTimeout => "timed out connecting to upstream",
             ErrorKind::ConnectError => "failed to connect to upstream",
+            ErrorKind::TlsHandshake => "TLS handshake with upstream failed",
             ErrorKind::ReadTimeout => "timed out reading from upstream",
             ErrorKind::WriteTimeout => "timed out writing to upstream",
             ErrorKind::UpstreamProtocol => "upstream protocol error",

@@ -58,6 +58,7 @@ mod run;
 mod server;
 mod session;
 pub mod text;
+pub mod tls;
 pub mod upstream;
 
 pub use bytes;
@@ -69,9 +70,11 @@ pub use error::{Error, ErrorKind, ErrorSide, Result};
 pub use phase::Proxy;
 pub use response::Response;
 pub use run::{run, run_with_args};
-pub use server::{bind, serve, serve_with, ListenerConfig, ServeOptions, ServerConfig};
+pub use server::{
+    bind, serve, serve_with, tls_acceptors, Listener, ListenerConfig, ServeOptions, ServerConfig,
+};
 pub use session::Session;
 pub use upstream::{
     AllDown, Backend, BackendConfig, Background, Balance, Discovery, HealthCheck, PassiveHealth,
-    Peer, Probe, Upstream, UpstreamOptions,
+    Peer, Probe, Upstream, UpstreamOptions, UpstreamProtocol,
 };

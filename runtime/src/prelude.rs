@@ -6,9 +6,10 @@ pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;
 pub use crate::server::{ListenerConfig, ServeOptions, ServerConfig};
 pub use crate::session::Session;
+pub use crate::tls::{Alpn, CertKey, ClientAuth, TlsConfig, UpstreamTls, UpstreamTlsConfig};
 pub use crate::upstream::{
     AllDown, Backend, BackendConfig, Balance, Discovery, HealthCheck, PassiveHealth, Peer, Probe,
-    Upstream, UpstreamOptions,
+    Upstream, UpstreamOptions, UpstreamProtocol,
 };
 pub use crate::{run, serve};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::args::Args;
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
-use crate::server::{bind, serve_with, shutdown, ServeOptions, ServerConfig};
+use crate::server::{bind, serve_with, shutdown, tls_acceptors, ServeOptions, ServerConfig};
 
 /// Entry point of every generated binary: parses the process flags, sets up logging, builds
 /// the proxy with `build`, binds the listeners and serves until SIGTERM/SIGINT, then drains
@@ -44,8 +44,11 @@ pub fn run_with_args<P: Proxy>(
     }
 }
 
+/// `--test`: the configuration is valid, every certificate, key and CA file loads, and the
+/// proxy builds (upstreams included).
 fn check<P: Proxy>(config: &ServerConfig, build: impl FnOnce() -> Result<P>) -> Result<()> {
     config.validate()?;
+    tls_acceptors(&config.listeners)?;
     build().map(drop)
 }
 
@@ -66,6 +69,7 @@ fn serve_process<P: Proxy>(
         let listeners = bind(&config.listeners)?;
         for listener in &listeners {
             match listener.local_addr() {
+                Ok(addr) if listener.is_tls() => println!("listening on {addr} (tls)"),
                 Ok(addr) => println!("listening on {addr}"),
                 Err(e) => {
                     return Err(Error::explain(ErrorKind::Bind, "local address").with_cause(e))

@@ -7,6 +7,7 @@
 //! any phase can run without a socket.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use http::header::{AsHeaderName, HOST};
 use http::uri::{PathAndQuery, Uri};
@@ -14,6 +15,7 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::request_id::RequestId;
+use crate::tls::TlsInfo;
 use crate::upstream::Peer;
 
 /// One downstream request: its header, client, scheme and what is known of its response.
@@ -22,6 +24,7 @@ pub struct Session {
     req: http::request::Parts,
     client_addr: SocketAddr,
     scheme: &'static str,
+    tls: Option<Arc<TlsInfo>>,
     response_status: Option<StatusCode>,
     request_id: Option<RequestId>,
     upstream: Option<Peer>,
@@ -38,6 +41,7 @@ impl Session {
             req,
             client_addr,
             scheme,
+            tls: None,
             response_status: None,
             request_id: None,
             upstream: None,
@@ -104,6 +108,32 @@ impl Session {
             None => self.req.headers.get(HOST)?.to_str().ok()?,
         };
         Some(strip_port(strip_userinfo(raw)))
+    }
+
+    /// What the TLS handshake of this request's connection established; `None` on a
+    /// cleartext listener.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_deref()
+    }
+
+    /// The server name the client asked for through SNI (`tls.sni`), lowercased.
+    pub fn tls_sni(&self) -> Option<&str> {
+        self.tls()?.sni.as_deref()
+    }
+
+    /// The TLS version, e.g. `TLSv1.3` (`tls.version`).
+    pub fn tls_version(&self) -> Option<&str> {
+        self.tls().map(|tls| tls.version)
+    }
+
+    /// The subject of the client's verified certificate (`tls.client_subject`), e.g.
+    /// `CN=alice,O=Example`.
+    pub fn tls_client_subject(&self) -> Option<&str> {
+        self.tls()?.client_subject.as_deref()
+    }
+
+    pub(crate) fn set_tls(&mut self, tls: Option<Arc<TlsInfo>>) {
+        self.tls = tls;
     }
 
     /// The scheme of the listener the request arrived on: `"http"` or `"https"`.

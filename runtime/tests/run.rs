@@ -24,9 +24,7 @@ fn config(addrs: &[&str]) -> ServerConfig {
         name: "gw".to_owned(),
         listeners: addrs
             .iter()
-            .map(|a| ListenerConfig {
-                addr: a.parse().expect("valid address"),
-            })
+            .map(|a| ListenerConfig::http(a.parse().expect("valid address")))
             .collect(),
     }
 }

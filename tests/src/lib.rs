@@ -5,9 +5,11 @@
 //! Every process and server started here stops when its handle is dropped, and every wait is
 //! bounded in time.
 
+mod certs;
 mod origin;
 mod process;
 
+pub use certs::Pki;
 pub use origin::{Origin, OriginRequest};
 pub use process::{build_program, build_source, proxyc, ProxyProcess};
 

@@ -1,7 +1,8 @@
 //! A real origin server for tests: hyper on 127.0.0.1, HTTP/1.1 and HTTP/2, answering with a
 //! JSON description of the request it received, and counting requests and connections.
 //!
-//! Special paths: `/status/NNN` answers with that status; `/slow/MS` waits before answering.
+//! Special paths: `/status/NNN` answers with that status; `/slow/MS` waits before answering;
+//! `/bytes/N` answers with N bytes. TLS origins ([`Origin::start_tls`]) offer `h2` by ALPN.
 //! Every answer carries `x-powered-by: test-origin` and `x-origin: NAME`.
 
 use std::net::SocketAddr;
@@ -46,6 +47,33 @@ pub struct Origin {
 impl Origin {
     /// Starts an origin called `name` on `addr` (use [`crate::free_addr`]).
     pub async fn start(name: &str, addr: SocketAddr) -> Origin {
+        Origin::serve(name, addr, None).await
+    }
+
+    /// Starts an origin speaking TLS with the certificate `cert` and key `key` (PEM files),
+    /// offering `h2` and `http/1.1` by ALPN.
+    pub async fn start_tls(
+        name: &str,
+        addr: SocketAddr,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Origin {
+        use boring::ssl::{AlpnError, SslAcceptor, SslFiletype, SslMethod};
+        let mut tls = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("context");
+        tls.set_certificate_chain_file(cert).expect("certificate");
+        tls.set_private_key_file(key, SslFiletype::PEM)
+            .expect("key");
+        tls.set_alpn_select_callback(|_, client| {
+            boring::ssl::select_next_proto(b"\x02h2\x08http/1.1", client).ok_or(AlpnError::NOACK)
+        });
+        Origin::serve(name, addr, Some(Arc::new(tls.build()))).await
+    }
+
+    async fn serve(
+        name: &str,
+        addr: SocketAddr,
+        tls: Option<Arc<boring::ssl::SslAcceptor>>,
+    ) -> Origin {
         let listener = TcpListener::bind(addr).await.expect("bind origin");
         let stats = Arc::new(Stats::default());
         let (s, n) = (stats.clone(), name.to_string());
@@ -58,13 +86,22 @@ impl Origin {
                     continue;
                 };
                 s.connections.fetch_add(1, Ordering::SeqCst);
-                let (s, n) = (s.clone(), n.clone());
+                let (s, n, tls) = (s.clone(), n.clone(), tls.clone());
                 while connections.try_join_next().is_some() {}
                 connections.spawn(async move {
                     let svc = service_fn(move |req| answer(req, s.clone(), n.clone()));
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match tls {
+                        None => {
+                            let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                        Some(tls) => {
+                            if let Ok(stream) = tokio_boring::accept(&tls, stream).await {
+                                let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                            }
+                        }
+                    }
                 });
             }
         });
@@ -141,8 +178,16 @@ async fn answer(
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
+    if let Some(n) = path.strip_prefix("/bytes/") {
+        let n: usize = n.parse().unwrap_or(0);
+        return Ok(hyper::Response::builder()
+            .header("x-origin", name)
+            .body(Full::new(Bytes::from(vec![b'x'; n])))
+            .expect("valid response"));
+    }
     let json = serde_json::json!({
         "origin": name,
+        "version": format!("{:?}", parts.version),
         "method": seen.method,
         "uri": seen.uri,
         "headers": headers,

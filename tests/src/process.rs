@@ -31,7 +31,8 @@ fn build_target_dir() -> PathBuf {
 }
 
 /// A scratch directory for one test, under the workspace's target directory.
-fn scratch_dir(name: &str) -> PathBuf {
+/// A fresh directory under `target/e2e` for one test's files.
+pub(crate) fn scratch_dir(name: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = crate::workspace_root()

@@ -2,14 +2,20 @@
 //! rendering and the LSP-shaped JSON. A new regression case is a new `.pxy` file there.
 
 use pxy_compiler::diagnostic::{describe, render, to_json};
-use pxy_compiler::driver::check_source;
+use pxy_compiler::driver::check_source_in;
+
+/// The programs' directory, relative to this crate (where cargo runs the test), so that file
+/// paths in diagnostics read the same on every machine.
+fn programs_dir() -> &'static std::path::Path {
+    std::path::Path::new("programs/invalid")
+}
 
 #[test]
 fn invalid_programs() {
     insta::glob!("../programs/invalid", "*.pxy", |path| {
         let source = std::fs::read_to_string(path).expect("read program");
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let checked = check_source(&source);
+        let checked = check_source_in(&source, Some(programs_dir()));
         assert!(
             !checked.problems.is_empty(),
             "{name} should have at least one problem"
@@ -30,7 +36,7 @@ fn every_code_has_an_explanation_and_a_case() {
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/programs/invalid")).unwrap()
     {
         let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for p in check_source(&source).problems {
+        for p in check_source_in(&source, Some(programs_dir())).problems {
             seen.insert(describe(&p).code);
         }
     }

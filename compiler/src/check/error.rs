@@ -134,6 +134,33 @@ pub enum Problem {
         /// Why it is invalid.
         reason: String,
     },
+    /// `listen https ...` without a `cert` line.
+    MissingCertificate {
+        /// The listener.
+        span: Span,
+    },
+    /// TLS settings where TLS is off: a `{ ... }` block on `listen http`, or `tls_*` settings
+    /// in an upstream without `tls on`.
+    TlsSettingWithoutTls {
+        /// The setting.
+        span: Span,
+        /// Where TLS would be turned on, in words.
+        fix: &'static str,
+    },
+    /// A certificate, key or CA file that does not exist at build time.
+    MissingFile {
+        /// The path as written.
+        span: Span,
+        /// "certificate", "private key", "CA file".
+        what: &'static str,
+        /// The path looked at.
+        path: String,
+    },
+    /// `tls_verify off`: the upstream's certificates are not checked.
+    TlsVerifyOff {
+        /// The setting.
+        span: Span,
+    },
     /// `resp.status` inside `on request`: the field does not exist yet in that phase.
     FieldNotInPhase {
         /// The field reference.
@@ -290,6 +317,8 @@ impl Problem {
                 | Problem::NoFallbackRoute { .. }
                 | Problem::OverlappingRoutes { .. }
                 | Problem::RetriesNeverRun { .. }
+                | Problem::MissingFile { .. }
+                | Problem::TlsVerifyOff { .. }
         )
     }
 }

@@ -235,7 +235,7 @@ impl Checker<'_> {
                 names
                     .iter()
                     .map(String::as_str)
-                    .chain(["req", "resp", "client"]),
+                    .chain(["req", "resp", "client", "tls"]),
             );
             self.problems.push(Problem::UnknownName {
                 span,
@@ -256,6 +256,9 @@ impl Checker<'_> {
             ["client", "port"] => (Field::ClientPort, Type::Int),
             ["error", "status"] => (Field::ErrorStatus, Type::Status),
             ["error", "kind"] => (Field::ErrorKind, Type::Str),
+            ["tls", "sni"] => (Field::TlsSni, Type::optional(Type::Str)),
+            ["tls", "version"] => (Field::TlsVersion, Type::optional(Type::Str)),
+            ["tls", "client_subject"] => (Field::TlsClientSubject, Type::optional(Type::Str)),
             ["req", "headers"] | ["resp", "headers"] | ["req", "cookies"] => {
                 // Only meaningful when indexed; `index` handles that case before coming here.
                 self.problems.push(Problem::TypeMismatch {

@@ -8,13 +8,14 @@ use pxy_dsl::ast::{
 };
 
 use super::suggest::closest;
+use super::tls::UpstreamTlsLines;
 use super::{Checker, Phase, Problem};
 use crate::typed::{
-    BalancePolicy, TypedDiscovery, TypedHealth, TypedPassive, TypedProgram, TypedServer,
-    TypedUpstream, UpstreamSettings,
+    BalancePolicy, TypedDiscovery, TypedHealth, TypedListener, TypedPassive, TypedProgram,
+    TypedServer, TypedUpstream, UpstreamSettings,
 };
 
-const PROTOCOLS: &[&str] = &["http"];
+const PROTOCOLS: &[&str] = &["http", "https"];
 const POLICIES: &[&str] = &[
     "round_robin",
     "random",
@@ -38,6 +39,8 @@ enum OptionKind {
     Port,
     /// One of these words (the value is its index).
     Word(&'static [&'static str]),
+    /// A string without interpolation (the caller reads it from the setting).
+    Text,
 }
 
 impl OptionKind {
@@ -49,6 +52,7 @@ impl OptionKind {
             OptionKind::Status => "a status from 100 to 599".into(),
             OptionKind::Port => "a port from 1 to 65535".into(),
             OptionKind::Word(words) => format!("one of: {}", words.join(", ")),
+            OptionKind::Text => "a string without `{...}`, like \"api.internal\"".into(),
         }
     }
 }
@@ -68,6 +72,11 @@ const UPSTREAM_SETTINGS: &[(&str, OptionKind)] = &[
         "when_all_down",
         OptionKind::Word(&["try_anyway", "unavailable"]),
     ),
+    ("protocol", OptionKind::Word(&["http1", "h2"])),
+    ("tls", OptionKind::Word(&["off", "on"])),
+    ("tls_verify", OptionKind::Word(&["off", "on"])),
+    ("tls_sni", OptionKind::Text),
+    ("tls_ca", OptionKind::Text),
 ];
 const HTTP_HEALTH_OPTIONS: &[(&str, OptionKind)] = &[
     ("expect", OptionKind::Status),
@@ -116,14 +125,17 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn listener(&mut self, listen: &Listen) -> Option<SocketAddr> {
+    pub(super) fn listener(&mut self, listen: &Listen) -> Option<TypedListener> {
         self.saw_listener = true;
-        self.option(
+        if !self.option(
             &listen.protocol.name,
             listen.protocol.span,
             "listener protocol",
             PROTOCOLS,
-        );
+        ) {
+            return None;
+        }
+        let tls = self.listener_tls(listen);
         let addr = self.socket_addr(&listen.addr)?;
         if let Some(first) = self.listener_addrs.get(&addr) {
             self.problems.push(Problem::Duplicate {
@@ -135,7 +147,7 @@ impl Checker<'_> {
             return None;
         }
         self.listener_addrs.insert(addr, listen.addr.span);
-        Some(addr)
+        Some(TypedListener { addr, tls: tls? })
     }
 
     /// Checks that `name` is one of `choices`; reports it with a suggestion otherwise.
@@ -188,9 +200,12 @@ impl Checker<'_> {
             balance: BalancePolicy::RoundRobin,
             hash_key: None,
             settings: UpstreamSettings::default(),
+            tls: None,
+            http2: false,
             health: None,
             passive: None,
         };
+        let mut tls_lines = UpstreamTlsLines::default();
         let mut ok = true;
         let mut discover_span = None;
         for item in &decl.items {
@@ -208,6 +223,9 @@ impl Checker<'_> {
                         ok = false;
                         continue;
                     };
+                    if self.upstream_tls_line(setting, v, &mut tls_lines) {
+                        continue;
+                    }
                     let st = &mut up.settings;
                     match setting.name.name.as_str() {
                         "connect_timeout" => st.connect_timeout_ms = Some(v),
@@ -220,6 +238,7 @@ impl Checker<'_> {
                         "queue_timeout" => st.queue_timeout_ms = Some(v),
                         "max_idle" => st.max_idle = Some(v),
                         "idle_timeout" => st.idle_timeout_ms = Some(v),
+                        "protocol" => up.http2 = v == 1,
                         _ => st.all_down_unavailable = Some(v == 1),
                     }
                 }
@@ -283,6 +302,7 @@ impl Checker<'_> {
             });
             ok = false;
         }
+        up.tls = self.upstream_tls(tls_lines);
         self.retry_algebra(decl, &up.settings);
         let first = self.upstream_ids.get(&up.name).map(|(_, s)| *s);
         (ok && first == Some(decl.name.span)).then_some(up)
@@ -493,6 +513,13 @@ impl Checker<'_> {
             (OptionKind::Count { min }, ExprKind::Int(n)) if n >= min => Some(*n),
             (OptionKind::Status, ExprKind::Int(n)) if (100..=599).contains(n) => Some(*n),
             (OptionKind::Port, ExprKind::Int(n)) if (1..=65535).contains(n) => Some(*n),
+            (OptionKind::Text, ExprKind::Str(parts))
+                if parts
+                    .iter()
+                    .all(|p| matches!(p, pxy_dsl::ast::StrPart::Text(_))) =>
+            {
+                Some(0)
+            }
             (OptionKind::Word(words), ExprKind::Path(p)) if p.len() == 1 => {
                 match words.iter().position(|w| *w == p[0].name) {
                     Some(i) => Some(i as u64),

@@ -9,10 +9,12 @@ mod items;
 mod routes;
 mod stmts;
 mod suggest;
+mod tls;
 
 pub use error::Problem;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use pxy_dsl::ast::{Item, ParsedProgram};
 use pxy_dsl::Span;
@@ -28,9 +30,17 @@ pub struct Checked {
     pub problems: Vec<Problem>,
 }
 
-/// Checks a parsed program.
+/// Checks a parsed program whose directory is unknown: the files it names are not looked
+/// for, and relative paths stay relative (to the proxy's working directory).
 pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
-    let mut cx = Checker::new(source);
+    check_in(parsed, source, None)
+}
+
+/// Checks a parsed program read from a file in `dir`: the certificates and other files it
+/// names are looked for there (a warning names any that is missing) and relative paths are
+/// joined to `dir`.
+pub fn check_in(parsed: &ParsedProgram, source: &str, dir: Option<&Path>) -> Checked {
+    let mut cx = Checker::new(source, dir);
     cx.declare_upstreams(parsed);
     let mut program = TypedProgram {
         listeners: Vec::new(),
@@ -46,8 +56,8 @@ pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
     for item in &parsed.items {
         match item {
             Item::Listen(listen) => {
-                if let Some(addr) = cx.listener(listen) {
-                    program.listeners.push(addr);
+                if let Some(listener) = cx.listener(listen) {
+                    program.listeners.push(listener);
                 }
             }
             Item::Upstream(decl) => {
@@ -112,6 +122,8 @@ pub(crate) struct CaptureScope {
 /// What the checker carries while walking a program.
 pub(crate) struct Checker<'src> {
     pub(crate) source: &'src str,
+    /// The program's directory, when known: where relative file paths point.
+    base_dir: Option<&'src Path>,
     pub(crate) problems: Vec<Problem>,
     /// Upstream name → (index, declaration span).
     upstream_ids: HashMap<String, (usize, Span)>,
@@ -133,9 +145,10 @@ pub(crate) struct Checker<'src> {
 }
 
 impl<'src> Checker<'src> {
-    fn new(source: &'src str) -> Self {
+    fn new(source: &'src str, base_dir: Option<&'src Path>) -> Self {
         Checker {
             source,
+            base_dir,
             problems: Vec::new(),
             upstream_ids: HashMap::new(),
             used_upstreams: Vec::new(),

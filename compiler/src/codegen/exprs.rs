@@ -138,6 +138,13 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::TlsVersion) => {
+                quote! { session.tls_version().map(Cow::Borrowed) }
+            }
+            TypedExprKind::Field(Field::TlsClientSubject) => {
+                quote! { session.tls_client_subject().map(Cow::Borrowed) }
+            }
             TypedExprKind::Field(Field::QueryParam(name)) => {
                 quote! { session.query_param(#name).map(Cow::Borrowed) }
             }
@@ -422,6 +429,10 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host() },
             TypedExprKind::Field(Field::ReqPath) => quote! { Some(session.path()) },
+            TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni() },
+            TypedExprKind::Field(Field::TlsClientSubject) => {
+                quote! { session.tls_client_subject() }
+            }
             TypedExprKind::Field(Field::QueryParam(name)) => quote! { session.query_param(#name) },
             TypedExprKind::Field(Field::Cookie(name)) => quote! { session.cookie(#name) },
             _ if e.ty.is_optional() => {

@@ -16,7 +16,7 @@ mod upstreams;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::typed::{TypedProgram, TypedStmt};
+use crate::typed::{TypedAlpn, TypedListener, TypedProgram, TypedStmt};
 use names::Names;
 
 /// Generates the formatted `main.rs` of the proxy for `program`. `name` is the program's name
@@ -90,10 +90,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             quote! { Some(#i) => self.#f.select(), }
         }
     });
-    let listeners = program.listeners.iter().map(|addr| {
-        let addr = exprs::socket_addr(addr);
-        quote! { ListenerConfig { addr: #addr } }
-    });
+    let listeners = program.listeners.iter().map(listener);
     let consts = names.consts();
     let helpers = names.helpers();
 
@@ -172,4 +169,30 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
 /// once at the top of the phase, so expressions can borrow it while the session is borrowed too.
 pub(crate) fn request_id_prelude(stmts: &[TypedStmt]) -> Option<TokenStream> {
     stmts::uses_request_id(stmts).then(|| quote! { let request_id = session.request_id_value(); })
+}
+
+/// `ListenerConfig::http(ADDR)` or `ListenerConfig::https(ADDR, TlsConfig { ... })`.
+fn listener(listener: &TypedListener) -> TokenStream {
+    let addr = exprs::socket_addr(&listener.addr);
+    let Some(tls) = &listener.tls else {
+        return quote! { ListenerConfig::http(#addr) };
+    };
+    let certs = tls.certs.iter().map(|(cert, key)| {
+        quote! { CertKey { cert: #cert.into(), key: #key.into() } }
+    });
+    let alpn = tls.alpn.iter().map(|a| match a {
+        TypedAlpn::H2 => quote!(Alpn::H2),
+        TypedAlpn::Http11 => quote!(Alpn::Http11),
+    });
+    let client_auth = match &tls.client_ca {
+        Some((ca, required)) => quote! { Some(ClientAuth { ca: #ca.into(), required: #required }) },
+        None => quote! { None },
+    };
+    quote! {
+        ListenerConfig::https(#addr, TlsConfig {
+            certs: Vec::from([#(#certs),*]),
+            alpn: Vec::from([#(#alpn),*]),
+            client_auth: #client_auth,
+        })
+    }
 }

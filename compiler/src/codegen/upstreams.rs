@@ -110,7 +110,28 @@ fn options(up: &TypedUpstream) -> TokenStream {
             quote! { passive_health: Some(PassiveHealth { #(#set)* ..PassiveHealth::default() }), },
         );
     }
+    if up.http2 {
+        fields.push(quote! { protocol: UpstreamProtocol::Http2, });
+    }
+    if let Some(tls) = &up.tls {
+        let sni = option_string(tls.sni.as_deref());
+        let ca = match &tls.ca {
+            Some(path) => quote! { Some(std::path::PathBuf::from(#path)) },
+            None => quote! { None },
+        };
+        let (verify, h2) = (tls.verify, up.http2);
+        fields.push(quote! {
+            tls: Some(UpstreamTls::new(UpstreamTlsConfig { sni: #sni, ca: #ca, verify: #verify, h2: #h2 })?),
+        });
+    }
     quote! { UpstreamOptions { #(#fields)* ..UpstreamOptions::default() } }
+}
+
+fn option_string(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(s) => quote! { Some(#s.to_string()) },
+        None => quote! { None },
+    }
 }
 
 fn health(h: &TypedHealth) -> TokenStream {

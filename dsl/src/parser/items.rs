@@ -11,7 +11,7 @@ pub(super) fn program(pair: Pair<'_, Rule>) -> Result<ParsedProgram, ParseError>
     let mut items = Vec::new();
     for item in inner(pair) {
         match item.as_rule() {
-            Rule::listen_decl => items.push(Item::Listen(listen(item))),
+            Rule::listen_decl => items.push(Item::Listen(listen(item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(item)?)),
             Rule::route_decl => items.push(Item::Route(route(item)?)),
             Rule::on_decl => items.push(Item::On(on_block(item)?)),
@@ -32,16 +32,46 @@ pub(super) fn ident_of(pair: Pair<'_, Rule>) -> Ident {
     ident(pair)
 }
 
-fn listen(pair: Pair<'_, Rule>) -> Listen {
+fn listen(pair: Pair<'_, Rule>) -> Result<Listen, ParseError> {
     let whole = span(&pair);
     let mut it = no_keywords(pair);
     let protocol = ident(it.next().expect("grammar: protocol"));
     let addr = text(&it.next().expect("grammar: address"));
-    Listen {
+    let tls = it.map(listen_item).collect::<Result<_, _>>()?;
+    Ok(Listen {
         protocol,
         addr,
+        tls,
         span: whole,
-    }
+    })
+}
+
+/// A line of a listener's block; the leading word (`cert`, `key`, ...) is skipped.
+fn listen_item(pair: Pair<'_, Rule>) -> Result<ListenItem, ParseError> {
+    let item_span = span(&pair);
+    let rule = pair.as_rule();
+    let mut parts = inner(pair).filter(|p| {
+        !matches!(
+            p.as_rule(),
+            Rule::cert_word | Rule::key_word | Rule::alpn_word | Rule::client_ca_word
+        )
+    });
+    Ok(match rule {
+        Rule::cert_decl => ListenItem::Cert {
+            cert: expr::plain_string(parts.next().expect("grammar: certificate"))?,
+            key: expr::plain_string(parts.next().expect("grammar: key"))?,
+            span: item_span,
+        },
+        Rule::alpn_decl => ListenItem::Alpn {
+            protocols: parts.map(|p| text(&p)).collect(),
+            span: item_span,
+        },
+        _ => ListenItem::ClientCa {
+            ca: expr::plain_string(parts.next().expect("grammar: CA file"))?,
+            mode: ident(parts.next().expect("grammar: mode")),
+            span: item_span,
+        },
+    })
 }
 
 fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
@@ -130,7 +160,7 @@ fn setting(pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
     let mut parts = inner(pair);
     let name = ident(parts.next().expect("grammar: setting name"));
     let value_pair = parts.next().expect("grammar: setting value");
-    let value = if value_pair.as_rule() == Rule::ident {
+    let value = if matches!(value_pair.as_rule(), Rule::ident | Rule::on_kw) {
         let word = ident(value_pair);
         Expr {
             span: word.span,

@@ -26,13 +26,13 @@ use tokio::time::Instant;
 use super::exchange::{exchange, Exchange, Timeouts};
 use super::pump::{RequestPump, UpstreamBody};
 use super::replay::{self, BodySource};
-use super::service::{upstream_request, ConnInfo};
+use super::service::{as_http2, upstream_request, ConnInfo};
 use super::state::RequestState;
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
 use crate::upstream::connect::{connect, connect_fresh, Conn};
 use crate::upstream::pool::Sender;
-use crate::upstream::{Backend, Peer};
+use crate::upstream::{Backend, Peer, UpstreamProtocol};
 
 /// An upstream exchange whose response header arrived.
 pub(crate) struct Proxied {
@@ -207,6 +207,17 @@ async fn build_request<P: Proxy>(
     proxy
         .upstream_request_filter(&mut state.session, &mut parts, &mut state.ctx)
         .await?;
+    if let Some(peer) = state.session.upstream() {
+        let options = peer.backend().options();
+        if options.protocol == UpstreamProtocol::Http2 {
+            as_http2(
+                &mut parts,
+                &state.session,
+                options.tls.is_some(),
+                peer.backend().addr(),
+            );
+        }
+    }
     let (body, pump) = match source {
         BodySource::Empty => (UpstreamBody::Empty, None),
         BodySource::Buffered(bytes) => (UpstreamBody::Full(Some(bytes.clone())), None),

@@ -4,12 +4,31 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::tls::TlsConfig;
 
-/// One listening socket serving HTTP/1.1 and cleartext HTTP/2 (prior knowledge).
+/// One listening socket: HTTP/1.1 and cleartext HTTP/2 (prior knowledge), or with `tls`,
+/// HTTPS with HTTP/2 chosen through ALPN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenerConfig {
     /// Address to bind.
     pub addr: SocketAddr,
+    /// TLS termination; `None` for cleartext.
+    pub tls: Option<TlsConfig>,
+}
+
+impl ListenerConfig {
+    /// A cleartext listener.
+    pub fn http(addr: SocketAddr) -> Self {
+        ListenerConfig { addr, tls: None }
+    }
+
+    /// A TLS listener.
+    pub fn https(addr: SocketAddr, tls: TlsConfig) -> Self {
+        ListenerConfig {
+            addr,
+            tls: Some(tls),
+        }
+    }
 }
 
 /// The static description of a proxy server.
@@ -85,9 +104,7 @@ mod tests {
             name: "t".into(),
             listeners: addrs
                 .iter()
-                .map(|a| ListenerConfig {
-                    addr: a.parse().expect("valid address"),
-                })
+                .map(|a| ListenerConfig::http(a.parse().expect("valid address")))
                 .collect(),
         }
     }

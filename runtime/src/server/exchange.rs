@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use http::Request;
 use hyper::body::Incoming;
+use hyper::client::conn::TrySendError as HyperTrySendError;
 
 use super::pump::{RequestPump, UpstreamBody};
 use super::state::RequestState;
 use crate::error::{Error, ErrorKind};
 use crate::phase::Proxy;
 use crate::upstream::pool::Sender;
+
+type TrySendError = HyperTrySendError<Request<UpstreamBody>>;
 
 /// The timeouts of one exchange.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +61,27 @@ pub(crate) async fn exchange<P: Proxy>(
     pump: &mut Option<RequestPump>,
     timeouts: Timeouts,
 ) -> Result<http::Response<Incoming>, Exchange> {
-    let mut response = pin!(sender.try_send_request(request));
+    match sender {
+        Sender::Http1(s) => {
+            let response = s.try_send_request(request);
+            drive(proxy, state, response, pump, timeouts).await
+        }
+        Sender::Http2(s) => {
+            let response = s.try_send_request(request);
+            drive(proxy, state, response, pump, timeouts).await
+        }
+    }
+}
+
+/// Polls the response future of either HTTP version together with the request body pump.
+async fn drive<P: Proxy>(
+    proxy: &P,
+    state: &mut RequestState<P>,
+    response: impl Future<Output = Result<http::Response<Incoming>, TrySendError>>,
+    pump: &mut Option<RequestPump>,
+    timeouts: Timeouts,
+) -> Result<http::Response<Incoming>, Exchange> {
+    let mut response = pin!(response);
     let mut writing = pump.as_ref().is_some_and(RequestPump::is_running);
     let wait = |writing: bool| {
         if writing {

@@ -1,7 +1,8 @@
 //! The server: listening sockets, the accept loop and graceful shutdown.
 //!
-//! [`serve`] accepts connections on every listener and serves each with hyper-util's
-//! automatic HTTP/1.1 / h2c builder, through a guard that refuses HTTP/1 requests with
+//! [`serve`] accepts connections on every listener (completing the TLS handshake first on an
+//! HTTPS one, see [`crate::tls`]) and serves each with hyper-util's automatic HTTP/1.1 /
+//! HTTP/2 builder, through a guard that refuses HTTP/1 requests with
 //! ambiguous framing before hyper sees them (`framing.rs`); every request goes through the state machine in
 //! `service.rs` and its response body (`body.rs`). When the shutdown future completes the
 //! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
@@ -15,6 +16,7 @@ mod body;
 mod config;
 mod exchange;
 mod framing;
+mod grpc;
 pub(crate) mod pump;
 mod replay;
 mod service;
@@ -29,6 +31,7 @@ use std::time::Duration;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -39,6 +42,7 @@ use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
+use crate::tls::TlsAcceptor;
 use crate::upstream::{Background, Upstream};
 
 /// Serves `proxy` on `listeners` with default [`ServeOptions`] until `shutdown` completes,
@@ -52,7 +56,7 @@ use crate::upstream::{Background, Upstream};
 /// None today once listening; the `Result` is kept for listener set-up failures to come.
 pub async fn serve<P: Proxy>(
     proxy: Arc<P>,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<Listener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     serve_with(proxy, listeners, ServeOptions::default(), shutdown).await
@@ -65,7 +69,7 @@ pub async fn serve<P: Proxy>(
 /// See [`serve`].
 pub async fn serve_with<P: Proxy>(
     proxy: Arc<P>,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<Listener>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
@@ -130,22 +134,80 @@ async fn stop_background(background: Vec<Background>) {
     }
 }
 
+/// A bound listening socket, with the TLS acceptor of an HTTPS listener.
+#[derive(Debug)]
+pub struct Listener {
+    socket: TcpListener,
+    tls: Option<TlsAcceptor>,
+}
+
+impl Listener {
+    /// A listener on `socket`, terminating TLS with `tls` when given.
+    pub fn new(socket: TcpListener, tls: Option<TlsAcceptor>) -> Self {
+        Listener { socket, tls }
+    }
+
+    /// The bound address.
+    ///
+    /// # Errors
+    ///
+    /// The socket's error, as [`TcpListener::local_addr`].
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Whether connections are TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+}
+
+impl From<TcpListener> for Listener {
+    fn from(socket: TcpListener) -> Self {
+        Listener::new(socket, None)
+    }
+}
+
+/// What every connection of one listener is served with.
+struct Serving<P> {
+    proxy: Arc<P>,
+    access_log: bool,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    graceful: Arc<GracefulShutdown>,
+}
+
 async fn accept_loop<P: Proxy>(
-    listener: TcpListener,
+    listener: Listener,
     proxy: Arc<P>,
     access_log: bool,
     builder: Arc<auto::Builder<TokioExecutor>>,
     graceful: Arc<GracefulShutdown>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let serving = Arc::new(Serving {
+        proxy,
+        access_log,
+        builder,
+        graceful,
+    });
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = listener.socket.accept() => accepted,
             _ = stop.changed() => return,
         };
         match accepted {
             Ok((stream, client_addr)) => {
-                serve_connection(stream, client_addr, &proxy, access_log, &builder, &graceful);
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
+                }
+                match &listener.tls {
+                    None => {
+                        serve_connection(stream, ConnInfo::new(client_addr, "http", None), &serving)
+                    }
+                    Some(tls) => {
+                        tokio::spawn(handshake(tls.clone(), stream, client_addr, serving.clone()));
+                    }
+                }
             }
             Err(e) => {
                 // Out of file descriptors or similar: back off instead of spinning.
@@ -156,30 +218,44 @@ async fn accept_loop<P: Proxy>(
     }
 }
 
-/// Spawns the task serving one downstream connection.
-fn serve_connection<P: Proxy>(
+/// Completes the TLS handshake of one connection (on its own task, so a slow client never
+/// holds up the accept loop), then serves it.
+async fn handshake<P: Proxy>(
+    tls: TlsAcceptor,
     stream: TcpStream,
     client_addr: SocketAddr,
-    proxy: &Arc<P>,
-    access_log: bool,
-    builder: &auto::Builder<TokioExecutor>,
-    graceful: &GracefulShutdown,
+    serving: Arc<Serving<P>>,
 ) {
-    if let Err(e) = stream.set_nodelay(true) {
-        tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
+    match tls.accept(stream).await {
+        Ok((stream, info)) => {
+            let info = ConnInfo::new(client_addr, "https", Some(Arc::new(info)));
+            serve_connection(stream, info, &serving);
+        }
+        Err(e) => {
+            tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
+        }
     }
-    let info = ConnInfo::new(client_addr, "http");
-    let proxy = proxy.clone();
+}
+
+/// Spawns the task serving one downstream connection.
+fn serve_connection<P: Proxy, IO>(stream: IO, info: ConnInfo, serving: &Serving<P>)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let client_addr = info.client_addr;
+    let proxy = serving.proxy.clone();
+    let access_log = serving.access_log;
     let service = hyper::service::service_fn(move |req| {
         service::handle(proxy.clone(), access_log, info.clone(), req)
     });
-    let connection = builder
+    let connection = serving
+        .builder
         .serve_connection(
             TokioIo::new(FramingGuard::new(stream, client_addr)),
             service,
         )
         .into_owned();
-    let connection = graceful.watch(connection);
+    let connection = serving.graceful.watch(connection);
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             log_connection_error(client_addr, &*e);
@@ -202,15 +278,44 @@ fn log_connection_error(client: SocketAddr, error: &(dyn std::error::Error + 'st
     }
 }
 
-/// Binds `config`'s listeners with `SO_REUSEADDR` and a backlog of 1024.
+/// Loads the TLS certificates of `config`'s HTTPS listeners, then binds every listener with
+/// `SO_REUSEADDR` and a backlog of 1024.
 ///
 /// Must be called within a Tokio runtime.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Bind`] naming the address that failed.
-pub fn bind(listeners: &[ListenerConfig]) -> Result<Vec<TcpListener>> {
-    listeners.iter().map(|l| bind_one(l.addr)).collect()
+/// [`ErrorKind::InvalidConfig`] naming a certificate, key or CA file that cannot be used
+/// (see [`TlsAcceptor::new`]); [`ErrorKind::Bind`] naming the address that failed.
+pub fn bind(listeners: &[ListenerConfig]) -> Result<Vec<Listener>> {
+    let acceptors = tls_acceptors(listeners)?;
+    listeners
+        .iter()
+        .zip(acceptors)
+        .map(|(l, tls)| Ok(Listener::new(bind_one(l.addr)?, tls)))
+        .collect()
+}
+
+/// The TLS acceptor of every listener (`None` for cleartext ones), with every certificate,
+/// key and CA file loaded and checked.
+///
+/// # Errors
+///
+/// As [`TlsAcceptor::new`], with the listener's address added.
+pub fn tls_acceptors(listeners: &[ListenerConfig]) -> Result<Vec<Option<TlsAcceptor>>> {
+    listeners
+        .iter()
+        .map(|l| {
+            l.tls
+                .as_ref()
+                .map(|tls| {
+                    TlsAcceptor::new(tls).map_err(|e| {
+                        Error::explain(e.kind(), format!("listener {}", l.addr)).with_cause(e)
+                    })
+                })
+                .transpose()
+        })
+        .collect()
 }
 
 fn bind_one(addr: SocketAddr) -> Result<TcpListener> {

@@ -15,18 +15,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::header::{CONTENT_LENGTH, HOST, TE, TRANSFER_ENCODING};
 use http::{HeaderValue, Request, Uri, Version};
 use hyper::body::Incoming;
 
 use super::attempt::{proxy_upstream, Proxied};
 use super::body::{ResponseBody, UpstreamParts};
+use super::grpc;
 use super::state::RequestState;
 use crate::error::Error;
 use crate::headers::{remove_hop_by_hop, set_forwarding};
 use crate::phase::Proxy;
 use crate::response::Response;
 use crate::session::Session;
+use crate::tls::TlsInfo;
 
 /// What every request of one downstream connection shares.
 #[derive(Clone, Debug)]
@@ -35,16 +37,23 @@ pub(crate) struct ConnInfo {
     pub(crate) scheme: &'static str,
     /// The client IP rendered once per connection, for `X-Forwarded-For`.
     pub(crate) client_ip: HeaderValue,
+    /// What the TLS handshake established, on an HTTPS listener.
+    pub(crate) tls: Option<Arc<TlsInfo>>,
 }
 
 impl ConnInfo {
-    pub(crate) fn new(client_addr: SocketAddr, scheme: &'static str) -> Self {
+    pub(crate) fn new(
+        client_addr: SocketAddr,
+        scheme: &'static str,
+        tls: Option<Arc<TlsInfo>>,
+    ) -> Self {
         let mut buf = [0u8; 64];
         let client_ip = render_ip(client_addr, &mut buf);
         ConnInfo {
             client_addr,
             scheme,
             client_ip,
+            tls,
         }
     }
 }
@@ -72,7 +81,8 @@ pub(crate) async fn handle<P: Proxy>(
 ) -> std::result::Result<ProxyResponse<P>, Infallible> {
     let start = Instant::now();
     let (parts, body) = req.into_parts();
-    let session = Session::new(parts, conn.client_addr, conn.scheme);
+    let mut session = Session::new(parts, conn.client_addr, conn.scheme);
+    session.set_tls(conn.tls.clone());
     let mut state = RequestState::new(proxy, access_log, session, start);
 
     let filtered = {
@@ -121,6 +131,49 @@ pub(crate) fn upstream_request(
         headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
     }
     parts
+}
+
+/// Turns an HTTP/1.1-shaped upstream request into an HTTP/2 one: absolute URI with the
+/// scheme and authority (from `Host`, which HTTP/2 replaces with `:authority`, else the
+/// backend's address), and `TE: trailers` kept when the client sent it (gRPC servers
+/// expect it; every other hop-by-hop header is already gone).
+pub(crate) fn as_http2(
+    parts: &mut http::request::Parts,
+    session: &Session,
+    tls: bool,
+    backend: SocketAddr,
+) {
+    parts.version = Version::HTTP_2;
+    let authority = parts
+        .headers
+        .remove(HOST)
+        .and_then(|host| http::uri::Authority::try_from(host.as_bytes()).ok())
+        .or_else(|| http::uri::Authority::try_from(backend.to_string()).ok());
+    let mut uri = http::uri::Parts::from(std::mem::take(&mut parts.uri));
+    uri.scheme = Some(if tls {
+        http::uri::Scheme::HTTPS
+    } else {
+        http::uri::Scheme::HTTP
+    });
+    uri.authority = authority;
+    if uri.path_and_query.is_none() {
+        uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+    }
+    if let Ok(absolute) = Uri::from_parts(uri) {
+        parts.uri = absolute;
+    }
+    parts.headers.remove(TRANSFER_ENCODING);
+    let wants_trailers = session
+        .req_header()
+        .headers
+        .get_all(TE)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
+    if wants_trailers {
+        parts
+            .headers
+            .insert(TE, HeaderValue::from_static("trailers"));
+    }
 }
 
 /// Sends a local response from `request_filter`.
@@ -181,7 +234,10 @@ async fn send_error<P: Proxy>(mut state: RequestState<P>, error: Error) -> Proxy
             .fail_to_proxy(&mut st.session, &error, &mut st.ctx)
             .await
     };
-    let (mut parts, body) = page.into_parts();
+    let (mut parts, mut body) = page.into_parts();
+    if grpc::is_grpc(&state.session) {
+        grpc::error_page(&mut parts, &mut body);
+    }
     state.session.set_response_status(parts.status);
     let filtered = {
         let st = &mut state;

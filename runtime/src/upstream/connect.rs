@@ -3,12 +3,14 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::backend::Backend;
+use super::options::UpstreamProtocol;
 use super::pool::{Reserve, Sender, Slot};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -29,6 +31,9 @@ pub(crate) struct Conn {
 /// `Overloaded` when the wait ends without a connection; `ConnectRefused`,
 /// `ConnectTimeout` or `ConnectError` for a new connection.
 pub(crate) async fn connect(backend: &Arc<Backend>) -> Result<Conn> {
+    if backend.options().protocol == UpstreamProtocol::Http2 {
+        return connect_shared(backend).await;
+    }
     let timeout = backend.options().connect_timeout;
     let deadline = Instant::now() + backend.options().pool_wait;
     loop {
@@ -87,6 +92,25 @@ pub(crate) async fn connect_fresh(backend: &Arc<Backend>) -> Result<Conn> {
     connect_new(backend, slot).await
 }
 
+/// A stream on the backend's shared HTTP/2 connection, opening it if needed (one opener at
+/// a time; the others wait for its connection).
+async fn connect_shared(backend: &Arc<Backend>) -> Result<Conn> {
+    if let Some(sender) = backend.pool.shared() {
+        return Ok(Conn {
+            sender,
+            reused: true,
+        });
+    }
+    let _opening = backend.pool.opening.lock().await;
+    if let Some(sender) = backend.pool.shared() {
+        return Ok(Conn {
+            sender,
+            reused: true,
+        });
+    }
+    connect_fresh(backend).await
+}
+
 fn overloaded(backend: &Backend) -> Error {
     Error::explain(
         ErrorKind::Overloaded,
@@ -100,38 +124,82 @@ fn overloaded(backend: &Backend) -> Error {
 }
 
 /// A new connection to `backend`; its connection task, spawned on the runtime, owns `slot`.
+/// An HTTP/2 connection becomes the backend's shared one.
 async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
     let addr = backend.addr();
-    let timeout = backend.options().connect_timeout;
-    let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Err(connect_error(&e, backend).with_cause(e)),
-        Err(_) => {
-            return Err(Error::explain(
-                ErrorKind::ConnectTimeout,
-                format!("connecting to {addr} ({timeout:?})"),
-            ))
+    let options = backend.options();
+    let timeout = options.connect_timeout;
+    let opening = async {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|e| connect_error(&e, backend).with_cause(e))?;
+        // Small requests and responses must not wait for Nagle.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%addr, error = %e, "cannot set TCP_NODELAY");
+        }
+        match &options.tls {
+            None => handshake(backend, TokioIo::new(stream), slot).await,
+            Some(tls) => {
+                let stream = tls.connect(addr, stream).await?;
+                handshake(backend, TokioIo::new(stream), slot).await
+            }
         }
     };
-    // Small requests and responses must not wait for Nagle.
-    if let Err(e) = stream.set_nodelay(true) {
-        tracing::debug!(%addr, error = %e, "cannot set TCP_NODELAY");
+    // The connect timeout covers TCP, TLS and the HTTP/2 preface.
+    match tokio::time::timeout(timeout, opening).await {
+        Ok(result) => result.map(|sender| Conn {
+            sender,
+            reused: false,
+        }),
+        Err(_) => Err(Error::explain(
+            ErrorKind::ConnectTimeout,
+            format!("connecting to {addr} ({timeout:?})"),
+        )),
     }
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| {
-            Error::explain(ErrorKind::ConnectError, format!("handshake with {addr}")).with_cause(e)
-        })?;
-    tokio::spawn(async move {
-        let _slot = slot;
-        if let Err(e) = conn.await {
-            tracing::debug!(%addr, error = %e, "upstream connection ended with an error");
+}
+
+/// The HTTP handshake on a connected stream, and its connection task.
+async fn handshake<IO>(backend: &Backend, io: IO, slot: Slot) -> Result<Sender>
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let addr = backend.addr();
+    let failed =
+        |e| Error::explain(ErrorKind::ConnectError, format!("handshake with {addr}")).with_cause(e);
+    let ended = move |e: hyper::Error| {
+        tracing::debug!(%addr, error = %e, "upstream connection ended with an error");
+    };
+    match backend.options().protocol {
+        UpstreamProtocol::Http1 => {
+            let (sender, conn) = hyper::client::conn::http1::handshake(io)
+                .await
+                .map_err(failed)?;
+            tokio::spawn(async move {
+                let _slot = slot;
+                if let Err(e) = conn.with_upgrades().await {
+                    ended(e);
+                }
+            });
+            Ok(Sender::Http1(sender))
         }
-    });
-    Ok(Conn {
-        sender,
-        reused: false,
-    })
+        UpstreamProtocol::Http2 => {
+            let (sender, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+                .timer(TokioTimer::new())
+                .adaptive_window(true)
+                .keep_alive_interval(Duration::from_secs(30))
+                .handshake(io)
+                .await
+                .map_err(failed)?;
+            tokio::spawn(async move {
+                let _slot = slot;
+                if let Err(e) = conn.await {
+                    ended(e);
+                }
+            });
+            backend.pool.share(&sender);
+            Ok(Sender::Http2(sender))
+        }
+    }
 }
 
 fn connect_error(e: &io::Error, backend: &Backend) -> Error {

@@ -24,6 +24,7 @@ mod health;
 mod options;
 mod peer;
 pub(crate) mod pool;
+mod sender;
 mod set;
 
 use std::fmt;
@@ -37,7 +38,7 @@ pub use background::Background;
 pub use balance::Balance;
 pub use discovery::Discovery;
 pub use health::{AllDown, HealthCheck, PassiveHealth, Probe};
-pub use options::UpstreamOptions;
+pub use options::{UpstreamOptions, UpstreamProtocol};
 pub(crate) use peer::InFlight;
 pub use peer::Peer;
 use set::BackendSet;

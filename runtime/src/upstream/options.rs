@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::health::{AllDown, HealthCheck, PassiveHealth};
+use crate::tls::UpstreamTls;
 
 /// Settings shared by every backend of an upstream. Defaults may change between versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,21 @@ pub struct UpstreamOptions {
     /// What to do when every backend (backups included) is unhealthy. Default
     /// [`AllDown::TryAnyway`].
     pub all_down: AllDown,
+    /// The HTTP version spoken to backends. Default [`UpstreamProtocol::Http1`].
+    pub protocol: UpstreamProtocol,
+    /// TLS to backends. Default `None`: cleartext.
+    pub tls: Option<UpstreamTls>,
+}
+
+/// The HTTP version an upstream's backends speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UpstreamProtocol {
+    /// HTTP/1.1: one request per connection at a time, connections pooled.
+    #[default]
+    Http1,
+    /// HTTP/2 (over TLS with ALPN `h2`, or cleartext with prior knowledge): one connection
+    /// per backend, shared by concurrent requests as streams. Needed for gRPC.
+    Http2,
 }
 
 impl Default for UpstreamOptions {
@@ -70,6 +86,8 @@ impl Default for UpstreamOptions {
             health_check: None,
             passive_health: None,
             all_down: AllDown::TryAnyway,
+            protocol: UpstreamProtocol::Http1,
+            tls: None,
         }
     }
 }

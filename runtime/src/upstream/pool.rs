@@ -17,14 +17,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use hyper::client::conn::http1::SendRequest;
+use hyper::client::conn::http2;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::options::UpstreamOptions;
+pub(crate) use super::sender::Sender;
 use crate::server::pump::UpstreamBody;
-
-/// The sender half of an HTTP/1.1 upstream connection.
-pub(crate) type Sender = SendRequest<UpstreamBody>;
 
 pub(crate) struct Pool {
     idle: Mutex<VecDeque<Idle>>,
@@ -36,6 +34,11 @@ pub(crate) struct Pool {
     open: Arc<AtomicUsize>,
     /// Woken when a connection is checked in, for requests waiting at the limit.
     pub(crate) checked_in: Notify,
+    /// The backend's one HTTP/2 connection, shared by all requests (`protocol h2`).
+    shared: Mutex<Option<http2::SendRequest<UpstreamBody>>>,
+    /// Held while a shared HTTP/2 connection is being opened, so that concurrent first
+    /// requests wait for it instead of each opening one.
+    pub(crate) opening: tokio::sync::Mutex<()>,
 }
 
 struct Idle {
@@ -85,6 +88,8 @@ impl Pool {
                 .map(|n| Arc::new(Semaphore::new(n.min(Semaphore::MAX_PERMITS)))),
             open: Arc::new(AtomicUsize::new(0)),
             checked_in: Notify::new(),
+            shared: Mutex::new(None),
+            opening: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -136,9 +141,24 @@ impl Pool {
         None
     }
 
-    /// Returns a connection whose last response was read to the end.
+    /// A stream on the backend's shared HTTP/2 connection, if it is open.
+    pub(crate) fn shared(&self) -> Option<Sender> {
+        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared
+            .as_ref()
+            .filter(|sender| !sender.is_closed())
+            .map(|sender| Sender::Http2(sender.clone()))
+    }
+
+    /// Makes `sender` the backend's shared HTTP/2 connection.
+    pub(crate) fn share(&self, sender: &http2::SendRequest<UpstreamBody>) {
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(sender.clone());
+    }
+
+    /// Returns a connection whose last response was read to the end. HTTP/2 streams are
+    /// not pooled (their connection is shared).
     pub(crate) fn checkin(&self, sender: Sender) {
-        if self.max_idle == 0 || sender.is_closed() {
+        if self.max_idle == 0 || sender.is_closed() || matches!(sender, Sender::Http2(_)) {
             return;
         }
         let now = Instant::now();

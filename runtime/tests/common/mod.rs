@@ -244,7 +244,7 @@ impl<P: Proxy> ProxyServer<P> {
         };
         let task = tokio::spawn(pxy_runtime::serve_with(
             proxy.clone(),
-            vec![listener],
+            vec![listener.into()],
             options,
             async move {
                 let _ = stopped.await;

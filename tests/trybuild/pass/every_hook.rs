@@ -150,9 +150,7 @@ impl Proxy for Gateway {
 fn main() {
     let config = ServerConfig {
         name: "gateway".to_owned(),
-        listeners: vec![ListenerConfig {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        }],
+        listeners: vec![ListenerConfig::http(SocketAddr::from(([127, 0, 0, 1], 0)))],
     };
     config.validate().expect("valid config");
     let build = || -> Result<Gateway> {

@@ -1,0 +1,210 @@
+//! TLS: the block of `listen https`, an upstream's `tls` settings, and the files they name.
+//!
+//! Files are looked up at build time when the program's directory is known (relative paths
+//! are relative to it, and are stored joined to it so that the binary finds them from any
+//! working directory). A missing file is a warning, not an error: certificates are often
+//! installed on the target machine after the build. The binary's `--test` and start-up
+//! still refuse a missing or bad file, naming it.
+
+use pxy_dsl::ast::{Listen, ListenItem, Setting, Text};
+
+use super::{Checker, Problem};
+use crate::typed::{TypedAlpn, TypedTls, TypedUpstreamTls};
+
+const ALPN_IDS: &[&str] = &["h2", "http/1.1"];
+const CLIENT_CA_MODES: &[&str] = &["required", "optional"];
+
+/// An upstream's TLS settings while its lines are read.
+#[derive(Debug, Default)]
+pub(super) struct UpstreamTlsLines {
+    on: Option<bool>,
+    sni: Option<String>,
+    ca: Option<String>,
+    verify: Option<bool>,
+    /// The first `tls_*` line, reported if TLS stays off.
+    first_setting: Option<pxy_dsl::Span>,
+    verify_off: Option<pxy_dsl::Span>,
+}
+
+impl Checker<'_> {
+    /// The TLS settings of `listen`: `Some(None)` for a cleartext listener, `None` after an
+    /// error.
+    pub(super) fn listener_tls(&mut self, listen: &Listen) -> Option<Option<TypedTls>> {
+        if listen.protocol.name != "https" {
+            if let Some(item) = listen.tls.first() {
+                self.problems.push(Problem::TlsSettingWithoutTls {
+                    span: item.span(),
+                    fix: "write `listen https` to terminate TLS on this listener",
+                });
+                return None;
+            }
+            return Some(None);
+        }
+        let mut tls = TypedTls {
+            certs: Vec::new(),
+            alpn: Vec::new(),
+            client_ca: None,
+        };
+        let mut ok = true;
+        let mut alpn_seen = false;
+        for item in &listen.tls {
+            match item {
+                ListenItem::Cert { cert, key, .. } => {
+                    let cert = self.file(cert, "certificate");
+                    let key = self.file(key, "private key");
+                    tls.certs.push((cert, key));
+                }
+                ListenItem::Alpn { protocols, .. } => {
+                    alpn_seen = true;
+                    for id in protocols {
+                        match id.value.as_str() {
+                            "h2" => tls.alpn.push(TypedAlpn::H2),
+                            "http/1.1" => tls.alpn.push(TypedAlpn::Http11),
+                            other => {
+                                ok = false;
+                                self.problems.push(Problem::UnknownOption {
+                                    span: id.span,
+                                    what: "protocol for ALPN",
+                                    name: other.to_string(),
+                                    choices: ALPN_IDS.to_vec(),
+                                    suggestion: super::suggest::closest(
+                                        other,
+                                        ALPN_IDS.iter().copied(),
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                }
+                ListenItem::ClientCa { ca, mode, span } => {
+                    if let Some((_, _)) = &tls.client_ca {
+                        self.problems.push(Problem::InvalidLiteral {
+                            span: *span,
+                            what: "listener",
+                            reason: "one `client_ca` per listener; put every CA in one file".into(),
+                        });
+                        ok = false;
+                        continue;
+                    }
+                    let required = match mode.name.as_str() {
+                        "required" => true,
+                        "optional" => false,
+                        other => {
+                            ok = false;
+                            self.problems.push(Problem::UnknownOption {
+                                span: mode.span,
+                                what: "client certificate mode",
+                                name: other.to_string(),
+                                choices: CLIENT_CA_MODES.to_vec(),
+                                suggestion: super::suggest::closest(
+                                    other,
+                                    CLIENT_CA_MODES.iter().copied(),
+                                ),
+                            });
+                            continue;
+                        }
+                    };
+                    tls.client_ca = Some((self.file(ca, "CA"), required));
+                }
+            }
+        }
+        if !alpn_seen {
+            tls.alpn = vec![TypedAlpn::H2, TypedAlpn::Http11];
+        }
+        if tls.certs.is_empty() {
+            let head = pxy_dsl::Span::new(listen.span.start, listen.addr.span.end);
+            self.problems
+                .push(Problem::MissingCertificate { span: head });
+            ok = false;
+        }
+        ok.then_some(Some(tls))
+    }
+
+    /// Reads one of an upstream's TLS lines; `false` when `setting` is not one.
+    pub(super) fn upstream_tls_line(
+        &mut self,
+        setting: &Setting,
+        value: u64,
+        lines: &mut UpstreamTlsLines,
+    ) -> bool {
+        let name = setting.name.name.as_str();
+        if name.starts_with("tls_") {
+            lines.first_setting.get_or_insert(setting.span);
+        }
+        match name {
+            "tls" => lines.on = Some(value == 1),
+            "tls_verify" => {
+                lines.verify = Some(value == 1);
+                if value == 0 {
+                    lines.verify_off = Some(setting.span);
+                }
+            }
+            "tls_sni" => lines.sni = plain_text(setting),
+            "tls_ca" => {
+                lines.ca = plain_text(setting).map(|path| {
+                    let text = Text {
+                        value: path,
+                        span: setting.value.span,
+                    };
+                    self.file(&text, "CA")
+                });
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The upstream's TLS once all its lines are read.
+    pub(super) fn upstream_tls(&mut self, lines: UpstreamTlsLines) -> Option<TypedUpstreamTls> {
+        if lines.on != Some(true) {
+            if let Some(span) = lines.first_setting {
+                self.problems.push(Problem::TlsSettingWithoutTls {
+                    span,
+                    fix: "add `tls on` to the upstream to speak TLS to its servers",
+                });
+            }
+            return None;
+        }
+        if let Some(span) = lines.verify_off {
+            self.problems.push(Problem::TlsVerifyOff { span });
+        }
+        Some(TypedUpstreamTls {
+            sni: lines.sni,
+            ca: lines.ca,
+            verify: lines.verify.unwrap_or(true),
+        })
+    }
+
+    /// The path the runtime will open for `path`, warning when no file is there.
+    fn file(&mut self, path: &Text, what: &'static str) -> String {
+        let Some(base) = self.base_dir else {
+            return path.value.clone();
+        };
+        let full = base.join(&path.value);
+        if !full.is_file() {
+            self.problems.push(Problem::MissingFile {
+                span: path.span,
+                what,
+                path: full.display().to_string(),
+            });
+        }
+        full.to_string_lossy().into_owned()
+    }
+}
+
+/// The text of a string setting without interpolation (the checker already required one).
+fn plain_text(setting: &Setting) -> Option<String> {
+    match &setting.value.kind {
+        pxy_dsl::ast::ExprKind::Str(parts) => {
+            let mut out = String::new();
+            for part in parts {
+                match part {
+                    pxy_dsl::ast::StrPart::Text(t) => out.push_str(t),
+                    pxy_dsl::ast::StrPart::Interp(_) => return None,
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
