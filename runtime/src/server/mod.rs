@@ -3,7 +3,8 @@
 //! [`serve`] accepts connections on every listener and serves each with hyper-util's
 //! automatic HTTP/1.1 / h2c builder, through a guard that refuses HTTP/1 requests with
 //! ambiguous framing before hyper sees them (`framing.rs`); every request goes through the state machine in
-//! `service.rs` and its response body (`body.rs`). When the shutdown future completes the
+//! `service.rs` and its response body (`body.rs`); an HTTP/1.1 connection the origin
+//! switches to another protocol (WebSocket) becomes a byte relay (`upgrade.rs`). When the shutdown future completes the
 //! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
 //! in-flight requests complete, idle connections close) and `serve` returns once all are done
 //! or the grace period ends. The background tasks of the proxy's upstreams
@@ -20,6 +21,7 @@ mod replay;
 mod service;
 pub(crate) mod shutdown;
 mod state;
+mod upgrade;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,7 +36,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
-use framing::FramingGuard;
+use framing::{FramingGuard, UpgradeSwitch};
 use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -168,14 +170,17 @@ fn serve_connection<P: Proxy>(
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
     }
-    let info = ConnInfo::new(client_addr, "http");
+    let upgrade = UpgradeSwitch::default();
+    let info = ConnInfo::new(client_addr, "http", upgrade.clone());
     let proxy = proxy.clone();
     let service = hyper::service::service_fn(move |req| {
         service::handle(proxy.clone(), access_log, info.clone(), req)
     });
+    // With upgrades, hyper hands an HTTP/1.1 connection over after a `101` (`upgrade.rs`);
+    // it ends the connection's future, so graceful shutdown does not wait for tunnels.
     let connection = builder
-        .serve_connection(
-            TokioIo::new(FramingGuard::new(stream, client_addr)),
+        .serve_connection_with_upgrades(
+            TokioIo::new(FramingGuard::new(stream, client_addr, upgrade)),
             service,
         )
         .into_owned();

@@ -124,7 +124,9 @@ async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
         })?;
     tokio::spawn(async move {
         let _slot = slot;
-        if let Err(e) = conn.await {
+        // With upgrades, a `101` hands the connection to the response's upgrade (a tunnel,
+        // `server/upgrade.rs`) and ends this task; without, hyper would refuse the switch.
+        if let Err(e) = conn.with_upgrades().await {
             tracing::debug!(%addr, error = %e, "upstream connection ended with an error");
         }
     });
