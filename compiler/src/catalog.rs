@@ -38,6 +38,7 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: "req", name: "scheme", ty: || Type::Str, doc: "The request's scheme: `http`, or `https` on a TLS listener." },
     FieldInfo { object: "req", name: "headers", ty: optional_str, doc: "A request header's first value, `req.headers[\"name\"]`; writable in the request phase." },
     FieldInfo { object: "req", name: "cookies", ty: optional_str, doc: "A cookie's value from the `Cookie` header, `req.cookies[\"name\"]`." },
+    FieldInfo { object: "req", name: "upgrade", ty: optional_str, doc: "The protocol an HTTP/1.1 request asks to switch to (`Connection: upgrade`), lower-cased: `\"websocket\"`; absent otherwise." },
     FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response`." },
     FieldInfo { object: "resp", name: "headers", ty: optional_str, doc: "A response header's first value, `resp.headers[\"name\"]`; only in `on response`, writable there." },
     FieldInfo { object: "client", name: "ip", ty: || Type::Ip, doc: "The IP address of the connecting client." },
@@ -58,7 +59,7 @@ pub fn field(object: &str, name: &str) -> Option<&'static FieldInfo> {
 pub const OBJECTS: &[(&str, &str)] = &[
     (
         "req",
-        "The request: `method`, `path`, `query`, `query[\"k\"]`, `host`, `scheme`, `headers[\"name\"]`, `cookies[\"name\"]`.",
+        "The request: `method`, `path`, `query`, `query[\"k\"]`, `host`, `scheme`, `headers[\"name\"]`, `cookies[\"name\"]`, `upgrade`.",
     ),
     (
         "resp",

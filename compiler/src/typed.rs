@@ -416,6 +416,8 @@ pub enum Field {
     ReqHost,
     /// `req.scheme`
     ReqScheme,
+    /// `req.upgrade`: the lower-cased protocol an HTTP/1.1 request asks to switch to.
+    ReqUpgrade,
     /// `req.headers["name"]`, lower-case name.
     ReqHeader(String),
     /// `resp.status`

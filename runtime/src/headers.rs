@@ -4,12 +4,16 @@
 //! runtime removes them from requests before they go upstream and from responses before they
 //! go downstream: `Connection` and every header it names, `Keep-Alive`, `Proxy-Connection`,
 //! `TE`, `Trailer`, `Transfer-Encoding` and `Upgrade`. Message framing is then decided again
-//! by the side that sends. The forwarding headers (`X-Forwarded-For`, `X-Forwarded-Proto`)
+//! by the side that sends. A protocol switch (WebSocket) is the one exception: a request that
+//! asks for one ([`requested_upgrade`]) and the `101` that accepts it keep `Connection:
+//! upgrade` and their `Upgrade` ([`keep_upgrade`]), as the switch concerns both hops. The
+//! forwarding headers (`X-Forwarded-For`, `X-Forwarded-Proto`)
 //! tell the origin who the client is.
 
 use http::header::{
     HeaderMap, HeaderName, HeaderValue, CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
 };
+use http::Version;
 
 /// `Keep-Alive`, a hop-by-hop header that `http` has no constant for.
 pub const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
@@ -80,6 +84,29 @@ fn is_always_removed(token: &str) -> bool {
     ]
     .iter()
     .any(|name| token.eq_ignore_ascii_case(name))
+}
+
+/// The `Upgrade` header of a request that asks to switch protocols (RFC 9110 §7.8): an
+/// HTTP/1.1 request whose `Connection` names `upgrade` and that has an `Upgrade` header.
+/// `None` for any other request, and always for HTTP/2, which has no such switch.
+pub fn requested_upgrade(version: Version, headers: &HeaderMap) -> Option<&HeaderValue> {
+    if version != Version::HTTP_11 {
+        return None;
+    }
+    let upgrade = headers.get(UPGRADE)?;
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .flat_map(connection_tokens)
+        .any(|token| token.eq_ignore_ascii_case("upgrade"))
+        .then_some(upgrade)
+}
+
+/// Sets `Connection: upgrade` and `Upgrade: protocol` on a message of a protocol switch,
+/// after [`remove_hop_by_hop`] removed them with every other hop-by-hop header.
+pub fn keep_upgrade(headers: &mut HeaderMap, protocol: HeaderValue) {
+    headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(UPGRADE, protocol);
 }
 
 /// Appends the client IP to `X-Forwarded-For` (keeping one comma-separated line) and sets

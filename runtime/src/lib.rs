@@ -4,7 +4,7 @@
 //! request, and calls [`run`] from `main`. The runtime does the rest: listening (HTTP/1.1 and
 //! cleartext HTTP/2 on the same socket), header and framing rules, choosing and connecting to
 //! backends ([`Upstream`]), pooled keep-alive connections, streaming bodies both ways, error
-//! pages, the access log and graceful shutdown. Upstreams balance (round robin, random,
+//! pages, protocol switches (WebSocket), the access log and graceful shutdown. Upstreams balance (round robin, random,
 //! least connections, power of two choices, consistent hashing, backups), check backend
 //! health actively and passively, retry and time out, and may discover their backends from
 //! DNS or a file; [`metrics::registry`] exposes their state. Generated code imports only
@@ -32,6 +32,10 @@
 //!                                          ▼
 //!                            logging (always, exactly once, last)
 //! ```
+//!
+//! A `101 Switching Protocols` (WebSocket) to an HTTP/1.1 request that asked for it has no
+//! body: after `response_filter` it goes downstream, `logging` runs, and the two connections
+//! are joined into a byte relay that no hook sees.
 //!
 //! `request_body_filter` runs as the client's body streams, so its calls may interleave with
 //! the response phases. Each hook's documentation says when it runs, how often, and what its

@@ -8,7 +8,9 @@
 //! Series, each labelled `upstream` and `backend` (the address):
 //! `pxy_upstream_backend_healthy` (gauge, 1 or 0), `pxy_upstream_backend_in_flight`
 //! (gauge), `pxy_upstream_backend_open_connections` (gauge),
-//! `pxy_upstream_backend_requests_total`, `pxy_upstream_backend_failures_total` and
+//! `pxy_upstream_backend_open_tunnels` (gauge: upgraded connections being relayed),
+//! `pxy_upstream_backend_requests_total`, `pxy_upstream_backend_failures_total`,
+//! `pxy_upstream_backend_upgrades_total` and
 //! `pxy_upstream_backend_health_transitions_total` (counters).
 
 use std::collections::{BTreeMap, HashMap};
@@ -68,7 +70,7 @@ struct Series {
     read: fn(&Backend) -> f64,
 }
 
-const SERIES: [Series; 6] = [
+const SERIES: [Series; 8] = [
     Series {
         name: "pxy_upstream_backend_healthy",
         help: "1 if the backend receives traffic (health checks pass, not ejected), else 0.",
@@ -88,6 +90,12 @@ const SERIES: [Series; 6] = [
         read: |b| b.open_connections() as f64,
     },
     Series {
+        name: "pxy_upstream_backend_open_tunnels",
+        help: "Connections to the backend that switched protocols (WebSocket) and are relayed now.",
+        kind: MetricType::GAUGE,
+        read: |b| b.open_tunnels() as f64,
+    },
+    Series {
         name: "pxy_upstream_backend_requests_total",
         help: "Attempts sent to the backend.",
         kind: MetricType::COUNTER,
@@ -98,6 +106,12 @@ const SERIES: [Series; 6] = [
         help: "Attempts that failed: connect errors, resets, timeouts, 5xx responses.",
         kind: MetricType::COUNTER,
         read: |b| b.failures() as f64,
+    },
+    Series {
+        name: "pxy_upstream_backend_upgrades_total",
+        help: "Connections to the backend that switched protocols (101, WebSocket).",
+        kind: MetricType::COUNTER,
+        read: |b| b.upgrades() as f64,
     },
     Series {
         name: "pxy_upstream_backend_health_transitions_total",

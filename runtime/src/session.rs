@@ -28,6 +28,8 @@ pub struct Session {
     response_status: Option<StatusCode>,
     request_id: Option<RequestId>,
     upstream: Option<Peer>,
+    /// The protocol the request asks to switch to, lower-cased, as received.
+    upgrade: Option<Box<str>>,
 }
 
 impl Session {
@@ -37,6 +39,9 @@ impl Session {
         client_addr: SocketAddr,
         scheme: &'static str,
     ) -> Self {
+        let upgrade = crate::headers::requested_upgrade(req.version, &req.headers)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.trim().to_ascii_lowercase().into_boxed_str());
         Session {
             req,
             client_addr,
@@ -45,6 +50,7 @@ impl Session {
             response_status: None,
             request_id: None,
             upstream: None,
+            upgrade,
         }
     }
 
@@ -134,6 +140,13 @@ impl Session {
 
     pub(crate) fn set_tls(&mut self, tls: Option<Arc<TlsInfo>>) {
         self.tls = tls;
+    }
+
+    /// The protocol the request asks to switch to, lower-cased (`"websocket"`): the `Upgrade`
+    /// header of an HTTP/1.1 request whose `Connection` names `upgrade`, as the client sent
+    /// it. `None` for other requests and for HTTP/2.
+    pub fn upgrade(&self) -> Option<&str> {
+        self.upgrade.as_deref()
     }
 
     /// The scheme of the listener the request arrived on: `"http"` or `"https"`.

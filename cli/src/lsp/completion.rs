@@ -175,7 +175,7 @@ mod tests {
         ));
         assert_eq!(
             got,
-            ["method", "path", "query", "host", "scheme", "headers", "cookies"]
+            ["method", "path", "query", "host", "scheme", "headers", "cookies", "upgrade"]
         );
         assert_eq!(labels("on response { if resp.st$"), ["status", "headers"]);
         assert_eq!(labels("on response { if client.$ }"), ["ip", "port"]);
@@ -206,6 +206,6 @@ mod tests {
     fn nothing_in_strings_and_comments() {
         assert!(labels("route { respond 200 \"req.$\" }").is_empty());
         assert!(labels("# proxy $").is_empty());
-        assert_eq!(labels("route { respond 200 \"{req.$}\" }").len(), 7);
+        assert_eq!(labels("route { respond 200 \"{req.$}\" }").len(), 8);
     }
 }

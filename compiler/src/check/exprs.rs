@@ -251,6 +251,7 @@ impl Checker<'_> {
             ["req", "query"] => (Field::ReqQuery, Type::optional(Type::Str)),
             ["req", "host"] => (Field::ReqHost, Type::optional(Type::Str)),
             ["req", "scheme"] => (Field::ReqScheme, Type::Str),
+            ["req", "upgrade"] => (Field::ReqUpgrade, Type::optional(Type::Str)),
             ["resp", "status"] => (Field::RespStatus, Type::Status),
             ["client", "ip"] => (Field::ClientIp, Type::Ip),
             ["client", "port"] => (Field::ClientPort, Type::Int),

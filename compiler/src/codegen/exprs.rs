@@ -137,6 +137,9 @@ impl Cx<'_> {
                 quote! { response.headers.get(&#h).and_then(|v| v.to_str().ok()).map(Cow::Borrowed) }
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::ReqUpgrade) => {
+                quote! { session.upgrade().map(Cow::Borrowed) }
+            }
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::TlsVersion) => {
@@ -428,6 +431,7 @@ impl Cx<'_> {
                 quote! { session.header(&#h) }
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host() },
+            TypedExprKind::Field(Field::ReqUpgrade) => quote! { session.upgrade() },
             TypedExprKind::Field(Field::ReqPath) => quote! { Some(session.path()) },
             TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni() },
             TypedExprKind::Field(Field::TlsClientSubject) => {

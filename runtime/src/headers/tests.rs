@@ -74,3 +74,40 @@ fn sets_forwarding_headers() {
     assert_eq!(xff, ["1.1.1.1, 2.2.2.2, 10.0.0.7"]);
     assert_eq!(headers[&X_FORWARDED_PROTO], "http");
 }
+
+#[test]
+fn an_upgrade_is_requested_by_http_11_with_connection_naming_it() {
+    let asks = map(&[
+        ("connection", "keep-alive, Upgrade"),
+        ("upgrade", "WebSocket"),
+    ]);
+    assert_eq!(
+        requested_upgrade(Version::HTTP_11, &asks).map(HeaderValue::as_bytes),
+        Some(&b"WebSocket"[..])
+    );
+    assert_eq!(requested_upgrade(Version::HTTP_10, &asks), None);
+    assert_eq!(requested_upgrade(Version::HTTP_2, &asks), None);
+    let no_token = map(&[("connection", "keep-alive"), ("upgrade", "websocket")]);
+    assert_eq!(requested_upgrade(Version::HTTP_11, &no_token), None);
+    let no_protocol = map(&[("connection", "upgrade")]);
+    assert_eq!(requested_upgrade(Version::HTTP_11, &no_protocol), None);
+}
+
+#[test]
+fn an_upgrade_keeps_its_two_headers_and_loses_the_others() {
+    let mut headers = map(&[
+        ("connection", "upgrade, x-hop"),
+        ("upgrade", "websocket"),
+        ("x-hop", "1"),
+        ("keep-alive", "timeout=5"),
+        ("sec-websocket-key", "abc"),
+    ]);
+    let protocol = headers.get(UPGRADE).cloned().expect("upgrade");
+    remove_hop_by_hop(&mut headers);
+    keep_upgrade(&mut headers, protocol);
+    let mut names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["connection", "sec-websocket-key", "upgrade"]);
+    assert_eq!(headers[CONNECTION], "upgrade");
+    assert_eq!(headers[UPGRADE], "websocket");
+}

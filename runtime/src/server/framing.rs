@@ -20,6 +20,19 @@
 //! rejects anyway (unparsable, too many fields, longer than [`MAX_HEAD`]) and malformed chunk
 //! lines switch the guard to pass-through: hyper answers them itself and then closes.
 //! Writes are not inspected.
+//!
+//! **Upgrades.** Once a request is answered `101 Switching Protocols` the bytes that follow
+//! are another protocol's (WebSocket frames), relayed as they are: following them as requests
+//! would refuse or mangle them. Whether an upgrade is accepted is only known when the origin's
+//! answer is in, so the guard cannot tell from the bytes: the service tells it, through the
+//! connection's [`UpgradeSwitch`], which it flips just before handing the `101` to hyper.
+//! Every read that completes after that passes untouched. Bytes read before it were followed
+//! as HTTP/1 requests: a client may only send frames once it has received the `101` (RFC 6455
+//! §4.1), so they are bytes of requests, and after a refused upgrade (any other status) hyper
+//! reads them as requests too, which the guard keeps vetting. Bytes a client sends too early
+//! land in the tunnel if the upgrade is accepted, as hyper hands over what it buffered; one
+//! of them refused there ends the tunnel's downstream reads, which only a misbehaving client
+//! can cause. The switch never turns back: an upgraded connection carries no more requests.
 
 mod chunked;
 mod framer;
@@ -28,6 +41,8 @@ mod head;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -50,6 +65,23 @@ pub(crate) const MAX_HEADERS: usize = 100;
 /// (it only re-parses once new bytes contain an empty line).
 const POISON: &[u8] = b"\x7f\n\n";
 
+/// Shared by a connection's guard and the requests it serves: flipped once the connection
+/// is upgraded, after which the guard passes every byte. See the module documentation.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UpgradeSwitch(Arc<AtomicBool>);
+
+impl UpgradeSwitch {
+    /// The connection is upgraded: call this only once the `101` is decided (filters ran),
+    /// before it is handed to hyper, so that no frame can be read before.
+    pub(crate) fn accept(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    fn is_accepted(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
 /// A downstream connection's byte stream, with requests of ambiguous framing refused.
 /// See the module documentation.
 #[derive(Debug)]
@@ -59,16 +91,19 @@ pub(crate) struct FramingGuard<IO> {
     framer: Framer,
     /// Once a head is refused: how many bytes of [`POISON`] were delivered.
     poisoned: Option<usize>,
+    upgrade: UpgradeSwitch,
 }
 
 impl<IO> FramingGuard<IO> {
-    /// Guards the connection `io` accepted from `client` (named in the refusal log line).
-    pub(crate) fn new(io: IO, client: SocketAddr) -> Self {
+    /// Guards the connection `io` accepted from `client` (named in the refusal log line),
+    /// until `upgrade` is accepted.
+    pub(crate) fn new(io: IO, client: SocketAddr, upgrade: UpgradeSwitch) -> Self {
         FramingGuard {
             io,
             client,
             framer: Framer::new(),
             poisoned: None,
+            upgrade,
         }
     }
 }
@@ -89,6 +124,11 @@ impl<IO: AsyncRead + Unpin> AsyncRead for FramingGuard<IO> {
         }
         let start = buf.filled().len();
         ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
+        // Checked once the read is done: whatever it returned belongs to the tunnel if the
+        // upgrade was accepted meanwhile (hyper hands its buffer over to the tunnel).
+        if this.upgrade.is_accepted() {
+            return Poll::Ready(Ok(()));
+        }
         let Some(refusal) = this.framer.vet(&buf.filled()[start..]) else {
             return Poll::Ready(Ok(()));
         };

@@ -4,7 +4,8 @@
 //! HTTPS one, see [`crate::tls`]) and serves each with hyper-util's automatic HTTP/1.1 /
 //! HTTP/2 builder, through a guard that refuses HTTP/1 requests with
 //! ambiguous framing before hyper sees them (`framing.rs`); every request goes through the state machine in
-//! `service.rs` and its response body (`body.rs`). When the shutdown future completes the
+//! `service.rs` and its response body (`body.rs`); an HTTP/1.1 connection the origin
+//! switches to another protocol (WebSocket) becomes a byte relay (`upgrade.rs`). When the shutdown future completes the
 //! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
 //! in-flight requests complete, idle connections close) and `serve` returns once all are done
 //! or the grace period ends. The background tasks of the proxy's upstreams
@@ -22,6 +23,7 @@ mod replay;
 mod service;
 pub(crate) mod shutdown;
 mod state;
+mod upgrade;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,12 +39,12 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
-use framing::FramingGuard;
+use framing::{FramingGuard, UpgradeSwitch};
 use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
-use crate::tls::TlsAcceptor;
+use crate::tls::{TlsAcceptor, TlsInfo};
 use crate::upstream::{Background, Upstream};
 
 /// Serves `proxy` on `listeners` with default [`ServeOptions`] until `shutdown` completes,
@@ -201,9 +203,7 @@ async fn accept_loop<P: Proxy>(
                     tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
                 }
                 match &listener.tls {
-                    None => {
-                        serve_connection(stream, ConnInfo::new(client_addr, "http", None), &serving)
-                    }
+                    None => serve_connection(stream, client_addr, None, &serving),
                     Some(tls) => {
                         tokio::spawn(handshake(tls.clone(), stream, client_addr, serving.clone()));
                     }
@@ -227,10 +227,7 @@ async fn handshake<P: Proxy>(
     serving: Arc<Serving<P>>,
 ) {
     match tls.accept(stream).await {
-        Ok((stream, info)) => {
-            let info = ConnInfo::new(client_addr, "https", Some(Arc::new(info)));
-            serve_connection(stream, info, &serving);
-        }
+        Ok((stream, info)) => serve_connection(stream, client_addr, Some(Arc::new(info)), &serving),
         Err(e) => {
             tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
         }
@@ -238,20 +235,28 @@ async fn handshake<P: Proxy>(
 }
 
 /// Spawns the task serving one downstream connection.
-fn serve_connection<P: Proxy, IO>(stream: IO, info: ConnInfo, serving: &Serving<P>)
-where
+fn serve_connection<P: Proxy, IO>(
+    stream: IO,
+    client_addr: SocketAddr,
+    tls: Option<Arc<TlsInfo>>,
+    serving: &Serving<P>,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let client_addr = info.client_addr;
+    let upgrade = UpgradeSwitch::default();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let info = ConnInfo::new(client_addr, scheme, tls, upgrade.clone());
     let proxy = serving.proxy.clone();
     let access_log = serving.access_log;
     let service = hyper::service::service_fn(move |req| {
         service::handle(proxy.clone(), access_log, info.clone(), req)
     });
+    // With upgrades, hyper hands an HTTP/1.1 connection over after a `101` (`upgrade.rs`);
+    // it ends the connection's future, so graceful shutdown does not wait for tunnels.
     let connection = serving
         .builder
-        .serve_connection(
-            TokioIo::new(FramingGuard::new(stream, client_addr)),
+        .serve_connection_with_upgrades(
+            TokioIo::new(FramingGuard::new(stream, client_addr, upgrade)),
             service,
         )
         .into_owned();

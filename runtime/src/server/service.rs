@@ -8,23 +8,27 @@
 //!                           → response_filter ◄───────────────────────────┘
 //! any error before the response header → fail_to_proxy → response_filter
 //! ```
-//! The body phases and `logging` continue in `body.rs` once the header is returned to hyper.
+//! The body phases and `logging` continue in `body.rs` once the header is returned to hyper;
+//! a `101 Switching Protocols` then becomes a tunnel (`upgrade.rs`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST, TE, TRANSFER_ENCODING};
-use http::{HeaderValue, Request, Uri, Version};
+use http::{HeaderValue, Request, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 
 use super::attempt::{proxy_upstream, Proxied};
 use super::body::{ResponseBody, UpstreamParts};
+use super::framing::UpgradeSwitch;
 use super::grpc;
 use super::state::RequestState;
+use super::upgrade::{self, Switch, Tunnel};
 use crate::error::Error;
-use crate::headers::{remove_hop_by_hop, set_forwarding};
+use crate::headers::{keep_upgrade, remove_hop_by_hop, requested_upgrade, set_forwarding};
 use crate::phase::Proxy;
 use crate::response::Response;
 use crate::session::Session;
@@ -39,6 +43,8 @@ pub(crate) struct ConnInfo {
     pub(crate) client_ip: HeaderValue,
     /// What the TLS handshake established, on an HTTPS listener.
     pub(crate) tls: Option<Arc<TlsInfo>>,
+    /// Flipped when a request of the connection switches protocols (`upgrade.rs`).
+    pub(crate) upgrade: UpgradeSwitch,
 }
 
 impl ConnInfo {
@@ -46,6 +52,7 @@ impl ConnInfo {
         client_addr: SocketAddr,
         scheme: &'static str,
         tls: Option<Arc<TlsInfo>>,
+        upgrade: UpgradeSwitch,
     ) -> Self {
         let mut buf = [0u8; 64];
         let client_ip = render_ip(client_addr, &mut buf);
@@ -54,6 +61,7 @@ impl ConnInfo {
             scheme,
             client_ip,
             tls,
+            upgrade,
         }
     }
 }
@@ -80,7 +88,8 @@ pub(crate) async fn handle<P: Proxy>(
     req: Request<Incoming>,
 ) -> std::result::Result<ProxyResponse<P>, Infallible> {
     let start = Instant::now();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let downstream_upgrade = upgrade::take_downstream(&mut parts);
     let mut session = Session::new(parts, conn.client_addr, conn.scheme);
     session.set_tls(conn.tls.clone());
     let mut state = RequestState::new(proxy, access_log, session, start);
@@ -92,7 +101,7 @@ pub(crate) async fn handle<P: Proxy>(
     let response = match filtered {
         Ok(Some(local)) => send_local(state, local).await,
         Ok(None) => match proxy_upstream(&mut state, &conn, body).await {
-            Ok(proxied) => send_upstream(state, proxied).await,
+            Ok(proxied) => send_upstream(state, &conn, proxied, downstream_upgrade).await,
             Err(e) => send_error(state, e).await,
         },
         Err(e) => send_error(state, e).await,
@@ -101,7 +110,9 @@ pub(crate) async fn handle<P: Proxy>(
 }
 
 /// The request to send upstream: origin-form URI, HTTP/1.1, `Host` kept (or taken from the
-/// HTTP/2 `:authority`), hop-by-hop headers removed, forwarding headers set.
+/// HTTP/2 `:authority`), hop-by-hop headers removed but for those of a protocol switch the
+/// client asks for (only without a body: one with a body is proxied as an ordinary request),
+/// forwarding headers set.
 pub(crate) fn upstream_request(
     session: &Session,
     conn: &ConnInfo,
@@ -125,7 +136,14 @@ pub(crate) fn upstream_request(
             }
         }
     }
+    let upgrade = match has_body {
+        false => requested_upgrade(req.version, &req.headers).cloned(),
+        true => None,
+    };
     remove_hop_by_hop(headers);
+    if let Some(protocol) = upgrade {
+        keep_upgrade(headers, protocol);
+    }
     set_forwarding(headers, &conn.client_ip, conn.scheme);
     if has_body && !headers.contains_key(CONTENT_LENGTH) {
         headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
@@ -194,8 +212,14 @@ async fn send_local<P: Proxy>(mut state: RequestState<P>, local: Response) -> Pr
     }
 }
 
-/// Sends the origin's response header; the body follows in [`ResponseBody`].
-async fn send_upstream<P: Proxy>(mut state: RequestState<P>, proxied: Proxied) -> ProxyResponse<P> {
+/// Sends the origin's response header; the body follows in [`ResponseBody`]. A `101` to a
+/// request that asked to switch protocols starts a tunnel instead of a body.
+async fn send_upstream<P: Proxy>(
+    mut state: RequestState<P>,
+    conn: &ConnInfo,
+    proxied: Proxied,
+    downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> ProxyResponse<P> {
     let Proxied {
         response,
         sender,
@@ -204,6 +228,14 @@ async fn send_upstream<P: Proxy>(mut state: RequestState<P>, proxied: Proxied) -
         deadline,
     } = proxied;
     let (mut parts, body) = response.into_parts();
+    let switch = if parts.status == StatusCode::SWITCHING_PROTOCOLS {
+        match Switch::new(&mut parts, downstream_upgrade) {
+            Ok(switch) => Some(switch),
+            Err(e) => return send_error(state, e).await,
+        }
+    } else {
+        None
+    };
     let filtered = {
         let st = &mut state;
         let proxy = &st.proxy;
@@ -215,14 +247,32 @@ async fn send_upstream<P: Proxy>(mut state: RequestState<P>, proxied: Proxied) -
                 proxy.response_filter(&mut st.session, &mut parts, &mut st.ctx)
             })
     };
-    match filtered {
-        Ok(()) => {
+    match (filtered, switch) {
+        (Ok(()), None) => {
             state.session.set_response_status(parts.status);
             let upstream = UpstreamParts::new(sender, pump, read_timeout, deadline);
             http::Response::from_parts(parts, ResponseBody::upstream(state, body, upstream))
         }
+        // The upstream connection switched: it is the tunnel's now (or, if a filter changed
+        // the status, closed), never pooled.
+        (Ok(()), Some(switch)) => {
+            state.session.set_response_status(parts.status);
+            let backend = state.session.upstream().map(|peer| peer.backend().clone());
+            if let (Some(backend), StatusCode::SWITCHING_PROTOCOLS) = (backend, parts.status) {
+                let logged = state
+                    .logs_access()
+                    .then(|| state.session.request_id_value());
+                let tunnel = Tunnel {
+                    client: conn.client_addr,
+                    backend,
+                    logged,
+                };
+                switch.start(&mut parts.headers, &conn.upgrade, tunnel);
+            }
+            http::Response::from_parts(parts, ResponseBody::full(state, Bytes::new()))
+        }
         // The upstream connection (mid-response) is dropped, not pooled.
-        Err(e) => send_error(state, e).await,
+        (Err(e), _) => send_error(state, e).await,
     }
 }
 

@@ -43,6 +43,11 @@ impl<P: Proxy> RequestState<P> {
         }
     }
 
+    /// Whether the access log is written.
+    pub(crate) fn logs_access(&self) -> bool {
+        self.access_log
+    }
+
     /// Runs `logging` and the access log, once; later calls do nothing. `error` (or else the
     /// error recorded earlier) is why the request did not finish normally.
     pub(crate) fn finish(&mut self, error: Option<Error>) {

@@ -123,3 +123,23 @@ fn request_id_value_is_the_same_id() {
     let value = s.request_id_value();
     assert_eq!(value.as_str(), s.request_id());
 }
+
+#[test]
+fn upgrade_is_the_lower_cased_protocol_of_an_http_11_switch() {
+    let ask = |version, connection| {
+        let req = Request::builder()
+            .version(version)
+            .header("connection", connection)
+            .header("upgrade", " WebSocket ")
+            .body(())
+            .expect("valid request");
+        session(req).upgrade().map(str::to_owned)
+    };
+    assert_eq!(
+        ask(http::Version::HTTP_11, "Upgrade").as_deref(),
+        Some("websocket")
+    );
+    assert_eq!(ask(http::Version::HTTP_11, "keep-alive"), None);
+    assert_eq!(ask(http::Version::HTTP_2, "upgrade"), None);
+    assert_eq!(session(Request::new(())).upgrade(), None);
+}

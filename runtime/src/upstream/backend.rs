@@ -57,6 +57,8 @@ pub struct Backend {
     in_flight: AtomicUsize,
     requests: AtomicU64,
     failures: AtomicU64,
+    upgrades: AtomicU64,
+    open_tunnels: AtomicUsize,
 }
 
 impl Backend {
@@ -77,6 +79,8 @@ impl Backend {
             in_flight: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            upgrades: AtomicU64::new(0),
+            open_tunnels: AtomicUsize::new(0),
         }
     }
 
@@ -137,6 +141,17 @@ impl Backend {
         self.failures.load(Ordering::Relaxed)
     }
 
+    /// How many connections to this backend switched protocols (`101`, WebSocket) and
+    /// became tunnels.
+    pub fn upgrades(&self) -> u64 {
+        self.upgrades.load(Ordering::Relaxed)
+    }
+
+    /// How many of those tunnels are relaying now.
+    pub fn open_tunnels(&self) -> usize {
+        self.open_tunnels.load(Ordering::Relaxed)
+    }
+
     /// How many health state changes this backend went through.
     pub fn health_transitions(&self) -> u64 {
         self.health.transitions()
@@ -168,6 +183,17 @@ impl Backend {
     /// An attempt is about to be sent to this backend.
     pub(crate) fn record_attempt(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A tunnel to this backend opened.
+    pub(crate) fn tunnel_opened(&self) {
+        self.upgrades.fetch_add(1, Ordering::Relaxed);
+        self.open_tunnels.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A tunnel opened with [`Backend::tunnel_opened`] closed.
+    pub(crate) fn tunnel_closed(&self) {
+        self.open_tunnels.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// An attempt got a response that is not a `5xx`.

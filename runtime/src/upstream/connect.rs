@@ -176,6 +176,9 @@ where
                 .map_err(failed)?;
             tokio::spawn(async move {
                 let _slot = slot;
+                // With upgrades, a `101` hands the connection to the response's upgrade (a
+                // tunnel, `server/upgrade.rs`) and ends this task; without, hyper would refuse
+                // the switch.
                 if let Err(e) = conn.with_upgrades().await {
                     ended(e);
                 }

@@ -9,13 +9,15 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use super::head::{framing, Framing};
-use super::{FramingGuard, MAX_HEAD, POISON};
+use super::{FramingGuard, UpgradeSwitch, MAX_HEAD, POISON};
 
 /// A connection whose reads return the given pieces, one (or part of one) per read.
 struct Pieces {
     pieces: Vec<Vec<u8>>,
     next: usize,
     offset: usize,
+    /// Accepted (as the service does on a `101`) just before piece `.0` is read.
+    upgrade: Option<(usize, UpgradeSwitch)>,
 }
 
 impl AsyncRead for Pieces {
@@ -25,6 +27,11 @@ impl AsyncRead for Pieces {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if let Some((at, upgrade)) = &this.upgrade {
+            if *at == this.next {
+                upgrade.accept();
+            }
+        }
         if let Some(piece) = this.pieces.get(this.next) {
             let n = (piece.len() - this.offset).min(buf.remaining());
             buf.put_slice(&piece[this.offset..this.offset + n]);
@@ -40,15 +47,27 @@ impl AsyncRead for Pieces {
 
 /// Everything hyper would read through the guard, with reads of `read_size` bytes.
 fn through_guard(pieces: Vec<Vec<u8>>, read_size: usize) -> Vec<u8> {
+    through_guard_upgrading(pieces, read_size, None)
+}
+
+/// [`through_guard`], with the connection upgraded just before piece `upgrade_at` is read.
+fn through_guard_upgrading(
+    pieces: Vec<Vec<u8>>,
+    read_size: usize,
+    upgrade_at: Option<usize>,
+) -> Vec<u8> {
     let client = "192.0.2.1:1234".parse().expect("address");
     let pieces = pieces.into_iter().filter(|p| !p.is_empty()).collect();
+    let switch = UpgradeSwitch::default();
     let mut guard = FramingGuard::new(
         Pieces {
             pieces,
             next: 0,
             offset: 0,
+            upgrade: upgrade_at.map(|at| (at, switch.clone())),
         },
         client,
+        switch,
     );
     let mut cx = Context::from_waker(Waker::noop());
     let mut out = Vec::new();
@@ -251,14 +270,53 @@ fn http2_preface_passes_through_untouched() {
     );
 }
 
+const UPGRADE: &[u8] =
+    b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n";
+
+/// A masked WebSocket text frame "hi", a binary frame holding a whole request head with
+/// ambiguous framing, and a close frame: bytes no HTTP/1 reader could follow.
+fn frames() -> Vec<u8> {
+    let mut frames = vec![0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2];
+    frames.extend_from_slice(&[0x82, 126, 0, (CL_TE.len() + SMUGGLED.len()) as u8]);
+    frames.extend_from_slice(CL_TE);
+    frames.extend_from_slice(SMUGGLED);
+    frames.extend_from_slice(&[0x88, 0x80, 9, 9, 9, 9]);
+    frames
+}
+
 #[test]
-fn upgrade_and_connect_requests_are_followed_like_any_other() {
-    // The runtime never switches protocols, so hyper keeps reading HTTP/1 requests after
-    // these (a switch would end hyper's reading altogether).
-    let upgrade =
-        b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n";
+fn refused_upgrades_and_connects_are_followed_like_any_other_request() {
+    // Without a `101` hyper keeps reading HTTP/1 requests after these.
     let connect = b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n";
-    assert_refused(&[&upgrade[..], &connect[..]].concat(), CL_TE, SMUGGLED);
+    assert_refused(&[UPGRADE, &connect[..]].concat(), CL_TE, SMUGGLED);
+    assert_refused(UPGRADE, CL_TE, &frames());
+}
+
+#[test]
+fn an_accepted_upgrade_passes_every_later_byte_untouched() {
+    let frames = frames();
+    for read_size in [1, 7, 24, 8192] {
+        for tunnel in [frames.clone(), [CL_TE, SMUGGLED].concat()] {
+            let input = [UPGRADE, &tunnel[..]].concat();
+            let pieces = vec![UPGRADE.to_vec(), tunnel];
+            let out = through_guard_upgrading(pieces, read_size, Some(1));
+            assert!(out == input, "read size {read_size}: {out:?}");
+        }
+    }
+}
+
+#[test]
+fn bytes_read_before_the_upgrade_is_accepted_are_still_vetted() {
+    // A client pipelining a smuggling attempt behind its upgrade request, before the `101`.
+    let pieces = vec![
+        [UPGRADE, CL_TE, SMUGGLED].concat(),
+        b"frames after the 101".to_vec(),
+    ];
+    let expected = [UPGRADE, &CL_TE[..CL_TE.len() - 1], POISON].concat();
+    for read_size in [1, 7, 24, 8192] {
+        let out = through_guard_upgrading(pieces.clone(), read_size, Some(1));
+        assert!(out == expected, "read size {read_size}: {out:?}");
+    }
 }
 
 #[test]
