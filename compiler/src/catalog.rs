@@ -38,8 +38,10 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: "req", name: "scheme", ty: || Type::Str, doc: "The request's scheme: `http`." },
     FieldInfo { object: "req", name: "headers", ty: optional_str, doc: "A request header's first value, `req.headers[\"name\"]`; writable in the request phase." },
     FieldInfo { object: "req", name: "cookies", ty: optional_str, doc: "A cookie's value from the `Cookie` header, `req.cookies[\"name\"]`." },
-    FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response`." },
+    FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response` and `on log` (there the status sent, 0 if none was)." },
     FieldInfo { object: "resp", name: "headers", ty: optional_str, doc: "A response header's first value, `resp.headers[\"name\"]`; only in `on response`, writable there." },
+    FieldInfo { object: "upstream", name: "name", ty: optional_str, doc: "The upstream of the last server tried, absent if none was; not before routing." },
+    FieldInfo { object: "upstream", name: "addr", ty: optional_str, doc: "The address (`ip:port`) of the last server tried, absent if none was; not before routing." },
     FieldInfo { object: "client", name: "ip", ty: || Type::Ip, doc: "The IP address of the connecting client." },
     FieldInfo { object: "client", name: "port", ty: || Type::Int, doc: "The source port of the connecting client." },
     FieldInfo { object: "error", name: "status", ty: || Type::Status, doc: "The status of the error page (502, 504, ...); only in `on error`." },
@@ -59,9 +61,13 @@ pub const OBJECTS: &[(&str, &str)] = &[
     ),
     (
         "resp",
-        "The response (in `on response` only): `status`, `headers[\"name\"]`.",
+        "The response (in `on response`; `status` also in `on log`): `status`, `headers[\"name\"]`.",
     ),
     ("client", "The connecting client: `ip`, `port`."),
+    (
+        "upstream",
+        "The last server tried (in `on response`, `on error` and `on log`): `name`, `addr`.",
+    ),
     ("error", "Why proxying failed (in `on error` only): `status`, `kind`."),
 ];
 

@@ -118,6 +118,22 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             vec![label(*span, "not a literal")],
             Some("write the name in quotes, like `req.headers[\"x-request-id\"]`; names are checked and built once, at compile time".into()),
         ),
+        Problem::LogFieldNotLiteral { span } => (
+            "E0204",
+            "a log field name must be a string literal".into(),
+            vec![label(*span, "not a literal")],
+            Some("write the name in quotes, like `log[\"user\"]`; names are checked at compile time".into()),
+        ),
+        Problem::InvalidLogField { span, name, reason } => (
+            "E0309",
+            format!("`{}` cannot be a log field name", name.escape_debug()),
+            vec![label(*span, *reason)],
+            Some(if crate::check::ACCESS_LOG_FIELDS.contains(&name.as_str()) {
+                format!("the access log line already has {}; choose another name", crate::check::ACCESS_LOG_FIELDS.join(", "))
+            } else {
+                "use a simple name, like `user` or `tenant.id`".into()
+            }),
+        ),
         Problem::InvalidRegex { span, reason } => (
             "E0301",
             "invalid regex".into(),
@@ -153,7 +169,7 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             format!("`{field}` is not available in {phase}"),
             vec![label(*span, format!("only in {available}"))],
             Some("the response does not exist before the upstream answers; move this to `on response`".to_string())
-                .filter(|_| field.contains("resp"))
+                .filter(|_| field.contains("resp") && *phase != "on log")
                 .or_else(|| Some(format!("move this to {available}"))),
         ),
         Problem::NotWritable { span, place, hint } => (
@@ -168,6 +184,8 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             vec![label(*span, format!("not allowed in {section}"))],
             Some(match (*stmt, *section) {
                 ("proxy", _) => "`proxy` belongs in a `route`".into(),
+                ("set log[...]", _) => "log fields are set in `on log`, which runs once per request after the response is sent".into(),
+                (_, "on log") => "`on log` runs after the response was sent: it can only add access log fields with `set log[\"name\"] = ...`; change headers in `on request` or `on response`".into(),
                 (_, "on error") => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),
                 (_, "on response") => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
                 _ => "paths can only be changed before routing and proxying: in `on request` or a route".into(),

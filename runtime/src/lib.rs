@@ -30,7 +30,7 @@
 //!   if connected)                      ▼
 //!                            response_body_filter (per chunk, streamed)
 //!                                          ▼
-//!                            logging (always, exactly once, last)
+//!                            logging (always, exactly once, last) ─▶ access log line
 //! ```
 //!
 //! `request_body_filter` runs as the client's body streams, so its calls may interleave with

@@ -10,6 +10,20 @@ use crate::types::Type;
 pub enum Problem {
     /// A syntax error. `route { respond }`
     Syntax(pxy_dsl::ParseError),
+    /// `set log["user id"] = ...`, `set log["status"] = ...`: not a usable log field name.
+    InvalidLogField {
+        /// The name's literal.
+        span: Span,
+        /// The name as written.
+        name: String,
+        /// What a name must be.
+        reason: &'static str,
+    },
+    /// `set log[name] = ...`: the field name must be a plain string literal.
+    LogFieldNotLiteral {
+        /// The key.
+        span: Span,
+    },
     /// `proxy apj` where only `api` exists.
     UnknownUpstream {
         /// The reference.

@@ -251,7 +251,10 @@ impl Checker<'_> {
             ["req", "query"] => (Field::ReqQuery, Type::optional(Type::Str)),
             ["req", "host"] => (Field::ReqHost, Type::optional(Type::Str)),
             ["req", "scheme"] => (Field::ReqScheme, Type::Str),
+            ["resp", "status"] if self.phase == Phase::Log => (Field::SentStatus, Type::Status),
             ["resp", "status"] => (Field::RespStatus, Type::Status),
+            ["upstream", "name"] => (Field::UpstreamName, Type::optional(Type::Str)),
+            ["upstream", "addr"] => (Field::UpstreamAddr, Type::optional(Type::Str)),
             ["client", "ip"] => (Field::ClientIp, Type::Ip),
             ["client", "port"] => (Field::ClientPort, Type::Int),
             ["error", "status"] => (Field::ErrorStatus, Type::Status),
@@ -281,8 +284,11 @@ impl Checker<'_> {
             }
         };
         let available = match dotted[0] {
-            "resp" if self.phase != Phase::Response => Some("on response"),
+            "resp" if !matches!(self.phase, Phase::Response | Phase::Log) => {
+                Some("on response or on log")
+            }
             "error" if self.phase != Phase::Error => Some("on error"),
+            "upstream" if self.phase == Phase::Request => Some("on response, on error or on log"),
             _ => None,
         };
         if let Some(available) = available {

@@ -11,6 +11,7 @@ mod stmts;
 mod suggest;
 
 pub use error::Problem;
+pub use stmts::ACCESS_LOG_FIELDS;
 
 use std::collections::HashMap;
 
@@ -39,6 +40,7 @@ pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
         routes: Vec::new(),
         on_response: Vec::new(),
         on_error: Vec::new(),
+        on_log: Vec::new(),
         regexes: Vec::new(),
         variables: 0,
     };
@@ -94,6 +96,8 @@ pub(crate) enum Phase {
     Response,
     /// `on error`: proxying failed; the request and the error are known, no response.
     Error,
+    /// `on log`: the request is over; it and the status sent are known, nothing can change.
+    Log,
 }
 
 /// The capture groups of one `as NAME` binding, while its block is checked.
@@ -128,6 +132,8 @@ pub(crate) struct Checker<'src> {
     /// Optionals proven present by an enclosing `if present(...)`.
     present: Vec<crate::typed::Field>,
     phase: Phase,
+    /// Log fields set so far in the blocks enclosing the current statement of `on log`.
+    log_fields: Vec<(String, Span)>,
     saw_listener: bool,
     listener_addrs: HashMap<std::net::SocketAddr, Span>,
 }
@@ -146,6 +152,7 @@ impl<'src> Checker<'src> {
             variables: 0,
             present: Vec::new(),
             phase: Phase::Request,
+            log_fields: Vec::new(),
             saw_listener: false,
             listener_addrs: HashMap::new(),
         }

@@ -137,6 +137,12 @@ impl Cx<'_> {
                 quote! { response.headers.get(&#h).and_then(|v| v.to_str().ok()).map(Cow::Borrowed) }
             }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::UpstreamName) => {
+                quote! { session.upstream().map(|peer| Cow::Borrowed(peer.upstream_name())) }
+            }
+            TypedExprKind::Field(Field::UpstreamAddr) => {
+                quote! { session.upstream().map(|peer| Cow::Owned(peer.addr().to_string())) }
+            }
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::QueryParam(name)) => {
                 quote! { session.query_param(#name).map(Cow::Borrowed) }
@@ -175,6 +181,9 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::RespStatus) => {
                 quote! { u64::from(response.status.as_u16()) }
+            }
+            TypedExprKind::Field(Field::SentStatus) => {
+                quote! { u64::from(session.response_status().map_or(0, |s| s.as_u16())) }
             }
             TypedExprKind::Field(Field::ClientPort) => {
                 quote! { u64::from(session.client_addr().port()) }
