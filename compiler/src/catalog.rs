@@ -137,6 +137,7 @@ pub struct WordInfo {
 /// The keywords (`grammar/pxy.pest`'s `keyword` rule), with the statement or construct each starts.
 pub const KEYWORDS: &[WordInfo] = &[
     WordInfo { word: "listen", syntax: "listen http ADDRESS", doc: "Accept HTTP/1.1 and h2c connections on an IP and port." },
+    WordInfo { word: "include", syntax: "include \"PATH\"", doc: "Another file's declarations, as if written here; the path is relative to this file." },
     WordInfo { word: "upstream", syntax: "upstream NAME { server ADDRESS ... }", doc: "A named group of backend servers that `proxy NAME` sends requests to." },
     WordInfo { word: "server", syntax: "server ADDRESS [weight N]", doc: "A backend of an upstream; weight 1 unless given." },
     WordInfo { word: "weight", syntax: "server ADDRESS weight N", doc: "A server's share of the requests, at least 1." },
@@ -147,7 +148,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     WordInfo { word: "method", syntax: "method GET, HEAD", doc: "Matcher: the request's method is one of these." },
     WordInfo { word: "header", syntax: "header \"name\" [== \"value\"]", doc: "Matcher: the header is present, or its first value equals `value`." },
     WordInfo { word: "headers", syntax: "respond STATUS [BODY] headers { \"name\" = EXPR, ... }", doc: "Extra headers of a `respond` answer." },
-    WordInfo { word: "on", syntax: "on request { ... } | on response { ... }", doc: "Statements that run for every request before routing, or on every response." },
+    WordInfo { word: "on", syntax: "on request { ... } | on response { ... } | on error { ... } | on log { ... }", doc: "Statements that run for every request before routing, on every response, to build error pages, or at the end to add access log fields." },
     WordInfo { word: "set", syntax: "set PLACE = EXPR", doc: "Replace every value of a header." },
     WordInfo { word: "add", syntax: "add PLACE = EXPR", doc: "Append a header value, keeping existing ones." },
     WordInfo { word: "remove", syntax: "remove PLACE", doc: "Delete every value of a header." },

@@ -435,7 +435,7 @@ impl Checker<'_> {
             let available = cs.groups;
             self.problems.push(Problem::CaptureOutOfRange {
                 span: key.span,
-                group: self.source[key.span.start..key.span.end].to_string(),
+                group: self.text(key.span),
                 available,
                 names,
             });

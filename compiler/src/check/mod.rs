@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use pxy_dsl::ast::{Item, ParsedProgram};
 use pxy_dsl::Span;
 
+use crate::sources::SourceMap;
 use crate::typed::TypedProgram;
 
 /// The result of checking: the typed program when there was no error, and every problem found.
@@ -29,9 +30,10 @@ pub struct Checked {
     pub problems: Vec<Problem>,
 }
 
-/// Checks a parsed program.
-pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
-    let mut cx = Checker::new(source);
+/// Checks a parsed program whose includes are expanded (see [`crate::include`]); `sources`
+/// holds the text its spans point into.
+pub fn check(parsed: &ParsedProgram, sources: &SourceMap) -> Checked {
+    let mut cx = Checker::new(sources);
     cx.declare_upstreams(parsed);
     let mut program = TypedProgram {
         listeners: Vec::new(),
@@ -58,6 +60,8 @@ pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
                 }
             }
             Item::On(on) => cx.on_block(on, &mut program),
+            // The include pass replaces includes by the included items (or reports them).
+            Item::Include(_) => {}
             Item::Route(route) => {
                 if let Some(typed) = cx.route(route) {
                     program.routes.push(typed);
@@ -115,7 +119,7 @@ pub(crate) struct CaptureScope {
 
 /// What the checker carries while walking a program.
 pub(crate) struct Checker<'src> {
-    pub(crate) source: &'src str,
+    sources: &'src SourceMap,
     pub(crate) problems: Vec<Problem>,
     /// Upstream name → (index, declaration span).
     upstream_ids: HashMap<String, (usize, Span)>,
@@ -139,9 +143,9 @@ pub(crate) struct Checker<'src> {
 }
 
 impl<'src> Checker<'src> {
-    fn new(source: &'src str) -> Self {
+    fn new(sources: &'src SourceMap) -> Self {
         Checker {
-            source,
+            sources,
             problems: Vec::new(),
             upstream_ids: HashMap::new(),
             used_upstreams: Vec::new(),
@@ -156,6 +160,16 @@ impl<'src> Checker<'src> {
             saw_listener: false,
             listener_addrs: HashMap::new(),
         }
+    }
+
+    /// The source text of `span`, as written.
+    pub(crate) fn text(&self, span: Span) -> String {
+        let file = self.sources.file_of(span);
+        let local = file.local(span);
+        file.text
+            .get(local.start..local.end)
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Registers a regex (already validated) and returns its id, sharing identical sources.

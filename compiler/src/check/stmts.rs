@@ -308,7 +308,7 @@ impl Checker<'_> {
                 };
                 self.problems.push(Problem::NotWritable {
                     span: place.span,
-                    place: self.source[place.span.start..place.span.end].to_string(),
+                    place: self.text(place.span),
                     hint,
                 });
                 return (None, None);
