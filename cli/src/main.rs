@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pxy_compiler::check::Problem;
 use pxy_compiler::diagnostic::{describe, render, to_json, Diagnostic};
 use pxy_compiler::driver::{self, BuildError, BuildOptions};
+use pxy_compiler::include::DiskLoader;
+use pxy_compiler::sources::SourceMap;
 
 /// Compile `.pxy` proxy programs into fast proxy binaries.
 #[derive(Debug, Parser)]
@@ -183,20 +185,18 @@ fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
-fn print_problems(file: &Path, source: &str, problems: &[Problem]) {
+/// Reads `file` and its includes from disk and checks them.
+fn analyse(file: &Path) -> Result<driver::Analysis, ExitCode> {
+    let source = read(file)?;
+    Ok(driver::analyse(file, source, &DiskLoader))
+}
+
+fn print_problems(file: &Path, sources: &SourceMap, problems: &[Problem]) {
     if problems.is_empty() {
         return;
     }
     let diagnostics: Vec<Diagnostic> = problems.iter().map(describe).collect();
-    eprint!(
-        "{}",
-        render(
-            &diagnostics,
-            &file.display().to_string(),
-            source,
-            use_color()
-        )
-    );
+    eprint!("{}", render(&diagnostics, sources, use_color()));
     let errors = problems.iter().filter(|p| !p.is_warning()).count();
     let warnings = problems.len() - errors;
     eprintln!(
@@ -206,25 +206,22 @@ fn print_problems(file: &Path, source: &str, problems: &[Problem]) {
 }
 
 fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
-    let source = match read(file) {
-        Ok(s) => s,
+    let analysis = match analyse(file) {
+        Ok(a) => a,
         Err(code) => return code,
     };
-    let checked = driver::check_source_in(&source, Some(&program_dir(file)));
+    let checked = &analysis.checked;
     let failed = checked.program.is_none() || (deny_warnings && !checked.problems.is_empty());
     match format {
         MessageFormat::Human => {
-            print_problems(file, &source, &checked.problems);
+            print_problems(file, &analysis.sources, &checked.problems);
             if !failed {
                 eprintln!("{}: ok", file.display());
             }
         }
         MessageFormat::Json => {
             let diagnostics: Vec<Diagnostic> = checked.problems.iter().map(describe).collect();
-            print_stdout(&format!(
-                "{}\n",
-                to_json(&diagnostics, &file.display().to_string(), &source)
-            ));
+            print_stdout(&format!("{}\n", to_json(&diagnostics, &analysis.sources)));
         }
     }
     if failed {
@@ -237,14 +234,13 @@ fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
 fn diff(old: &Path, new: &Path) -> ExitCode {
     let mut programs = Vec::new();
     for file in [old, new] {
-        let Ok(source) = read(file) else {
+        let Ok(analysis) = analyse(file) else {
             return ExitCode::from(2);
         };
-        let checked = driver::check_source(&source);
-        match checked.program {
+        match analysis.checked.program {
             Some(program) => programs.push(program),
             None => {
-                print_problems(file, &source, &checked.problems);
+                print_problems(file, &analysis.sources, &analysis.checked.problems);
                 return ExitCode::from(2);
             }
         }
@@ -286,7 +282,11 @@ fn fmt(files: &[PathBuf], check: bool) -> ExitCode {
                 }
             }
             Err(e) => {
-                print_problems(file, &source, &[Problem::Syntax(e)]);
+                print_problems(
+                    file,
+                    &SourceMap::single(file.display().to_string(), source),
+                    &[Problem::Syntax(e)],
+                );
                 failed = true;
             }
         }
@@ -304,33 +304,26 @@ fn print_stdout(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// The directory of a program file, absolute: relative paths in the program (certificates)
-/// are relative to it.
-fn program_dir(file: &Path) -> PathBuf {
-    let dir = file.parent().unwrap_or(Path::new(""));
-    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
-}
-
 fn emit(file: &Path) -> ExitCode {
-    let source = match read(file) {
-        Ok(s) => s,
+    let analysis = match analyse(file) {
+        Ok(a) => a,
         Err(code) => return code,
     };
-    match driver::emit(&source, &program_name(file), Some(&program_dir(file))) {
+    match driver::generate(analysis.checked, &program_name(file)) {
         Ok((code, warnings)) => {
-            print_problems(file, &source, &warnings);
+            print_problems(file, &analysis.sources, &warnings);
             print_stdout(&code);
             ExitCode::SUCCESS
         }
         Err(problems) => {
-            print_problems(file, &source, &problems);
+            print_problems(file, &analysis.sources, &problems);
             ExitCode::from(1)
         }
     }
 }
 
 fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, ExitCode> {
-    let source = read(file)?;
+    let analysis = analyse(file)?;
     let options = BuildOptions {
         target_dir: args
             .target_dir
@@ -343,15 +336,9 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
         file.display(),
         options.target_dir.display()
     );
-    match driver::build(
-        &source,
-        &program_name(file),
-        Some(&program_dir(file)),
-        output,
-        &options,
-    ) {
+    match driver::build(analysis.checked, &program_name(file), output, &options) {
         Ok(report) => {
-            print_problems(file, &source, &report.warnings);
+            print_problems(file, &analysis.sources, &report.warnings);
             eprintln!(
                 "    Finished {} in {:.1}s",
                 report.binary.display(),
@@ -360,7 +347,7 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
             Ok(report.binary)
         }
         Err(BuildError::Problems(problems)) => {
-            print_problems(file, &source, &problems);
+            print_problems(file, &analysis.sources, &problems);
             Err(ExitCode::from(1))
         }
         Err(other) => {

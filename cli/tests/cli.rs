@@ -17,6 +17,7 @@ fn write_program(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -149,5 +150,49 @@ fn diff_exit_codes() {
             .status
             .code(),
         Some(2)
+    );
+}
+
+#[test]
+fn includes_work_in_check_emit_diff_and_fmt() {
+    write_program(
+        "shared/upstreams.pxy",
+        "upstream api { server 127.0.0.1:9001 }\n",
+    );
+    let main = write_program(
+        "with_include.pxy",
+        "listen http 127.0.0.1:8080\ninclude   \"shared/upstreams.pxy\"\nroute { proxy api }\n",
+    );
+    let main = main.to_str().unwrap();
+    assert_eq!(proxyc(&["check", main]).status.code(), Some(0));
+    let emitted = proxyc(&["emit", main]);
+    assert_eq!(emitted.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&emitted.stdout).contains("9001"));
+    assert_eq!(proxyc(&["diff", main, main]).status.code(), Some(0));
+
+    // A problem in the included file names that file, in both output formats.
+    let bad = write_program(
+        "bad_include.pxy",
+        "listen http 127.0.0.1:8080\ninclude \"shared/zero.pxy\"\nroute { proxy api }\n",
+    );
+    write_program(
+        "shared/zero.pxy",
+        "upstream api { server 127.0.0.1:9001 weight 0 }\n",
+    );
+    let out = proxyc(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shared/zero.pxy:1:"));
+    let out = proxyc(&["check", "--message-format", "json", bad.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(json[0]["file"]
+        .as_str()
+        .is_some_and(|f| f.ends_with("shared/zero.pxy")));
+
+    // fmt formats the one file and leaves the included one alone.
+    assert_eq!(proxyc(&["fmt", main]).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(main).unwrap();
+    assert!(
+        formatted.contains("\ninclude \"shared/upstreams.pxy\"\n"),
+        "{formatted}"
     );
 }

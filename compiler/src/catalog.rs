@@ -39,8 +39,10 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: "req", name: "headers", ty: optional_str, doc: "A request header's first value, `req.headers[\"name\"]`; writable in the request phase." },
     FieldInfo { object: "req", name: "cookies", ty: optional_str, doc: "A cookie's value from the `Cookie` header, `req.cookies[\"name\"]`." },
     FieldInfo { object: "req", name: "upgrade", ty: optional_str, doc: "The protocol an HTTP/1.1 request asks to switch to (`Connection: upgrade`), lower-cased: `\"websocket\"`; absent otherwise." },
-    FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response`." },
+    FieldInfo { object: "resp", name: "status", ty: || Type::Status, doc: "The response's status code; only in `on response` and `on log` (there the status sent, 0 if none was)." },
     FieldInfo { object: "resp", name: "headers", ty: optional_str, doc: "A response header's first value, `resp.headers[\"name\"]`; only in `on response`, writable there." },
+    FieldInfo { object: "upstream", name: "name", ty: optional_str, doc: "The upstream of the last server tried, absent if none was; not before routing." },
+    FieldInfo { object: "upstream", name: "addr", ty: optional_str, doc: "The address (`ip:port`) of the last server tried, absent if none was; not before routing." },
     FieldInfo { object: "client", name: "ip", ty: || Type::Ip, doc: "The IP address of the connecting client." },
     FieldInfo { object: "client", name: "port", ty: || Type::Int, doc: "The source port of the connecting client." },
     FieldInfo { object: "error", name: "status", ty: || Type::Status, doc: "The status of the error page (502, 504, ...); only in `on error`." },
@@ -63,10 +65,14 @@ pub const OBJECTS: &[(&str, &str)] = &[
     ),
     (
         "resp",
-        "The response (in `on response` only): `status`, `headers[\"name\"]`.",
+        "The response (in `on response`; `status` also in `on log`): `status`, `headers[\"name\"]`.",
     ),
     ("client", "The connecting client: `ip`, `port`."),
     ("tls", "The connection's TLS (on `listen https`): `sni`, `version`, `client_subject`."),
+    (
+        "upstream",
+        "The last server tried (in `on response`, `on error` and `on log`): `name`, `addr`.",
+    ),
     ("error", "Why proxying failed (in `on error` only): `status`, `kind`."),
 ];
 
@@ -136,6 +142,7 @@ pub struct WordInfo {
 /// The keywords (`grammar/pxy.pest`'s `keyword` rule), with the statement or construct each starts.
 pub const KEYWORDS: &[WordInfo] = &[
     WordInfo { word: "listen", syntax: "listen http ADDRESS", doc: "Accept HTTP/1.1 and h2c connections on an IP and port." },
+    WordInfo { word: "include", syntax: "include \"PATH\"", doc: "Another file's declarations, as if written here; the path is relative to this file." },
     WordInfo { word: "upstream", syntax: "upstream NAME { server ADDRESS ... }", doc: "A named group of backend servers that `proxy NAME` sends requests to." },
     WordInfo { word: "server", syntax: "server ADDRESS [weight N]", doc: "A backend of an upstream; weight 1 unless given." },
     WordInfo { word: "weight", syntax: "server ADDRESS weight N", doc: "A server's share of the requests, at least 1." },
@@ -146,7 +153,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     WordInfo { word: "method", syntax: "method GET, HEAD", doc: "Matcher: the request's method is one of these." },
     WordInfo { word: "header", syntax: "header \"name\" [== \"value\"]", doc: "Matcher: the header is present, or its first value equals `value`." },
     WordInfo { word: "headers", syntax: "respond STATUS [BODY] headers { \"name\" = EXPR, ... }", doc: "Extra headers of a `respond` answer." },
-    WordInfo { word: "on", syntax: "on request { ... } | on response { ... }", doc: "Statements that run for every request before routing, or on every response." },
+    WordInfo { word: "on", syntax: "on request { ... } | on response { ... } | on error { ... } | on log { ... }", doc: "Statements that run for every request before routing, on every response, to build error pages, or at the end to add access log fields." },
     WordInfo { word: "set", syntax: "set PLACE = EXPR", doc: "Replace every value of a header." },
     WordInfo { word: "add", syntax: "add PLACE = EXPR", doc: "Append a header value, keeping existing ones." },
     WordInfo { word: "remove", syntax: "remove PLACE", doc: "Delete every value of a header." },

@@ -9,6 +9,7 @@ use pxy_dsl::{ParseErrorKind, Span};
 use serde::Serialize;
 
 use crate::check::Problem;
+use crate::sources::{SourceFile, SourceMap};
 
 /// A problem ready to show: code, words and places.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +119,40 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             vec![label(*span, "not a literal")],
             Some("write the name in quotes, like `req.headers[\"x-request-id\"]`; names are checked and built once, at compile time".into()),
         ),
+        Problem::IncludeUnreadable { span, path, reason } => (
+            "E0310",
+            format!("cannot read included file `{path}`"),
+            vec![label(*span, reason.clone())],
+            Some("include paths are relative to the directory of the file that includes them".into()),
+        ),
+        Problem::IncludeCycle { span, chain } => (
+            "E0505",
+            "these files include each other".into(),
+            vec![label(*span, "this include closes the cycle")],
+            Some(format!("{}; remove one of these includes", chain.join(" includes "))),
+        ),
+        Problem::DuplicateInclude { span, first, path } => (
+            "W0609",
+            format!("`{path}` is already included"),
+            vec![label(*span, "included again here, skipped"), label(*first, "first included here")],
+            Some("a file's items are included once; remove this include".into()),
+        ),
+        Problem::LogFieldNotLiteral { span } => (
+            "E0204",
+            "a log field name must be a string literal".into(),
+            vec![label(*span, "not a literal")],
+            Some("write the name in quotes, like `log[\"user\"]`; names are checked at compile time".into()),
+        ),
+        Problem::InvalidLogField { span, name, reason } => (
+            "E0309",
+            format!("`{}` cannot be a log field name", name.escape_debug()),
+            vec![label(*span, *reason)],
+            Some(if crate::check::ACCESS_LOG_FIELDS.contains(&name.as_str()) {
+                format!("the access log line already has {}; choose another name", crate::check::ACCESS_LOG_FIELDS.join(", "))
+            } else {
+                "use a simple name, like `user` or `tenant.id`".into()
+            }),
+        ),
         Problem::InvalidRegex { span, reason } => (
             "E0301",
             "invalid regex".into(),
@@ -153,7 +188,7 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             format!("`{field}` is not available in {phase}"),
             vec![label(*span, format!("only in {available}"))],
             Some("the response does not exist before the upstream answers; move this to `on response`".to_string())
-                .filter(|_| field.contains("resp"))
+                .filter(|_| field.contains("resp") && *phase != "on log")
                 .or_else(|| Some(format!("move this to {available}"))),
         ),
         Problem::NotWritable { span, place, hint } => (
@@ -168,6 +203,8 @@ pub fn describe(problem: &Problem) -> Diagnostic {
             vec![label(*span, format!("not allowed in {section}"))],
             Some(match (*stmt, *section) {
                 ("proxy", _) => "`proxy` belongs in a `route`".into(),
+                ("set log[...]", _) => "log fields are set in `on log`, which runs once per request after the response is sent".into(),
+                (_, "on log") => "`on log` runs after the response was sent: it can only add access log fields with `set log[\"name\"] = ...`; change headers in `on request` or `on response`".into(),
                 (_, "on error") => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),
                 (_, "on response") => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
                 _ => "paths can only be changed before routing and proxying: in `on request` or a route".into(),
@@ -368,7 +405,9 @@ fn with_article(noun: &str) -> String {
 }
 
 /// Renders diagnostics for a terminal, with source excerpts. `color` picks ANSI colours.
-pub fn render(diagnostics: &[Diagnostic], path: &str, source: &str, color: bool) -> String {
+/// Each diagnostic shows the file of its primary label; labels in other files (an upstream
+/// defined in an included file too) follow as notes with their own file and excerpt.
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -377,6 +416,11 @@ pub fn render(diagnostics: &[Diagnostic], path: &str, source: &str, color: bool)
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for d in diagnostics {
+        let file = primary_file(d, sources);
+        let (here, elsewhere): (Vec<&Label>, Vec<&Label>) = d
+            .labels
+            .iter()
+            .partition(|l| sources.file_of(l.span).base == file.base);
         let mut m = MietteDiagnostic::new(d.message.clone())
             .with_code(d.code)
             .with_severity(if d.is_warning {
@@ -384,28 +428,46 @@ pub fn render(diagnostics: &[Diagnostic], path: &str, source: &str, color: bool)
             } else {
                 Severity::Error
             });
-        let labels = d.labels.iter().enumerate().map(|(i, l)| {
-            let span = (
-                l.span.start.min(source.len()),
-                l.span.len().min(source.len().saturating_sub(l.span.start)),
-            );
-            if i == 0 {
-                LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
-            } else {
-                LabeledSpan::new_with_span(Some(l.text.clone()), span)
-            }
-        });
-        m = m.with_labels(labels);
         if let Some(help) = &d.help {
             m = m.with_help(help.clone());
         }
-        let report =
-            miette::Report::new(m).with_source_code(NamedSource::new(path, source.to_string()));
-        // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, report.as_ref());
-        out.push('\n');
+        render_one(&handler, &mut out, m, &here, file);
+        for l in elsewhere {
+            let note = MietteDiagnostic::new(l.text.clone()).with_severity(Severity::Advice);
+            render_one(&handler, &mut out, note, &[l], sources.file_of(l.span));
+        }
     }
     out
+}
+
+/// The file a diagnostic is about: its primary label's, or the main file.
+fn primary_file<'a>(d: &Diagnostic, sources: &'a SourceMap) -> &'a SourceFile {
+    d.labels
+        .first()
+        .map_or(sources.main(), |l| sources.file_of(l.span))
+}
+
+fn render_one(
+    handler: &GraphicalReportHandler,
+    out: &mut String,
+    m: MietteDiagnostic,
+    labels: &[&Label],
+    file: &SourceFile,
+) {
+    let labels = labels.iter().enumerate().map(|(i, l)| {
+        let span = file.local(l.span);
+        let span = (span.start, span.len());
+        if i == 0 {
+            LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
+        } else {
+            LabeledSpan::new_with_span(Some(l.text.clone()), span)
+        }
+    });
+    let report = miette::Report::new(m.with_labels(labels))
+        .with_source_code(NamedSource::new(&file.path, file.text.clone()));
+    // Writing into a String cannot fail.
+    let _ = handler.render_report(out, report.as_ref());
+    out.push('\n');
 }
 
 /// A position as the Language Server Protocol counts it: 0-based line, UTF-16 code units.
@@ -448,16 +510,24 @@ pub fn range(source: &str, span: Span) -> Range {
     }
 }
 
-/// Diagnostics as LSP `Diagnostic` objects (plus `file`), one JSON array.
-pub fn to_json(diagnostics: &[Diagnostic], path: &str, source: &str) -> serde_json::Value {
-    let whole = Span::new(0, 0);
+/// Diagnostics as LSP `Diagnostic` objects plus `file`, the path of the file the primary range
+/// is in (related locations carry their own file as `uri`), one JSON array.
+pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
+    let located = |span: Span| {
+        let file = sources.file_of(span);
+        (file.path.as_str(), range(&file.text, file.local(span)))
+    };
     serde_json::Value::Array(
         diagnostics
             .iter()
             .map(|d| {
-                let primary = d.labels.first().map(|l| l.span).unwrap_or(whole);
+                let (path, primary) = match d.labels.first() {
+                    Some(l) => located(l.span),
+                    None => (sources.main().path.as_str(), range("", Span::new(0, 0))),
+                };
                 let related: Vec<_> = d.labels.iter().skip(1).map(|l| {
-                    serde_json::json!({ "location": { "uri": path, "range": range(source, l.span) }, "message": l.text })
+                    let (uri, range) = located(l.span);
+                    serde_json::json!({ "location": { "uri": uri, "range": range }, "message": l.text })
                 }).collect();
                 let mut message = d.message.clone();
                 if let Some(help) = &d.help {
@@ -466,7 +536,7 @@ pub fn to_json(diagnostics: &[Diagnostic], path: &str, source: &str) -> serde_js
                 }
                 serde_json::json!({
                     "file": path,
-                    "range": range(source, primary),
+                    "range": primary,
                     "severity": if d.is_warning { 2 } else { 1 },
                     "code": d.code,
                     "source": "proxyc",

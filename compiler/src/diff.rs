@@ -35,6 +35,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
         ("on request", &old.on_request, &new.on_request),
         ("on response", &old.on_response, &new.on_response),
         ("on error", &old.on_error, &new.on_error),
+        ("on log", &old.on_log, &new.on_log),
     ] {
         if a != b {
             changes.push(Change {

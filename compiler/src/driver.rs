@@ -11,38 +11,59 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::check::{check_in, Checked, Problem};
+use crate::check::{check, Checked, Problem};
 use crate::codegen;
+use crate::include::{self, FileLoader, MemoryLoader};
+use crate::sources::SourceMap;
 
 include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 
-/// Parses and checks a source text: every problem found, and the typed program when there was no
-/// error. Files it names (certificates) are not looked for; see [`check_source_in`].
-pub fn check_source(source: &str) -> Checked {
-    check_source_in(source, None)
+/// A program read, expanded and checked: its files and what the checker found.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The main file and every included file.
+    pub sources: SourceMap,
+    /// Include, syntax and check problems, and the typed program when there was no error.
+    pub checked: Checked,
 }
 
-/// [`check_source`] for a program read from a file in `dir`: files it names are looked for
-/// there (a warning for a missing one) and relative paths are joined to it. This is all
-/// `proxyc check` and an editor need.
-pub fn check_source_in(source: &str, dir: Option<&Path>) -> Checked {
-    match pxy_dsl::parse(source) {
-        Ok(parsed) => check_in(&parsed, source, dir),
-        Err(e) => Checked {
+/// Reads a program: the main file's `text` (at `path`), its includes through `loader`, then
+/// checks it. This is all `proxyc check` and an editor need.
+pub fn analyse(path: &Path, text: String, loader: &dyn FileLoader) -> Analysis {
+    let resolved = include::resolve(path, text, loader);
+    let mut problems = resolved.problems;
+    let checked = match resolved.program {
+        Some(parsed) if !problems.iter().any(|p| !p.is_warning()) => {
+            let mut checked = check(&parsed, &resolved.sources, loader);
+            problems.append(&mut checked.problems);
+            Checked {
+                program: checked.program,
+                problems,
+            }
+        }
+        _ => Checked {
             program: None,
-            problems: vec![Problem::Syntax(e)],
+            problems,
         },
+    };
+    Analysis {
+        sources: resolved.sources,
+        checked,
     }
 }
 
-/// Generates the Rust source for a program read from a file in `dir` (see
-/// [`check_source_in`]), or returns its problems.
-pub fn emit(
-    source: &str,
-    name: &str,
-    dir: Option<&Path>,
-) -> Result<(String, Vec<Problem>), Vec<Problem>> {
-    let checked = check_source_in(source, dir);
+/// Parses and checks a source text on its own: an `include` in it cannot be read (E0310).
+pub fn check_source(source: &str) -> Checked {
+    analyse(Path::new(""), source.to_string(), &MemoryLoader::default()).checked
+}
+
+/// Generates the Rust source for a source text on its own, or returns its problems.
+pub fn emit(source: &str, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
+    generate(check_source(source), name)
+}
+
+/// The Rust source of a checked program with its warnings, or every problem.
+pub fn generate(checked: Checked, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
     match checked.program {
         Some(program) => Ok((codegen::generate(&program, name), checked.problems)),
         None => Err(checked.problems),
@@ -128,16 +149,14 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     move |error| BuildError::Io { what, error }
 }
 
-/// Checks, generates, compiles and copies the binary to `output`. `dir` is the program's
-/// directory, as for [`emit`].
+/// Generates, compiles and copies the binary of a checked program to `output`.
 pub fn build(
-    source: &str,
+    checked: Checked,
     name: &str,
-    dir: Option<&Path>,
     output: &Path,
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
-    let (generated, warnings) = emit(source, name, dir).map_err(BuildError::Problems)?;
+    let (generated, warnings) = generate(checked, name).map_err(BuildError::Problems)?;
     // The generated manifest names the runtime by path, so the directory must be absolute.
     let target_dir =
         std::path::absolute(&options.target_dir).map_err(io("resolving the target directory"))?;

@@ -3,7 +3,8 @@
 //! The passes, each in its own module and each consuming the previous one's output:
 //!
 //! ```text
-//! pxy_dsl::parse ─▶ check (names, types, phases, routes) ─▶ TypedProgram ─▶ codegen ─▶ Rust
+//! include (pxy_dsl::parse per file) ─▶ check (names, types, phases, routes) ─▶ TypedProgram
+//!     ─▶ codegen ─▶ Rust
 //! ```
 //!
 //! Only [`driver`] sequences them. Passes report problems as data ([`check::Problem`]);
@@ -18,5 +19,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod driver;
 pub mod explain;
+pub mod include;
+pub mod sources;
 pub mod typed;
 pub mod types;

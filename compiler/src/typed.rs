@@ -26,6 +26,8 @@ pub struct TypedProgram {
     pub on_response: Vec<TypedStmt>,
     /// Statements of `on error`, run to build the page sent when proxying failed.
     pub on_error: Vec<TypedStmt>,
+    /// Statements of `on log`, run once per request at its end to add access log fields.
+    pub on_log: Vec<TypedStmt>,
     /// Regex sources, indexed by [`RegexId`]; each was compiled by the checker.
     pub regexes: Vec<String>,
     /// How many `let` bindings the program has; [`TypedExprKind::Var`] indexes them.
@@ -322,6 +324,13 @@ pub enum TypedStmt {
     RewritePath(TypedExpr),
     /// Proxy to an upstream.
     Proxy(UpstreamId),
+    /// Add a field to the access log line (`on log`).
+    SetLogField {
+        /// The field's name, a checked token.
+        name: String,
+        /// A `str` value.
+        value: TypedExpr,
+    },
     /// Branch.
     If {
         /// Evaluated before `cond`, which refers to its `matched` variable.
@@ -442,6 +451,12 @@ pub enum Field {
     TlsVersion,
     /// `tls.client_subject`: the verified client certificate's subject.
     TlsClientSubject,
+    /// `resp.status` in `on log`: the status sent, 0 when the client went away before one.
+    SentStatus,
+    /// `upstream.name`: the upstream of the last server tried, if any.
+    UpstreamName,
+    /// `upstream.addr`: the address of the last server tried, if any.
+    UpstreamAddr,
 }
 
 /// Built-in functions.

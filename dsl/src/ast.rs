@@ -25,6 +25,8 @@ pub struct Ident {
 /// A top-level declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// `include "common.pxy"`: replaced by the included file's items before checking.
+    Include(Include),
     /// `listen http 0.0.0.0:8080`
     Listen(Listen),
     /// `upstream api { ... }`
@@ -33,6 +35,16 @@ pub enum Item {
     Route(Route),
     /// `on request { ... }`
     On(OnBlock),
+}
+
+/// `include "PATH"`: another file's items, as if written here. The path is relative to the
+/// including file; `pxy-compiler`'s include pass reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Include {
+    /// The path as written (no interpolation).
+    pub path: Text,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// `listen PROTOCOL ADDRESS`.

@@ -123,11 +123,16 @@ impl Formatter<'_> {
     // ===== Items =====
 
     fn program(&mut self, program: &ParsedProgram) {
-        let mut previous_listen = false;
+        // Consecutive one-line items of one kind (listeners, includes) stay together.
+        let mut previous_group = None;
         for item in &program.items {
             let span = item_span(item);
-            let is_listen = matches!(item, Item::Listen(_));
-            if !(is_listen && previous_listen && !self.had_blank_line(span.start)) {
+            let group = match item {
+                Item::Listen(_) => Some("listen"),
+                Item::Include(_) => Some("include"),
+                _ => None,
+            };
+            if !(group.is_some() && group == previous_group && !self.had_blank_line(span.start)) {
                 self.blank();
             }
             self.comments_before(span.start);
@@ -142,8 +147,13 @@ impl Formatter<'_> {
                     self.block(&head, &r.body);
                 }
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
+                Item::Include(i) => {
+                    let path = &self.source[i.path.span.start..i.path.span.end];
+                    self.line(&format!("include {path}"));
+                    self.end_line(i.span.end);
+                }
             }
-            previous_listen = is_listen;
+            previous_group = group;
         }
         self.comments_before(usize::MAX);
     }
@@ -394,6 +404,7 @@ fn item_span(item: &Item) -> Span {
         Item::Upstream(u) => u.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
+        Item::Include(i) => i.span,
     }
 }
 

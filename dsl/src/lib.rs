@@ -11,6 +11,7 @@ mod comments;
 pub mod error;
 pub mod format;
 pub mod parser;
+mod relocate;
 mod span;
 
 pub use ast::ParsedProgram;

@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use pxy_compiler::codegen;
 use pxy_compiler::diagnostic::{describe, render, to_json};
 use pxy_compiler::driver::check_source;
+use pxy_compiler::sources::SourceMap;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
@@ -32,9 +33,10 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let _ = render(&diagnostics, "fuzz.pxy", source, false);
-    let _ = render(&diagnostics, "fuzz.pxy", source, true);
-    let _ = to_json(&diagnostics, "fuzz.pxy", source).to_string();
+    let sources = SourceMap::single("fuzz.pxy", source);
+    let _ = render(&diagnostics, &sources, false);
+    let _ = render(&diagnostics, &sources, true);
+    let _ = to_json(&diagnostics, &sources).to_string();
 
     if let Some(program) = &checked.program {
         assert!(

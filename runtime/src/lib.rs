@@ -30,7 +30,7 @@
 //!   if connected)                      ▼
 //!                            response_body_filter (per chunk, streamed)
 //!                                          ▼
-//!                            logging (always, exactly once, last)
+//!                            logging (always, exactly once, last) ─▶ access log line
 //! ```
 //!
 //! A `101 Switching Protocols` (WebSocket) to an HTTP/1.1 request that asked for it has no

@@ -4,8 +4,12 @@
 //! background thread (tracing-appender) through a buffer: a request never waits for a write
 //! system call, and under load many lines go out in one write. One `info` event per
 //! request is written on target `pxy::access` (method, path, status, upstream, duration in
-//! µs, request id, error); requests hyper rejects before the service are logged on
-//! `pxy::reject`.
+//! µs, request id, error), followed by the [`LogFields`] the program's `logging` hook added;
+//! requests hyper rejects before the service are logged on `pxy::reject`.
+
+mod fields;
+
+pub use fields::LogFields;
 
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -56,8 +60,13 @@ pub fn init(level: Option<&str>) -> LogGuard {
     }
 }
 
-/// Writes the access log line of a finished request.
-pub(crate) fn access(session: &mut Session, start: Instant, error: Option<&Error>) {
+/// Writes the access log line of a finished request, with `extra` at its end.
+pub(crate) fn access(
+    session: &mut Session,
+    start: Instant,
+    error: Option<&Error>,
+    extra: &LogFields,
+) {
     if !tracing::enabled!(target: "pxy::access", tracing::Level::INFO) {
         return;
     }
@@ -72,5 +81,8 @@ pub(crate) fn access(session: &mut Session, start: Instant, error: Option<&Error
         duration_us,
         request_id = session.known_request_id(),
         error = error.map(display),
+        // Declared last, `message` is written last and without a name: the extra fields
+        // follow the standard ones as `name="value"`.
+        message = (!extra.is_empty()).then(|| display(extra)),
     );
 }

@@ -12,6 +12,7 @@ use std::future::Future;
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::log::LogFields;
 use crate::response::Response;
 use crate::session::Session;
 use crate::upstream::{Peer, Upstream};
@@ -200,6 +201,18 @@ pub trait Proxy: Send + Sync + 'static {
 
     /// Records the request. Runs exactly once per request, last: after the response body
     /// ended, the request failed, or the client went away. `error` is why it did not finish
-    /// normally, if so. The default does nothing (the runtime writes its own access log).
-    fn logging(&self, _session: &Session, _error: Option<&Error>, _ctx: &mut Self::Ctx) {}
+    /// normally, if so. [`Session::response_status`] is the status sent (none if the client
+    /// went away first) and [`Session::upstream`] the last peer tried. Fields set in `fields`
+    /// are appended to the request's access log line, which the runtime writes right after
+    /// this hook returns (unless the access log is off). The session is `&mut` only so that
+    /// [`Session::request_id`] can be read; changing the request here has no effect. The
+    /// default adds nothing.
+    fn logging(
+        &self,
+        _session: &mut Session,
+        _error: Option<&Error>,
+        _ctx: &mut Self::Ctx,
+        _fields: &mut LogFields,
+    ) {
+    }
 }

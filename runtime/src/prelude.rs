@@ -1,6 +1,7 @@
 //! Everything generated code needs, in one import: `use pxy_runtime::prelude::*;`.
 
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
+pub use crate::log::LogFields;
 pub use crate::phase::Proxy;
 pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;

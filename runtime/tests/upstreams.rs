@@ -45,7 +45,13 @@ impl Proxy for UpProxy {
         }
     }
 
-    fn logging(&self, _session: &Session, error: Option<&Error>, _ctx: &mut ()) {
+    fn logging(
+        &self,
+        _session: &mut Session,
+        error: Option<&Error>,
+        _ctx: &mut (),
+        _fields: &mut LogFields,
+    ) {
         if let Some(error) = error {
             self.errors.lock().expect("lock").push(error.kind());
         }

@@ -9,10 +9,10 @@ fn examples_generate_rust() {
         let source = std::fs::read_to_string(path).expect("read example");
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let (code, warnings) =
-            emit(&source, &name, None).unwrap_or_else(|p| panic!("{name} has errors: {p:?}"));
+            emit(&source, &name).unwrap_or_else(|p| panic!("{name} has errors: {p:?}"));
         assert!(warnings.is_empty(), "{name} has warnings: {warnings:?}");
         assert_eq!(
-            emit(&source, &name, None).unwrap().0,
+            emit(&source, &name).unwrap().0,
             code,
             "generation must be deterministic"
         );

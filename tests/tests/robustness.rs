@@ -104,7 +104,14 @@ fn mutated_programs_never_panic_the_compiler() {
     let mut seeds = Vec::new();
     for dir in ["examples", "tests/programs/invalid"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            seeds.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+            let path = entry.unwrap().path();
+            // Multi-file cases (directories) are seeded by their main file.
+            let path = if path.is_dir() {
+                path.join("main.pxy")
+            } else {
+                path
+            };
+            seeds.push(std::fs::read_to_string(path).unwrap());
         }
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -115,7 +122,8 @@ fn mutated_programs_never_panic_the_compiler() {
             let checked = pxy_compiler::driver::check_source(&input);
             for p in &checked.problems {
                 let d = pxy_compiler::diagnostic::describe(p);
-                let _ = pxy_compiler::diagnostic::render(&[d], "fuzz.pxy", &input, false);
+                let sources = pxy_compiler::sources::SourceMap::single("fuzz.pxy", &*input);
+                let _ = pxy_compiler::diagnostic::render(&[d], &sources, false);
             }
             checked
                 .program

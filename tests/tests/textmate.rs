@@ -220,6 +220,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             }
             Item::On(on) => block(&on.body, &mut spans),
             Item::Listen(_) | Item::Upstream(_) => {}
+            Item::Include(i) => spans.push(i.path.span),
         }
     }
     spans

@@ -178,7 +178,7 @@ impl<'a> Walker<'a> {
 
     fn item(&mut self, item: &'a Item) {
         match item {
-            Item::Listen(_) => {}
+            Item::Listen(_) | Item::Include(_) => {}
             Item::Upstream(decl) => {
                 let servers = decl
                     .items

@@ -1,20 +1,40 @@
-//! Diagnostics for a document: `pxy_compiler::driver::check_source` worded by
+//! Diagnostics for a document: `pxy_compiler::driver::analyse` worded by
 //! `pxy_compiler::diagnostic::describe`, as LSP diagnostics with the same code, severity,
 //! message and help as `proxyc check`, the primary label's range, and the other labels as
 //! related information.
+//!
+//! Includes are read from disk relative to the document (a document that is not a `file:`
+//! URI cannot include). Everything is published on the open document: a problem inside an
+//! included file is reported on the `include` line that brought the file in, its message
+//! prefixed with the file's path, so one publish per document stays the whole truth.
+
+use std::path::PathBuf;
 
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };
 use pxy_compiler::diagnostic::describe;
-use pxy_compiler::driver::check_source;
+use pxy_compiler::driver::analyse;
+use pxy_compiler::include::{DiskLoader, MemoryLoader};
+use pxy_compiler::sources::SourceMap;
 use pxy_dsl::Span;
 
 use super::documents;
 
-/// Every problem in `source`, in source order; empty when there is none.
+/// Every problem in `source` (and the files it includes), in source order; empty when there is
+/// none.
 pub fn diagnostics(uri: &Uri, source: &str) -> Vec<Diagnostic> {
-    check_source(source)
+    let analysis = match file_path(uri) {
+        Some(path) => analyse(&path, source.to_string(), &DiskLoader),
+        None => analyse(
+            std::path::Path::new(""),
+            source.to_string(),
+            &MemoryLoader::default(),
+        ),
+    };
+    let sources = &analysis.sources;
+    analysis
+        .checked
         .problems
         .iter()
         .map(|problem| {
@@ -26,16 +46,20 @@ pub fn diagnostics(uri: &Uri, source: &str) -> Vec<Diagnostic> {
                 .iter()
                 .skip(1)
                 .map(|l| DiagnosticRelatedInformation {
-                    location: Location::new(uri.clone(), documents::range(source, l.span)),
-                    message: l.text.clone(),
+                    location: Location::new(
+                        uri.clone(),
+                        documents::range(source, sources.in_main(l.span)),
+                    ),
+                    message: in_file(sources, l.span, &l.text),
                 })
                 .collect();
+            let message = in_file(sources, primary, &d.message);
             let message = match &d.help {
-                Some(help) => format!("{}\nhelp: {help}", d.message),
-                None => d.message,
+                Some(help) => format!("{message}\nhelp: {help}"),
+                None => message,
             };
             Diagnostic {
-                range: documents::range(source, primary),
+                range: documents::range(source, sources.in_main(primary)),
                 severity: Some(if d.is_warning {
                     DiagnosticSeverity::WARNING
                 } else {
@@ -49,6 +73,41 @@ pub fn diagnostics(uri: &Uri, source: &str) -> Vec<Diagnostic> {
             }
         })
         .collect()
+}
+
+/// `text`, prefixed with the file and line it is about when that is not the open document.
+fn in_file(sources: &SourceMap, span: Span, text: &str) -> String {
+    let file = sources.file_of(span);
+    if file.base == sources.main().base {
+        return text.to_string();
+    }
+    let line = documents::range(&file.text, file.local(span)).start.line + 1;
+    format!("in {}:{line}: {text}", file.path)
+}
+
+/// The local path of a `file:` URI, percent-decoded.
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    let encoded = uri.as_str().strip_prefix("file://")?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
 }
 
 #[cfg(test)]
@@ -73,5 +132,26 @@ mod tests {
             lsp_types::Position::new(2, 9)
         );
         assert!(diagnostics(&uri, "listen http 127.0.0.1:8080\nroute { respond 200 }").is_empty());
+    }
+
+    #[test]
+    fn problems_in_included_files_show_on_the_include_line() {
+        let dir = std::env::temp_dir().join(format!("pxy-lsp-include-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("up.pxy"),
+            "upstream api { server 127.0.0.1:1 weight 0 }\n",
+        )
+        .expect("write");
+        let uri: Uri = format!("file://{}/main%2Epxy", dir.display())
+            .parse()
+            .expect("uri");
+        let source = "listen http 127.0.0.1:8080\ninclude \"up.pxy\"\nroute { proxy api }\n";
+        let got = diagnostics(&uri, source);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].code, Some(NumberOrString::String("E0503".into())));
+        assert_eq!(got[0].range.start, lsp_types::Position::new(1, 0));
+        assert!(got[0].message.contains("up.pxy:1: "), "{}", got[0].message);
     }
 }

@@ -62,6 +62,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
         .items
         .iter()
         .map(|item| match item {
+            Item::Include(include) => symbol(
+                format!("include {:?}", include.path.value),
+                None,
+                SymbolKind::FILE,
+                include.span,
+                include.path.span,
+            ),
             Item::Listen(listen) => symbol(
                 format!("listen {} {}", listen.protocol.name, listen.addr.value),
                 None,

@@ -10,6 +10,45 @@ use crate::types::Type;
 pub enum Problem {
     /// A syntax error. `route { respond }`
     Syntax(pxy_dsl::ParseError),
+    /// `include "missing.pxy"`: the file cannot be read.
+    IncludeUnreadable {
+        /// The include's path literal.
+        span: Span,
+        /// The path tried (relative to the including file's directory, joined).
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+    /// `a.pxy` includes `b.pxy`, which includes `a.pxy`.
+    IncludeCycle {
+        /// The include that closes the cycle.
+        span: Span,
+        /// The files of the cycle, the first repeated at the end.
+        chain: Vec<String>,
+    },
+    /// `include "common.pxy"` a second time (here or in another included file): skipped.
+    DuplicateInclude {
+        /// The second include's path literal.
+        span: Span,
+        /// The first include's path literal.
+        first: Span,
+        /// The file.
+        path: String,
+    },
+    /// `set log["user id"] = ...`, `set log["status"] = ...`: not a usable log field name.
+    InvalidLogField {
+        /// The name's literal.
+        span: Span,
+        /// The name as written.
+        name: String,
+        /// What a name must be.
+        reason: &'static str,
+    },
+    /// `set log[name] = ...`: the field name must be a plain string literal.
+    LogFieldNotLiteral {
+        /// The key.
+        span: Span,
+    },
     /// `proxy apj` where only `api` exists.
     UnknownUpstream {
         /// The reference.
@@ -319,6 +358,7 @@ impl Problem {
                 | Problem::RetriesNeverRun { .. }
                 | Problem::MissingFile { .. }
                 | Problem::TlsVerifyOff { .. }
+                | Problem::DuplicateInclude { .. }
         )
     }
 }

@@ -251,8 +251,11 @@ impl Checker<'_> {
             ["req", "query"] => (Field::ReqQuery, Type::optional(Type::Str)),
             ["req", "host"] => (Field::ReqHost, Type::optional(Type::Str)),
             ["req", "scheme"] => (Field::ReqScheme, Type::Str),
+            ["resp", "status"] if self.phase == Phase::Log => (Field::SentStatus, Type::Status),
             ["req", "upgrade"] => (Field::ReqUpgrade, Type::optional(Type::Str)),
             ["resp", "status"] => (Field::RespStatus, Type::Status),
+            ["upstream", "name"] => (Field::UpstreamName, Type::optional(Type::Str)),
+            ["upstream", "addr"] => (Field::UpstreamAddr, Type::optional(Type::Str)),
             ["client", "ip"] => (Field::ClientIp, Type::Ip),
             ["client", "port"] => (Field::ClientPort, Type::Int),
             ["error", "status"] => (Field::ErrorStatus, Type::Status),
@@ -285,8 +288,11 @@ impl Checker<'_> {
             }
         };
         let available = match dotted[0] {
-            "resp" if self.phase != Phase::Response => Some("on response"),
+            "resp" if !matches!(self.phase, Phase::Response | Phase::Log) => {
+                Some("on response or on log")
+            }
             "error" if self.phase != Phase::Error => Some("on error"),
+            "upstream" if self.phase == Phase::Request => Some("on response, on error or on log"),
             _ => None,
         };
         if let Some(available) = available {
@@ -433,7 +439,7 @@ impl Checker<'_> {
             let available = cs.groups;
             self.problems.push(Problem::CaptureOutOfRange {
                 span: key.span,
-                group: self.source[key.span.start..key.span.end].to_string(),
+                group: self.text(key.span),
                 available,
                 names,
             });

@@ -102,7 +102,7 @@ const FILE_OPTIONS: &[(&str, OptionKind)] = &[("every", OptionKind::Duration)];
 fn get(options: &[(&str, u64)], name: &str) -> Option<u64> {
     options.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
-const PHASES: &[&str] = &["request", "response", "error"];
+const PHASES: &[&str] = &["request", "response", "error", "log"];
 
 impl Checker<'_> {
     /// Records every upstream name first, so `proxy` may name one declared further down.
@@ -581,6 +581,7 @@ impl Checker<'_> {
         let (phase, section) = match on.phase.name.as_str() {
             "response" => (Phase::Response, "on response"),
             "error" => (Phase::Error, "on error"),
+            "log" => (Phase::Log, "on log"),
             _ => (Phase::Request, "on request"),
         };
         self.phase = phase;
@@ -589,6 +590,7 @@ impl Checker<'_> {
             Phase::Request => program.on_request.extend(stmts),
             Phase::Response => program.on_response.extend(stmts),
             Phase::Error => program.on_error.extend(stmts),
+            Phase::Log => program.on_log.extend(stmts),
         }
     }
 }

@@ -12,13 +12,15 @@ mod suggest;
 mod tls;
 
 pub use error::Problem;
+pub use stmts::ACCESS_LOG_FIELDS;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use pxy_dsl::ast::{Item, ParsedProgram};
 use pxy_dsl::Span;
 
+use crate::include::FileLoader;
+use crate::sources::SourceMap;
 use crate::typed::TypedProgram;
 
 /// The result of checking: the typed program when there was no error, and every problem found.
@@ -30,17 +32,11 @@ pub struct Checked {
     pub problems: Vec<Problem>,
 }
 
-/// Checks a parsed program whose directory is unknown: the files it names are not looked
-/// for, and relative paths stay relative (to the proxy's working directory).
-pub fn check(parsed: &ParsedProgram, source: &str) -> Checked {
-    check_in(parsed, source, None)
-}
-
-/// Checks a parsed program read from a file in `dir`: the certificates and other files it
-/// names are looked for there (a warning names any that is missing) and relative paths are
-/// joined to `dir`.
-pub fn check_in(parsed: &ParsedProgram, source: &str, dir: Option<&Path>) -> Checked {
-    let mut cx = Checker::new(source, dir);
+/// Checks a parsed program whose includes are expanded (see [`crate::include`]); `sources`
+/// holds the text its spans point into, and `files` says whether the certificates and other
+/// files it names exist (relative paths are relative to the file that names them).
+pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader) -> Checked {
+    let mut cx = Checker::new(sources, files);
     cx.declare_upstreams(parsed);
     let mut program = TypedProgram {
         listeners: Vec::new(),
@@ -49,6 +45,7 @@ pub fn check_in(parsed: &ParsedProgram, source: &str, dir: Option<&Path>) -> Che
         routes: Vec::new(),
         on_response: Vec::new(),
         on_error: Vec::new(),
+        on_log: Vec::new(),
         regexes: Vec::new(),
         variables: 0,
     };
@@ -66,6 +63,8 @@ pub fn check_in(parsed: &ParsedProgram, source: &str, dir: Option<&Path>) -> Che
                 }
             }
             Item::On(on) => cx.on_block(on, &mut program),
+            // The include pass replaces includes by the included items (or reports them).
+            Item::Include(_) => {}
             Item::Route(route) => {
                 if let Some(typed) = cx.route(route) {
                     program.routes.push(typed);
@@ -104,6 +103,8 @@ pub(crate) enum Phase {
     Response,
     /// `on error`: proxying failed; the request and the error are known, no response.
     Error,
+    /// `on log`: the request is over; it and the status sent are known, nothing can change.
+    Log,
 }
 
 /// The capture groups of one `as NAME` binding, while its block is checked.
@@ -121,9 +122,9 @@ pub(crate) struct CaptureScope {
 
 /// What the checker carries while walking a program.
 pub(crate) struct Checker<'src> {
-    pub(crate) source: &'src str,
-    /// The program's directory, when known: where relative file paths point.
-    base_dir: Option<&'src Path>,
+    sources: &'src SourceMap,
+    /// Where the files a program names (certificates) are looked for.
+    files: &'src dyn FileLoader,
     pub(crate) problems: Vec<Problem>,
     /// Upstream name → (index, declaration span).
     upstream_ids: HashMap<String, (usize, Span)>,
@@ -140,15 +141,17 @@ pub(crate) struct Checker<'src> {
     /// Optionals proven present by an enclosing `if present(...)`.
     present: Vec<crate::typed::Field>,
     phase: Phase,
+    /// Log fields set so far in the blocks enclosing the current statement of `on log`.
+    log_fields: Vec<(String, Span)>,
     saw_listener: bool,
     listener_addrs: HashMap<std::net::SocketAddr, Span>,
 }
 
 impl<'src> Checker<'src> {
-    fn new(source: &'src str, base_dir: Option<&'src Path>) -> Self {
+    fn new(sources: &'src SourceMap, files: &'src dyn FileLoader) -> Self {
         Checker {
-            source,
-            base_dir,
+            sources,
+            files,
             problems: Vec::new(),
             upstream_ids: HashMap::new(),
             used_upstreams: Vec::new(),
@@ -159,9 +162,20 @@ impl<'src> Checker<'src> {
             variables: 0,
             present: Vec::new(),
             phase: Phase::Request,
+            log_fields: Vec::new(),
             saw_listener: false,
             listener_addrs: HashMap::new(),
         }
+    }
+
+    /// The source text of `span`, as written.
+    pub(crate) fn text(&self, span: Span) -> String {
+        let file = self.sources.file_of(span);
+        let local = file.local(span);
+        file.text
+            .get(local.start..local.end)
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Registers a regex (already validated) and returns its id, sharing identical sources.

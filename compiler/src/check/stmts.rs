@@ -25,6 +25,7 @@ impl Checker<'_> {
     /// Checks a block in its own `let` scope. `section` names where it is, for messages.
     pub(crate) fn block(&mut self, block: &Block, section: &'static str) -> Vec<TypedStmt> {
         self.scopes.push(Vec::new());
+        let log_fields = self.log_fields.len();
         let mut out = Vec::new();
         let mut terminal: Option<Span> = None;
         for stmt in &block.stmts {
@@ -43,6 +44,7 @@ impl Checker<'_> {
             }
         }
         self.scopes.pop();
+        self.log_fields.truncate(log_fields);
         out
     }
 
@@ -65,8 +67,14 @@ impl Checker<'_> {
         let responding = matches!(self.phase, Phase::Request | Phase::Error);
         let rewriting = self.phase == Phase::Request;
         match kind {
+            StmtKind::Set { place, value } if is_log_place(place) => {
+                if self.phase != Phase::Log {
+                    return self.not_allowed(span, "set log[...]", section);
+                }
+                self.log_field(place, value)
+            }
             StmtKind::Set { .. } | StmtKind::Add { .. } | StmtKind::Remove { .. }
-                if self.phase == Phase::Error =>
+                if matches!(self.phase, Phase::Error | Phase::Log) =>
             {
                 let stmt = match kind {
                     StmtKind::Set { .. } => "set",
@@ -300,7 +308,7 @@ impl Checker<'_> {
                 };
                 self.problems.push(Problem::NotWritable {
                     span: place.span,
-                    place: self.source[place.span.start..place.span.end].to_string(),
+                    place: self.text(place.span),
                     hint,
                 });
                 return (None, None);
@@ -335,7 +343,50 @@ impl Checker<'_> {
             Phase::Request => "the request phase",
             Phase::Response => "on response",
             Phase::Error => "on error",
+            Phase::Log => "on log",
         }
+    }
+
+    /// `set log["name"] = VALUE` in `on log`: a literal, valid and new field name, and a `str`.
+    fn log_field(&mut self, place: &Place, value: &Expr) -> Option<TypedStmt> {
+        let key = place.key.as_ref()?;
+        let name = match &key.kind {
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [] => Some(String::new()),
+                [StrPart::Text(t)] => Some(t.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let value = self.expect_str(value, "str");
+        let Some(name) = name else {
+            let _ = self.expr(key);
+            self.problems
+                .push(Problem::LogFieldNotLiteral { span: key.span });
+            return None;
+        };
+        if let Some(reason) = log_field_name_error(&name) {
+            self.problems.push(Problem::InvalidLogField {
+                span: key.span,
+                name,
+                reason,
+            });
+            return None;
+        }
+        if let Some((_, first)) = self.log_fields.iter().find(|(n, _)| *n == name) {
+            self.problems.push(Problem::Duplicate {
+                span: key.span,
+                first: *first,
+                what: "log field",
+                name,
+            });
+            return None;
+        }
+        self.log_fields.push((name.clone(), key.span));
+        Some(TypedStmt::SetLogField {
+            name,
+            value: value?,
+        })
     }
 
     /// A header key: must be a plain string literal holding a valid header name.
@@ -393,6 +444,41 @@ impl Checker<'_> {
             return None;
         }
         Some(value)
+    }
+}
+
+/// The fields every access log line has (see `pxy_runtime::log`); a program's own fields
+/// must not shadow them.
+pub const ACCESS_LOG_FIELDS: &[&str] = &[
+    "method",
+    "path",
+    "status",
+    "upstream",
+    "duration_us",
+    "request_id",
+    "error",
+];
+
+/// `log["name"]`: the place `on log` writes.
+fn is_log_place(place: &Place) -> bool {
+    matches!(place.path.as_slice(), [object] if object.name == "log") && place.key.is_some()
+}
+
+/// Why `name` cannot be a log field, if it cannot: it must be a simple token (a letter or `_`,
+/// then letters, digits, `_`, `-` or `.`, at most 64 bytes) so that `name="value"` stays one
+/// unambiguous pair on the line, and not one of the line's own fields.
+fn log_field_name_error(name: &str) -> Option<&'static str> {
+    let mut bytes = name.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    if !first_ok || !rest_ok || name.len() > 64 {
+        Some("a letter or `_`, then letters, digits, `_`, `-` or `.` (at most 64)")
+    } else if ACCESS_LOG_FIELDS.contains(&name) {
+        Some("the access log line already has this field")
+    } else {
+        None
     }
 }
 

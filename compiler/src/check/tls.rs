@@ -1,8 +1,8 @@
 //! TLS: the block of `listen https`, an upstream's `tls` settings, and the files they name.
 //!
-//! Files are looked up at build time when the program's directory is known (relative paths
-//! are relative to it, and are stored joined to it so that the binary finds them from any
-//! working directory). A missing file is a warning, not an error: certificates are often
+//! Files are looked up at build time through the program's file loader (relative paths are
+//! relative to the file that names them, and are stored made absolute so that the binary
+//! finds them from any working directory). A missing file is a warning, not an error: certificates are often
 //! installed on the target machine after the build. The binary's `--test` and start-up
 //! still refuse a missing or bad file, naming it.
 
@@ -175,20 +175,25 @@ impl Checker<'_> {
         })
     }
 
-    /// The path the runtime will open for `path`, warning when no file is there.
+    /// The path the runtime will open for `path` (relative to the directory of the file
+    /// that names it), warning when no file is there.
     fn file(&mut self, path: &Text, what: &'static str) -> String {
-        let Some(base) = self.base_dir else {
-            return path.value.clone();
-        };
-        let full = base.join(&path.value);
-        if !full.is_file() {
+        let named_in = std::path::Path::new(&self.sources.file_of(path.span).path);
+        let full = named_in
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(&path.value);
+        if self.files.exists(&full) == Some(false) {
             self.problems.push(Problem::MissingFile {
                 span: path.span,
                 what,
                 path: full.display().to_string(),
             });
         }
-        full.to_string_lossy().into_owned()
+        self.files
+            .runtime_path(&full)
+            .to_string_lossy()
+            .into_owned()
     }
 }
 

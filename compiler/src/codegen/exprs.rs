@@ -140,6 +140,12 @@ impl Cx<'_> {
             TypedExprKind::Field(Field::ReqUpgrade) => {
                 quote! { session.upgrade().map(Cow::Borrowed) }
             }
+            TypedExprKind::Field(Field::UpstreamName) => {
+                quote! { session.upstream().map(|peer| Cow::Borrowed(peer.upstream_name())) }
+            }
+            TypedExprKind::Field(Field::UpstreamAddr) => {
+                quote! { session.upstream().map(|peer| Cow::Owned(peer.addr().to_string())) }
+            }
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::TlsVersion) => {
@@ -185,6 +191,9 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::RespStatus) => {
                 quote! { u64::from(response.status.as_u16()) }
+            }
+            TypedExprKind::Field(Field::SentStatus) => {
+                quote! { u64::from(session.response_status().map_or(0, |s| s.as_u16())) }
             }
             TypedExprKind::Field(Field::ClientPort) => {
                 quote! { u64::from(session.client_addr().port()) }

@@ -77,6 +77,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         }
     });
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
+    let logging = stmts::logging(program, &mut names);
     let select_route = routes::select_route(program, &mut names);
     let upstream_refs = program.upstreams.iter().enumerate().map(|(i, _)| {
         let f = format_ident!("upstream_{}", i);
@@ -152,6 +153,8 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             #response_filter
 
             #fail_to_proxy
+
+            #logging
         }
 
         #helpers

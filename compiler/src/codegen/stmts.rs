@@ -185,6 +185,10 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             };
             quote! { #bind #branch }
         }
+        TypedStmt::SetLogField { name, value } => {
+            let v = cx.str_(value);
+            quote! { fields.set(#name, #v); }
+        }
         TypedStmt::Let { var, value } => {
             let v = format_ident!("var_{}", var);
             let val = cx.owned(value);
@@ -234,10 +238,27 @@ pub(crate) fn fail_to_proxy(program: &TypedProgram, names: &mut Names) -> Option
     })
 }
 
+/// `logging`: runs `on log`, whose statements add fields to the access log line.
+pub(crate) fn logging(program: &TypedProgram, names: &mut Names) -> Option<TokenStream> {
+    if program.on_log.is_empty() {
+        return None;
+    }
+    let body = block(&program.on_log, names);
+    let rid = request_id_prelude(&program.on_log);
+    Some(quote! {
+        fn logging(&self, session: &mut Session, error: Option<&Error>, ctx: &mut Ctx, fields: &mut LogFields) {
+            #rid
+            #body
+        }
+    })
+}
+
 /// Whether any statement (or expression inside one) calls `request_id()`.
 pub(crate) fn uses_request_id(stmts: &[TypedStmt]) -> bool {
     stmts.iter().any(|s| match s {
-        TypedStmt::SetHeader { value, .. } | TypedStmt::AddHeader { value, .. } => expr_uses(value),
+        TypedStmt::SetHeader { value, .. }
+        | TypedStmt::AddHeader { value, .. }
+        | TypedStmt::SetLogField { value, .. } => expr_uses(value),
         TypedStmt::Respond { body, headers, .. } => {
             body.as_ref().is_some_and(expr_uses) || headers.iter().any(|(_, v)| expr_uses(v))
         }

@@ -18,9 +18,15 @@ fn shape(source: &str) -> String {
 fn programs() -> Vec<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut all = Vec::new();
-    for dir in ["examples", "tests/programs/invalid"] {
-        for entry in std::fs::read_dir(root.join(dir)).expect("dir") {
+    let mut dirs = vec![root.join("examples"), root.join("tests/programs/invalid")];
+    // Multi-file cases are directories: every file in them is formatted on its own.
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).expect("dir") {
             let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
             all.push((
                 path.display().to_string(),
                 std::fs::read_to_string(&path).expect("read"),

@@ -11,6 +11,11 @@ pub(super) fn program(pair: Pair<'_, Rule>) -> Result<ParsedProgram, ParseError>
     let mut items = Vec::new();
     for item in inner(pair) {
         match item.as_rule() {
+            Rule::include_decl => {
+                let span = span(&item);
+                let path = expr::plain_string(no_keywords(item).next().expect("grammar: path"))?;
+                items.push(Item::Include(Include { path, span }));
+            }
             Rule::listen_decl => items.push(Item::Listen(listen(item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(item)?)),
             Rule::route_decl => items.push(Item::Route(route(item)?)),

@@ -181,6 +181,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::discover_kw
             | Rule::health_kw
             | Rule::passive_kw
+            | Rule::include_kw
     )
 }
 

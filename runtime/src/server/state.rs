@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::{Error, ErrorKind};
+use crate::log::LogFields;
 use crate::phase::Proxy;
 use crate::session::Session;
 use crate::upstream::InFlight;
@@ -57,10 +58,15 @@ impl<P: Proxy> RequestState<P> {
         self.finished = true;
         self.in_flight = None;
         let error = error.or_else(|| self.error.take());
-        self.proxy
-            .logging(&self.session, error.as_ref(), &mut self.ctx);
+        let mut fields = LogFields::default();
+        self.proxy.logging(
+            &mut self.session,
+            error.as_ref(),
+            &mut self.ctx,
+            &mut fields,
+        );
         if self.access_log {
-            crate::log::access(&mut self.session, self.start, error.as_ref());
+            crate::log::access(&mut self.session, self.start, error.as_ref(), &fields);
         }
     }
 }

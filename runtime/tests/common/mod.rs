@@ -206,7 +206,13 @@ impl Proxy for TestProxy {
         Ok(())
     }
 
-    fn logging(&self, _session: &Session, error: Option<&Error>, _ctx: &mut Self::Ctx) {
+    fn logging(
+        &self,
+        _session: &mut Session,
+        error: Option<&Error>,
+        _ctx: &mut Self::Ctx,
+        _fields: &mut LogFields,
+    ) {
         if let Some(error) = error {
             self.errors.lock().expect("lock").push(error.kind());
         }

@@ -136,7 +136,13 @@ impl Proxy for Gateway {
         Response::new(error.status()).with_body(format!("sorry: {error}"))
     }
 
-    fn logging(&self, session: &Session, error: Option<&Error>, ctx: &mut Ctx) {
+    fn logging(
+        &self,
+        session: &mut Session,
+        error: Option<&Error>,
+        ctx: &mut Ctx,
+        fields: &mut LogFields,
+    ) {
         let _ = (
             session.response_status(),
             error.map(Error::kind),
@@ -144,6 +150,8 @@ impl Proxy for Gateway {
             ctx.bytes_in,
             ctx.bytes_out,
         );
+        fields.set("route", ctx.route.unwrap_or("-"));
+        fields.set("id", session.request_id().to_owned());
     }
 }
 
