@@ -1,7 +1,9 @@
 //! `examples/tls.pxy` with certificates made at test time: TLS termination with SNI,
 //! ALPN (HTTP/2 and HTTP/1.1), TLS 1.2/1.3 only, session resumption, client certificates,
-//! TLS and HTTP/2 to the origin, streaming of large bodies, and `--test` refusing bad
-//! certificates. Clients are real: curl, openssl s_client and h2load.
+//! TLS and HTTP/2 to the origin, streaming of large bodies, gRPC (unary and bidirectional
+//! streaming, trailers, UNAVAILABLE when the service is down), and `--test` refusing bad
+//! certificates. Clients and servers are real: curl, openssl s_client, h2load, and grpcio's
+//! client and server (`tests/peers/grpc_echo.py`).
 
 use std::net::SocketAddr;
 use std::process::{Command, Output};
@@ -14,6 +16,7 @@ struct Setup {
     http: SocketAddr,
     https: SocketAddr,
     app: SocketAddr,
+    grpc: SocketAddr,
 }
 
 fn build(setup: &Setup, extra: &[(&str, &str)]) -> std::path::PathBuf {
@@ -22,7 +25,7 @@ fn build(setup: &Setup, extra: &[(&str, &str)]) -> std::path::PathBuf {
         ("127.0.0.1:8080".to_string(), setup.http.to_string()),
         ("127.0.0.1:8443".to_string(), setup.https.to_string()),
         ("127.0.0.1:9001".to_string(), setup.app.to_string()),
-        ("127.0.0.1:9002".to_string(), free_addr().to_string()),
+        ("127.0.0.1:9002".to_string(), setup.grpc.to_string()),
     ];
     for (from, to) in extra {
         replacements.push((from.to_string(), to.to_string()));
@@ -104,6 +107,7 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
         http: free_addr(),
         https: free_addr(),
         app: free_addr(),
+        grpc: free_addr(),
     };
     let bin = build(&setup, &[]);
     let test = Command::new(&bin)
@@ -277,13 +281,71 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
     drop(setup);
 }
 
+/// The grpcio echo server of `tests/peers/grpc_echo.py`; killed when dropped.
+struct GrpcServer(std::process::Child);
+
+impl GrpcServer {
+    fn start(addr: SocketAddr) -> GrpcServer {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .arg(pxy_tests::workspace_root().join("tests/peers/grpc_echo.py"))
+            .args(["server", &addr.port().to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 with grpcio (scripts/setup.sh installs it)");
+        let stdout = child.stdout.take().expect("piped");
+        let mut line = String::new();
+        // grpcio prints nothing else on stdout; the line comes once it listens (or never, and
+        // then read_line returns 0 when the process dies).
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read");
+        assert_eq!(line.trim(), "serving", "the gRPC server did not start");
+        GrpcServer(child)
+    }
+}
+
+impl Drop for GrpcServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the grpcio client against the proxy; its JSON report.
+fn grpc_client(setup: &Setup, args: &[&str]) -> serde_json::Value {
+    let target = setup.https.to_string();
+    let ca = setup.pki.ca();
+    let mut all = vec![
+        args[0],
+        target.as_str(),
+        ca.to_str().expect("UTF-8"),
+        "api.example.test",
+    ];
+    all.extend_from_slice(&args[1..]);
+    let mut command = Command::new("timeout");
+    command
+        .arg("60")
+        .arg("python3")
+        .arg(pxy_tests::workspace_root().join("tests/peers/grpc_echo.py"))
+        .args(&all);
+    let out = command.output().expect("python3");
+    assert!(
+        out.status.success(),
+        "grpc client failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&String::from_utf8_lossy(&out.stdout))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_origin_with_the_wrong_certificate_gets_no_request_and_test_checks_files() {
+async fn grpc_passes_through_and_origin_failures_are_reported() {
     let setup = Setup {
         pki: Pki::generate("tls-wrong"),
         http: free_addr(),
         https: free_addr(),
         app: free_addr(),
+        grpc: free_addr(),
     };
     let bin = build(&setup, &[]);
     // The origin presents www.example.test, not app.internal: verification must fail.
@@ -296,6 +358,22 @@ async fn an_origin_with_the_wrong_certificate_gets_no_request_and_test_checks_fi
     .await;
     let proxy = ProxyProcess::start(&bin, &[], 2);
     let checks = tokio::task::spawn_blocking(move || {
+        // gRPC over TLS (ALPN h2) to a cleartext HTTP/2 service: unary and a bidirectional
+        // stream of 500 ping-pong messages, trailers intact.
+        let server = GrpcServer::start(setup.grpc);
+        let report = grpc_client(&setup, &["client", "500"]);
+        assert_eq!(report["unary"], "ping");
+        assert_eq!(report["unary_trailers"]["x-echo-trailer"], "kept");
+        assert_eq!(report["chat_count"], 500);
+        assert_eq!(report["chat_equal"], true);
+        assert_eq!(report["chat_code"], "OK");
+        assert_eq!(report["chat_trailers"]["x-echo-trailer"], "kept");
+        // The service goes down: the client gets UNAVAILABLE, not a bare 502.
+        drop(server);
+        let report = grpc_client(&setup, &["unary"]);
+        assert_eq!(report["code"], "UNAVAILABLE", "{report}");
+
+        // The origin presents www.example.test, not app.internal: verification fails.
         let (_, status) = curl(&setup, "api.example.test", "/", &[]);
         assert_eq!(status, "502 2");
         setup
