@@ -127,7 +127,7 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
         &setup.pki.file("app.key"),
     )
     .await;
-    let _proxy = ProxyProcess::start(&bin, &["--threads", "2"], 2);
+    let proxy = ProxyProcess::start(&bin, &["--threads", "2"], 2);
     let checks = tokio::task::spawn_blocking(move || {
         // HTTP/2 downstream (ALPN), HTTP/2 over TLS upstream with SNI app.internal verified.
         let (body, status) = curl(&setup, "api.example.test", "/hello?x=1", &[]);
@@ -248,9 +248,10 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
             "308 https://api.example.test/x"
         );
 
-        // Large bodies stream both ways over HTTP/2 on both sides.
+        // Large bodies stream both ways over HTTP/2 on both sides (the proxy's memory,
+        // checked below, shows neither was held whole).
         let upload = setup.pki.file("upload.bin");
-        std::fs::write(&upload, vec![7u8; 20 << 20]).expect("write upload");
+        std::fs::write(&upload, vec![7u8; 64 << 20]).expect("write upload");
         let data = format!("@{}", upload.display());
         let (body, status) = curl(
             &setup,
@@ -259,10 +260,11 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
             &["--data-binary", &data],
         );
         assert_eq!(status, "200 2");
-        assert_eq!(json(&body)["body_len"], 20 << 20);
-        let (body, status) = curl(&setup, "api.example.test", "/bytes/30000000", &[]);
+        assert_eq!(json(&body)["body_len"], 64 << 20);
+        std::fs::remove_file(&upload).expect("remove upload");
+        let (body, status) = curl(&setup, "api.example.test", "/bytes/64000000", &[]);
         assert_eq!(status, "200 2");
-        assert_eq!(body.len(), 30_000_000);
+        assert_eq!(body.len(), 64_000_000);
 
         // Many concurrent streams on one connection (h2load is a real HTTP/2 client).
         let url = format!("https://{}/", setup.https);
@@ -272,6 +274,12 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
         setup
     });
     let setup = checks.await.expect("checks passed");
+    let peak = proxy.peak_rss_kib();
+    eprintln!("proxy peak RSS after 64 MiB each way: {peak} KiB");
+    assert!(
+        peak < 40 * 1024,
+        "64 MiB bodies went through a proxy whose peak memory was {peak} KiB: one was buffered"
+    );
     assert!(
         app.connections() <= 2,
         "HTTP/2 to the origin shares one connection per backend (saw {})",
