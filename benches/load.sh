@@ -7,12 +7,38 @@
 # starts each proxy fresh, warms it up, then measures requests/s, latency, the proxy's CPU
 # time per request (from /proc/PID/stat) and its peak RSS (VmHWM). Medians over rounds.
 #
+# Modes (downstream side; the origins always speak cleartext HTTP/1.1):
+#   h1   HTTP/1.1 keep-alive, wrk.
+#   h2c  HTTP/2 with prior knowledge over cleartext, h2load -m H2_STREAMS.
+#   h2   HTTP/2 over TLS (ALPN h2), h2load -m H2_STREAMS against https://; long-lived
+#        connections, so this is HTTP/2 + TLS record cost, the handshakes are negligible.
+#   tls  TLS handshakes/s: every request on a new connection with a full handshake.
+#        Generator: CONNECTIONS concurrent `openssl s_time -new -www /` clients (each a
+#        closed loop of connect, full handshake, GET / HTTP/1.0, read until the proxy
+#        closes). Not wrk: wrk's TLS reconnects keep the SSL object (SSL_clear), so it
+#        offers the previous session and nearly every handshake is a resumption. Not h2load
+#        either: on reconnects it resumes the session too, and with -D and
+#        "Connection: close" it does not stop; with -n = -c (one request per connection) it
+#        is a burst per process, idle between processes. s_time -new makes a fresh SSL per
+#        connection and offers no session or ticket, so every handshake is full; it has no
+#        latency percentiles or status codes, so the report gives the mean time per
+#        connection (clients × window / connections) and counts answers that are shorter
+#        than a 200 answer (bytes read) as HTTP errors.
+#   In h2 and tls mode the three proxies serve the same certificate (scripts/dev-certs.sh,
+#   EC P-256, made in the run directory), TLS 1.2-1.3, ALPN h2,http/1.1, session cache and
+#   tickets on (as proxyc's BoringSSL has them); the clients offer only the TLS 1.3 suite
+#   TLS13_CIPHERS (servers pick differently otherwise: HAProxy prefers its own order), and
+#   X25519 is the group every side picks by default. The negotiated parameters are in the
+#   report.
+#
 # Usage: benches/load.sh [--proxyc PATH] [--rounds N] [--duration S] [--warmup S]
-#                        [--connections N] [--mode h1|h2c] [--origins N] [--proxies "proxyc nginx haproxy"]
-#                        [--idle-wait S]
+#                        [--connections N] [--mode h1|h2c|h2|tls] [--origins N]
+#                        [--proxies "proxyc nginx haproxy"] [--idle-wait S]
 # The same settings can come from the environment: PROXYC_BIN, ROUNDS, DURATION, WARMUP,
 # CONNECTIONS, MODE, PROXIES, IDLE_WAIT (seconds to wait for a quiet machine before each
-# round, 0 = don't), H2_STREAMS (h2c only, streams per connection).
+# round, 0 = don't), H2_STREAMS (h2c/h2 only, streams per connection), TLS13_CIPHERS (h2/tls,
+# the TLS 1.3 suites the clients offer). In tls mode CONNECTIONS is the number of concurrent
+# s_time clients. A --proxyc binary for h2/tls must listen https on 127.0.0.1:8080.
 # Output: a Markdown table on stdout and in target/bench/results.md; raw logs in
 # target/bench/run-<timestamp>/.
 set -euo pipefail
@@ -27,6 +53,7 @@ WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 MODE=${MODE:-h1}
 H2_STREAMS=${H2_STREAMS:-10}
+TLS13_CIPHERS=${TLS13_CIPHERS:-TLS_AES_128_GCM_SHA256}
 PROXIES=${PROXIES:-proxyc nginx haproxy}
 PROXYC_BIN=${PROXYC_BIN:-}
 IDLE_WAIT=${IDLE_WAIT:-60}  # seconds to wait for a quiet machine before each round
@@ -65,7 +92,7 @@ parse_args() {
             *) usage >&2; die "unknown argument: $1" ;;
         esac
     done
-    [[ $MODE == h1 || $MODE == h2c ]] || die "MODE must be h1 or h2c, not '$MODE'"
+    [[ $MODE =~ ^(h1|h2c|h2|tls)$ ]] || die "MODE must be h1, h2c, h2 or tls, not '$MODE'"
     local n
     for n in "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS" "$H2_STREAMS" "$IDLE_WAIT"; do
         [[ $n =~ ^[0-9]+$ ]] || die "not a whole number: '$n'"
@@ -225,12 +252,39 @@ set_origins() {
 }
 
 # Fills @NAME@ placeholders of a template from benches/conf into the run directory.
+# Arguments: template, destination, LISTEN_OPTS, BIND_OPTS, and TLS_DIRECTIVES (optional,
+# whole lines).
 render() {
     local src=$1 dst=$2
-    RUN_DIR=$RUN_DIR PROXY_ADDR=$PROXY_ADDR LISTEN_OPTS=$3 BIND_OPTS=$4 BODY=$BODY \
-        perl -pe 's/\@(ORIGIN_SERVERS|UPSTREAM_SERVERS|BACKEND_SERVERS)\@\n?/$ENV{$1}/g;
+    RUN_DIR=$RUN_DIR PROXY_ADDR=$PROXY_ADDR LISTEN_OPTS=$3 BIND_OPTS=$4 TLS_DIRECTIVES=${5:-} \
+        BODY=$BODY \
+        perl -pe 's/\@(ORIGIN_SERVERS|UPSTREAM_SERVERS|BACKEND_SERVERS|TLS_DIRECTIVES)\@\n?/$ENV{$1}/g;
                   s/\@(RUN_DIR|PROXY_ADDR|LISTEN_OPTS|BIND_OPTS|BODY)\@/$ENV{$1}/g' \
         "$CONF_DIR/$src" >"$dst"
+}
+
+# ---------------------------------------------------------------- TLS (h2 and tls modes)
+CERT_DIR=
+is_tls_mode() { [[ $MODE == h2 || $MODE == tls ]]; }
+
+# One certificate for all three proxies: api.example.test and 127.0.0.1, EC P-256, from a
+# throw-away CA (scripts/dev-certs.sh). HAProxy wants certificate and key in one file.
+make_certs() {
+    CERT_DIR=$RUN_DIR/certs
+    "$REPO_ROOT/scripts/dev-certs.sh" "$CERT_DIR" 2>>"$RUN_DIR/certs.log" \
+        || die "scripts/dev-certs.sh failed (see $RUN_DIR/certs.log)"
+    cat "$CERT_DIR/api.pem" "$CERT_DIR/api.key" >"$CERT_DIR/api-haproxy.pem"
+}
+
+# nginx's server-block lines for TLS. The session cache is on, as HAProxy's (20000 sessions)
+# and BoringSSL's (proxyc) are by default; tickets are on everywhere (nginx's default).
+nginx_tls_directives() {
+    printf '        %s\n' \
+        "ssl_certificate $CERT_DIR/api.pem;" \
+        "ssl_certificate_key $CERT_DIR/api.key;" \
+        "ssl_protocols TLSv1.2 TLSv1.3;" \
+        "ssl_session_cache shared:SSL:10m;" \
+        "ssl_session_tickets on;"
 }
 
 # ---------------------------------------------------------------- origin
@@ -257,10 +311,16 @@ start_origin() {
 PROXY_PID=
 
 start_nginx() {
-    local dir=$RUN_DIR/nginx opts=""
+    local dir=$RUN_DIR/nginx opts="" tls=""
     mkdir -p "$dir"
-    [[ $MODE == h2c ]] && opts="http2"
-    render proxy-nginx.conf "$dir/nginx.conf" "$opts" ""
+    case $MODE in
+        h2c) opts="http2" ;;
+        # nginx 1.22 turns HTTP/2 on with the listen line (`http2 on;` is 1.25.1+). Also in
+        # tls mode, so that all three offer ALPN h2,http/1.1; s_time offers no ALPN (HTTP/1.x).
+        h2|tls) opts="ssl http2" ;;
+    esac
+    is_tls_mode && tls=$(nginx_tls_directives)$'\n'
+    render proxy-nginx.conf "$dir/nginx.conf" "$opts" "" "$tls"
     taskset -c "$PROXY_CPU" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
         >"$dir/stdout.log" 2>&1 &
     PROXY_PID=$!
@@ -271,6 +331,9 @@ start_haproxy() {
     local dir=$RUN_DIR/haproxy opts=""
     mkdir -p "$dir"
     [[ $MODE == h2c ]] && opts="proto h2"
+    if is_tls_mode; then
+        opts="ssl crt $CERT_DIR/api-haproxy.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.3"
+    fi
     render proxy-haproxy.cfg "$dir/haproxy.cfg" "" "$opts"
     # -db: stay in the foreground as a single process (no master/worker, no daemon).
     taskset -c "$PROXY_CPU" haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
@@ -287,6 +350,8 @@ start_proxyc() {
 }
 
 # Finds or builds the proxyc binary; empties PROXYC_BIN (proxyc skipped) when impossible.
+# The binary is named per mode and origin count (target/bench/load_balancer-MODE-ORIGINS),
+# so runs of different modes do not overwrite each other's.
 PROXYC_NOTE=
 resolve_proxyc() {
     if [[ -n $PROXYC_BIN ]]; then
@@ -294,29 +359,47 @@ resolve_proxyc() {
         return 0
     fi
     local cli=$TARGET_DIR/release/proxyc example=examples/load_balancer.pxy
-    local out=$BENCH_DIR/load_balancer-$ORIGINS
+    local out=$BENCH_DIR/load_balancer-$MODE-$ORIGINS
+    local program=$RUN_DIR/load_balancer-$MODE-$ORIGINS.pxy
+    if [[ ! -f $example ]]; then
+        PROXYC_NOTE="proxyc skipped: no $example"
+        PROXYC_BIN=
+        log "$PROXYC_NOTE"
+        return 0
+    fi
+    cp "$example" "$program"
     if ((ORIGINS != 2)); then
         # The example balances over two servers; the same program over ORIGINS of them.
         local servers="" i
         for ((i = 1; i <= ORIGINS; i++)); do servers+="    server 127.0.0.1:$((9000 + i))"$'\n'; done
-        SERVERS=$servers perl -0pe 's/(    server 127\.0\.0\.1:900\d\n)+/$ENV{SERVERS}/' \
-            "$example" >"$RUN_DIR/load_balancer-$ORIGINS.pxy"
-        example=$RUN_DIR/load_balancer-$ORIGINS.pxy
+        SERVERS=$servers perl -0pi -e 's/(    server 127\.0\.0\.1:900\d\n)+/$ENV{SERVERS}/' "$program"
     fi
-    if [[ -x $cli && -f $example ]]; then
-        log "building $example with $cli"
+    if is_tls_mode; then
+        # The same program behind TLS, with the certificate all three proxies serve
+        # (alpn h2, http/1.1 is the default).
+        CERT=$CERT_DIR/api.pem KEY=$CERT_DIR/api.key perl -pi -e \
+            's{^listen http 127\.0\.0\.1:8080\s*$}{listen https 127.0.0.1:8080 {\n    cert "$ENV{CERT}" key "$ENV{KEY}"\n}\n}' \
+            "$program"
+        grep -q '^listen https 127\.0\.0\.1:8080 {' "$program" \
+            || die "no 'listen http 127.0.0.1:8080' line to turn into TLS in $example"
+    fi
+    if [[ -x $cli ]]; then
+        log "building $program with $cli"
         # Same shared build directory as scripts/test.sh, so the runtime is built once.
         export PROXYC_TARGET_DIR=${PROXYC_TARGET_DIR:-$TARGET_DIR/pxy-build}
-        if "$cli" build "$example" -o "$out" >"$RUN_DIR/proxyc-build.log" 2>&1; then
+        if "$cli" build "$program" -o "$out" >"$RUN_DIR/proxyc-build.log" 2>&1; then
             PROXYC_BIN=$out
             return 0
         fi
         tail -n 30 "$RUN_DIR/proxyc-build.log" >&2 || true
-        PROXYC_NOTE="proxyc skipped: \`proxyc build $example\` failed (see $RUN_DIR/proxyc-build.log)"
-    elif [[ -x $out ]]; then
+        PROXYC_NOTE="proxyc skipped: \`proxyc build $program\` failed (see $RUN_DIR/proxyc-build.log)"
+    elif [[ -x $out ]] && ! is_tls_mode; then
         log "using the previously built $out (no $cli to rebuild it)"
         PROXYC_BIN=$out
         return 0
+    elif is_tls_mode; then
+        # An earlier TLS build names the certificate of an earlier run directory.
+        PROXYC_NOTE="proxyc skipped: no $cli to build it with this run's certificate (give --proxyc PATH, or build the CLI with \`cargo build --release -p proxyc\`)"
     else
         PROXYC_NOTE="proxyc skipped: no binary (give --proxyc PATH or PROXYC_BIN, or build $cli with \`cargo build --release -p proxyc\`)"
     fi
@@ -326,49 +409,157 @@ resolve_proxyc() {
 
 # ---------------------------------------------------------------- load
 # Runs the load generator on LOAD_CPU against the proxy for $1 seconds. With $2 = measure,
-# leaves "requests duration_us p50_us p99_us socket_errors non_2xx" in LOAD_RESULT.
+# leaves "requests duration_us p50_us p99_us socket_errors non_2xx" in LOAD_RESULT (tls
+# mode: p50_us is the mean time per connection and p99_us is 0, see run_tls_load).
 LOAD_RESULT=
 run_load() {
+    case $MODE in
+        h1) run_wrk "$@" ;;
+        h2c|h2) run_h2load "$@" ;;
+        tls) run_tls_load "$@" ;;
+    esac
+}
+
+run_wrk() {
     local seconds=$1 what=$2 out=$3
     local limit=$((seconds + 30))
-    if [[ $MODE == h1 ]]; then
-        timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
-            wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --latency -s "$CONF_DIR/report.lua" \
-            "http://$PROXY_ADDR/" >"$out" 2>&1 || log "wrk exited non-zero (see $out)"
-        [[ $what == measure ]] || return 0
-        local line
-        line=$(grep '^PXY_RESULT ' "$out" | tail -n 1) || die "no result from wrk (see $out)"
-        local -A r=()
-        local kv
-        for kv in ${line#PXY_RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-        LOAD_RESULT="${r[requests]} ${r[duration_us]} ${r[p50_us]} ${r[p99_us]} \
+    timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
+        wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --latency -s "$CONF_DIR/report.lua" \
+        "http://$PROXY_ADDR/" >"$out" 2>&1 || log "wrk exited non-zero (see $out)"
+    [[ $what == measure ]] || return 0
+    local line
+    line=$(grep '^PXY_RESULT ' "$out" | tail -n 1) || die "no result from wrk (see $out)"
+    local -A r=()
+    local kv
+    for kv in ${line#PXY_RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+    LOAD_RESULT="${r[requests]} ${r[duration_us]} ${r[p50_us]} ${r[p99_us]} \
 $((r[connect] + r[read] + r[write] + r[timeout])) ${r[status]}"
-    else
-        # h2load speaks h2c with prior knowledge to http:// URIs. Its summary has no
-        # percentiles, so the per-request log (start, status, duration µs) gives them.
-        local reqlog=$out.requests
-        timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
-            h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$seconds" --log-file="$reqlog" \
-            "http://$PROXY_ADDR/" >"$out" 2>&1 || log "h2load exited non-zero (see $out)"
-        [[ $what == measure ]] || { rm -f "$reqlog"; return 0; }
-        local secs ndone failed s4xx s5xx pct
-        secs=$(awk '/^finished in/ { sub(/s,$/, "", $3); print $3 }' "$out")
-        # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
-        read -r ndone failed < <(awk '/^requests:/ { print $6, $10 }' "$out")
-        # "status codes: N 2xx, N 3xx, N 4xx, N 5xx"
-        read -r s4xx s5xx < <(awk '/^status codes:/ { print $7, $9 }' "$out")
-        [[ -n $secs && -n $ndone && -n $s5xx ]] || die "could not read h2load's summary (see $out)"
-        pct=$(cut -f3 "$reqlog" | sort -n | awk '{ a[NR] = $1 }
-            END { if (NR == 0) { print "0 0"; exit }
-                  i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
-                  i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
-                  print a[i50], a[i99] }')
-        rm -f "$reqlog"
-        local dur_us
-        dur_us=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000000 }')
-        # Same meaning as wrk's counters: failed requests, and 4xx/5xx answers.
-        LOAD_RESULT="$ndone $dur_us $pct $failed $((s4xx + s5xx))"
+}
+
+# h2c: h2load speaks h2c with prior knowledge to http:// URIs. h2: https://, ALPN h2 (h2load
+# offers h2 first), only the TLS 1.3 suites TLS13_CIPHERS.
+H2_ALPN=  # the protocol h2load reports having negotiated (h2 mode), for the report
+run_h2load() {
+    local seconds=$1 what=$2 out=$3
+    local limit=$((seconds + 30)) url=http://$PROXY_ADDR/
+    local -a tls_opts=()
+    if [[ $MODE == h2 ]]; then
+        url=https://$PROXY_ADDR/
+        tls_opts=(--tls13-ciphers="$TLS13_CIPHERS")
     fi
+    # h2load's summary has no percentiles, so the per-request log (start, status, duration
+    # µs) gives them.
+    local reqlog=$out.requests
+    timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
+        h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$seconds" "${tls_opts[@]}" \
+        --log-file="$reqlog" "$url" >"$out" 2>&1 || log "h2load exited non-zero (see $out)"
+    [[ $what == measure ]] || { rm -f "$reqlog"; return 0; }
+    if [[ $MODE == h2 ]]; then
+        H2_ALPN=$(awk -F': ' '/^Application protocol:/ { print $2; exit }' "$out")
+        [[ $H2_ALPN == h2 ]] || NOTES+=("h2load negotiated '${H2_ALPN:-nothing}' instead of h2 (see $out)")
+    fi
+    local secs ndone failed s4xx s5xx pct
+    secs=$(awk '/^finished in/ { sub(/s,$/, "", $3); print $3 }' "$out")
+    # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
+    read -r ndone failed < <(awk '/^requests:/ { print $6, $10 }' "$out")
+    # "status codes: N 2xx, N 3xx, N 4xx, N 5xx"
+    read -r s4xx s5xx < <(awk '/^status codes:/ { print $7, $9 }' "$out")
+    [[ -n $secs && -n $ndone && -n $s5xx ]] || die "could not read h2load's summary (see $out)"
+    pct=$(cut -f3 "$reqlog" | sort -n | awk '{ a[NR] = $1 }
+        END { if (NR == 0) { print "0 0"; exit }
+              i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
+              i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+              print a[i50], a[i99] }')
+    rm -f "$reqlog"
+    local dur_us
+    dur_us=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000000 }')
+    # Same meaning as wrk's counters: failed requests, and 4xx/5xx answers.
+    LOAD_RESULT="$ndone $dur_us $pct $failed $((s4xx + s5xx))"
+}
+
+# Wall clock in microseconds (bash's EPOCHREALTIME; the decimal point may be a comma).
+now_us() { local t=${EPOCHREALTIME//[.,]/}; echo $((10#$t)); }
+
+# s_time runs until the wall clock's whole second passes start + -time, so clients started
+# in the same second stop together. Starting just after a second boundary keeps them there.
+align_to_second() {
+    local us
+    us=$(now_us)
+    us=$((us % 1000000))
+    ((us <= 50000)) || sleep "$(printf '0.%06d' $((1000000 - us + 2000)))"
+}
+
+# tls mode: CONNECTIONS concurrent `openssl s_time -new` clients for about $1 seconds (see the
+# header for why s_time). Each connects, makes a full handshake (fresh SSL, no session
+# offered), sends "GET / HTTP/1.0", reads the answer until the proxy closes, and starts over.
+# requests = connections made = full handshakes. duration = from the start to the last
+# client's end. p50_us holds the mean time per connection (Little's law for a closed loop:
+# clients × duration / connections). socket errors: clients that died (s_time stops at its
+# first failed connection and prints nothing) plus clients that reported no summary. non-2xx:
+# estimated from the bytes read, in units of one 200 answer (TLS_ANSWER_BYTES, measured by
+# measure_round with the same request).
+TLS_ANSWER_BYTES=0
+TLS_END_SPREAD_MS=0
+run_tls_load() {
+    local seconds=$1 what=$2 out=$3
+    local limit=$((seconds + 30)) i
+    # Started right after a second boundary, -time T stops at the boundary T+1 s later.
+    local maxtime=$((seconds > 1 ? seconds - 1 : 1))
+    [[ $what == measure ]] || align_to_second
+    local -a pids=()
+    local start
+    start=$(now_us)
+    for ((i = 1; i <= CONNECTIONS; i++)); do
+        (
+            rc=0
+            timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
+                openssl s_time -connect "$PROXY_ADDR" -new -www / -time "$maxtime" \
+                -ciphersuites "$TLS13_CIPHERS" >"$out.$i" 2>&1 || rc=$?
+            echo "$rc $(now_us)" >"$out.$i.end"
+        ) &
+        pids+=("$!")
+        STARTED_PIDS+=("$!")
+    done
+    local p
+    for p in "${pids[@]}"; do
+        wait "$p" || true
+        forget_pid "$p"
+    done
+    local end
+    end=$(now_us)
+    if [[ $what != measure ]]; then
+        rm -f "$out".*
+        return 0
+    fi
+    # Per client: its summary (connections, bytes read), exit status and end time. The raw
+    # outputs (minus s_time's line of one "*" per connection) are kept in $out.
+    local requests=0 bytes=0 dead=0 n b rc t first_end=0 last_end=0
+    : >"$out"
+    for ((i = 1; i <= CONNECTIONS; i++)); do
+        n='' b='' rc=1 t=$end
+        # "N connections in 0.85s; 1849.41 connections/user sec, bytes read B"
+        read -r n b < <(awk '/^[0-9]+ connections in [0-9.]+s;/ { print $1, $NF }' "$out.$i") || true
+        read -r rc t <"$out.$i.end" || true
+        if [[ -z $n || $rc != 0 ]]; then
+            dead=$((dead + 1))
+        fi
+        requests=$((requests + ${n:-0}))
+        bytes=$((bytes + ${b:-0}))
+        if ((first_end == 0 || t < first_end)); then first_end=$t; fi
+        if ((t > last_end)); then last_end=$t; fi
+        { echo "client $i: exit $rc, ended at $t"; grep -v '^\**$' "$out.$i" || true; } >>"$out"
+    done
+    local dur_us=$((last_end - start))
+    TLS_END_SPREAD_MS=$(((last_end - first_end) / 1000))
+    local mean_us=0 short=0
+    ((requests > 0)) && mean_us=$(((CONNECTIONS - dead) * dur_us / requests))
+    if ((TLS_ANSWER_BYTES > 0 && requests * TLS_ANSWER_BYTES > bytes)); then
+        short=$(((requests * TLS_ANSWER_BYTES - bytes + TLS_ANSWER_BYTES - 1) / TLS_ANSWER_BYTES))
+    fi
+    printf 'clients %s, dead %s, connections %s, bytes read %s, one 200 answer %s bytes, window %s us, clients ended within %s ms\n' \
+        "$CONNECTIONS" "$dead" "$requests" "$bytes" "$TLS_ANSWER_BYTES" "$dur_us" "$TLS_END_SPREAD_MS" >>"$out"
+    rm -f "$out".*
+    LOAD_RESULT="$requests $dur_us $mean_us 0 $dead $short"
 }
 
 # ---------------------------------------------------------------- one round
@@ -384,15 +575,26 @@ measure_round() {
     STARTED_PIDS+=("$PROXY_PID")
     wait_for_port "$PROXY_ADDR" "$PROXY_PID" "$PROXY_LOG"
 
-    # A proxy that answers errors is not fast: check one response before loading it.
-    local curl_opts=(-s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5)
-    [[ $MODE == h2c ]] && curl_opts+=(--http2-prior-knowledge)
+    # A proxy that answers errors is not fast: check one response before loading it (in the
+    # mode's protocol: HTTP version 2 for h2c and h2; TLS verified against the test CA).
+    local curl_opts=(-s -o /dev/null -w '%{http_code} %{size_download} %{http_version}' --max-time 5)
+    local url=http://$PROXY_ADDR/ version=1.1
+    case $MODE in
+        h2c) curl_opts+=(--http2-prior-knowledge); version=2 ;;
+        h2) curl_opts+=(--http2); version=2 ;;
+        tls) curl_opts+=(--http1.1) ;;
+    esac
+    if is_tls_mode; then
+        url=https://$PROXY_ADDR/
+        curl_opts+=(--cacert "$CERT_DIR/ca.pem" --tls13-ciphers "$TLS13_CIPHERS")
+    fi
     local sanity
-    sanity=$(curl "${curl_opts[@]}" "http://$PROXY_ADDR/") || true
-    if [[ $sanity != "200 $BODY_BYTES" ]]; then
-        NOTES+=("$tag: first response was '$sanity', expected '200 $BODY_BYTES'")
+    sanity=$(curl "${curl_opts[@]}" "$url") || true
+    if [[ $sanity != "200 $BODY_BYTES $version" ]]; then
+        NOTES+=("$tag: first response was '$sanity', expected '200 $BODY_BYTES $version' (status, bytes, HTTP version)")
         log "WARNING: $tag answered '$sanity'"
     fi
+    is_tls_mode && probe_tls "$proxy" "$round"
 
     local base=$RUN_DIR/$proxy/round$round
     wait_for_quiet_machine "$tag"
@@ -402,6 +604,9 @@ measure_round() {
 
     local -a pids
     mapfile -t pids < <(proc_tree "$PROXY_PID")
+    # s_time clients stop on whole seconds; start them right after one (before t0, so the
+    # wait is not in the measured window).
+    [[ $MODE == tls ]] && align_to_second
     local t0 t1 c0 c1
     c0=$(core_busy_ticks "$PROXY_CPU")
     t0=$(cpu_ticks "${pids[@]}")
@@ -436,7 +641,51 @@ measure_round() {
     log "$tag: $requests requests in $((dur_us / 1000)) ms, p50 ${p50}us p99 ${p99}us," \
         "proxy CPU $((cpu_us / 1000)) ms, peak RSS ${rss} kB, socket errors $sockerr, non-2xx $non2xx"
     if ((sockerr > 0 || non2xx > 0)); then
-        NOTES+=("$tag: $sockerr socket errors, $non2xx non-2xx responses")
+        if [[ $MODE == tls ]]; then
+            NOTES+=("$tag: $sockerr s_time clients failed, about $non2xx answers shorter than a 200 answer (see $base.load.txt)")
+        else
+            NOTES+=("$tag: $sockerr socket errors, $non2xx non-2xx responses")
+        fi
+    fi
+    if [[ $MODE == tls ]] && ((TLS_END_SPREAD_MS > 500)); then
+        NOTES+=("$tag: the s_time clients ended ${TLS_END_SPREAD_MS} ms apart (started across a second boundary?); handshakes/s is a little low")
+    fi
+}
+
+# What the proxy negotiates with the mode's client (openssl s_client offering the same TLS 1.3
+# suites, and ALPN h2,http/1.1 in h2 mode): protocol, cipher, key exchange group, ALPN,
+# certificate verification; logged once per proxy for the report. In tls mode, also the
+# exact size of one answer to the load's request ("GET / HTTP/1.0", no ALPN) as
+# TLS_ANSWER_BYTES, which turns the bytes s_time read into a count of full answers.
+declare -A TLS_SEEN=()
+probe_tls() {
+    local proxy=$1 round=$2 dir=$RUN_DIR/$1
+    local -a opts=(-connect "$PROXY_ADDR" -CAfile "$CERT_DIR/ca.pem" -ciphersuites "$TLS13_CIPHERS")
+    [[ $MODE == h2 ]] && opts+=(-alpn "h2,http/1.1")
+    timeout 10 openssl s_client "${opts[@]}" </dev/null >"$dir/s_client.round$round.txt" 2>&1 || true
+    local seen
+    seen=$(awk '
+        /^New, / { sub(/,$/, "", $2); proto = $2; cipher = $NF }
+        /^Server Temp Key:/ { sub(/^Server Temp Key: /, ""); sub(/,.*/, ""); group = $0 }
+        /^ALPN protocol:/ { alpn = $3 }
+        /^No ALPN negotiated/ { alpn = "none" }
+        /^Verify return code:/ { sub(/^Verify return code: /, ""); verify = $0 }
+        END { printf "%s %s %s, ALPN %s, verify %s", proto, cipher, group, alpn, verify }
+    ' "$dir/s_client.round$round.txt")
+    [[ -n ${TLS_SEEN[$proxy]:-} ]] || TLS_SEEN[$proxy]=$seen
+    log "$proxy round $round TLS: $seen"
+    if [[ $MODE == tls ]]; then
+        local answer=$dir/answer.round$round.txt
+        printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -quiet \
+            -connect "$PROXY_ADDR" -ciphersuites "$TLS13_CIPHERS" >"$answer" 2>/dev/null || true
+        TLS_ANSWER_BYTES=$(wc -c <"$answer")
+        local status
+        status=$(head -n 1 "$answer" | tr -d '\r')
+        if [[ $status != "HTTP/1."[01]" 200 OK" ]] || ((TLS_ANSWER_BYTES < BODY_BYTES)); then
+            NOTES+=("$proxy round $round: the load's request (GET / HTTP/1.0 over TLS) got '$status', $TLS_ANSWER_BYTES bytes")
+            log "WARNING: $proxy answered GET / HTTP/1.0 with '$status'"
+            TLS_ANSWER_BYTES=0
+        fi
     fi
 }
 
@@ -448,11 +697,22 @@ write_report() {
         echo
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) cores," \
             "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-        if [[ $MODE == h1 ]]; then
-            echo "- load: wrk HTTP/1.1, 1 thread, $CONNECTIONS connections, pinned to core $LOAD_CPU"
-        else
-            echo "- load: h2load h2c (prior knowledge), 1 thread, $CONNECTIONS connections ×" \
-                "$H2_STREAMS streams, pinned to core $LOAD_CPU"
+        case $MODE in
+            h1) echo "- load: wrk HTTP/1.1, 1 thread, $CONNECTIONS connections, pinned to core $LOAD_CPU" ;;
+            h2c) echo "- load: h2load h2c (prior knowledge), 1 thread, $CONNECTIONS connections ×" \
+                "$H2_STREAMS streams, pinned to core $LOAD_CPU" ;;
+            h2) echo "- load: h2load HTTP/2 over TLS (ALPN ${H2_ALPN:-?}), 1 thread, $CONNECTIONS connections ×" \
+                "$H2_STREAMS streams, pinned to core $LOAD_CPU" ;;
+            tls) echo "- load: $CONNECTIONS concurrent \`openssl s_time -new -www /\` clients, pinned to core $LOAD_CPU:" \
+                "every request (GET / HTTP/1.0) on a new connection with a full TLS handshake, no resumption;" \
+                "handshakes/s = requests/s" ;;
+        esac
+        if is_tls_mode; then
+            echo "- TLS: same certificate for all (EC P-256, scripts/dev-certs.sh), TLS 1.2-1.3," \
+                "ALPN h2,http/1.1 offered by all, session cache and tickets on; clients offer $TLS13_CIPHERS." \
+                "Negotiated (openssl s_client):"
+            local p
+            for p in "${proxies[@]}"; do echo "  - $p: ${TLS_SEEN[$p]:-?}"; done
         fi
         echo "- $ROUNDS interleaved round(s) of ${DURATION} s after ${WARMUP} s warm-up;" \
             "order per round: ${proxies[*]}; medians below"
@@ -461,7 +721,7 @@ write_report() {
         echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')" \
             "${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
         echo
-        python3 "$REPO_ROOT/benches/summarize.py" "$ROUNDS_TSV" "${proxies[@]}"
+        python3 "$REPO_ROOT/benches/summarize.py" --mode "$MODE" "$ROUNDS_TSV" "${proxies[@]}"
         if [[ -n $PROXYC_NOTE ]]; then
             echo
             echo "Note: $PROXYC_NOTE"
@@ -493,7 +753,12 @@ main() {
     set_origins
     # Packages only; a missing Rust toolchain just means proxyc may be skipped.
     PROXYC_SETUP_ALLOW_NO_CARGO=1 PROXYC_SETUP_SKIP_PIP=1 "$REPO_ROOT/scripts/setup.sh"
-    if [[ $MODE == h1 ]]; then check_tools wrk; else check_tools h2load; fi
+    case $MODE in
+        h1) check_tools wrk ;;
+        h2c) check_tools h2load ;;
+        h2) check_tools h2load openssl ;;
+        tls) check_tools openssl ;;
+    esac
 
     local addr
     for addr in "${ORIGIN_ADDRS[@]}" "$PROXY_ADDR"; do
@@ -503,6 +768,7 @@ main() {
     RUN_DIR=$BENCH_DIR/run-$(date +%Y%m%d-%H%M%S)-$$
     mkdir -p "$RUN_DIR"
     ROUNDS_TSV=$RUN_DIR/rounds.tsv
+    is_tls_mode && make_certs
     printf 'proxy\tround\trequests\tduration_us\tp50_us\tp99_us\tcpu_us\trss_kb\tsocket_errors\tnon_2xx\tprocesses\tother_busy_pct\n' \
         >"$ROUNDS_TSV"
 

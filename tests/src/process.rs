@@ -30,8 +30,7 @@ fn build_target_dir() -> PathBuf {
         .unwrap_or_else(|| crate::workspace_root().join("target").join("pxy-build"))
 }
 
-/// A scratch directory for one test, under the workspace's target directory.
-/// A fresh directory under `target/e2e` for one test's files.
+/// A fresh directory for one test's files, under the workspace's `target/e2e`.
 pub(crate) fn scratch_dir(name: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
