@@ -148,6 +148,8 @@ fn upstreams(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
             format!("{:?}", before.passive),
             format!("{:?}", after.passive),
         );
+        changed("protocol", protocol(before).into(), protocol(after).into());
+        changed("tls", tls(before), tls(after));
         for ((what, x), (_, y)) in settings(&before.settings)
             .into_iter()
             .zip(settings(&after.settings))
@@ -394,6 +396,32 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
     out
 }
 
+fn protocol(up: &TypedUpstream) -> &'static str {
+    if up.http2 {
+        "h2"
+    } else {
+        "http1"
+    }
+}
+
+/// An upstream's TLS in the words of the language.
+fn tls(up: &TypedUpstream) -> String {
+    let Some(tls) = &up.tls else {
+        return "off".into();
+    };
+    let mut text = String::from("on");
+    if let Some(sni) = &tls.sni {
+        text.push_str(&format!(" sni {sni:?}"));
+    }
+    if let Some(ca) = &tls.ca {
+        text.push_str(&format!(" ca {ca:?}"));
+    }
+    if !tls.verify {
+        text.push_str(" without verification");
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +458,33 @@ route { respond 404 }
         let text = render(&diff(&program(BASE), &program(&swapped)));
         assert!(
             text.contains("~ requests like GET a.example/api/x: proxy api -> proxy web"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tls_changes_are_listed() {
+        let changed = BASE
+            .replace(
+                "upstream web { server 127.0.0.1:9003 }",
+                "upstream web { server 127.0.0.1:9003 tls on tls_verify off protocol h2 }",
+            )
+            .replace(
+                "listen http 127.0.0.1:8080",
+                "listen https 127.0.0.1:8080 { cert \"a.pem\" key \"a.key\" }",
+            );
+        let text = render(&diff(&program(BASE), &program(&changed)));
+        assert!(text.contains("- listener 127.0.0.1:8080"), "{text}");
+        assert!(
+            text.contains("+ listener https 127.0.0.1:8080 (certificates a.pem)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ upstream web: tls off -> on without verification"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ upstream web: protocol http1 -> h2"),
             "{text}"
         );
     }
