@@ -13,17 +13,18 @@
 #   h2   HTTP/2 over TLS (ALPN h2), h2load -m H2_STREAMS against https://; long-lived
 #        connections, so this is HTTP/2 + TLS record cost, the handshakes are negligible.
 #   tls  TLS handshakes/s: every request on a new connection with a full handshake.
-#        Generator: CONNECTIONS concurrent `openssl s_time -new -www /` clients (each a
-#        closed loop of connect, full handshake, GET / HTTP/1.0, read until the proxy
-#        closes). Not wrk: wrk's TLS reconnects keep the SSL object (SSL_clear), so it
-#        offers the previous session and nearly every handshake is a resumption. Not h2load
-#        either: on reconnects it resumes the session too, and with -D and
-#        "Connection: close" it does not stop; with -n = -c (one request per connection) it
-#        is a burst per process, idle between processes. s_time -new makes a fresh SSL per
-#        connection and offers no session or ticket, so every handshake is full; it has no
-#        latency percentiles or status codes, so the report gives the mean time per
-#        connection (clients × window / connections) and counts answers that are shorter
-#        than a 200 answer (bytes read) as HTTP errors.
+#        Generator: CONNECTIONS concurrent `openssl s_time -new -www ...` clients, each a
+#        closed loop of connect, full handshake, one GET / (HTTP/1.1, Host, "Connection:
+#        close"), read until the proxy closes. Why s_time: it makes a fresh SSL per
+#        connection and offers no session or ticket, so every handshake is full. wrk
+#        (-H "Connection: close") reconnects per request but keeps its SSL object
+#        (SSL_clear), so it offers the previous session: nearly every handshake is a
+#        resumption. h2load resumes on reconnects too, and with -D and "Connection: close"
+#        it does not stop; with -n = -c (one request per connection) it is one burst per
+#        process with the proxy idle between processes. s_time has no latency percentiles
+#        or status codes: the report gives the mean time per connection (clients × window
+#        / connections), and counts answers shorter than one 200 answer (from the bytes
+#        read) as HTTP errors.
 #   In h2 and tls mode the three proxies serve the same certificate (scripts/dev-certs.sh,
 #   EC P-256, made in the run directory), TLS 1.2-1.3, ALPN h2,http/1.1, session cache and
 #   tickets on (as proxyc's BoringSSL has them); the clients offer only the TLS 1.3 suite
@@ -61,6 +62,12 @@ IDLE_WAIT=${IDLE_WAIT:-60}  # seconds to wait for a quiet machine before each ro
 ORIGINS=${ORIGINS:-2}       # origin servers behind every proxy (127.0.0.1:9001, :9002, ...)
 ORIGIN_ADDRS=()
 PROXY_ADDR=127.0.0.1:8080
+# tls mode's request. s_time sends "GET <-www value> HTTP/1.0\r\n\r\n"; a bare HTTP/1.0 GET
+# has no Host, and origins answer 400 when a proxy forwards it as HTTP/1.1 without adding
+# one. So the -www value completes an HTTP/1.1 request with Host and "Connection: close",
+# and s_time's " HTTP/1.0" ends up as the value of a dummy header.
+CRLF=$'\r\n'
+TLS_WWW="/ HTTP/1.1${CRLF}Host: $PROXY_ADDR${CRLF}Connection: close${CRLF}X-Bench:"
 LOAD_CPU=0   # origin + load generator
 PROXY_CPU=1  # proxy under test, alone
 BODY_BYTES=1024
@@ -491,7 +498,7 @@ align_to_second() {
 
 # tls mode: CONNECTIONS concurrent `openssl s_time -new` clients for about $1 seconds (see the
 # header for why s_time). Each connects, makes a full handshake (fresh SSL, no session
-# offered), sends "GET / HTTP/1.0", reads the answer until the proxy closes, and starts over.
+# offered), sends GET / (TLS_WWW), reads the answer until the proxy closes, and starts over.
 # requests = connections made = full handshakes. duration = from the start to the last
 # client's end. p50_us holds the mean time per connection (Little's law for a closed loop:
 # clients × duration / connections). socket errors: clients that died (s_time stops at its
@@ -513,7 +520,7 @@ run_tls_load() {
         (
             rc=0
             timeout -k 5 "$limit" taskset -c "$LOAD_CPU" \
-                openssl s_time -connect "$PROXY_ADDR" -new -www / -time "$maxtime" \
+                openssl s_time -connect "$PROXY_ADDR" -new -www "$TLS_WWW" -time "$maxtime" \
                 -ciphersuites "$TLS13_CIPHERS" >"$out.$i" 2>&1 || rc=$?
             echo "$rc $(now_us)" >"$out.$i.end"
         ) &
@@ -553,7 +560,9 @@ run_tls_load() {
     TLS_END_SPREAD_MS=$(((last_end - first_end) / 1000))
     local mean_us=0 short=0
     ((requests > 0)) && mean_us=$(((CONNECTIONS - dead) * dur_us / requests))
-    if ((TLS_ANSWER_BYTES > 0 && requests * TLS_ANSWER_BYTES > bytes)); then
+    if ((TLS_ANSWER_BYTES == 0)); then
+        short=$requests  # the probe got no 200 answer: none of these counts as one
+    elif ((requests * TLS_ANSWER_BYTES > bytes)); then
         short=$(((requests * TLS_ANSWER_BYTES - bytes + TLS_ANSWER_BYTES - 1) / TLS_ANSWER_BYTES))
     fi
     printf 'clients %s, dead %s, connections %s, bytes read %s, one 200 answer %s bytes, window %s us, clients ended within %s ms\n' \
@@ -638,8 +647,13 @@ measure_round() {
         NOTES+=("$tag: the proxy's core was ${other_pct}% busy with other work (shared machine?); this round is suspect")
         log "WARNING: core $PROXY_CPU was ${other_pct}% busy with something other than $proxy"
     fi
-    log "$tag: $requests requests in $((dur_us / 1000)) ms, p50 ${p50}us p99 ${p99}us," \
-        "proxy CPU $((cpu_us / 1000)) ms, peak RSS ${rss} kB, socket errors $sockerr, non-2xx $non2xx"
+    if [[ $MODE == tls ]]; then
+        log "$tag: $requests full handshakes in $((dur_us / 1000)) ms, mean ${p50}us per connection," \
+            "proxy CPU $((cpu_us / 1000)) ms, peak RSS ${rss} kB, failed clients $sockerr, short answers $non2xx"
+    else
+        log "$tag: $requests requests in $((dur_us / 1000)) ms, p50 ${p50}us p99 ${p99}us," \
+            "proxy CPU $((cpu_us / 1000)) ms, peak RSS ${rss} kB, socket errors $sockerr, non-2xx $non2xx"
+    fi
     if ((sockerr > 0 || non2xx > 0)); then
         if [[ $MODE == tls ]]; then
             NOTES+=("$tag: $sockerr s_time clients failed, about $non2xx answers shorter than a 200 answer (see $base.load.txt)")
@@ -655,7 +669,7 @@ measure_round() {
 # What the proxy negotiates with the mode's client (openssl s_client offering the same TLS 1.3
 # suites, and ALPN h2,http/1.1 in h2 mode): protocol, cipher, key exchange group, ALPN,
 # certificate verification; logged once per proxy for the report. In tls mode, also the
-# exact size of one answer to the load's request ("GET / HTTP/1.0", no ALPN) as
+# exact size of one answer to the load's request (the same bytes s_time sends, no ALPN) as
 # TLS_ANSWER_BYTES, which turns the bytes s_time read into a count of full answers.
 declare -A TLS_SEEN=()
 probe_tls() {
@@ -676,14 +690,14 @@ probe_tls() {
     log "$proxy round $round TLS: $seen"
     if [[ $MODE == tls ]]; then
         local answer=$dir/answer.round$round.txt
-        printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -quiet \
+        printf 'GET %s HTTP/1.0\r\n\r\n' "$TLS_WWW" | timeout 10 openssl s_client -quiet \
             -connect "$PROXY_ADDR" -ciphersuites "$TLS13_CIPHERS" >"$answer" 2>/dev/null || true
         TLS_ANSWER_BYTES=$(wc -c <"$answer")
         local status
         status=$(head -n 1 "$answer" | tr -d '\r')
         if [[ $status != "HTTP/1."[01]" 200 OK" ]] || ((TLS_ANSWER_BYTES < BODY_BYTES)); then
-            NOTES+=("$proxy round $round: the load's request (GET / HTTP/1.0 over TLS) got '$status', $TLS_ANSWER_BYTES bytes")
-            log "WARNING: $proxy answered GET / HTTP/1.0 with '$status'"
+            NOTES+=("$proxy round $round: the load's request got '$status' ($TLS_ANSWER_BYTES bytes, see $answer); all its connections count as short answers")
+            log "WARNING: $proxy answered the tls mode's request with '$status'"
             TLS_ANSWER_BYTES=0
         fi
     fi
@@ -703,8 +717,8 @@ write_report() {
                 "$H2_STREAMS streams, pinned to core $LOAD_CPU" ;;
             h2) echo "- load: h2load HTTP/2 over TLS (ALPN ${H2_ALPN:-?}), 1 thread, $CONNECTIONS connections ×" \
                 "$H2_STREAMS streams, pinned to core $LOAD_CPU" ;;
-            tls) echo "- load: $CONNECTIONS concurrent \`openssl s_time -new -www /\` clients, pinned to core $LOAD_CPU:" \
-                "every request (GET / HTTP/1.0) on a new connection with a full TLS handshake, no resumption;" \
+            tls) echo "- load: $CONNECTIONS concurrent \`openssl s_time -new\` clients, pinned to core $LOAD_CPU:" \
+                "every request (GET /, HTTP/1.1, Connection: close) on a new connection with a full TLS handshake, no resumption;" \
                 "handshakes/s = requests/s" ;;
         esac
         if is_tls_mode; then
@@ -718,8 +732,7 @@ write_report() {
             "order per round: ${proxies[*]}; medians below"
         echo "- origin: nginx 1 worker on core $LOAD_CPU, $ORIGINS servers (${ORIGIN_ADDRS[*]}), ${BODY_BYTES}-byte body;" \
             "proxy on core $PROXY_CPU, one worker/thread"
-        echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')" \
-            "${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
+        echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
         echo
         python3 "$REPO_ROOT/benches/summarize.py" --mode "$MODE" "$ROUNDS_TSV" "${proxies[@]}"
         if [[ -n $PROXYC_NOTE ]]; then

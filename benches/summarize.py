@@ -123,7 +123,7 @@ def print_tls(rows, proxies):
               f"| {fmt_ratio(m['cpu_per_req'], base['cpu_per_req']) if base else '–'} |")
     print()
     print("Every connection is one full TLS handshake (no resumption) and one proxied request "
-          "(GET / HTTP/1.0, answered and closed). Errors are totals over all rounds; everything "
+          "(GET / with Connection: close, answered and closed). Errors are totals over all rounds; everything "
           "else is the median over rounds. CPU µs/handshake counts user+system time of the "
           "proxy's processes (nginx: master+worker) divided by connections, so it includes "
           "accepting the connection and proxying its one request. Mean time per connection = "
