@@ -202,6 +202,20 @@ async fn large_bodies_stream_both_ways() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http10_request_without_host_reaches_the_origin_with_one() {
+    let origin = Origin::start("a").await;
+    let server = ProxyServer::start(upstream(&[origin.addr], UpstreamOptions::default())).await;
+    let reply = raw_exchange(server.addr, b"GET /x HTTP/1.0\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
+    let seen = origin.last();
+    assert_eq!(
+        seen.headers.get("host").and_then(|h| h.to_str().ok()),
+        Some(origin.addr.to_string().as_str()),
+        "HTTP/1.1 to the origin needs a Host"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_framing_is_rejected_before_the_origin() {
     let origin = Origin::start("a").await;
     let server = ProxyServer::start(upstream(&[origin.addr], UpstreamOptions::default())).await;

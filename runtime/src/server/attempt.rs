@@ -18,7 +18,8 @@
 
 use std::sync::Arc;
 
-use http::{Method, Request};
+use http::header::HOST;
+use http::{HeaderValue, Method, Request};
 use http_body::Body;
 use hyper::body::Incoming;
 use tokio::time::Instant;
@@ -208,14 +209,21 @@ async fn build_request<P: Proxy>(
         .upstream_request_filter(&mut state.session, &mut parts, &mut state.ctx)
         .await?;
     if let Some(peer) = state.session.upstream() {
-        let options = peer.backend().options();
+        let backend = peer.backend();
+        let options = backend.options();
         if options.protocol == UpstreamProtocol::Http2 {
             as_http2(
                 &mut parts,
                 &state.session,
                 options.tls.is_some(),
-                peer.backend().addr(),
+                backend.addr(),
             );
+        } else if !parts.headers.contains_key(HOST) {
+            // An HTTP/1.0 client may send no Host, but HTTP/1.1 requires one (RFC 9112
+            // section 3.2): name the backend, as nginx does with its upstream address.
+            if let Ok(host) = HeaderValue::try_from(backend.addr().to_string()) {
+                parts.headers.insert(HOST, host);
+            }
         }
     }
     let (body, pump) = match source {
