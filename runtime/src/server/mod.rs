@@ -33,7 +33,7 @@ use std::time::Duration;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -136,6 +136,13 @@ async fn stop_background(background: Vec<Background>) {
     }
 }
 
+/// The most bytes of a TLS connection's writes gathered before they are encrypted: one TLS
+/// record's worth.
+pub(crate) const TLS_WRITE_BUFFER: usize = 16 * 1024;
+
+/// The buffer a TLS connection's socket is read through: a full record and its header.
+pub(crate) const TLS_READ_BUFFER: usize = 16 * 1024 + 512;
+
 /// A bound listening socket, with the TLS acceptor of an HTTPS listener.
 #[derive(Debug)]
 pub struct Listener {
@@ -226,8 +233,17 @@ async fn handshake<P: Proxy>(
     client_addr: SocketAddr,
     serving: Arc<Serving<P>>,
 ) {
+    // BoringSSL reads a record's 5-byte header, then its body: two reads. Through a buffer
+    // both come from one `recv`, with whatever else the client sent.
+    let stream = BufReader::with_capacity(TLS_READ_BUFFER, stream);
     match tls.accept(stream).await {
-        Ok((stream, info)) => serve_connection(stream, client_addr, Some(Arc::new(info)), &serving),
+        Ok((stream, info)) => {
+            // hyper and h2 write a response in several pieces (an HTTP/2 frame header, then
+            // its payload) and flush once; unbuffered, each piece would become its own TLS
+            // record and syscall. Buffered, a flush sends one record of up to 16 KiB.
+            let stream = BufWriter::with_capacity(TLS_WRITE_BUFFER, stream);
+            serve_connection(stream, client_addr, Some(Arc::new(info)), &serving);
+        }
         Err(e) => {
             tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
         }

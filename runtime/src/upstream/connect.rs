@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::io::{BufReader, BufWriter};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -13,6 +14,7 @@ use super::backend::Backend;
 use super::options::UpstreamProtocol;
 use super::pool::{Reserve, Sender, Slot};
 use crate::error::{Error, ErrorKind, Result};
+use crate::server::{TLS_READ_BUFFER, TLS_WRITE_BUFFER};
 
 /// A connection checked out of a backend, ready for one request.
 #[derive(Debug)]
@@ -140,7 +142,11 @@ async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
         match &options.tls {
             None => handshake(backend, TokioIo::new(stream), slot).await,
             Some(tls) => {
+                // Buffered both ways, as on the server side: a record's header and body come
+                // from one read, and pieces written together leave as one record.
+                let stream = BufReader::with_capacity(TLS_READ_BUFFER, stream);
                 let stream = tls.connect(addr, stream).await?;
+                let stream = BufWriter::with_capacity(TLS_WRITE_BUFFER, stream);
                 handshake(backend, TokioIo::new(stream), slot).await
             }
         }
