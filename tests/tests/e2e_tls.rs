@@ -73,16 +73,25 @@ fn curl(setup: &Setup, name: &str, path: &str, extra: &[&str]) -> (String, Strin
 
 /// openssl s_client's report of a handshake (with `args`), after sending nothing.
 fn s_client(addr: SocketAddr, args: &[&str]) -> String {
+    s_client_sending(addr, args, b"")
+}
+
+/// openssl s_client's report of a handshake (with `args`) after sending `input`.
+fn s_client_sending(addr: SocketAddr, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
     let connect = addr.to_string();
     let mut all = vec!["s_client", "-connect", &connect];
     all.extend_from_slice(args);
     let mut child = Command::new("openssl")
         .args(&all)
-        .stdin(std::process::Stdio::null())
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("openssl");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input).expect("write to s_client");
+    drop(stdin);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while child.try_wait().expect("wait").is_none() {
         assert!(std::time::Instant::now() < deadline, "s_client hung");
@@ -182,6 +191,21 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
         assert!(first.contains("New, "), "{first}");
         let again = s_client(setup.https, &["-tls1_2", "-sess_in", session]);
         assert!(again.contains("Reused, "), "{again}");
+        // TLS 1.3 resumes with a ticket, which the proxy sends with its first response.
+        let request = b"GET / HTTP/1.1\r\nHost: api.example.test\r\nConnection: close\r\n\r\n";
+        let ticket = ["-tls1_3", "-ign_eof", "-servername", "api.example.test"];
+        let first = s_client_sending(
+            setup.https,
+            &[&ticket[..], &["-sess_out", session]].concat(),
+            request,
+        );
+        assert!(first.contains("New, TLSv1.3"), "{first}");
+        let again = s_client_sending(
+            setup.https,
+            &[&ticket[..], &["-sess_in", session]].concat(),
+            request,
+        );
+        assert!(again.contains("Reused, TLSv1.3"), "{again}");
 
         // Client certificates: optional, verified, and their subject reaches the language.
         let (body, status) = curl(&setup, "api.example.test", "/admin/users", &[]);
