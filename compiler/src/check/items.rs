@@ -151,7 +151,7 @@ impl Checker<'_> {
     }
 
     /// Checks that `name` is one of `choices`; reports it with a suggestion otherwise.
-    fn option(
+    pub(super) fn option(
         &mut self,
         name: &str,
         span: pxy_dsl::Span,

@@ -57,23 +57,14 @@ impl Checker<'_> {
                 ListenItem::Alpn { protocols, .. } => {
                     alpn_seen = true;
                     for id in protocols {
-                        match id.value.as_str() {
-                            "h2" => tls.alpn.push(TypedAlpn::H2),
-                            "http/1.1" => tls.alpn.push(TypedAlpn::Http11),
-                            other => {
-                                ok = false;
-                                self.problems.push(Problem::UnknownOption {
-                                    span: id.span,
-                                    what: "protocol for ALPN",
-                                    name: other.to_string(),
-                                    choices: ALPN_IDS.to_vec(),
-                                    suggestion: super::suggest::closest(
-                                        other,
-                                        ALPN_IDS.iter().copied(),
-                                    ),
-                                });
-                            }
+                        if !self.option(&id.value, id.span, "protocol for ALPN", ALPN_IDS) {
+                            ok = false;
+                            continue;
                         }
+                        tls.alpn.push(match id.value.as_str() {
+                            "h2" => TypedAlpn::H2,
+                            _ => TypedAlpn::Http11,
+                        });
                     }
                 }
                 ListenItem::ClientCa { ca, mode, span } => {
@@ -86,24 +77,16 @@ impl Checker<'_> {
                         ok = false;
                         continue;
                     }
-                    let required = match mode.name.as_str() {
-                        "required" => true,
-                        "optional" => false,
-                        other => {
-                            ok = false;
-                            self.problems.push(Problem::UnknownOption {
-                                span: mode.span,
-                                what: "client certificate mode",
-                                name: other.to_string(),
-                                choices: CLIENT_CA_MODES.to_vec(),
-                                suggestion: super::suggest::closest(
-                                    other,
-                                    CLIENT_CA_MODES.iter().copied(),
-                                ),
-                            });
-                            continue;
-                        }
-                    };
+                    if !self.option(
+                        &mode.name,
+                        mode.span,
+                        "client certificate mode",
+                        CLIENT_CA_MODES,
+                    ) {
+                        ok = false;
+                        continue;
+                    }
+                    let required = mode.name == "required";
                     tls.client_ca = Some((self.file(ca, "CA"), required));
                 }
             }

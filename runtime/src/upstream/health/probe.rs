@@ -9,6 +9,7 @@
 //! backends: over TLS when it has `tls` (the handshake, verification included, is part of
 //! the probe), in HTTP/2 when its protocol is HTTP/2, else HTTP/1.1 with `Connection: close`.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,22 +124,29 @@ async fn exchange<IO>(
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    let handshake_failed = |e: hyper::Error| format!("handshake: {e}");
     let response = if http2 {
         let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
             .await
-            .map_err(|e| format!("handshake: {e}"))?;
-        let driver = tokio::spawn(conn);
-        let response = sender.send_request(request).await;
-        driver.abort();
-        response
+            .map_err(handshake_failed)?;
+        driven(conn, sender.send_request(request)).await
     } else {
         let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
             .await
-            .map_err(|e| format!("handshake: {e}"))?;
-        let driver = tokio::spawn(conn);
-        let response = sender.send_request(request).await;
-        driver.abort();
-        response
+            .map_err(handshake_failed)?;
+        driven(conn, sender.send_request(request)).await
     };
     Ok(response.map_err(|e| format!("request: {e:?}"))?.status())
+}
+
+/// Awaits `response` while `connection` runs on its own task, then stops the connection.
+async fn driven<C, R>(connection: C, response: R) -> R::Output
+where
+    C: Future<Output = hyper::Result<()>> + Send + 'static,
+    R: Future,
+{
+    let driver = tokio::spawn(connection);
+    let response = response.await;
+    driver.abort();
+    response
 }
