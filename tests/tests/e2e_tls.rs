@@ -425,6 +425,11 @@ async fn grpc_passes_through_and_origin_failures_are_reported() {
         log.contains("tls_handshake") || log.contains("TLS handshake"),
         "{log}"
     );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("/echo.Echo/Unary") && l.contains("grpc_status=\"14\"")),
+        "the access log names the gRPC status it answered: {log}"
+    );
 
     // `--test` loads every certificate and key: a key that does not match its certificate,
     // then a missing file, are reported with their paths (the binary reads them at start).

@@ -24,14 +24,15 @@ pub(crate) fn is_grpc(session: &Session) -> bool {
 }
 
 /// Rewrites an error page (`parts` and `body`) into a trailers-only gRPC response, unless it
-/// already is a gRPC response (an `on error` section may have built one).
-pub(crate) fn error_page(parts: &mut http::response::Parts, body: &mut Bytes) {
+/// already is a gRPC response (an `on error` section may have built one). Returns the
+/// `grpc-status` it set, for the access log (whose HTTP status is then 200).
+pub(crate) fn error_page(parts: &mut http::response::Parts, body: &mut Bytes) -> Option<u16> {
     let is_grpc_already = parts
         .headers
         .get(CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
     if is_grpc_already {
-        return;
+        return None;
     }
     let code = grpc_code(parts.status);
     let message = parts
@@ -49,6 +50,7 @@ pub(crate) fn error_page(parts: &mut http::response::Parts, body: &mut Bytes) {
         parts.headers.insert("grpc-message", message);
     }
     *body = Bytes::new();
+    Some(code)
 }
 
 /// gRPC's status for an HTTP status (the table in gRPC's "HTTP to gRPC Status Code Mapping").
@@ -83,7 +85,7 @@ mod tests {
             .expect("valid response")
             .into_parts();
         let mut body = Bytes::from_static(b"bad gateway\n");
-        error_page(&mut parts, &mut body);
+        assert_eq!(error_page(&mut parts, &mut body), Some(14));
         assert_eq!(parts.status, StatusCode::OK);
         assert_eq!(parts.headers["grpc-status"], "14");
         assert_eq!(parts.headers[CONTENT_TYPE], "application/grpc");

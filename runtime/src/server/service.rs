@@ -286,7 +286,7 @@ async fn send_error<P: Proxy>(mut state: RequestState<P>, error: Error) -> Proxy
     };
     let (mut parts, mut body) = page.into_parts();
     if grpc::is_grpc(&state.session) {
-        grpc::error_page(&mut parts, &mut body);
+        state.grpc_status = grpc::error_page(&mut parts, &mut body);
     }
     state.session.set_response_status(parts.status);
     let filtered = {

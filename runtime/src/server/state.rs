@@ -26,6 +26,8 @@ pub(crate) struct RequestState<P: Proxy> {
     pub(crate) error: Option<Error>,
     /// The request counted in flight on its current backend, until it finishes.
     pub(crate) in_flight: Option<InFlight>,
+    /// The `grpc-status` of a gRPC error answer made by the proxy, logged as `grpc_status`.
+    pub(crate) grpc_status: Option<u16>,
     finished: bool,
 }
 
@@ -40,6 +42,7 @@ impl<P: Proxy> RequestState<P> {
             start,
             error: None,
             in_flight: None,
+            grpc_status: None,
             finished: false,
         }
     }
@@ -65,6 +68,9 @@ impl<P: Proxy> RequestState<P> {
             &mut self.ctx,
             &mut fields,
         );
+        if let Some(code) = self.grpc_status {
+            fields.set("grpc_status", code.to_string());
+        }
         if self.access_log {
             crate::log::access(&mut self.session, self.start, error.as_ref(), &fields);
         }
