@@ -19,6 +19,31 @@ struct Setup {
     grpc: SocketAddr,
 }
 
+impl Setup {
+    /// Fresh certificates and free addresses.
+    fn new(name: &str) -> Setup {
+        Setup {
+            pki: Pki::generate(name),
+            http: free_addr(),
+            https: free_addr(),
+            app: free_addr(),
+            grpc: free_addr(),
+        }
+    }
+
+    /// The TLS origin behind `app`, presenting the certificate `cert` (`app`: the right one).
+    async fn start_app(&self, cert: &str) -> Origin {
+        let (chain, key) = (format!("{cert}.pem"), format!("{cert}.key"));
+        Origin::start_tls(
+            "app",
+            self.app,
+            &self.pki.file(&chain),
+            &self.pki.file(&key),
+        )
+        .await
+    }
+}
+
 fn build(setup: &Setup, extra: &[(&str, &str)]) -> std::path::PathBuf {
     let certs = format!("{}/", setup.pki.dir_str());
     let mut replacements = vec![
@@ -111,13 +136,7 @@ fn json(body: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() {
-    let setup = Setup {
-        pki: Pki::generate("tls"),
-        http: free_addr(),
-        https: free_addr(),
-        app: free_addr(),
-        grpc: free_addr(),
-    };
+    let setup = Setup::new("tls");
     let bin = build(&setup, &[]);
     let test = Command::new(&bin)
         .arg("--test")
@@ -129,13 +148,7 @@ async fn tls_termination_sni_alpn_versions_resumption_and_client_certificates() 
         String::from_utf8_lossy(&test.stderr)
     );
 
-    let app = Origin::start_tls(
-        "app",
-        setup.app,
-        &setup.pki.file("app.pem"),
-        &setup.pki.file("app.key"),
-    )
-    .await;
+    let app = setup.start_app("app").await;
     let proxy = ProxyProcess::start(&bin, &["--threads", "2"], 2);
     let checks = tokio::task::spawn_blocking(move || {
         // HTTP/2 downstream (ALPN), HTTP/2 over TLS upstream with SNI app.internal verified.
@@ -380,22 +393,10 @@ fn grpc_client(setup: &Setup, args: &[&str]) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_passes_through_and_origin_failures_are_reported() {
-    let setup = Setup {
-        pki: Pki::generate("tls-wrong"),
-        http: free_addr(),
-        https: free_addr(),
-        app: free_addr(),
-        grpc: free_addr(),
-    };
+    let setup = Setup::new("tls-wrong");
     let bin = build(&setup, &[]);
     // The origin presents www.example.test, not app.internal: verification must fail.
-    let app = Origin::start_tls(
-        "app",
-        setup.app,
-        &setup.pki.file("www.pem"),
-        &setup.pki.file("www.key"),
-    )
-    .await;
+    let app = setup.start_app("www").await;
     let proxy = ProxyProcess::start(&bin, &[], 2);
     let checks = tokio::task::spawn_blocking(move || {
         // gRPC over TLS (ALPN h2) to a cleartext HTTP/2 service: unary and a bidirectional

@@ -80,11 +80,6 @@ impl UpstreamTls {
         })
     }
 
-    /// The settings this was built from.
-    pub fn config(&self) -> &UpstreamTlsConfig {
-        &self.config
-    }
-
     /// Performs the client handshake with the backend at `addr` over `stream`.
     ///
     /// # Errors

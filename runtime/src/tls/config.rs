@@ -15,20 +15,6 @@ pub struct TlsConfig {
     pub client_auth: Option<ClientAuth>,
 }
 
-impl TlsConfig {
-    /// One certificate, ALPN `h2` then `http/1.1`, no client certificates.
-    pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
-        TlsConfig {
-            certs: vec![CertKey {
-                cert: cert.into(),
-                key: key.into(),
-            }],
-            alpn: vec![Alpn::H2, Alpn::Http11],
-            client_auth: None,
-        }
-    }
-}
-
 /// A certificate chain (PEM: the leaf first, then intermediates) and its private key (PEM).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertKey {
