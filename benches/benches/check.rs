@@ -24,7 +24,9 @@ fn compiler(c: &mut Criterion) {
         errors.is_empty(),
         "the generated program must check without errors: {errors:#?}"
     );
-    let program = checked.program.expect("no errors, so a typed program");
+    let (program, _) = checked
+        .into_program()
+        .expect("no errors, so a typed program");
 
     let mut group = c.benchmark_group("compiler_5000_lines");
     group.throughput(Throughput::Bytes(source.len() as u64));

@@ -139,6 +139,6 @@ mod tests {
             .map(|d| format!("{}: {}", d.code, d.message))
             .collect();
         assert!(errors.is_empty(), "errors: {errors:#?}");
-        assert!(checked.program.is_some());
+        assert!(checked.program().is_some());
     }
 }

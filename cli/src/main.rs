@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pxy_compiler::check::Problem;
 use pxy_compiler::diagnostic::{describe, render, to_json, Diagnostic};
 use pxy_compiler::driver::{self, BuildError, BuildOptions};
-use pxy_compiler::include::DiskLoader;
+use pxy_compiler::files::DiskLoader;
+use pxy_compiler::problem::Problem;
 use pxy_compiler::sources::SourceMap;
 
 /// Compile `.pxy` proxy programs into fast proxy binaries.
@@ -211,7 +211,7 @@ fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> ExitCode {
         Err(code) => return code,
     };
     let checked = &analysis.checked;
-    let failed = checked.program.is_none() || (deny_warnings && !checked.problems.is_empty());
+    let failed = checked.has_errors() || (deny_warnings && !checked.problems.is_empty());
     match format {
         MessageFormat::Human => {
             print_problems(file, &analysis.sources, &checked.problems);
@@ -237,10 +237,10 @@ fn diff(old: &Path, new: &Path) -> ExitCode {
         let Ok(analysis) = analyse(file) else {
             return ExitCode::from(2);
         };
-        match analysis.checked.program {
-            Some(program) => programs.push(program),
-            None => {
-                print_problems(file, &analysis.sources, &analysis.checked.problems);
+        match analysis.checked.into_program() {
+            Ok((program, _)) => programs.push(program),
+            Err(problems) => {
+                print_problems(file, &analysis.sources, &problems);
                 return ExitCode::from(2);
             }
         }

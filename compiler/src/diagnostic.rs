@@ -8,8 +8,17 @@ use miette::{
 use pxy_dsl::{ParseErrorKind, Span};
 use serde::Serialize;
 
-use crate::check::Problem;
+use crate::catalog::fields::Availability;
+use crate::catalog::settings::ValueKind;
+use crate::catalog::words::{Phase, Section, WordKind};
+use crate::check::{
+    CheckError, DuplicateKind, Expected, FileKind, LogFieldProblem, Malformed, Statement,
+    StatusRange, TlsFix, WriteHint,
+};
+use crate::include::IncludeError;
+use crate::problem::Problem;
 use crate::sources::{SourceFile, SourceMap};
+use crate::types::Type;
 
 /// A problem ready to show: code, words and places.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,11 +44,6 @@ pub struct Label {
     pub text: String,
 }
 
-/// The span a problem is about, if it has one (used to sort problems in source order).
-pub fn primary_span(problem: &Problem) -> Option<Span> {
-    describe(problem).labels.first().map(|l| l.span)
-}
-
 fn label(span: Span, text: impl Into<String>) -> Label {
     Label {
         span,
@@ -53,281 +57,10 @@ fn did_you_mean(suggestion: &Option<String>) -> Option<String> {
 
 /// Words for a problem.
 pub fn describe(problem: &Problem) -> Diagnostic {
-    let (code, message, labels, help): (&'static str, String, Vec<Label>, Option<String>) = match problem {
+    let (code, message, labels, help) = match problem {
         Problem::Syntax(e) => syntax(e),
-        Problem::UnknownUpstream { span, name, suggestion } => (
-            "E0101",
-            format!("no upstream named `{name}`"),
-            vec![label(*span, "not declared")],
-            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `upstream {name} {{ server 127.0.0.1:9000 }}`"))),
-        ),
-        Problem::UnknownName { span, name, suggestion } => (
-            "E0102",
-            format!("`{name}` is not defined here"),
-            vec![label(*span, "unknown name")],
-            did_you_mean(suggestion).or_else(|| Some("names come from `let NAME = ...` earlier in the same block or an enclosing one".into())),
-        ),
-        Problem::UnknownField { span, path, suggestion } => (
-            "E0103",
-            format!("`{path}` is not a field"),
-            vec![label(*span, "unknown field")],
-            did_you_mean(suggestion),
-        ),
-        Problem::UnknownFunction { span, name, suggestion } => (
-            "E0104",
-            format!("no function named `{name}`"),
-            vec![label(*span, "unknown function")],
-            did_you_mean(suggestion).or_else(|| Some("see the function list in docs/language.md".into())),
-        ),
-        Problem::UnknownOption { span, what, name, choices, suggestion } => (
-            "E0105",
-            format!("unknown {what} `{name}`"),
-            vec![label(*span, format!("not {}", with_article(what)))],
-            did_you_mean(suggestion).or_else(|| Some(format!("expected one of: {}", choices.join(", ")))),
-        ),
-        Problem::Duplicate { span, first, what, name } => (
-            "E0106",
-            format!("{what} `{name}` is defined twice"),
-            vec![label(*span, "defined again here"), label(*first, "first defined here")],
-            Some(format!("each {what} must be unique; remove or rename one")),
-        ),
-        Problem::TypeMismatch { span, expected, found } => (
-            "E0201",
-            format!("expected {expected}, found {found}"),
-            vec![label(*span, format!("this is {}", article(found)))],
-            match (expected.as_str(), found) {
-                (e, crate::types::Type::Int) if e.starts_with("duration") => Some("numbers need a unit here, like `5s` or `250ms`".into()),
-                ("method", crate::types::Type::Str) => Some("write the method bare: `GET`, not `\"GET\"`".into()),
-                _ => None,
-            },
-        ),
-        Problem::OptionalUsed { span, ty } => (
-            "E0202",
-            format!("this value may be absent (it is `{ty}`), but a `{}` is needed", ty.unwrapped()),
-            vec![label(*span, "may be absent")],
-            Some("give a default with `?? \"...\"`, or test it first with `if present(...) { ... }`".into()),
-        ),
-        Problem::Arity { span, name, expected, given } => (
-            "E0203",
-            format!("`{name}` takes {expected} argument{}, but {given} {} given", plural(*expected), if *given == 1 { "was" } else { "were" }),
-            vec![label(*span, format!("{given} argument{}", plural(*given)))],
-            None,
-        ),
-        Problem::KeyNotLiteral { span } => (
-            "E0204",
-            "a header name must be a string literal".into(),
-            vec![label(*span, "not a literal")],
-            Some("write the name in quotes, like `req.headers[\"x-request-id\"]`; names are checked and built once, at compile time".into()),
-        ),
-        Problem::IncludeUnreadable { span, path, reason } => (
-            "E0310",
-            format!("cannot read included file `{path}`"),
-            vec![label(*span, reason.clone())],
-            Some("include paths are relative to the directory of the file that includes them".into()),
-        ),
-        Problem::IncludeCycle { span, chain } => (
-            "E0505",
-            "these files include each other".into(),
-            vec![label(*span, "this include closes the cycle")],
-            Some(format!("{}; remove one of these includes", chain.join(" includes "))),
-        ),
-        Problem::DuplicateInclude { span, first, path } => (
-            "W0609",
-            format!("`{path}` is already included"),
-            vec![label(*span, "included again here, skipped"), label(*first, "first included here")],
-            Some("a file's items are included once; remove this include".into()),
-        ),
-        Problem::LogFieldNotLiteral { span } => (
-            "E0204",
-            "a log field name must be a string literal".into(),
-            vec![label(*span, "not a literal")],
-            Some("write the name in quotes, like `log[\"user\"]`; names are checked at compile time".into()),
-        ),
-        Problem::InvalidLogField { span, name, reason } => (
-            "E0309",
-            format!("`{}` cannot be a log field name", name.escape_debug()),
-            vec![label(*span, *reason)],
-            Some(if crate::check::ACCESS_LOG_FIELDS.contains(&name.as_str()) {
-                format!("the access log line already has {}; choose another name", crate::check::ACCESS_LOG_FIELDS.join(", "))
-            } else {
-                "use a simple name, like `user` or `tenant.id`".into()
-            }),
-        ),
-        Problem::InvalidRegex { span, reason } => (
-            "E0301",
-            "invalid regex".into(),
-            vec![label(*span, reason.clone())],
-            None,
-        ),
-        Problem::InvalidHeaderName { span, name } => (
-            "E0302",
-            format!("`{}` is not a valid header name", name.escape_debug()),
-            vec![label(*span, "invalid header name")],
-            Some("header names are letters, digits and !#$%&'*+-.^_`|~ (RFC 9110 tokens), with no spaces or colons".into()),
-        ),
-        Problem::InvalidHeaderValue { span } => (
-            "E0303",
-            "header value contains a control character".into(),
-            vec![label(*span, "CR, LF and other control characters are not allowed in header values")],
-            Some("a line break would split the header and let a response be forged; remove it".into()),
-        ),
-        Problem::InvalidStatus { span, value, allowed } => (
-            "E0304",
-            format!("{value} is not a valid status here"),
-            vec![label(*span, format!("expected {allowed}"))],
-            None,
-        ),
-        Problem::InvalidLiteral { span, what, reason } => (
-            "E0305",
-            format!("invalid {what}"),
-            vec![label(*span, reason.clone())],
-            None,
-        ),
-        Problem::FieldNotInPhase { span, field, phase, available } => (
-            "E0401",
-            format!("`{field}` is not available in {phase}"),
-            vec![label(*span, format!("only in {available}"))],
-            Some("the response does not exist before the upstream answers; move this to `on response`".to_string())
-                .filter(|_| field.contains("resp") && *phase != "on log")
-                .or_else(|| Some(format!("move this to {available}"))),
-        ),
-        Problem::NotWritable { span, place, hint } => (
-            "E0402",
-            format!("`{place}` cannot be assigned"),
-            vec![label(*span, "not writable")],
-            hint.map(|h| format!("use `{h}`")).or_else(|| Some("`set`, `add` and `remove` work on `req.headers[\"...\"]` and `resp.headers[\"...\"]`".into())),
-        ),
-        Problem::StatementNotAllowed { span, stmt, section } => (
-            "E0403",
-            format!("`{stmt}` is not allowed in {section}"),
-            vec![label(*span, format!("not allowed in {section}"))],
-            Some(match (*stmt, *section) {
-                ("proxy", _) => "`proxy` belongs in a `route`".into(),
-                ("set log[...]", _) => "log fields are set in `on log`, which runs once per request after the response is sent".into(),
-                (_, "on log") => "`on log` runs after the response was sent: it can only add access log fields with `set log[\"name\"] = ...`; change headers in `on request` or `on response`".into(),
-                (_, "on error") => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),
-                (_, "on response") => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
-                _ => "paths can only be changed before routing and proxying: in `on request` or a route".into(),
-            }),
-        ),
-        Problem::MissingTerminal { span, end } => (
-            "E0501",
-            "this route can finish without answering".into(),
-            vec![label(*span, "this route"), label(*end, "the request falls through here")],
-            Some("end every path with `proxy NAME`, `respond STATUS` or `redirect LOCATION`".into()),
-        ),
-        Problem::EmptyUpstream { span, name } => (
-            "E0502",
-            format!("upstream `{name}` has no servers"),
-            vec![label(*span, "no `server` inside")],
-            Some("add one: `server 127.0.0.1:9000`".into()),
-        ),
-        Problem::ZeroWeight { span } => (
-            "E0503",
-            "a server's weight must be at least 1".into(),
-            vec![label(*span, "weight 0 would never be chosen")],
-            Some("remove the server instead, or give it `weight 1`".into()),
-        ),
-        Problem::NoListener => (
-            "E0504",
-            "the program has no `listen`".into(),
-            Vec::new(),
-            Some("add one: `listen http 0.0.0.0:8080`".into()),
-        ),
-        Problem::MissingCertificate { span } => (
-            "E0506",
-            "a TLS listener needs a certificate".into(),
-            vec![label(*span, "no `cert` line")],
-            Some("add one inside the listener: `{ cert \"site.pem\" key \"site.key\" }`".into()),
-        ),
-        Problem::TlsSettingWithoutTls { span, fix } => (
-            "E0507",
-            "TLS setting where TLS is off".into(),
-            vec![label(*span, "has no effect without TLS")],
-            Some((*fix).into()),
-        ),
-        Problem::MissingFile { span, what, path } => (
-            "W0610",
-            format!("{what} file not found"),
-            vec![label(*span, format!("no file at {path}"))],
-            Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
-        ),
-        Problem::TlsVerifyOff { span } => (
-            "W0611",
-            "the upstream's certificates are not verified".into(),
-            vec![label(*span, "any certificate is accepted")],
-            Some("anyone on the path can impersonate the origin; give its CA with `tls_ca \"ca.pem\"` instead".into()),
-        ),
-        Problem::CaptureOutOfRange { span, group, available, names } => (
-            "E0307",
-            format!("the regex has no capture group {group}"),
-            vec![label(*span, format!("the regex has {available} group{}", plural(*available)))],
-            Some(if names.is_empty() {
-                format!("use a number from 0 (the whole match) to {available}")
-            } else {
-                format!("use a number from 0 to {available}, or a name: {}", names.join(", "))
-            }),
-        ),
-        Problem::CapturesNeedOneMatch { span } => (
-            "E0308",
-            "`as` needs exactly one `matches` that holds whenever the condition does".into(),
-            vec![label(*span, "no single `matches` here")],
-            Some("write one `matches` at the top of the condition or joined with `&&` (not under `||` or `!`)".into()),
-        ),
-        Problem::HopByHopWrite { span, name } => (
-            "E0306",
-            format!("`{name}` is managed by the proxy and cannot be set"),
-            vec![label(*span, "connection or framing header")],
-            Some("hop-by-hop and framing headers (Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length) belong to one connection; the proxy removes and recomputes them".into()),
-        ),
-        Problem::ConstantComparison { span, value } => (
-            "W0604",
-            format!("this comparison is always {value}"),
-            vec![label(*span, "both sides are literals")],
-            Some("compare a field of the request with a literal, or remove the condition".into()),
-        ),
-        Problem::UnusedLet { span, name } => (
-            "W0605",
-            format!("`{name}` is never used"),
-            vec![label(*span, "bound here")],
-            Some(format!("remove it, or name it `_{name}` if it is kept on purpose")),
-        ),
-        Problem::NoFallbackRoute { span } => (
-            "W0606",
-            "no route matches every request".into(),
-            vec![label(*span, "the last route")],
-            Some("requests that match no route get the built-in `404 no route`; end with `route { respond 404 \"...\" }` to choose the answer".into()),
-        ),
-        Problem::OverlappingRoutes { span, earlier, example } => (
-            "W0607",
-            "these routes overlap, and their order decides".into(),
-            vec![label(*span, format!("matches requests like {example}")), label(*earlier, "but this earlier route takes them")],
-            Some("make the routes disjoint (add a matcher), or put the narrower one first if that is what you mean".into()),
-        ),
-        Problem::RetriesNeverRun { span, needed_ms, total_ms } => (
-            "W0608",
-            "retries cannot all run within `request_timeout`".into(),
-            vec![label(*span, format!("{total_ms} ms in all, but the tries may take {needed_ms} ms"))],
-            Some("connect_timeout × (retries + 1) must fit in request_timeout: lower retries or connect_timeout, or raise request_timeout".into()),
-        ),
-        Problem::UnreachableRoute { span, shadowed_by } => (
-            "W0601",
-            "this route can never match".into(),
-            vec![label(*span, "unreachable"), label(*shadowed_by, "every request it would match is taken here first")],
-            Some("routes are tried in order; move the narrower route above the wider one".into()),
-        ),
-        Problem::UnreachableStatement { span, after } => (
-            "W0602",
-            "this statement never runs".into(),
-            vec![label(*span, "unreachable"), label(*after, "the request is answered here")],
-            Some("remove it, or move it before the answer".into()),
-        ),
-        Problem::UnusedUpstream { span, name } => (
-            "W0603",
-            format!("upstream `{name}` is never used"),
-            vec![label(*span, "no `proxy` refers to it")],
-            Some(format!("use it with `proxy {name}` in a route, or remove it")),
-        ),
+        Problem::Include(e) => include(e),
+        Problem::Check(e) => check(e),
     };
     Diagnostic {
         code,
@@ -338,7 +71,314 @@ pub fn describe(problem: &Problem) -> Diagnostic {
     }
 }
 
-fn syntax(e: &pxy_dsl::ParseError) -> (&'static str, String, Vec<Label>, Option<String>) {
+/// A diagnostic's parts: code, message, labels, help.
+type Words = (&'static str, String, Vec<Label>, Option<String>);
+
+fn include(e: &IncludeError) -> Words {
+    match e {
+        IncludeError::Unreadable { span, path, reason } => (
+            "E0310",
+            format!("cannot read included file `{path}`"),
+            vec![label(*span, reason.clone())],
+            Some(
+                "include paths are relative to the directory of the file that includes them".into(),
+            ),
+        ),
+        IncludeError::Cycle { span, chain } => (
+            "E0505",
+            "these files include each other".into(),
+            vec![label(*span, "this include closes the cycle")],
+            Some(format!(
+                "{}; remove one of these includes",
+                chain.join(" includes ")
+            )),
+        ),
+        IncludeError::Duplicate { span, first, path } => (
+            "W0609",
+            format!("`{path}` is already included"),
+            vec![
+                label(*span, "included again here, skipped"),
+                label(*first, "first included here"),
+            ],
+            Some("a file's items are included once; remove this include".into()),
+        ),
+    }
+}
+
+fn check(e: &CheckError) -> Words {
+    match e {
+        CheckError::UnknownUpstream { span, name, suggestion } => (
+            "E0101",
+            format!("no upstream named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `upstream {name} {{ server 127.0.0.1:9000 }}`"))),
+        ),
+        CheckError::UnknownName { span, name, suggestion } => (
+            "E0102",
+            format!("`{name}` is not defined here"),
+            vec![label(*span, "unknown name")],
+            did_you_mean(suggestion).or_else(|| Some("names come from `let NAME = ...` earlier in the same block or an enclosing one".into())),
+        ),
+        CheckError::UnknownField { span, path, suggestion } => (
+            "E0103",
+            format!("`{path}` is not a field"),
+            vec![label(*span, "unknown field")],
+            did_you_mean(suggestion),
+        ),
+        CheckError::UnknownFunction { span, name, suggestion } => (
+            "E0104",
+            format!("no function named `{name}`"),
+            vec![label(*span, "unknown function")],
+            did_you_mean(suggestion).or_else(|| Some("see the function list in docs/language.md".into())),
+        ),
+        CheckError::UnknownOption { span, what, name, choices, suggestion } => (
+            "E0105",
+            format!("unknown {} `{name}`", word_kind(*what)),
+            vec![label(*span, format!("not {}", with_article(word_kind(*what))))],
+            did_you_mean(suggestion).or_else(|| Some(format!("expected one of: {}", choices.join(", ")))),
+        ),
+        CheckError::Duplicate { span, first, what, name } => (
+            "E0106",
+            format!("{} `{name}` is defined twice", duplicate(*what)),
+            vec![label(*span, "defined again here"), label(*first, "first defined here")],
+            Some(format!("each {} must be unique; remove or rename one", duplicate(*what))),
+        ),
+        CheckError::TypeMismatch { span, expected, found } => (
+            "E0201",
+            format!("expected {}, found {found}", expected_words(expected)),
+            vec![label(*span, format!("this is {}", article(found)))],
+            match (expected, found) {
+                (Expected::Type(Type::Duration) | Expected::Setting(ValueKind::Duration), Type::Int) => Some("numbers need a unit here, like `5s` or `250ms`".into()),
+                (Expected::Type(Type::Method), Type::Str) => Some("write the method bare: `GET`, not `\"GET\"`".into()),
+                _ => None,
+            },
+        ),
+        CheckError::OptionalUsed { span, ty } => (
+            "E0202",
+            format!("this value may be absent (it is `{ty}`), but a `{}` is needed", ty.unwrapped()),
+            vec![label(*span, "may be absent")],
+            Some("give a default with `?? \"...\"`, or test it first with `if present(...) { ... }`".into()),
+        ),
+        CheckError::Arity { span, name, expected, given } => (
+            "E0203",
+            format!("`{name}` takes {expected} argument{}, but {given} {} given", plural(*expected), if *given == 1 { "was" } else { "were" }),
+            vec![label(*span, format!("{given} argument{}", plural(*given)))],
+            None,
+        ),
+        CheckError::KeyNotLiteral { span } => (
+            "E0204",
+            "a header name must be a string literal".into(),
+            vec![label(*span, "not a literal")],
+            Some("write the name in quotes, like `req.headers[\"x-request-id\"]`; names are checked and built once, at compile time".into()),
+        ),
+        CheckError::LogFieldNotLiteral { span } => (
+            "E0204",
+            "a log field name must be a string literal".into(),
+            vec![label(*span, "not a literal")],
+            Some("write the name in quotes, like `log[\"user\"]`; names are checked at compile time".into()),
+        ),
+        CheckError::InvalidLogField { span, name, reason } => (
+            "E0309",
+            format!("`{}` cannot be a log field name", name.escape_debug()),
+            vec![label(*span, match reason {
+                LogFieldProblem::NotAToken => "a letter or `_`, then letters, digits, `_`, `-` or `.` (at most 64)",
+                LogFieldProblem::Reserved => "the access log line already has this field",
+            })],
+            Some(match reason {
+                LogFieldProblem::Reserved => format!("the access log line already has {}; choose another name", crate::check::ACCESS_LOG_FIELDS.join(", ")),
+                LogFieldProblem::NotAToken => "use a simple name, like `user` or `tenant.id`".into(),
+            }),
+        ),
+        CheckError::InvalidRegex { span, reason } => (
+            "E0301",
+            "invalid regex".into(),
+            vec![label(*span, reason.clone())],
+            None,
+        ),
+        CheckError::InvalidHeaderName { span, name } => (
+            "E0302",
+            format!("`{}` is not a valid header name", name.escape_debug()),
+            vec![label(*span, "invalid header name")],
+            Some("header names are letters, digits and !#$%&'*+-.^_`|~ (RFC 9110 tokens), with no spaces or colons".into()),
+        ),
+        CheckError::InvalidHeaderValue { span } => (
+            "E0303",
+            "header value contains a control character".into(),
+            vec![label(*span, "CR, LF and other control characters are not allowed in header values")],
+            Some("a line break would split the header and let a response be forged; remove it".into()),
+        ),
+        CheckError::InvalidStatus { span, value, allowed } => (
+            "E0304",
+            format!("{value} is not a valid status here"),
+            vec![label(*span, format!("expected {}", match allowed {
+                StatusRange::Any => "100 to 599",
+                StatusRange::Redirect => "301, 302, 303, 307 or 308",
+            }))],
+            None,
+        ),
+        CheckError::InvalidLiteral { span, reason } => {
+            let (what, why) = malformed(reason);
+            ("E0305", format!("invalid {what}"), vec![label(*span, why)], None)
+        }
+        CheckError::FieldNotInPhase { span, field, writing, phase, available } => (
+            "E0401",
+            format!("`{}{field}` is not available in {}", if *writing { "writing " } else { "" }, phase_words(*phase)),
+            vec![label(*span, format!("only in {}", availability(*available)))],
+            Some(match (available, phase) {
+                (Availability::ResponseOnly | Availability::ResponseOrLog, Phase::Request | Phase::Error) => "the response does not exist before the upstream answers; move this to `on response`".to_string(),
+                _ => format!("move this to {}", availability(*available)),
+            }),
+        ),
+        CheckError::NotWritable { span, place, hint } => (
+            "E0402",
+            format!("`{place}` cannot be assigned"),
+            vec![label(*span, "not writable")],
+            hint.map(|h| match h {
+                WriteHint::RewritePath => "use `rewrite path = \"/new/path\"`".to_string(),
+            }).or_else(|| Some("`set`, `add` and `remove` work on `req.headers[\"...\"]` and `resp.headers[\"...\"]`".into())),
+        ),
+        CheckError::StatementNotAllowed { span, stmt, section } => (
+            "E0403",
+            format!("`{}` is not allowed in {}", statement(*stmt), section_words(*section)),
+            vec![label(*span, format!("not allowed in {}", section_words(*section)))],
+            Some(match (stmt, section) {
+                (Statement::Proxy, _) => "`proxy` belongs in a `route`".into(),
+                (Statement::SetLog, _) => "log fields are set in `on log`, which runs once per request after the response is sent".into(),
+                (_, Section::OnLog) => "`on log` runs after the response was sent: it can only add access log fields with `set log[\"name\"] = ...`; change headers in `on request` or `on response`".into(),
+                (_, Section::OnError) => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),
+                (_, Section::OnResponse) => "the response has already been chosen in `on response`; answer from a route or `on request`".into(),
+                (_, Section::OnRequest | Section::Route) => "paths can only be changed before routing and proxying: in `on request` or a route".into(),
+            }),
+        ),
+        CheckError::MissingTerminal { span, end } => (
+            "E0501",
+            "this route can finish without answering".into(),
+            vec![label(*span, "this route"), label(*end, "the request falls through here")],
+            Some("end every path with `proxy NAME`, `respond STATUS` or `redirect LOCATION`".into()),
+        ),
+        CheckError::EmptyUpstream { span, name } => (
+            "E0502",
+            format!("upstream `{name}` has no servers"),
+            vec![label(*span, "no `server` inside")],
+            Some("add one: `server 127.0.0.1:9000`".into()),
+        ),
+        CheckError::ZeroWeight { span } => (
+            "E0503",
+            "a server's weight must be at least 1".into(),
+            vec![label(*span, "weight 0 would never be chosen")],
+            Some("remove the server instead, or give it `weight 1`".into()),
+        ),
+        CheckError::NoListener => (
+            "E0504",
+            "the program has no `listen`".into(),
+            Vec::new(),
+            Some("add one: `listen http 0.0.0.0:8080`".into()),
+        ),
+        CheckError::MissingCertificate { span } => (
+            "E0506",
+            "a TLS listener needs a certificate".into(),
+            vec![label(*span, "no `cert` line")],
+            Some("add one inside the listener: `{ cert \"site.pem\" key \"site.key\" }`".into()),
+        ),
+        CheckError::TlsSettingWithoutTls { span, fix } => (
+            "E0507",
+            "TLS setting where TLS is off".into(),
+            vec![label(*span, "has no effect without TLS")],
+            Some(match fix {
+                TlsFix::ListenHttps => "write `listen https` to terminate TLS on this listener",
+                TlsFix::UpstreamTlsOn => "add `tls on` to the upstream to speak TLS to its servers",
+            }.into()),
+        ),
+        CheckError::MissingFile { span, what, path } => (
+            "W0610",
+            format!("{} file not found", match what {
+                FileKind::Certificate => "certificate",
+                FileKind::PrivateKey => "private key",
+                FileKind::Ca => "CA",
+            }),
+            vec![label(*span, format!("no file at {path}"))],
+            Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
+        ),
+        CheckError::TlsVerifyOff { span } => (
+            "W0611",
+            "the upstream's certificates are not verified".into(),
+            vec![label(*span, "any certificate is accepted")],
+            Some("anyone on the path can impersonate the origin; give its CA with `tls_ca \"ca.pem\"` instead".into()),
+        ),
+        CheckError::CaptureOutOfRange { span, group, available, names } => (
+            "E0307",
+            format!("the regex has no capture group {group}"),
+            vec![label(*span, format!("the regex has {available} group{}", plural(*available)))],
+            Some(if names.is_empty() {
+                format!("use a number from 0 (the whole match) to {available}")
+            } else {
+                format!("use a number from 0 to {available}, or a name: {}", names.join(", "))
+            }),
+        ),
+        CheckError::CapturesNeedOneMatch { span } => (
+            "E0308",
+            "`as` needs exactly one `matches` that holds whenever the condition does".into(),
+            vec![label(*span, "no single `matches` here")],
+            Some("write one `matches` at the top of the condition or joined with `&&` (not under `||` or `!`)".into()),
+        ),
+        CheckError::HopByHopWrite { span, name } => (
+            "E0306",
+            format!("`{name}` is managed by the proxy and cannot be set"),
+            vec![label(*span, "connection or framing header")],
+            Some("hop-by-hop and framing headers (Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length) belong to one connection; the proxy removes and recomputes them".into()),
+        ),
+        CheckError::ConstantComparison { span, value } => (
+            "W0604",
+            format!("this comparison is always {value}"),
+            vec![label(*span, "both sides are literals")],
+            Some("compare a field of the request with a literal, or remove the condition".into()),
+        ),
+        CheckError::UnusedLet { span, name } => (
+            "W0605",
+            format!("`{name}` is never used"),
+            vec![label(*span, "bound here")],
+            Some(format!("remove it, or name it `_{name}` if it is kept on purpose")),
+        ),
+        CheckError::NoFallbackRoute { span } => (
+            "W0606",
+            "no route matches every request".into(),
+            vec![label(*span, "the last route")],
+            Some("requests that match no route get the built-in `404 no route`; end with `route { respond 404 \"...\" }` to choose the answer".into()),
+        ),
+        CheckError::OverlappingRoutes { span, earlier, example } => (
+            "W0607",
+            "these routes overlap, and their order decides".into(),
+            vec![label(*span, format!("matches requests like {example}")), label(*earlier, "but this earlier route takes them")],
+            Some("make the routes disjoint (add a matcher), or put the narrower one first if that is what you mean".into()),
+        ),
+        CheckError::RetriesNeverRun { span, needed_ms, total_ms } => (
+            "W0608",
+            "retries cannot all run within `request_timeout`".into(),
+            vec![label(*span, format!("{total_ms} ms in all, but the tries may take {needed_ms} ms"))],
+            Some("connect_timeout × (retries + 1) must fit in request_timeout: lower retries or connect_timeout, or raise request_timeout".into()),
+        ),
+        CheckError::UnreachableRoute { span, shadowed_by } => (
+            "W0601",
+            "this route can never match".into(),
+            vec![label(*span, "unreachable"), label(*shadowed_by, "every request it would match is taken here first")],
+            Some("routes are tried in order; move the narrower route above the wider one".into()),
+        ),
+        CheckError::UnreachableStatement { span, after } => (
+            "W0602",
+            "this statement never runs".into(),
+            vec![label(*span, "unreachable"), label(*after, "the request is answered here")],
+            Some("remove it, or move it before the answer".into()),
+        ),
+        CheckError::UnusedUpstream { span, name } => (
+            "W0603",
+            format!("upstream `{name}` is never used"),
+            vec![label(*span, "no `proxy` refers to it")],
+            Some(format!("use it with `proxy {name}` in a route, or remove it")),
+        ),
+    }
+}
+
+fn syntax(e: &pxy_dsl::ParseError) -> Words {
     let (message, text, help) = match &e.kind {
         ParseErrorKind::Unexpected { expected, found } => {
             let what = match expected.as_slice() {
@@ -382,6 +422,171 @@ fn syntax(e: &pxy_dsl::ParseError) -> (&'static str, String, Vec<Label>, Option<
         ),
     };
     ("E0001", message, vec![label(e.span, text)], help)
+}
+
+fn word_kind(kind: WordKind) -> &'static str {
+    match kind {
+        WordKind::ListenerProtocol => "listener protocol",
+        WordKind::BalancingPolicy => "balancing policy",
+        WordKind::Phase => "phase",
+        WordKind::Discovery => "discovery",
+        WordKind::HealthCheck => "health check",
+        WordKind::ClientCertificateMode => "client certificate mode",
+        WordKind::AlpnProtocol => "protocol for ALPN",
+        WordKind::UpstreamSetting => "upstream setting",
+        WordKind::HealthOption => "health check option",
+        WordKind::PassiveOption => "passive option",
+        WordKind::DnsOption => "dns discovery option",
+        WordKind::FileOption => "file discovery option",
+        WordKind::Value => "value",
+    }
+}
+
+fn duplicate(kind: DuplicateKind) -> &'static str {
+    match kind {
+        DuplicateKind::Upstream => "upstream",
+        DuplicateKind::Listener => "listener",
+        DuplicateKind::Discover => "discover",
+        DuplicateKind::LogField => "log field",
+    }
+}
+
+fn expected_words(expected: &Expected) -> String {
+    match expected {
+        Expected::Type(ty) => ty.to_string(),
+        Expected::NotRegex => "a value (a regex can only follow `matches`)".into(),
+        Expected::Printable => "a value that can be written as text".into(),
+        Expected::SingleHeader(field) => format!("a single header, like `{field}[\"x-id\"]`"),
+        Expected::ListPosition => "a number literal (a position in the list)".into(),
+        Expected::Indexable => "headers, captures or split(...)".into(),
+        Expected::ListElement => "a literal (lists hold values known at compile time)".into(),
+        Expected::RegexLiteral => "a regex literal like `/^\\/api/`".into(),
+        Expected::ListOf(ty) => format!("a list of {ty}"),
+        Expected::CidrLiteral => "a CIDR literal like `10.0.0.0/8`".into(),
+        Expected::OptionalStr => {
+            "an optional str (`??` gives a default to a value that may be absent)".into()
+        }
+        Expected::Comparable => "a value that can be compared".into(),
+        Expected::Ordered => "a number, duration, size or status".into(),
+        Expected::Setting(kind) => value_kind(*kind),
+        Expected::Nameable => {
+            "a value that can be named (CIDRs and lists are written where they are used)".into()
+        }
+    }
+}
+
+fn value_kind(kind: ValueKind) -> String {
+    let words = |table: Vec<&str>| format!("one of: {}", table.join(", "));
+    match kind {
+        ValueKind::Duration => "a duration (with a unit, like `5s`)".into(),
+        ValueKind::Size => "a size (with a unit, like `64KiB`)".into(),
+        ValueKind::Count { min } => format!("a whole number, at least {min}"),
+        ValueKind::Status => "a status from 100 to 599".into(),
+        ValueKind::Port => "a port from 1 to 65535".into(),
+        ValueKind::Text => "a string without `{...}`, like \"api.internal\"".into(),
+        ValueKind::Switch => words(crate::catalog::choices(crate::catalog::settings::SWITCH)),
+        ValueKind::AllDown => words(crate::catalog::choices(
+            crate::catalog::settings::WHEN_ALL_DOWN,
+        )),
+        ValueKind::Protocol => words(crate::catalog::choices(
+            crate::catalog::settings::UPSTREAM_PROTOCOLS,
+        )),
+    }
+}
+
+/// What a malformed literal is, and what is wrong with it.
+fn malformed(reason: &Malformed) -> (&'static str, String) {
+    let (what, why): (&str, &str) = match reason {
+        Malformed::EmptyList => ("list", "a list needs at least one element"),
+        Malformed::ModByZero => ("divisor", "`% 0` has no value"),
+        Malformed::ServersAndDiscover => (
+            "upstream",
+            "an upstream takes either `server` lines or one `discover`, not both",
+        ),
+        Malformed::TwoClientCa => (
+            "listener",
+            "one `client_ca` per listener; put every CA in one file",
+        ),
+        Malformed::AddressHostName => (
+            "address",
+            "host names are not resolved at build time; write an IP address like `127.0.0.1:8080`",
+        ),
+        Malformed::Address => (
+            "address",
+            "expected an IP address and a port from 0 to 65535",
+        ),
+        Malformed::HashNeedsKey => (
+            "balancing policy",
+            "`hash` needs a key, like `balance hash(req.cookies[\"session\"] ?? \"\")`",
+        ),
+        Malformed::KeyWithoutHash { policy } => {
+            return (
+                "balancing policy",
+                format!("only `hash` takes a key, not `{policy}`"),
+            )
+        }
+        Malformed::DnsNeedsPort => (
+            "discovery",
+            "DNS discovery needs the servers' port: `port 8080`",
+        ),
+        Malformed::HealthPath => ("health check path", "a path starts with `/`"),
+        Malformed::HttpHealthNeedsRequest => (
+            "health check",
+            "an HTTP check needs a method and a path: `health http GET \"/healthz\"`",
+        ),
+        Malformed::TcpHealthRequest => ("health check", "a TCP check sends no request"),
+        Malformed::PathPrefix => ("path prefix", "a path starts with `/`"),
+        Malformed::Ip => ("IP address", "each part of an IPv4 address is 0 to 255"),
+        Malformed::CidrAddress => ("CIDR", "the address part is not a valid IP address"),
+        Malformed::CidrPrefix { max } => {
+            return ("CIDR", format!("the prefix length must be 0 to {max}"))
+        }
+    };
+    (what, why.to_string())
+}
+
+fn phase_words(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Request => "the request phase",
+        Phase::Response => "on response",
+        Phase::Error => "on error",
+        Phase::Log => "on log",
+    }
+}
+
+fn availability(available: Availability) -> &'static str {
+    match available {
+        Availability::Always => "every phase",
+        Availability::RequestOnly => "on request and routes",
+        Availability::ResponseOnly => "on response",
+        Availability::ResponseOrLog => "on response or on log",
+        Availability::ErrorOnly => "on error",
+        Availability::AfterRouting => "on response, on error or on log",
+    }
+}
+
+fn section_words(section: Section) -> &'static str {
+    match section {
+        Section::OnRequest => "on request",
+        Section::Route => "route",
+        Section::OnResponse => "on response",
+        Section::OnError => "on error",
+        Section::OnLog => "on log",
+    }
+}
+
+fn statement(stmt: Statement) -> &'static str {
+    match stmt {
+        Statement::Set => "set",
+        Statement::Add => "add",
+        Statement::Remove => "remove",
+        Statement::SetLog => "set log[...]",
+        Statement::Respond => "respond",
+        Statement::Redirect => "redirect",
+        Statement::StripPrefix => "strip_prefix",
+        Statement::RewritePath => "rewrite path",
+        Statement::Proxy => "proxy",
+    }
 }
 
 fn plural(n: usize) -> &'static str {

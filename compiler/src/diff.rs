@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::typed::{
-    BalancePolicy, StatusValue, TypedProgram, TypedRoute, TypedStmt, TypedUpstream,
+    BalancePolicy, StatusValue, TypedProgram, TypedRoute, TypedStmt, TypedStmtKind, TypedUpstream,
 };
 
 /// One difference, already in words.
@@ -378,18 +378,26 @@ fn matches(route: &TypedRoute, probe: &Probe, program: &TypedProgram) -> bool {
 fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
     let mut out = Vec::new();
     for s in stmts {
-        match s {
-            TypedStmt::Proxy(id) => out.push(format!("proxy {}", program.upstreams[*id].name)),
-            TypedStmt::Respond { status, .. } => out.push(match status {
+        match &s.kind {
+            TypedStmtKind::Proxy { upstream, .. } => {
+                out.push(format!("proxy {}", program.upstreams[*upstream].name))
+            }
+            TypedStmtKind::Respond { status, .. } => out.push(match status {
                 StatusValue::Literal(code) => format!("respond {code}"),
                 StatusValue::Expr(_) => "respond".to_string(),
             }),
-            TypedStmt::Redirect { status, .. } => out.push(format!("redirect {status}")),
-            TypedStmt::If { then, else_, .. } => {
+            TypedStmtKind::Redirect { status, .. } => out.push(format!("redirect {status}")),
+            TypedStmtKind::If { then, else_, .. } => {
                 out.extend(terminals(then, program));
                 out.extend(terminals(else_, program));
             }
-            _ => {}
+            TypedStmtKind::SetHeader { .. }
+            | TypedStmtKind::AddHeader { .. }
+            | TypedStmtKind::RemoveHeader { .. }
+            | TypedStmtKind::StripPrefix(_)
+            | TypedStmtKind::RewritePath(_)
+            | TypedStmtKind::SetLogField { .. }
+            | TypedStmtKind::Let { .. } => {}
         }
     }
     out.dedup();
@@ -429,8 +437,9 @@ mod tests {
     fn program(source: &str) -> TypedProgram {
         let checked = crate::driver::check_source(source);
         checked
-            .program
-            .unwrap_or_else(|| panic!("{:?}", checked.problems))
+            .into_program()
+            .unwrap_or_else(|problems| panic!("{problems:?}"))
+            .0
     }
 
     const BASE: &str = r#"

@@ -11,19 +11,64 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::check::{check, Checked, Problem};
+use crate::check::check;
 use crate::codegen;
-use crate::include::{self, FileLoader, MemoryLoader};
+use crate::files::{FileLoader, MemoryLoader};
+use crate::include;
+use crate::problem::Problem;
 use crate::sources::SourceMap;
+use crate::typed::TypedProgram;
 
 include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+/// What checking a program found: every problem, and what the checker could type.
+///
+/// The typed program is handed on for code generation only when there is no error
+/// ([`Checked::program`], [`Checked::into_program`]); an editor also reads the parts that
+/// could be typed in a program with errors ([`Checked::partial`]), as the Gleam compiler's
+/// language server does.
+#[derive(Debug)]
+pub struct Checked {
+    /// What could be typed; `None` when the program could not be parsed or its includes read.
+    typed: Option<TypedProgram>,
+    /// Syntax, include and check problems, errors and warnings, in source order per pass.
+    pub problems: Vec<Problem>,
+}
+
+impl Checked {
+    /// True when a problem is an error (warnings do not count).
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| !p.is_warning())
+    }
+
+    /// The checked program, when it has no error.
+    pub fn program(&self) -> Option<&TypedProgram> {
+        self.typed.as_ref().filter(|_| !self.has_errors())
+    }
+
+    /// The checked program with its warnings, or every problem when there is an error.
+    pub fn into_program(self) -> Result<(TypedProgram, Vec<Problem>), Vec<Problem>> {
+        match self.typed {
+            Some(program) if !self.problems.iter().any(|p| !p.is_warning()) => {
+                Ok((program, self.problems))
+            }
+            _ => Err(self.problems),
+        }
+    }
+
+    /// What the checker could type, errors or not: declarations and statements without a
+    /// mistake in them, with their spans and types. For editors, never for code generation.
+    pub fn partial(&self) -> Option<&TypedProgram> {
+        self.typed.as_ref()
+    }
+}
 
 /// A program read, expanded and checked: its files and what the checker found.
 #[derive(Debug)]
 pub struct Analysis {
     /// The main file and every included file.
     pub sources: SourceMap,
-    /// Include, syntax and check problems, and the typed program when there was no error.
+    /// Include, syntax and check problems, and the typed program.
     pub checked: Checked,
 }
 
@@ -31,24 +76,20 @@ pub struct Analysis {
 /// checks it. This is all `proxyc check` and an editor need.
 pub fn analyse(path: &Path, text: String, loader: &dyn FileLoader) -> Analysis {
     let resolved = include::resolve(path, text, loader);
-    let mut problems = resolved.problems;
-    let checked = match resolved.program {
+    let mut problems: Vec<Problem> = resolved.syntax.into_iter().map(Problem::from).collect();
+    problems.extend(resolved.problems.into_iter().map(Problem::from));
+    problems.sort_by_key(|p| p.span().map(|s| s.start));
+    let typed = match resolved.program {
         Some(parsed) if !problems.iter().any(|p| !p.is_warning()) => {
-            let mut checked = check(&parsed, &resolved.sources, loader);
-            problems.append(&mut checked.problems);
-            Checked {
-                program: checked.program,
-                problems,
-            }
+            let checked = check(&parsed, &resolved.sources, loader);
+            problems.extend(checked.problems.into_iter().map(Problem::from));
+            Some(checked.program)
         }
-        _ => Checked {
-            program: None,
-            problems,
-        },
+        _ => None,
     };
     Analysis {
         sources: resolved.sources,
-        checked,
+        checked: Checked { typed, problems },
     }
 }
 
@@ -64,10 +105,8 @@ pub fn emit(source: &str, name: &str) -> Result<(String, Vec<Problem>), Vec<Prob
 
 /// The Rust source of a checked program with its warnings, or every problem.
 pub fn generate(checked: Checked, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
-    match checked.program {
-        Some(program) => Ok((codegen::generate(&program, name), checked.problems)),
-        None => Err(checked.problems),
-    }
+    let (program, warnings) = checked.into_program()?;
+    Ok((codegen::generate(&program, name), warnings))
 }
 
 /// Where and how to build.

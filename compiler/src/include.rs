@@ -9,91 +9,61 @@
 //! with a warning; an include cycle and an unreadable file are errors on the include's path.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use pxy_dsl::ast::{Include, Item, ParsedProgram};
 use pxy_dsl::Span;
 
-use crate::check::Problem;
+use crate::files::{normalize, FileLoader};
 use crate::sources::SourceMap;
 
-/// The largest file an include reads (a program is a few kilobytes; this keeps a mistaken
-/// `include "/var/log/huge.log"` from exhausting memory).
-pub const MAX_INCLUDE_SIZE: u64 = 4 * 1024 * 1024;
-
-/// Where included files come from.
-pub trait FileLoader {
-    /// The text of the file at `path`, or why it cannot be read (for the diagnostic).
-    fn read(&self, path: &Path) -> Result<String, String>;
-
-    /// Whether a file (a certificate, a key) is at `path`, for the "file not found"
-    /// warning; `None` when this loader cannot tell, and then nothing is reported.
-    fn exists(&self, _path: &Path) -> Option<bool> {
-        None
-    }
-
-    /// `path` as the generated proxy will open it (made absolute for files on disk, so that
-    /// the binary finds them from any working directory).
-    fn runtime_path(&self, path: &Path) -> PathBuf {
-        path.to_path_buf()
-    }
+/// A mistake in a program's includes: one variant per mistake, holding spans and facts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncludeError {
+    /// `include "missing.pxy"`: the file cannot be read.
+    Unreadable {
+        /// The include's path literal.
+        span: Span,
+        /// The path tried (relative to the including file's directory, joined).
+        path: String,
+        /// Why it cannot be read (the loader's, usually the operating system's, words).
+        reason: String,
+    },
+    /// `a.pxy` includes `b.pxy`, which includes `a.pxy`.
+    Cycle {
+        /// The include that closes the cycle.
+        span: Span,
+        /// The files of the cycle, the first repeated at the end.
+        chain: Vec<String>,
+    },
+    /// `include "common.pxy"` a second time (here or in another included file): skipped.
+    /// (warning)
+    Duplicate {
+        /// The second include's path literal.
+        span: Span,
+        /// The first include's path literal.
+        first: Span,
+        /// The file.
+        path: String,
+    },
 }
 
-/// Reads regular files from disk, up to [`MAX_INCLUDE_SIZE`] bytes of UTF-8 text.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DiskLoader;
-
-impl FileLoader for DiskLoader {
-    fn read(&self, path: &Path) -> Result<String, String> {
-        let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-        if !meta.is_file() {
-            return Err("not a regular file".into());
+impl IncludeError {
+    /// Where the mistake is.
+    pub fn span(&self) -> Span {
+        match self {
+            IncludeError::Unreadable { span, .. }
+            | IncludeError::Cycle { span, .. }
+            | IncludeError::Duplicate { span, .. } => *span,
         }
-        if meta.len() > MAX_INCLUDE_SIZE {
-            return Err(format!(
-                "larger than {} MiB",
-                MAX_INCLUDE_SIZE / (1024 * 1024)
-            ));
+    }
+
+    /// Warnings do not stop a build; errors do.
+    pub fn is_warning(&self) -> bool {
+        match self {
+            IncludeError::Duplicate { .. } => true,
+            IncludeError::Unreadable { .. } | IncludeError::Cycle { .. } => false,
         }
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        String::from_utf8(bytes).map_err(|_| "not UTF-8 text".into())
-    }
-
-    fn exists(&self, path: &Path) -> Option<bool> {
-        Some(path.is_file())
-    }
-
-    fn runtime_path(&self, path: &Path) -> PathBuf {
-        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-    }
-}
-
-/// Files held in memory, by path: for tests, and (empty) for a text checked on its own. A
-/// loader holding files knows every file there is (others do not exist); an empty one cannot
-/// tell, so a text checked on its own gets no "file not found" warnings.
-#[derive(Debug, Clone, Default)]
-pub struct MemoryLoader {
-    files: HashMap<PathBuf, String>,
-}
-
-impl MemoryLoader {
-    /// Adds a file.
-    pub fn with(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        self.files.insert(normalize(&path.into()), text.into());
-        self
-    }
-}
-
-impl FileLoader for MemoryLoader {
-    fn read(&self, path: &Path) -> Result<String, String> {
-        self.files
-            .get(&normalize(path))
-            .cloned()
-            .ok_or_else(|| "no such file".into())
-    }
-
-    fn exists(&self, path: &Path) -> Option<bool> {
-        (!self.files.is_empty()).then(|| self.files.contains_key(&normalize(path)))
     }
 }
 
@@ -104,8 +74,10 @@ pub struct Resolved {
     pub program: Option<ParsedProgram>,
     /// The files read, the main one first.
     pub sources: SourceMap,
-    /// Syntax errors and include problems.
-    pub problems: Vec<Problem>,
+    /// The syntax error of each file that has one.
+    pub syntax: Vec<pxy_dsl::ParseError>,
+    /// Include problems.
+    pub problems: Vec<IncludeError>,
 }
 
 /// Parses `text` (the main file, at `path`) and expands its includes, recursively.
@@ -113,6 +85,7 @@ pub fn resolve(path: &Path, text: String, loader: &dyn FileLoader) -> Resolved {
     let mut resolver = Resolver {
         loader,
         sources: SourceMap::default(),
+        syntax: Vec::new(),
         problems: Vec::new(),
         stack: Vec::new(),
         seen: HashMap::new(),
@@ -123,6 +96,7 @@ pub fn resolve(path: &Path, text: String, loader: &dyn FileLoader) -> Resolved {
     Resolved {
         program: resolver.parsed.then_some(ParsedProgram { items }),
         sources: resolver.sources,
+        syntax: resolver.syntax,
         problems: resolver.problems,
     }
 }
@@ -130,7 +104,8 @@ pub fn resolve(path: &Path, text: String, loader: &dyn FileLoader) -> Resolved {
 struct Resolver<'a> {
     loader: &'a dyn FileLoader,
     sources: SourceMap,
-    problems: Vec<Problem>,
+    syntax: Vec<pxy_dsl::ParseError>,
+    problems: Vec<IncludeError>,
     /// The files being expanded, outermost first: an include of one of them is a cycle.
     stack: Vec<PathBuf>,
     /// Every file read so far, with the include that read it.
@@ -156,7 +131,7 @@ impl Resolver<'_> {
             Ok(program) => program,
             Err(mut e) => {
                 e.relocate(base);
-                self.problems.push(Problem::Syntax(e));
+                self.syntax.push(e);
                 self.parsed = false;
                 return;
             }
@@ -186,11 +161,11 @@ impl Resolver<'_> {
                 .chain([&target])
                 .map(|p| p.display().to_string())
                 .collect();
-            self.problems.push(Problem::IncludeCycle { span, chain });
+            self.problems.push(IncludeError::Cycle { span, chain });
             return;
         }
         if let Some(first) = self.seen.get(&target) {
-            self.problems.push(Problem::DuplicateInclude {
+            self.problems.push(IncludeError::Duplicate {
                 span,
                 first: *first,
                 path: target.display().to_string(),
@@ -200,32 +175,13 @@ impl Resolver<'_> {
         self.seen.insert(target.clone(), span);
         match self.loader.read(&target) {
             Ok(text) => self.file(target, text, Some(include.span), out),
-            Err(reason) => self.problems.push(Problem::IncludeUnreadable {
+            Err(reason) => self.problems.push(IncludeError::Unreadable {
                 span,
                 path: target.display().to_string(),
                 reason,
             }),
         }
     }
-}
-
-/// `a/./b/../c.pxy` → `a/c.pxy`, without touching the file system (so that two spellings of
-/// one path are one file, and cycles are found whatever the spelling; symbolic links are not
-/// followed).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //!     ─▶ codegen ─▶ Rust
 //! ```
 //!
-//! Only [`driver`] sequences them. Passes report problems as data ([`check::Problem`]);
+//! Only [`driver`] sequences them. Each pass reports its mistakes as data in its own error type, gathered by the driver
+//! as [`problem::Problem`];
 //! [`diagnostic`] is the one place that words them.
 
 #![deny(missing_docs)]
@@ -19,7 +20,9 @@ pub mod diagnostic;
 pub mod diff;
 pub mod driver;
 pub mod explain;
+pub mod files;
 pub mod include;
+pub mod problem;
 pub mod sources;
 pub mod typed;
 pub mod types;

@@ -7,7 +7,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+pub mod visit;
+
 use pxy_dsl::ast::BinOp;
+use pxy_dsl::Span;
 
 use crate::types::Type;
 
@@ -30,8 +33,26 @@ pub struct TypedProgram {
     pub on_log: Vec<TypedStmt>,
     /// Regex sources, indexed by [`RegexId`]; each was compiled by the checker.
     pub regexes: Vec<String>,
-    /// How many `let` bindings the program has; [`TypedExprKind::Var`] indexes them.
+    /// How many variables the generated code has (`let` bindings and capture groups);
+    /// [`TypedExprKind::Var`] indexes them.
     pub variables: usize,
+    /// Every `let` binding with its name, type and scope, in source order (for editors).
+    pub bindings: Vec<Binding>,
+}
+
+/// A `let` binding as the checker saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    /// The variable ([`TypedExprKind::Var`]) it binds.
+    pub var: usize,
+    /// The name.
+    pub name: String,
+    /// Where the name is written in the `let`.
+    pub name_span: Span,
+    /// The type the checker gave it.
+    pub ty: Type,
+    /// Where the name can be used: from the end of the `let` to the end of its block.
+    pub visible: Span,
 }
 
 /// A listening socket.
@@ -103,6 +124,10 @@ pub type RegexId = usize;
 pub struct TypedUpstream {
     /// Its name.
     pub name: String,
+    /// Where its name is written in its declaration.
+    pub name_span: Span,
+    /// The whole declaration.
+    pub span: Span,
     /// Its servers (empty when `discovery` lists them).
     pub servers: Vec<TypedServer>,
     /// Where servers come from at run time, instead of `servers`.
@@ -274,9 +299,27 @@ pub enum Side {
     Response,
 }
 
-/// A checked statement.
+/// A checked statement with the span of its source.
+///
+/// Equality is of behaviour: two statements are equal when they do the same, wherever they
+/// are written (the span is left out), which is what comparing route bodies and programs needs.
+#[derive(Debug, Clone)]
+pub struct TypedStmt {
+    /// What it does.
+    pub kind: TypedStmtKind,
+    /// The statement's source.
+    pub span: Span,
+}
+
+impl PartialEq for TypedStmt {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+/// The checked statements.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TypedStmt {
+pub enum TypedStmtKind {
     /// Replace a header.
     SetHeader {
         /// Request or response.
@@ -323,7 +366,12 @@ pub enum TypedStmt {
     /// Replace the path.
     RewritePath(TypedExpr),
     /// Proxy to an upstream.
-    Proxy(UpstreamId),
+    Proxy {
+        /// The upstream.
+        upstream: UpstreamId,
+        /// Where its name is written (not part of equality: see [`SourceSpan`]).
+        name_span: SourceSpan,
+    },
     /// Add a field to the access log line (`on log`).
     SetLogField {
         /// The field's name, a checked token.
@@ -351,13 +399,32 @@ pub enum TypedStmt {
     },
 }
 
-/// A typed expression.
-#[derive(Debug, Clone, PartialEq)]
+/// A span that every value equals, so that where a name is written does not make two
+/// statements differ (see [`TypedStmt`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SourceSpan(pub Span);
+
+impl PartialEq for SourceSpan {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// A typed expression. Equality, as for [`TypedStmt`], leaves the span out.
+#[derive(Debug, Clone)]
 pub struct TypedExpr {
     /// What it computes.
     pub kind: TypedExprKind,
     /// Its type.
     pub ty: Type,
+    /// The source it was typed from (for a synthesized node, the expression it stands for).
+    pub span: Span,
+}
+
+impl PartialEq for TypedExpr {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.ty == other.ty
+    }
 }
 
 /// The checked expressions.
@@ -457,6 +524,40 @@ pub enum Field {
     UpstreamName,
     /// `upstream.addr`: the address of the last server tried, if any.
     UpstreamAddr,
+}
+
+impl Field {
+    /// The header, parameter or cookie name of a keyed field (`req.headers["x-id"]`).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Field::ReqHeader(name)
+            | Field::RespHeader(name)
+            | Field::QueryParam(name)
+            | Field::Cookie(name) => Some(name),
+            Field::ReqMethod
+            | Field::ReqPath
+            | Field::ReqQuery
+            | Field::ReqHost
+            | Field::ReqScheme
+            | Field::ReqUpgrade
+            | Field::RespStatus
+            | Field::ClientIp
+            | Field::ClientPort
+            | Field::ErrorStatus
+            | Field::ErrorKind
+            | Field::TlsSni
+            | Field::TlsVersion
+            | Field::TlsClientSubject
+            | Field::SentStatus
+            | Field::UpstreamName
+            | Field::UpstreamAddr => None,
+        }
+    }
+
+    /// True when both are the same field, whatever header, parameter or cookie they name.
+    pub fn same_kind(&self, other: &Field) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
 }
 
 /// Built-in functions.

@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = render(&diagnostics, &sources, true);
     let _ = to_json(&diagnostics, &sources).to_string();
 
-    if let Some(program) = &checked.program {
+    if let Some(program) = checked.program() {
         assert!(
             diagnostics.iter().all(|d| d.is_warning),
             "a program was produced despite errors"

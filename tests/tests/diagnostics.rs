@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use pxy_compiler::diagnostic::{describe, render, to_json};
 use pxy_compiler::driver::{analyse, Analysis};
-use pxy_compiler::include::MemoryLoader;
+use pxy_compiler::files::MemoryLoader;
 
 fn invalid_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("programs/invalid")

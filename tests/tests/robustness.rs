@@ -126,8 +126,8 @@ fn mutated_programs_never_panic_the_compiler() {
                 let _ = pxy_compiler::diagnostic::render(&[d], &sources, false);
             }
             checked
-                .program
-                .map(|p| pxy_compiler::codegen::generate(&p, "fuzz"))
+                .program()
+                .map(|p| pxy_compiler::codegen::generate(p, "fuzz"))
         }));
         match result {
             Ok(Some(code)) => {

@@ -6,28 +6,25 @@
 //! keywords, functions, objects and the `let` names in scope. Nothing is offered inside strings,
 //! regexes and comments.
 //!
-//! Names come from the parsed document. The line being typed rarely parses, so when the whole
-//! document does not, it is parsed again with that line blanked out (first up to the cursor,
-//! then whole); blanking keeps every byte offset, so spans still point at the real text.
+//! Names and their types come from the checked document ([`Analysis`]). The line being typed
+//! rarely parses, so when the whole document does not, it is checked again with that line
+//! blanked out (first up to the cursor, then whole); blanking keeps every byte offset, so spans
+//! still point at the real text.
 
-use lsp_types::{CompletionItem, CompletionItemKind, CompletionResponse};
-use pxy_dsl::ParsedProgram;
+use lsp_types::{CompletionItem, CompletionItemKind, CompletionResponse, Uri};
 
-use super::analysis::Analysis;
+use super::analysis::{self, Analysis};
 use super::context::{self, Mode};
-use pxy_compiler::catalog::{self, FIELDS, FUNCTIONS, KEYWORDS, OBJECTS};
+use pxy_compiler::catalog::fields::OBJECTS;
+use pxy_compiler::catalog::settings::UPSTREAM_SETTINGS;
+use pxy_compiler::catalog::words::{Word, LISTEN_PROTOCOLS, PHASES, POLICIES};
+use pxy_compiler::catalog::{self, FIELDS, FUNCTIONS, KEYWORDS};
 
-/// Upstream items, offered inside an `upstream { }` block.
-const UPSTREAM_ITEMS: &[&str] = &[
-    "server",
-    "balance",
-    "connect_timeout",
-    "read_timeout",
-    "retries",
-];
+/// The keywords that start a line of an `upstream { }` block.
+const UPSTREAM_KEYWORDS: &[&str] = &["server", "balance", "health", "passive", "discover"];
 
-/// The completions at the byte offset `offset` of `source`.
-pub fn completion(source: &str, offset: usize) -> Option<CompletionResponse> {
+/// The completions at the byte offset `offset` of the document `source`.
+pub fn completion(uri: Option<&Uri>, source: &str, offset: usize) -> Option<CompletionResponse> {
     if context::mode_at(source, offset) != Mode::Code {
         return None;
     }
@@ -37,48 +34,52 @@ pub fn completion(source: &str, offset: usize) -> Option<CompletionResponse> {
         let object = &object[context::word_start(object, object.len())..];
         return Some(CompletionResponse::Array(fields(object)));
     }
-    let program = parse_around(source, offset);
-    let analysis = program.as_ref().map(Analysis::new);
+    let analysis = analyse_around(uri, source, offset);
     let previous = &before[context::word_start(before, before.len())..];
     let items = match previous {
         "proxy" => analysis
+            .upstreams
             .iter()
-            .flat_map(|a| &a.upstreams)
             .map(|u| {
                 let detail = format!("upstream ({} servers)", u.servers.len());
                 item(&u.name, CompletionItemKind::MODULE, detail)
             })
             .collect(),
-        "balance" => words(&["round_robin", "random"], CompletionItemKind::ENUM_MEMBER),
-        "on" => words(&["request", "response"], CompletionItemKind::EVENT),
-        "listen" => words(&["http"], CompletionItemKind::ENUM_MEMBER),
-        _ => match &analysis {
-            Some(a) if a.upstream_around(offset).is_some() => {
-                words(UPSTREAM_ITEMS, CompletionItemKind::KEYWORD)
-            }
-            _ => general(analysis.as_ref(), offset),
-        },
+        "balance" => words(POLICIES, CompletionItemKind::ENUM_MEMBER),
+        "on" => words(PHASES, CompletionItemKind::EVENT),
+        "listen" => words(LISTEN_PROTOCOLS, CompletionItemKind::ENUM_MEMBER),
+        _ if analysis.upstream_around(offset).is_some() => upstream_items(),
+        _ => general(&analysis, offset),
     };
     Some(CompletionResponse::Array(items))
 }
 
-/// The document parsed as it is, or with the cursor's line blanked (see the module docs).
-fn parse_around(source: &str, offset: usize) -> Option<ParsedProgram> {
-    if let Ok(program) = pxy_dsl::parse(source) {
-        return Some(program);
+/// The document checked as it is or, when it does not parse, with the cursor's line blanked
+/// (see the module docs).
+fn analyse_around(uri: Option<&Uri>, source: &str, offset: usize) -> Analysis {
+    let whole = analysis::analyse(uri, source);
+    if whole.checked.partial().is_some() {
+        return Analysis::new(&whole.checked, source.len());
     }
     let start = context::line_start(source, offset);
     let end = source[offset..]
         .find('\n')
         .map_or(source.len(), |i| offset + i);
-    [offset, end].into_iter().find_map(|blank_end| {
-        let mut text = String::with_capacity(source.len());
-        text.push_str(&source[..start]);
-        // One space per byte keeps every offset after the line where it was.
-        text.extend(std::iter::repeat_n(' ', blank_end - start));
-        text.push_str(&source[blank_end..]);
-        pxy_dsl::parse(&text).ok()
-    })
+    [offset, end]
+        .into_iter()
+        .find_map(|blank_end| {
+            let mut text = String::with_capacity(source.len());
+            text.push_str(&source[..start]);
+            // One space per byte keeps every offset after the line where it was.
+            text.extend(std::iter::repeat_n(' ', blank_end - start));
+            text.push_str(&source[blank_end..]);
+            let checked = analysis::analyse(uri, &text).checked;
+            checked
+                .partial()
+                .is_some()
+                .then(|| Analysis::new(&checked, text.len()))
+        })
+        .unwrap_or_default()
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: String) -> CompletionItem {
@@ -90,27 +91,42 @@ fn item(label: &str, kind: CompletionItemKind, detail: String) -> CompletionItem
     }
 }
 
-/// Fixed words, with their documented syntax as detail.
-fn words(words: &[&str], kind: CompletionItemKind) -> Vec<CompletionItem> {
-    words
+/// The words of a table, with their documented syntax as detail.
+fn words<T: Copy>(table: &'static [Word<T>], kind: CompletionItemKind) -> Vec<CompletionItem> {
+    table
         .iter()
-        .map(|w| {
-            let detail = catalog::word(w).map_or_else(String::new, |i| i.syntax.to_string());
-            item(w, kind, detail)
-        })
+        .map(|w| item(w.word, kind, w.syntax.to_string()))
         .collect()
 }
 
-/// The fields of `req`, `resp` or `client`.
+/// What starts a line inside an `upstream { }`: its keywords, then its settings.
+fn upstream_items() -> Vec<CompletionItem> {
+    let keywords = UPSTREAM_KEYWORDS.iter().filter_map(|k| {
+        let info = catalog::lookup(KEYWORDS, k)?;
+        Some(item(
+            k,
+            CompletionItemKind::KEYWORD,
+            info.syntax.to_string(),
+        ))
+    });
+    keywords
+        .chain(words(UPSTREAM_SETTINGS, CompletionItemKind::PROPERTY))
+        .collect()
+}
+
+/// The fields of an object (`req`, `resp`, ...).
 fn fields(object: &str) -> Vec<CompletionItem> {
+    let Some(object) = catalog::Object::from_word(object) else {
+        return Vec::new();
+    };
     FIELDS
         .iter()
         .filter(|f| f.object == object)
         .map(|f| {
             let mut it = item(f.name, CompletionItemKind::FIELD, (f.ty)().to_string());
             it.documentation = Some(lsp_types::Documentation::String(f.doc.to_string()));
-            if f.is_headers() {
-                it.insert_text = Some("headers[\"\"]".to_string());
+            if f.is_indexed_only() {
+                it.insert_text = Some(format!("{}[\"\"]", f.name));
             }
             it
         })
@@ -118,32 +134,25 @@ fn fields(object: &str) -> Vec<CompletionItem> {
 }
 
 /// Keywords, functions, objects and the `let` names in scope.
-fn general(analysis: Option<&Analysis<'_>>, offset: usize) -> Vec<CompletionItem> {
+fn general(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
     let keywords = KEYWORDS
         .iter()
         .map(|k| item(k.word, CompletionItemKind::KEYWORD, k.syntax.to_string()));
     let functions = FUNCTIONS.iter().map(|f| {
-        let mut it = item(
-            f.name,
-            CompletionItemKind::FUNCTION,
-            f.signature.to_string(),
-        );
+        let mut it = item(f.name, CompletionItemKind::FUNCTION, f.signature());
         it.insert_text = Some(format!("{}(", f.name));
         it
     });
     let objects = OBJECTS
         .iter()
-        .map(|(name, doc)| item(name, CompletionItemKind::MODULE, doc.to_string()));
-    let names = analysis
-        .map(|a| a.lets_in_scope(offset))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|l| {
-            let detail =
-                l.ty.as_ref()
-                    .map_or_else(|| "let".to_string(), |t| format!("let: {t}"));
-            item(&l.name, CompletionItemKind::VARIABLE, detail)
-        });
+        .map(|o| item(o.word, CompletionItemKind::MODULE, o.doc.to_string()));
+    let names = analysis.lets_in_scope(offset).into_iter().map(|l| {
+        item(
+            &l.name,
+            CompletionItemKind::VARIABLE,
+            format!("let: {}", l.ty),
+        )
+    });
     names
         .chain(keywords)
         .chain(functions)
@@ -159,7 +168,7 @@ mod tests {
     fn labels(source: &str) -> Vec<String> {
         let offset = source.find('$').expect("cursor marker");
         let source = source.replacen('$', "", 1);
-        match completion(&source, offset) {
+        match completion(None, &source, offset) {
             Some(CompletionResponse::Array(items)) => items.into_iter().map(|i| i.label).collect(),
             _ => Vec::new(),
         }
@@ -198,8 +207,34 @@ mod tests {
         assert!(upstream.iter().any(|l| l == "read_timeout"), "{upstream:?}");
         assert_eq!(
             labels("upstream api { balance $ }"),
-            ["round_robin", "random"]
+            [
+                "round_robin",
+                "random",
+                "least_conn",
+                "power_of_two",
+                "hash"
+            ]
         );
+    }
+
+    #[test]
+    fn lets_with_the_checkers_types_in_a_document_with_errors() {
+        // The line being typed does not parse and another line has a type error: the names
+        // in scope still come with the types the checker gave them.
+        let source = format!(
+            "{HEAD}route {{\n    let n = hash(req.path) % 10\n    set req.headers[\"x\"] = 5\n    $\n    respond 200 \"{{n}}\"\n}}"
+        );
+        let offset = source.find('$').expect("cursor marker");
+        let source = source.replacen('$', "lower(", 1);
+        let Some(CompletionResponse::Array(items)) = completion(None, &source, offset) else {
+            panic!("no completions");
+        };
+        let n = items.iter().find(|i| i.label == "n").expect("n offered");
+        assert_eq!(n.detail.as_deref(), Some("let: int"));
+        let upstream = labels("upstream api {\n    server 127.0.0.1:9001\n    $\n}");
+        for want in ["health", "passive", "tls_sni", "when_all_down"] {
+            assert!(upstream.iter().any(|l| l == want), "{want} in {upstream:?}");
+        }
     }
 
     #[test]

@@ -8,14 +8,10 @@
 //! included file is reported on the `include` line that brought the file in, its message
 //! prefixed with the file's path, so one publish per document stays the whole truth.
 
-use std::path::PathBuf;
-
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };
 use pxy_compiler::diagnostic::describe;
-use pxy_compiler::driver::analyse;
-use pxy_compiler::include::{DiskLoader, MemoryLoader};
 use pxy_compiler::sources::SourceMap;
 use pxy_dsl::Span;
 
@@ -24,14 +20,7 @@ use super::documents;
 /// Every problem in `source` (and the files it includes), in source order; empty when there is
 /// none.
 pub fn diagnostics(uri: &Uri, source: &str) -> Vec<Diagnostic> {
-    let analysis = match file_path(uri) {
-        Some(path) => analyse(&path, source.to_string(), &DiskLoader),
-        None => analyse(
-            std::path::Path::new(""),
-            source.to_string(),
-            &MemoryLoader::default(),
-        ),
-    };
+    let analysis = super::analysis::analyse(Some(uri), source);
     let sources = &analysis.sources;
     analysis
         .checked
@@ -83,31 +72,6 @@ fn in_file(sources: &SourceMap, span: Span, text: &str) -> String {
     }
     let line = documents::range(&file.text, file.local(span)).start.line + 1;
     format!("in {}:{line}: {text}", file.path)
-}
-
-/// The local path of a `file:` URI, percent-decoded.
-fn file_path(uri: &Uri) -> Option<PathBuf> {
-    let encoded = uri.as_str().strip_prefix("file://")?;
-    let bytes = encoded.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok().map(PathBuf::from)
 }
 
 #[cfg(test)]

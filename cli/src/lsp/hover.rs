@@ -1,10 +1,10 @@
 //! `textDocument/hover`: the type and a one-line doc of what is under the cursor.
 //!
-//! Fields, functions, `let` names and upstreams come from the [`Analysis`] of the parsed
-//! document; keywords and the other fixed words are recognised from the text alone, so they
-//! have hovers even while the document does not parse.
+//! Fields, functions, `let` names and upstreams come from the [`Analysis`] of the checked
+//! document, with the types the checker gave them; keywords and the other fixed words are
+//! recognised from the text alone, so they have hovers even while the document does not parse.
 
-use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
+use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Uri};
 use pxy_dsl::Span;
 
 use super::analysis::{Analysis, Target};
@@ -12,13 +12,13 @@ use super::context::{self, Mode};
 use super::documents;
 use pxy_compiler::catalog;
 
-/// The hover for the byte offset `offset` of `source`, if there is something to say.
-pub fn hover(source: &str, offset: usize) -> Option<Hover> {
-    let from_analysis = pxy_dsl::parse(source).ok().and_then(|program| {
-        let analysis = Analysis::new(&program);
-        let occurrence = analysis.at(offset)?;
-        Some((occurrence.span, describe(&analysis, &occurrence.target)?))
-    });
+/// The hover for the byte offset `offset` of the document `source`, if there is something
+/// to say.
+pub fn hover(uri: Option<&Uri>, source: &str, offset: usize) -> Option<Hover> {
+    let analysis = Analysis::of(uri, source);
+    let from_analysis = analysis
+        .at(offset)
+        .and_then(|o| Some((o.span, describe(&analysis, &o.target)?)));
     let (span, text) = from_analysis.or_else(|| word(source, offset))?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -35,35 +35,26 @@ fn markdown(code: &str, doc: &str) -> String {
 }
 
 /// Words for an occurrence.
-fn describe(analysis: &Analysis<'_>, target: &Target<'_>) -> Option<String> {
+fn describe(analysis: &Analysis, target: &Target) -> Option<String> {
     Some(match target {
-        Target::Field(field, key) => {
-            let access = match (field.is_headers(), key) {
-                (true, Some(key)) => format!("{}.headers[{key:?}]", field.object),
-                (true, None) => format!("{}.headers[\"name\"]", field.object),
-                (false, _) => format!("{}.{}", field.object, field.name),
+        Target::Field(field, key, ty) => {
+            let access = match key {
+                Some(key) => format!("{}[{key:?}]", field.path()),
+                None => field.path(),
             };
-            markdown(&format!("{access}: {}", (field.ty)()), field.doc)
+            markdown(&format!("{access}: {ty}"), field.doc)
         }
-        Target::Function(f) => markdown(f.signature, f.doc),
+        Target::Function(f) => markdown(&f.signature(), f.doc),
         Target::Let(id) => {
             let binding = analysis.lets.get(*id)?;
-            let code = match &binding.ty {
-                Some(ty) => format!("let {}: {ty}", binding.name),
-                None => format!("let {}", binding.name),
-            };
             markdown(
-                &code,
+                &format!("let {}: {}", binding.name, binding.ty),
                 "A name bound by `let`, visible in the rest of its block.",
             )
         }
-        Target::Upstream(name) => {
-            let Some(decl) = analysis.upstreams.iter().find(|u| u.name == *name) else {
-                return Some(markdown(
-                    &format!("proxy {name}"),
-                    "No upstream of this name is declared.",
-                ));
-            };
+        Target::Upstream(id) => {
+            let decl = analysis.upstreams.get(*id)?;
+            let name = &decl.name;
             let servers = if decl.servers.is_empty() {
                 "No servers.".to_string()
             } else {
@@ -92,7 +83,7 @@ mod tests {
 
     fn hover_text(source: &str, marker: &str) -> Option<String> {
         let offset = source.find(marker).expect("marker") + 1;
-        hover(source, offset).map(|h| match h.contents {
+        hover(None, source, offset).map(|h| match h.contents {
             HoverContents::Markup(m) => m.value,
             _ => String::new(),
         })
@@ -111,7 +102,8 @@ route { proxy api }
     #[test]
     fn hovers_describe_fields_functions_names_upstreams_and_keywords() {
         let text = |marker| hover_text(SOURCE, marker).unwrap_or_default();
-        assert!(text("headers[\"X").contains("req.headers[\"X-Name\"]: str?"));
+        // Header names as the checker keeps them: lower case.
+        assert!(text("headers[\"X").contains("req.headers[\"x-name\"]: str?"));
         assert!(text("lower(").contains("lower(s: str) -> str"));
         assert!(text("who =").contains("let who: str"));
         assert!(text("who)").contains("let who: str"));
@@ -122,6 +114,30 @@ route { proxy api }
         assert!(text("listen").contains("listen http ADDRESS"));
         // A keyword inside a string is text.
         assert_eq!(hover_text(SOURCE, " route\""), None);
+    }
+
+    #[test]
+    fn hovers_show_the_checkers_types_in_a_document_with_errors() {
+        // An unknown upstream and a type error elsewhere do not take the `let`s' types away;
+        // a field proven present is shown as the checker narrowed it.
+        let source = r#"listen http 127.0.0.1:8080
+route path "/a" {
+    let n = hash(req.path) % 100
+    if present(req.headers["x-id"]) {
+        let id = req.headers["x-id"]
+        respond 200 "{id} {n}"
+    }
+    proxy nowhere
+}
+route { set req.headers["x"] = 5 respond 404 }
+"#;
+        assert!(pxy_compiler::driver::check_source(source).has_errors());
+        let text = |marker| hover_text(source, marker).unwrap_or_default();
+        assert!(text("n =").contains("let n: int"), "{}", text("n ="));
+        assert!(text("id =").contains("let id: str"), "{}", text("id ="));
+        assert!(text("id} {n}").contains("let id: str"));
+        assert!(text("headers[\"x-id\"]\n").contains("req.headers[\"x-id\"]: str\n"));
+        assert!(text("hash(").contains("hash(s: str) -> int"));
     }
 
     #[test]

@@ -150,12 +150,12 @@ impl Server {
     fn request(&mut self, request: Request) -> Response {
         match request.method.as_str() {
             HoverRequest::METHOD => self.handle::<HoverRequest>(request, |server, p| {
-                let (_, source, offset) = server.locate(&p.text_document_position_params)?;
-                hover::hover(source, offset)
+                let (uri, source, offset) = server.locate(&p.text_document_position_params)?;
+                hover::hover(Some(uri), source, offset)
             }),
             Completion::METHOD => self.handle::<Completion>(request, |server, p| {
-                let (_, source, offset) = server.locate(&p.text_document_position)?;
-                completion::completion(source, offset)
+                let (uri, source, offset) = server.locate(&p.text_document_position)?;
+                completion::completion(Some(uri), source, offset)
             }),
             GotoDefinition::METHOD => self.handle::<GotoDefinition>(request, |server, p| {
                 let (uri, source, offset) = server.locate(&p.text_document_position_params)?;

@@ -11,8 +11,7 @@ use super::documents;
 
 /// Where the upstream or binding at `offset` is declared.
 pub fn definition(uri: &Uri, source: &str, offset: usize) -> Option<Location> {
-    let program = pxy_dsl::parse(source).ok()?;
-    let analysis = Analysis::new(&program);
+    let analysis = Analysis::of(Some(uri), source);
     let span = analysis.definition(&analysis.at(offset)?.target)?;
     Some(location(uri, source, span))
 }
@@ -24,8 +23,7 @@ pub fn references(
     offset: usize,
     include_declaration: bool,
 ) -> Option<Vec<Location>> {
-    let program = pxy_dsl::parse(source).ok()?;
-    let analysis = Analysis::new(&program);
+    let analysis = Analysis::of(Some(uri), source);
     let target = &analysis.at(offset)?.target;
     let declaration = analysis.definition(target);
     let spans = analysis.references(target);

@@ -3,46 +3,22 @@
 
 use pxy_dsl::Span;
 
+use crate::catalog::fields::Availability;
+use crate::catalog::settings::ValueKind;
+use crate::catalog::words::{Phase, Section, WordKind};
 use crate::types::Type;
 
-/// A problem found in a program: an error (the program is rejected) or a warning.
+/// A mistake the checker found in a program: an error (the program is rejected) or a warning.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    /// A syntax error. `route { respond }`
-    Syntax(pxy_dsl::ParseError),
-    /// `include "missing.pxy"`: the file cannot be read.
-    IncludeUnreadable {
-        /// The include's path literal.
-        span: Span,
-        /// The path tried (relative to the including file's directory, joined).
-        path: String,
-        /// Why it cannot be read.
-        reason: String,
-    },
-    /// `a.pxy` includes `b.pxy`, which includes `a.pxy`.
-    IncludeCycle {
-        /// The include that closes the cycle.
-        span: Span,
-        /// The files of the cycle, the first repeated at the end.
-        chain: Vec<String>,
-    },
-    /// `include "common.pxy"` a second time (here or in another included file): skipped.
-    DuplicateInclude {
-        /// The second include's path literal.
-        span: Span,
-        /// The first include's path literal.
-        first: Span,
-        /// The file.
-        path: String,
-    },
+pub enum CheckError {
     /// `set log["user id"] = ...`, `set log["status"] = ...`: not a usable log field name.
     InvalidLogField {
         /// The name's literal.
         span: Span,
         /// The name as written.
         name: String,
-        /// What a name must be.
-        reason: &'static str,
+        /// What is wrong with it.
+        reason: LogFieldProblem,
     },
     /// `set log[name] = ...`: the field name must be a plain string literal.
     LogFieldNotLiteral {
@@ -89,8 +65,8 @@ pub enum Problem {
     UnknownOption {
         /// The word.
         span: Span,
-        /// What kind of option: "balancing policy", "listener protocol", ...
-        what: &'static str,
+        /// What kind of word.
+        what: WordKind,
         /// What was written.
         name: String,
         /// Valid choices.
@@ -104,8 +80,8 @@ pub enum Problem {
         span: Span,
         /// The first.
         first: Span,
-        /// "upstream", "listener", ...
-        what: &'static str,
+        /// What is defined twice.
+        what: DuplicateKind,
         /// The name or address.
         name: String,
     },
@@ -114,7 +90,7 @@ pub enum Problem {
         /// The value.
         span: Span,
         /// What the context needs.
-        expected: String,
+        expected: Expected,
         /// What the value is.
         found: Type,
     },
@@ -161,17 +137,15 @@ pub enum Problem {
         span: Span,
         /// The number written.
         value: u64,
-        /// The valid range or set, in words.
-        allowed: &'static str,
+        /// The statuses allowed there.
+        allowed: StatusRange,
     },
     /// `listen http 300.1.1.1:80`, `server localhost` without port, `10.0.0.0/33`.
     InvalidLiteral {
         /// The literal.
         span: Span,
-        /// "address", "CIDR", ...
-        what: &'static str,
-        /// Why it is invalid.
-        reason: String,
+        /// What is wrong with it.
+        reason: Malformed,
     },
     /// `listen https ...` without a `cert` line.
     MissingCertificate {
@@ -183,15 +157,15 @@ pub enum Problem {
     TlsSettingWithoutTls {
         /// The setting.
         span: Span,
-        /// Where TLS would be turned on, in words.
-        fix: &'static str,
+        /// Where TLS would be turned on.
+        fix: TlsFix,
     },
     /// A certificate, key or CA file that does not exist at build time.
     MissingFile {
         /// The path as written.
         span: Span,
-        /// "certificate", "private key", "CA file".
-        what: &'static str,
+        /// What the file is.
+        what: FileKind,
         /// The path looked at.
         path: String,
     },
@@ -204,12 +178,14 @@ pub enum Problem {
     FieldNotInPhase {
         /// The field reference.
         span: Span,
-        /// The field.
+        /// The field as written.
         field: String,
+        /// True when the field was written (`set`), not read.
+        writing: bool,
         /// The phase where it was used.
-        phase: &'static str,
+        phase: Phase,
         /// Where it is available.
-        available: &'static str,
+        available: Availability,
     },
     /// `set req.path = ...`, `set client.ip = ...`: not a writable place.
     NotWritable {
@@ -218,16 +194,16 @@ pub enum Problem {
         /// The place as written.
         place: String,
         /// A statement that does what was meant, when there is one.
-        hint: Option<&'static str>,
+        hint: Option<WriteHint>,
     },
     /// `proxy api` in `on response`: a statement not allowed in this section.
     StatementNotAllowed {
         /// The statement.
         span: Span,
-        /// The statement's keyword.
-        stmt: &'static str,
+        /// The statement.
+        stmt: Statement,
         /// The section.
-        section: &'static str,
+        section: Section,
     },
     /// `req.headers[name]`: the key must be a literal.
     KeyNotLiteral {
@@ -343,22 +319,255 @@ pub enum Problem {
     },
 }
 
-impl Problem {
+impl CheckError {
+    /// The place the mistake is about (the first label of its diagnostic); `None` for a
+    /// mistake of the whole program. Sorting uses it, so it builds no words.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            CheckError::InvalidLogField { span, .. }
+            | CheckError::LogFieldNotLiteral { span, .. }
+            | CheckError::UnknownUpstream { span, .. }
+            | CheckError::UnknownName { span, .. }
+            | CheckError::UnknownField { span, .. }
+            | CheckError::UnknownFunction { span, .. }
+            | CheckError::UnknownOption { span, .. }
+            | CheckError::Duplicate { span, .. }
+            | CheckError::TypeMismatch { span, .. }
+            | CheckError::OptionalUsed { span, .. }
+            | CheckError::Arity { span, .. }
+            | CheckError::InvalidRegex { span, .. }
+            | CheckError::InvalidHeaderName { span, .. }
+            | CheckError::InvalidHeaderValue { span, .. }
+            | CheckError::InvalidStatus { span, .. }
+            | CheckError::InvalidLiteral { span, .. }
+            | CheckError::MissingCertificate { span, .. }
+            | CheckError::TlsSettingWithoutTls { span, .. }
+            | CheckError::MissingFile { span, .. }
+            | CheckError::TlsVerifyOff { span, .. }
+            | CheckError::FieldNotInPhase { span, .. }
+            | CheckError::NotWritable { span, .. }
+            | CheckError::StatementNotAllowed { span, .. }
+            | CheckError::KeyNotLiteral { span, .. }
+            | CheckError::MissingTerminal { span, .. }
+            | CheckError::EmptyUpstream { span, .. }
+            | CheckError::ZeroWeight { span, .. }
+            | CheckError::UnreachableRoute { span, .. }
+            | CheckError::UnreachableStatement { span, .. }
+            | CheckError::HopByHopWrite { span, .. }
+            | CheckError::ConstantComparison { span, .. }
+            | CheckError::UnusedLet { span, .. }
+            | CheckError::NoFallbackRoute { span, .. }
+            | CheckError::OverlappingRoutes { span, .. }
+            | CheckError::RetriesNeverRun { span, .. }
+            | CheckError::UnusedUpstream { span, .. }
+            | CheckError::CaptureOutOfRange { span, .. }
+            | CheckError::CapturesNeedOneMatch { span, .. } => Some(*span),
+            CheckError::NoListener => None,
+        }
+    }
+
     /// Warnings do not stop a build (unless denied); errors do.
     pub fn is_warning(&self) -> bool {
-        matches!(
-            self,
-            Problem::UnreachableRoute { .. }
-                | Problem::UnreachableStatement { .. }
-                | Problem::UnusedUpstream { .. }
-                | Problem::ConstantComparison { .. }
-                | Problem::UnusedLet { .. }
-                | Problem::NoFallbackRoute { .. }
-                | Problem::OverlappingRoutes { .. }
-                | Problem::RetriesNeverRun { .. }
-                | Problem::MissingFile { .. }
-                | Problem::TlsVerifyOff { .. }
-                | Problem::DuplicateInclude { .. }
-        )
+        match self {
+            CheckError::MissingFile { .. }
+            | CheckError::TlsVerifyOff { .. }
+            | CheckError::UnreachableRoute { .. }
+            | CheckError::UnreachableStatement { .. }
+            | CheckError::ConstantComparison { .. }
+            | CheckError::UnusedLet { .. }
+            | CheckError::NoFallbackRoute { .. }
+            | CheckError::OverlappingRoutes { .. }
+            | CheckError::RetriesNeverRun { .. }
+            | CheckError::UnusedUpstream { .. } => true,
+            CheckError::InvalidLogField { .. }
+            | CheckError::LogFieldNotLiteral { .. }
+            | CheckError::UnknownUpstream { .. }
+            | CheckError::UnknownName { .. }
+            | CheckError::UnknownField { .. }
+            | CheckError::UnknownFunction { .. }
+            | CheckError::UnknownOption { .. }
+            | CheckError::Duplicate { .. }
+            | CheckError::TypeMismatch { .. }
+            | CheckError::OptionalUsed { .. }
+            | CheckError::Arity { .. }
+            | CheckError::InvalidRegex { .. }
+            | CheckError::InvalidHeaderName { .. }
+            | CheckError::InvalidHeaderValue { .. }
+            | CheckError::InvalidStatus { .. }
+            | CheckError::InvalidLiteral { .. }
+            | CheckError::MissingCertificate { .. }
+            | CheckError::TlsSettingWithoutTls { .. }
+            | CheckError::FieldNotInPhase { .. }
+            | CheckError::NotWritable { .. }
+            | CheckError::StatementNotAllowed { .. }
+            | CheckError::KeyNotLiteral { .. }
+            | CheckError::MissingTerminal { .. }
+            | CheckError::EmptyUpstream { .. }
+            | CheckError::ZeroWeight { .. }
+            | CheckError::HopByHopWrite { .. }
+            | CheckError::NoListener
+            | CheckError::CaptureOutOfRange { .. }
+            | CheckError::CapturesNeedOneMatch { .. } => false,
+        }
     }
+}
+
+/// What a context needs, when a value of another type was given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    /// A value of this type.
+    Type(Type),
+    /// A value, not a regex (a regex can only follow `matches`).
+    NotRegex,
+    /// A value that can be written as text (in an interpolation).
+    Printable,
+    /// One header of `req.headers`/`resp.headers` (or a cookie), not the whole map: the
+    /// field's path.
+    SingleHeader(String),
+    /// A number literal: a position in a list.
+    ListPosition,
+    /// Something indexable: headers, captures or `split(...)`.
+    Indexable,
+    /// A literal, as list elements are.
+    ListElement,
+    /// A regex literal (after `matches`).
+    RegexLiteral,
+    /// A list of this type (after `in`).
+    ListOf(Type),
+    /// A CIDR literal (after `in`).
+    CidrLiteral,
+    /// An optional `str` (before `??`).
+    OptionalStr,
+    /// A value that can be compared.
+    Comparable,
+    /// A number, duration, size or status (for `<`, `>`, ...).
+    Ordered,
+    /// The value of a setting.
+    Setting(ValueKind),
+    /// A value a `let` can name (not a CIDR, list or capture groups).
+    Nameable,
+}
+
+/// What is wrong with a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Malformed {
+    /// `[]`
+    EmptyList,
+    /// `x % 0`
+    ModByZero,
+    /// `upstream a { server ... discover ... }`
+    ServersAndDiscover,
+    /// Two `client_ca` lines in one listener.
+    TwoClientCa,
+    /// `server localhost:80`: host names are not resolved at build time.
+    AddressHostName,
+    /// `listen http 1.2.3.4:99999`
+    Address,
+    /// `balance hash` without a key.
+    HashNeedsKey,
+    /// `balance random(x)`: only `hash` takes a key.
+    KeyWithoutHash {
+        /// The policy written.
+        policy: String,
+    },
+    /// `discover dns "name"` without `port`.
+    DnsNeedsPort,
+    /// `health http GET "healthz"`
+    HealthPath,
+    /// `health http` without a method and path.
+    HttpHealthNeedsRequest,
+    /// `health tcp GET "/x"`
+    TcpHealthRequest,
+    /// `route path "v1"`
+    PathPrefix,
+    /// `300.1.1.1`
+    Ip,
+    /// `1.2.3.x/8`
+    CidrAddress,
+    /// `10.0.0.0/33`
+    CidrPrefix {
+        /// The longest prefix for the address family.
+        max: u8,
+    },
+}
+
+/// What is defined twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateKind {
+    /// Two upstreams of one name.
+    Upstream,
+    /// Two listeners on one address.
+    Listener,
+    /// Two `discover` lines in one upstream.
+    Discover,
+    /// One log field set twice.
+    LogField,
+}
+
+/// The statuses allowed in a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusRange {
+    /// 100 to 599.
+    Any,
+    /// 301, 302, 303, 307 or 308.
+    Redirect,
+}
+
+/// Why a name cannot be a log field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFieldProblem {
+    /// Not a simple token.
+    NotAToken,
+    /// One of the access log line's own fields.
+    Reserved,
+}
+
+/// What a file the program names is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A certificate chain.
+    Certificate,
+    /// A private key.
+    PrivateKey,
+    /// A CA bundle.
+    Ca,
+}
+
+/// Where TLS would be turned on for a TLS setting to take effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFix {
+    /// `listen https`
+    ListenHttps,
+    /// `tls on` in the upstream.
+    UpstreamTlsOn,
+}
+
+/// A statement that does what an assignment meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteHint {
+    /// `rewrite path = "..."` instead of `set req.path = ...`.
+    RewritePath,
+}
+
+/// A statement, as named in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statement {
+    /// `set`
+    Set,
+    /// `add`
+    Add,
+    /// `remove`
+    Remove,
+    /// `set log[...]`
+    SetLog,
+    /// `respond`
+    Respond,
+    /// `redirect`
+    Redirect,
+    /// `strip_prefix`
+    StripPrefix,
+    /// `rewrite path`
+    RewritePath,
+    /// `proxy`
+    Proxy,
 }

@@ -5,8 +5,11 @@ use std::net::IpAddr;
 use pxy_dsl::ast::{BinOp, Expr, ExprKind, Ident, StrPart};
 use pxy_dsl::Span;
 
+use super::error::{Expected, Malformed, StatusRange};
 use super::suggest::closest;
-use super::{Checker, Phase, Problem};
+use super::{CheckError, Checker};
+use crate::catalog::fields::Keyed;
+use crate::catalog::functions::Param;
 use crate::typed::{Field, Func, InterpPart, TypedExpr, TypedExprKind};
 use crate::types::Type;
 
@@ -75,8 +78,13 @@ fn is_scalar(ty: &Type) -> bool {
     )
 }
 
+/// A typed expression; [`Checker::expr`] gives it the span of the expression it types.
 fn typed(kind: TypedExprKind, ty: Type) -> Option<TypedExpr> {
-    Some(TypedExpr { kind, ty })
+    Some(TypedExpr {
+        kind,
+        ty,
+        span: Span::default(),
+    })
 }
 
 impl Checker<'_> {
@@ -87,15 +95,15 @@ impl Checker<'_> {
             return Some(e);
         }
         if e.ty.is_optional() && e.ty.unwrapped() == want {
-            self.problems.push(Problem::OptionalUsed {
+            self.problems.push(CheckError::OptionalUsed {
                 span: expr.span,
                 ty: e.ty,
             });
             return None;
         }
-        self.problems.push(Problem::TypeMismatch {
+        self.problems.push(CheckError::TypeMismatch {
             span: expr.span,
-            expected: want.to_string(),
+            expected: Expected::Type(want.clone()),
             found: e.ty,
         });
         None
@@ -106,8 +114,15 @@ impl Checker<'_> {
         self.expect(expr, &Type::Str)
     }
 
-    /// Types an expression, reporting what is wrong; `None` after a reported problem.
+    /// Types an expression, reporting what is wrong; `None` after a reported problem. The
+    /// typed expression carries the span of `expr`.
     pub(crate) fn expr(&mut self, expr: &Expr) -> Option<TypedExpr> {
+        let mut typed = self.expr_kind(expr)?;
+        typed.span = expr.span;
+        Some(typed)
+    }
+
+    fn expr_kind(&mut self, expr: &Expr) -> Option<TypedExpr> {
         match &expr.kind {
             ExprKind::Str(parts) => self.string(parts),
             ExprKind::Int(n) => typed(TypedExprKind::Int(*n), Type::Int),
@@ -116,20 +131,16 @@ impl Checker<'_> {
             ExprKind::Bool(b) => typed(TypedExprKind::Bool(*b), Type::Bool),
             ExprKind::Method(m) => typed(TypedExprKind::Method(m.clone()), Type::Method),
             ExprKind::Regex(_) => {
-                self.problems.push(Problem::TypeMismatch {
+                self.problems.push(CheckError::TypeMismatch {
                     span: expr.span,
-                    expected: "a value (a regex can only follow `matches`)".into(),
+                    expected: Expected::NotRegex,
                     found: Type::Regex,
                 });
                 None
             }
             ExprKind::Ip(text) => match text.parse::<IpAddr>() {
                 Ok(ip) => typed(TypedExprKind::Ip(ip), Type::Ip),
-                Err(_) => self.invalid(
-                    expr.span,
-                    "IP address",
-                    "each part of an IPv4 address is 0 to 255",
-                ),
+                Err(_) => self.invalid(expr.span, Malformed::Ip),
             },
             ExprKind::Cidr(text) => self.cidr(text, expr.span),
             ExprKind::Path(path) => self.path(path, expr.span),
@@ -144,28 +155,21 @@ impl Checker<'_> {
         }
     }
 
-    fn invalid(&mut self, span: Span, what: &'static str, reason: &str) -> Option<TypedExpr> {
-        self.problems.push(Problem::InvalidLiteral {
-            span,
-            what,
-            reason: reason.to_string(),
-        });
+    fn invalid(&mut self, span: Span, reason: Malformed) -> Option<TypedExpr> {
+        self.problems
+            .push(CheckError::InvalidLiteral { span, reason });
         None
     }
 
     fn cidr(&mut self, text: &str, span: Span) -> Option<TypedExpr> {
         let (addr, bits) = text.split_once('/')?;
         let Ok(ip) = addr.parse::<IpAddr>() else {
-            return self.invalid(span, "CIDR", "the address part is not a valid IP address");
+            return self.invalid(span, Malformed::CidrAddress);
         };
         let max = if ip.is_ipv4() { 32 } else { 128 };
         match bits.parse::<u8>() {
             Ok(b) if b <= max => typed(TypedExprKind::Cidr(ip, b), Type::Cidr),
-            _ => self.invalid(
-                span,
-                "CIDR",
-                &format!("the prefix length must be 0 to {max}"),
-            ),
+            _ => self.invalid(span, Malformed::CidrPrefix { max }),
         }
     }
 
@@ -183,16 +187,16 @@ impl Checker<'_> {
                 StrPart::Text(t) => out.push(InterpPart::Text(t.clone())),
                 StrPart::Interp(e) => match self.expr(e) {
                     Some(v) if v.ty.is_optional() => {
-                        self.problems.push(Problem::OptionalUsed {
+                        self.problems.push(CheckError::OptionalUsed {
                             span: e.span,
                             ty: v.ty,
                         });
                         ok = false;
                     }
                     Some(v) if !is_scalar(&v.ty) => {
-                        self.problems.push(Problem::TypeMismatch {
+                        self.problems.push(CheckError::TypeMismatch {
                             span: e.span,
-                            expected: "a value that can be written as text".into(),
+                            expected: Expected::Printable,
                             found: v.ty,
                         });
                         ok = false;
@@ -205,6 +209,7 @@ impl Checker<'_> {
         ok.then_some(TypedExpr {
             kind: TypedExprKind::Interp(out),
             ty: Type::Str,
+            span: Span::default(),
         })
     }
 
@@ -237,7 +242,7 @@ impl Checker<'_> {
                     .map(String::as_str)
                     .chain(["req", "resp", "client", "tls"]),
             );
-            self.problems.push(Problem::UnknownName {
+            self.problems.push(CheckError::UnknownName {
                 span,
                 name: single.name.clone(),
                 suggestion,
@@ -245,79 +250,64 @@ impl Checker<'_> {
             return None;
         }
         let dotted: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
-        let (field, ty) = match dotted.as_slice() {
-            ["req", "method"] => (Field::ReqMethod, Type::Method),
-            ["req", "path"] => (Field::ReqPath, Type::Str),
-            ["req", "query"] => (Field::ReqQuery, Type::optional(Type::Str)),
-            ["req", "host"] => (Field::ReqHost, Type::optional(Type::Str)),
-            ["req", "scheme"] => (Field::ReqScheme, Type::Str),
-            ["resp", "status"] if self.phase == Phase::Log => (Field::SentStatus, Type::Status),
-            ["req", "upgrade"] => (Field::ReqUpgrade, Type::optional(Type::Str)),
-            ["resp", "status"] => (Field::RespStatus, Type::Status),
-            ["upstream", "name"] => (Field::UpstreamName, Type::optional(Type::Str)),
-            ["upstream", "addr"] => (Field::UpstreamAddr, Type::optional(Type::Str)),
-            ["client", "ip"] => (Field::ClientIp, Type::Ip),
-            ["client", "port"] => (Field::ClientPort, Type::Int),
-            ["error", "status"] => (Field::ErrorStatus, Type::Status),
-            ["error", "kind"] => (Field::ErrorKind, Type::Str),
-            ["tls", "sni"] => (Field::TlsSni, Type::optional(Type::Str)),
-            ["tls", "version"] => (Field::TlsVersion, Type::optional(Type::Str)),
-            ["tls", "client_subject"] => (Field::TlsClientSubject, Type::optional(Type::Str)),
-            ["req", "headers"] | ["resp", "headers"] | ["req", "cookies"] => {
-                // Only meaningful when indexed; `index` handles that case before coming here.
-                self.problems.push(Problem::TypeMismatch {
-                    span,
-                    expected: format!("a single header, like `{}[\"x-id\"]`", dotted.join(".")),
-                    found: Type::Headers,
-                });
-                return None;
-            }
-            _ => {
-                let written = dotted.join(".");
-                let fields: Vec<String> = crate::catalog::FIELDS
-                    .iter()
-                    .map(|f| format!("{}.{}", f.object, f.name))
-                    .collect();
-                let suggestion = closest(&written, fields.iter().map(String::as_str));
-                self.problems.push(Problem::UnknownField {
-                    span,
-                    path: written,
-                    suggestion,
-                });
-                return None;
-            }
-        };
-        let available = match dotted[0] {
-            "resp" if !matches!(self.phase, Phase::Response | Phase::Log) => {
-                Some("on response or on log")
-            }
-            "error" if self.phase != Phase::Error => Some("on error"),
-            "upstream" if self.phase == Phase::Request => Some("on response, on error or on log"),
+        let info = match dotted.as_slice() {
+            [object, name] => crate::catalog::field(object, name),
             _ => None,
         };
-        if let Some(available) = available {
-            self.problems.push(Problem::FieldNotInPhase {
+        let Some(info) = info else {
+            let written = dotted.join(".");
+            let fields: Vec<String> = crate::catalog::FIELDS.iter().map(|f| f.path()).collect();
+            let suggestion = closest(&written, fields.iter().map(String::as_str));
+            self.problems.push(CheckError::UnknownField {
                 span,
-                field: dotted.join("."),
-                phase: self.phase_name(),
-                available,
+                path: written,
+                suggestion,
             });
             return None;
+        };
+        let Some(field) = info.value_in(self.phase) else {
+            // Only meaningful when indexed; `index` handles that case before coming here.
+            self.problems.push(CheckError::TypeMismatch {
+                span,
+                expected: Expected::SingleHeader(info.path()),
+                found: Type::Headers,
+            });
+            return None;
+        };
+        if !self.available(info, span) {
+            return None;
         }
-        Some(self.narrow(field, ty))
+        Some(self.narrow(field, (info.ty)(), span))
+    }
+
+    /// Whether the field exists in the current phase; reports it when it does not.
+    fn available(&mut self, info: &'static crate::catalog::FieldInfo, span: Span) -> bool {
+        if info.available.allows(self.phase) {
+            return true;
+        }
+        self.problems.push(CheckError::FieldNotInPhase {
+            span,
+            field: info.path(),
+            writing: false,
+            phase: self.phase,
+            available: info.available,
+        });
+        false
     }
 
     /// A field access, narrowed from `T?` to `T` inside `if present(field) { ... }`.
-    fn narrow(&self, field: Field, ty: Type) -> TypedExpr {
+    fn narrow(&self, field: Field, ty: Type, span: Span) -> TypedExpr {
         let access = TypedExpr {
             kind: TypedExprKind::Field(field.clone()),
             ty: ty.clone(),
+            span,
         };
         if ty.is_optional() && self.present.contains(&field) {
             let inner = ty.unwrapped().clone();
             return TypedExpr {
                 kind: TypedExprKind::Present(Box::new(access)),
                 ty: inner,
+                span,
             };
         }
         access
@@ -325,40 +315,24 @@ impl Checker<'_> {
 
     /// `req.headers["name"]` / `resp.headers["name"]`.
     fn index(&mut self, base: &Expr, key: &Expr, span: Span) -> Option<TypedExpr> {
-        let dotted: Vec<&str> = match &base.kind {
-            ExprKind::Path(path) => path.iter().map(|i| i.name.as_str()).collect(),
-            _ => Vec::new(),
+        let info = match &base.kind {
+            ExprKind::Path(path) => match path.as_slice() {
+                [object, name] => crate::catalog::field(&object.name, &name.name),
+                _ => None,
+            },
+            _ => None,
         };
-        let response = match dotted.as_slice() {
-            ["req", "headers"] => false,
-            ["resp", "headers"] => true,
-            ["req", "query"] | ["req", "cookies"] => {
-                let name = self.literal_key(key)?;
-                let field = if dotted[1] == "query" {
-                    Field::QueryParam(name)
-                } else {
-                    Field::Cookie(name)
-                };
-                return Some(self.narrow(field, Type::optional(Type::Str)));
-            }
-            _ => return self.index_value(base, key),
+        let Some((info, keyed)) = info.and_then(|i| i.keyed.map(|k| (i, k))) else {
+            return self.index_value(base, key);
         };
-        if response && self.phase != Phase::Response {
-            self.problems.push(Problem::FieldNotInPhase {
-                span,
-                field: "resp.headers".into(),
-                phase: self.phase_name(),
-                available: "on response",
-            });
+        if !self.available(info, span) {
             return None;
         }
-        let name = self.literal_header_name(key)?;
-        let field = if response {
-            Field::RespHeader(name)
-        } else {
-            Field::ReqHeader(name)
+        let name = match keyed {
+            Keyed::Header(_) => self.literal_header_name(key)?,
+            Keyed::QueryParam | Keyed::Cookie => self.literal_key(key)?,
         };
-        Some(self.narrow(field, Type::optional(Type::Str)))
+        Some(self.narrow(keyed.field(name), (info.ty)(), span))
     }
 
     /// Indexing a value: capture groups (`m[1]`) or the pieces of `split(...)` (`[0]`).
@@ -370,9 +344,9 @@ impl Checker<'_> {
                 let inner = (**inner).clone();
                 let ExprKind::Int(n) = key.kind else {
                     let found = self.expr(key)?.ty;
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: key.span,
-                        expected: "a number literal (a position in the list)".into(),
+                        expected: Expected::ListPosition,
                         found,
                     });
                     return None;
@@ -384,9 +358,9 @@ impl Checker<'_> {
                 )
             }
             found => {
-                self.problems.push(Problem::TypeMismatch {
+                self.problems.push(CheckError::TypeMismatch {
                     span: base.span,
-                    expected: "headers, captures or split(...)".into(),
+                    expected: Expected::Indexable,
                     found: found.clone(),
                 });
                 None
@@ -402,13 +376,13 @@ impl Checker<'_> {
                 [StrPart::Text(t)] => Some(t.clone()),
                 _ => {
                     self.problems
-                        .push(Problem::KeyNotLiteral { span: key.span });
+                        .push(CheckError::KeyNotLiteral { span: key.span });
                     None
                 }
             },
             _ => {
                 self.problems
-                    .push(Problem::KeyNotLiteral { span: key.span });
+                    .push(CheckError::KeyNotLiteral { span: key.span });
                 None
             }
         }
@@ -437,7 +411,7 @@ impl Checker<'_> {
         let Some(group) = group else {
             let names = cs.names.iter().flatten().cloned().collect();
             let available = cs.groups;
-            self.problems.push(Problem::CaptureOutOfRange {
+            self.problems.push(CheckError::CaptureOutOfRange {
                 span: key.span,
                 group: self.text(key.span),
                 available,
@@ -477,18 +451,18 @@ impl Checker<'_> {
             ) && !matches!(&item.kind, ExprKind::Str(p) if p.iter().any(|x| matches!(x, StrPart::Interp(_))));
             let t = self.expr(item)?;
             if !is_literal {
-                self.problems.push(Problem::TypeMismatch {
+                self.problems.push(CheckError::TypeMismatch {
                     span: item.span,
-                    expected: "a literal (lists hold values known at compile time)".into(),
+                    expected: Expected::ListElement,
                     found: t.ty,
                 });
                 return None;
             }
             match &element {
                 Some(e) if *e != t.ty => {
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: item.span,
-                        expected: e.to_string(),
+                        expected: Expected::Type(e.clone()),
                         found: t.ty,
                     });
                     return None;
@@ -499,10 +473,9 @@ impl Checker<'_> {
             typed_items.push(t);
         }
         let Some(element) = element else {
-            self.problems.push(Problem::InvalidLiteral {
+            self.problems.push(CheckError::InvalidLiteral {
                 span,
-                what: "list",
-                reason: "a list needs at least one element".into(),
+                reason: Malformed::EmptyList,
             });
             return None;
         };
@@ -512,69 +485,40 @@ impl Checker<'_> {
         )
     }
 
+    /// A call, typed by its entry in [`crate::catalog::FUNCTIONS`].
     fn call(&mut self, func: &Ident, args: &[Expr], span: Span) -> Option<TypedExpr> {
-        let (f, arity) = match func.name.as_str() {
-            "request_id" => (Func::RequestId, 0),
-            "lower" => (Func::Lower, 1),
-            "upper" => (Func::Upper, 1),
-            "present" => (Func::Present, 1),
-            "replace" => (Func::Replace, 3),
-            "url_encode" => (Func::UrlEncode, 1),
-            "url_decode" => (Func::UrlDecode, 1),
-            "base64_encode" => (Func::Base64Encode, 1),
-            "base64_decode" => (Func::Base64Decode, 1),
-            "now" => (Func::Now, 0),
-            "hash" => (Func::Hash, 1),
-            "split" => (Func::Split, 2),
-            other => {
-                let suggestion = closest(other, crate::catalog::FUNCTIONS.iter().map(|f| f.name));
-                self.problems.push(Problem::UnknownFunction {
-                    span: func.span,
-                    name: other.to_string(),
-                    suggestion,
-                });
-                return None;
-            }
+        let Some(info) = crate::catalog::function(&func.name) else {
+            let suggestion = closest(&func.name, crate::catalog::FUNCTIONS.iter().map(|f| f.name));
+            self.problems.push(CheckError::UnknownFunction {
+                span: func.span,
+                name: func.name.clone(),
+                suggestion,
+            });
+            return None;
         };
-        if args.len() != arity {
-            self.problems.push(Problem::Arity {
+        if args.len() != info.params.len() {
+            self.problems.push(CheckError::Arity {
                 span,
                 name: func.name.clone(),
-                expected: arity,
+                expected: info.params.len(),
                 given: args.len(),
             });
             return None;
         }
-        match f {
-            Func::RequestId => typed(TypedExprKind::Call(f, Vec::new()), Type::Str),
-            Func::Lower | Func::Upper | Func::UrlEncode | Func::UrlDecode | Func::Base64Encode => {
-                let arg = self.expect(&args[0], &Type::Str)?;
-                typed(TypedExprKind::Call(f, vec![arg]), Type::Str)
-            }
-            Func::Base64Decode => {
-                let arg = self.expect(&args[0], &Type::Str)?;
-                typed(TypedExprKind::Call(f, vec![arg]), Type::optional(Type::Str))
-            }
-            Func::Hash => {
-                let arg = self.expect(&args[0], &Type::Str)?;
-                typed(TypedExprKind::Call(f, vec![arg]), Type::Int)
-            }
-            Func::Now => typed(TypedExprKind::Call(f, Vec::new()), Type::Int),
-            Func::Replace | Func::Split => {
-                let typed_args: Vec<_> = args.iter().map(|a| self.expect(a, &Type::Str)).collect();
-                let typed_args: Option<Vec<_>> = typed_args.into_iter().collect();
-                let ty = if f == Func::Split {
-                    Type::List(Box::new(Type::Str))
-                } else {
-                    Type::Str
-                };
-                typed(TypedExprKind::Call(f, typed_args?), ty)
-            }
-            Func::Present => {
-                let arg = self.expr(&args[0])?;
-                typed(TypedExprKind::Call(f, vec![arg]), Type::Bool)
-            }
-        }
+        let typed_args: Vec<Option<TypedExpr>> = args
+            .iter()
+            .zip(info.params)
+            .map(|(arg, (_, param))| match param {
+                Param::Str => self.expect(arg, &Type::Str),
+                // What `present` proves is read from the argument by `if`; any value is taken.
+                Param::AnyOptional => self.expr(arg),
+            })
+            .collect();
+        let typed_args: Option<Vec<TypedExpr>> = typed_args.into_iter().collect();
+        typed(
+            TypedExprKind::Call(info.func, typed_args?),
+            (info.returns)(),
+        )
     }
 
     fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> Option<TypedExpr> {
@@ -599,9 +543,9 @@ impl Checker<'_> {
                 let l = self.expect(lhs, &Type::Str);
                 let ExprKind::Regex(source) = &rhs.kind else {
                     let found = self.expr(rhs)?.ty;
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: rhs.span,
-                        expected: "a regex literal like `/^\\/api/`".into(),
+                        expected: Expected::RegexLiteral,
                         found,
                     });
                     return None;
@@ -613,10 +557,9 @@ impl Checker<'_> {
                 let l = self.expect(lhs, &Type::Int);
                 let r = self.expect(rhs, &Type::Int);
                 if matches!(rhs.kind, ExprKind::Int(0)) {
-                    self.problems.push(Problem::InvalidLiteral {
+                    self.problems.push(CheckError::InvalidLiteral {
                         span: rhs.span,
-                        what: "divisor",
-                        reason: "`% 0` has no value".into(),
+                        reason: Malformed::ModByZero,
                     });
                     return None;
                 }
@@ -635,15 +578,15 @@ impl Checker<'_> {
                 let lt = l.ty.unwrapped().clone();
                 let fits = **element == lt || (lt == Type::Ip && **element == Type::Cidr);
                 if !fits {
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: rhs.span,
-                        expected: format!("a list of {lt}"),
+                        expected: Expected::ListOf(lt.clone()),
                         found: Type::List(element.clone()),
                     });
                     return None;
                 }
                 if l.ty.is_optional() && lt != Type::Str {
-                    self.problems.push(Problem::OptionalUsed {
+                    self.problems.push(CheckError::OptionalUsed {
                         span: lhs.span,
                         ty: l.ty,
                     });
@@ -655,9 +598,9 @@ impl Checker<'_> {
                 let l = self.expect(lhs, &Type::Ip);
                 let ExprKind::Cidr(_) = &rhs.kind else {
                     let found = self.expr(rhs)?.ty;
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: rhs.span,
-                        expected: "a CIDR literal like `10.0.0.0/8`".into(),
+                        expected: Expected::CidrLiteral,
                         found,
                     });
                     return None;
@@ -669,11 +612,9 @@ impl Checker<'_> {
                 let l = self.expr(lhs)?;
                 let want = l.ty.unwrapped().clone();
                 if want != Type::Str {
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: lhs.span,
-                        expected:
-                            "an optional str (`??` gives a default to a value that may be absent)"
-                                .into(),
+                        expected: Expected::OptionalStr,
                         found: l.ty,
                     });
                     return None;
@@ -687,9 +628,9 @@ impl Checker<'_> {
                 let (l, r) = (l?, r?);
                 let (lt, rt) = (l.ty.unwrapped(), r.ty.unwrapped());
                 if !is_scalar(lt) {
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: lhs.span,
-                        expected: "a value that can be compared".into(),
+                        expected: Expected::Comparable,
                         found: l.ty,
                     });
                     return None;
@@ -700,9 +641,9 @@ impl Checker<'_> {
                         (Type::Status, Type::Int) | (Type::Int, Type::Status)
                     );
                 if !same {
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: rhs.span,
-                        expected: lt.to_string(),
+                        expected: Expected::Type(lt.clone()),
                         found: r.ty,
                     });
                     return None;
@@ -710,16 +651,16 @@ impl Checker<'_> {
                 let ordered = matches!(lt, Type::Int | Type::Status | Type::Duration | Type::Size);
                 if !matches!(op, BinOp::Eq | BinOp::Ne) {
                     if !ordered {
-                        self.problems.push(Problem::TypeMismatch {
+                        self.problems.push(CheckError::TypeMismatch {
                             span: lhs.span,
-                            expected: "a number, duration, size or status".into(),
+                            expected: Expected::Ordered,
                             found: l.ty,
                         });
                         return None;
                     }
                     for (side, e) in [(lhs, &l), (rhs, &r)] {
                         if e.ty.is_optional() {
-                            self.problems.push(Problem::OptionalUsed {
+                            self.problems.push(CheckError::OptionalUsed {
                                 span: side.span,
                                 ty: e.ty.clone(),
                             });
@@ -731,16 +672,16 @@ impl Checker<'_> {
                     (&r.kind, lt)
                 {
                     if *lt == Type::Status && !(100..=599).contains(n) {
-                        self.problems.push(Problem::InvalidStatus {
+                        self.problems.push(CheckError::InvalidStatus {
                             span: rhs.span,
                             value: *n,
-                            allowed: "100 to 599",
+                            allowed: StatusRange::Any,
                         });
                         return None;
                     }
                 }
                 if let Some(value) = constant_comparison(op, &l, &r) {
-                    self.problems.push(Problem::ConstantComparison {
+                    self.problems.push(CheckError::ConstantComparison {
                         span: lhs.span.to(rhs.span),
                         value,
                     });
@@ -764,7 +705,8 @@ impl Checker<'_> {
                         .to_string(),
                     other => other.to_string(),
                 };
-                self.problems.push(Problem::InvalidRegex { span, reason });
+                self.problems
+                    .push(CheckError::InvalidRegex { span, reason });
                 None
             }
         }

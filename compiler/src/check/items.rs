@@ -7,102 +7,19 @@ use pxy_dsl::ast::{
     UpstreamDecl, UpstreamItem,
 };
 
+use super::error::{DuplicateKind, Expected, Malformed};
 use super::suggest::closest;
 use super::tls::UpstreamTlsLines;
-use super::{Checker, Phase, Problem};
+use super::{CheckError, Checker};
+use crate::catalog::settings::{
+    self, AllDown, DiscoveryOption, HealthOption, PassiveOption, SettingValue, SettingWord,
+    UpstreamProtocol, UpstreamSetting, ValueKind,
+};
+use crate::catalog::words::{self, DiscoveryKind, HealthKind, Section, Word, WordKind};
 use crate::typed::{
     BalancePolicy, TypedDiscovery, TypedHealth, TypedListener, TypedPassive, TypedProgram,
     TypedServer, TypedUpstream, UpstreamSettings,
 };
-
-const PROTOCOLS: &[&str] = &["http", "https"];
-const POLICIES: &[&str] = &[
-    "round_robin",
-    "random",
-    "least_conn",
-    "power_of_two",
-    "hash",
-];
-
-/// What kind of value an option takes.
-#[derive(Debug, Clone, Copy)]
-enum OptionKind {
-    /// `5s`
-    Duration,
-    /// `64KiB`
-    Size,
-    /// A whole number, at least `min`.
-    Count { min: u64 },
-    /// An HTTP status.
-    Status,
-    /// A TCP port.
-    Port,
-    /// One of these words (the value is its index).
-    Word(&'static [&'static str]),
-    /// A string without interpolation (the caller reads it from the setting).
-    Text,
-}
-
-impl OptionKind {
-    fn describe(self) -> String {
-        match self {
-            OptionKind::Duration => "a duration (with a unit, like `5s`)".into(),
-            OptionKind::Size => "a size (with a unit, like `64KiB`)".into(),
-            OptionKind::Count { min } => format!("a whole number, at least {min}"),
-            OptionKind::Status => "a status from 100 to 599".into(),
-            OptionKind::Port => "a port from 1 to 65535".into(),
-            OptionKind::Word(words) => format!("one of: {}", words.join(", ")),
-            OptionKind::Text => "a string without `{...}`, like \"api.internal\"".into(),
-        }
-    }
-}
-
-const UPSTREAM_SETTINGS: &[(&str, OptionKind)] = &[
-    ("connect_timeout", OptionKind::Duration),
-    ("read_timeout", OptionKind::Duration),
-    ("write_timeout", OptionKind::Duration),
-    ("request_timeout", OptionKind::Duration),
-    ("retries", OptionKind::Count { min: 0 }),
-    ("retry_body_limit", OptionKind::Size),
-    ("max_connections", OptionKind::Count { min: 1 }),
-    ("queue_timeout", OptionKind::Duration),
-    ("max_idle", OptionKind::Count { min: 0 }),
-    ("idle_timeout", OptionKind::Duration),
-    (
-        "when_all_down",
-        OptionKind::Word(&["try_anyway", "unavailable"]),
-    ),
-    ("protocol", OptionKind::Word(&["http1", "h2"])),
-    ("tls", OptionKind::Word(&["off", "on"])),
-    ("tls_verify", OptionKind::Word(&["off", "on"])),
-    ("tls_sni", OptionKind::Text),
-    ("tls_ca", OptionKind::Text),
-];
-const HTTP_HEALTH_OPTIONS: &[(&str, OptionKind)] = &[
-    ("expect", OptionKind::Status),
-    ("every", OptionKind::Duration),
-    ("timeout", OptionKind::Duration),
-    ("rise", OptionKind::Count { min: 1 }),
-    ("fall", OptionKind::Count { min: 1 }),
-];
-const TCP_HEALTH_OPTIONS: &[(&str, OptionKind)] = &[
-    ("every", OptionKind::Duration),
-    ("timeout", OptionKind::Duration),
-    ("rise", OptionKind::Count { min: 1 }),
-    ("fall", OptionKind::Count { min: 1 }),
-];
-const PASSIVE_OPTIONS: &[(&str, OptionKind)] = &[
-    ("fails", OptionKind::Count { min: 1 }),
-    ("cool_down", OptionKind::Duration),
-];
-const DNS_OPTIONS: &[(&str, OptionKind)] =
-    &[("port", OptionKind::Port), ("every", OptionKind::Duration)];
-const FILE_OPTIONS: &[(&str, OptionKind)] = &[("every", OptionKind::Duration)];
-
-fn get(options: &[(&str, u64)], name: &str) -> Option<u64> {
-    options.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-}
-const PHASES: &[&str] = &["request", "response", "error", "log"];
 
 impl Checker<'_> {
     /// Records every upstream name first, so `proxy` may name one declared further down.
@@ -111,10 +28,10 @@ impl Checker<'_> {
             let Item::Upstream(decl) = item else { continue };
             let name = &decl.name;
             if let Some((_, first)) = self.upstream_ids.get(&name.name) {
-                self.problems.push(Problem::Duplicate {
+                self.problems.push(CheckError::Duplicate {
                     span: name.span,
                     first: *first,
-                    what: "upstream",
+                    what: DuplicateKind::Upstream,
                     name: name.name.clone(),
                 });
             } else {
@@ -127,21 +44,19 @@ impl Checker<'_> {
 
     pub(super) fn listener(&mut self, listen: &Listen) -> Option<TypedListener> {
         self.saw_listener = true;
-        if !self.option(
+        let protocol = self.word(
             &listen.protocol.name,
             listen.protocol.span,
-            "listener protocol",
-            PROTOCOLS,
-        ) {
-            return None;
-        }
-        let tls = self.listener_tls(listen);
+            WordKind::ListenerProtocol,
+            words::LISTEN_PROTOCOLS,
+        )?;
+        let tls = self.listener_tls(listen, protocol);
         let addr = self.socket_addr(&listen.addr)?;
         if let Some(first) = self.listener_addrs.get(&addr) {
-            self.problems.push(Problem::Duplicate {
+            self.problems.push(CheckError::Duplicate {
                 span: listen.addr.span,
                 first: *first,
-                what: "listener",
+                what: DuplicateKind::Listener,
                 name: addr.to_string(),
             });
             return None;
@@ -150,25 +65,26 @@ impl Checker<'_> {
         Some(TypedListener { addr, tls: tls? })
     }
 
-    /// Checks that `name` is one of `choices`; reports it with a suggestion otherwise.
-    pub(super) fn option(
+    /// The value `name` stands for in `table`; reports it with a suggestion otherwise.
+    pub(super) fn word<T: Copy>(
         &mut self,
         name: &str,
         span: pxy_dsl::Span,
-        what: &'static str,
-        choices: &'static [&'static str],
-    ) -> bool {
-        if choices.contains(&name) {
-            return true;
+        what: WordKind,
+        table: &'static [Word<T>],
+    ) -> Option<T> {
+        if let Some(word) = crate::catalog::lookup(table, name) {
+            return Some(word.value);
         }
-        self.problems.push(Problem::UnknownOption {
+        let choices = crate::catalog::choices(table);
+        self.problems.push(CheckError::UnknownOption {
             span,
             what,
             name: name.to_string(),
-            choices: choices.to_vec(),
             suggestion: closest(name, choices.iter().copied()),
+            choices,
         });
-        false
+        None
     }
 
     fn socket_addr(&mut self, text: &Text) -> Option<SocketAddr> {
@@ -178,13 +94,12 @@ impl Checker<'_> {
                 let reason = if text.value.rsplit_once(':').is_some_and(|(h, _)| {
                     h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('[')
                 }) {
-                    "host names are not resolved at build time; write an IP address like `127.0.0.1:8080`".to_string()
+                    Malformed::AddressHostName
                 } else {
-                    "expected an IP address and a port from 0 to 65535".to_string()
+                    Malformed::Address
                 };
-                self.problems.push(Problem::InvalidLiteral {
+                self.problems.push(CheckError::InvalidLiteral {
                     span: text.span,
-                    what: "address",
                     reason,
                 });
                 None
@@ -195,6 +110,8 @@ impl Checker<'_> {
     pub(super) fn upstream(&mut self, decl: &UpstreamDecl) -> Option<TypedUpstream> {
         let mut up = TypedUpstream {
             name: decl.name.name.clone(),
+            name_span: decl.name.span,
+            span: decl.span,
             servers: Vec::new(),
             discovery: None,
             balance: BalancePolicy::RoundRobin,
@@ -218,29 +135,15 @@ impl Checker<'_> {
                     ok &= self.balance(policy, key.as_ref(), *span, &mut up);
                 }
                 UpstreamItem::Setting(setting) => {
-                    let Some(v) = self.option_value(setting, "upstream setting", UPSTREAM_SETTINGS)
-                    else {
+                    let Some((which, value)) = self.setting(
+                        setting,
+                        WordKind::UpstreamSetting,
+                        settings::UPSTREAM_SETTINGS,
+                    ) else {
                         ok = false;
                         continue;
                     };
-                    if self.upstream_tls_line(setting, v, &mut tls_lines) {
-                        continue;
-                    }
-                    let st = &mut up.settings;
-                    match setting.name.name.as_str() {
-                        "connect_timeout" => st.connect_timeout_ms = Some(v),
-                        "read_timeout" => st.read_timeout_ms = Some(v),
-                        "write_timeout" => st.write_timeout_ms = Some(v),
-                        "request_timeout" => st.total_timeout_ms = Some(v),
-                        "retries" => st.retries = Some(v),
-                        "retry_body_limit" => st.retry_body_limit = Some(v),
-                        "max_connections" => st.max_connections = Some(v),
-                        "queue_timeout" => st.queue_timeout_ms = Some(v),
-                        "max_idle" => st.max_idle = Some(v),
-                        "idle_timeout" => st.idle_timeout_ms = Some(v),
-                        "protocol" => up.http2 = v == 1,
-                        _ => st.all_down_unavailable = Some(v == 1),
-                    }
+                    self.upstream_setting(setting, which, value, &mut up, &mut tls_lines);
                 }
                 UpstreamItem::Discover {
                     kind,
@@ -249,10 +152,10 @@ impl Checker<'_> {
                     span,
                 } => {
                     if let Some(first) = discover_span.replace(*span) {
-                        self.problems.push(Problem::Duplicate {
+                        self.problems.push(CheckError::Duplicate {
                             span: *span,
                             first,
-                            what: "discover",
+                            what: DuplicateKind::Discover,
                             name: up.name.clone(),
                         });
                         ok = false;
@@ -273,13 +176,22 @@ impl Checker<'_> {
                     None => ok = false,
                 },
                 UpstreamItem::Passive { options, .. } => {
-                    let fails = self.options(options, "passive option", PASSIVE_OPTIONS);
-                    match fails {
+                    let o =
+                        self.settings(options, WordKind::PassiveOption, settings::PASSIVE_OPTIONS);
+                    match o {
                         Some(o) => {
-                            up.passive = Some(TypedPassive {
-                                fails: get(&o, "fails"),
-                                cool_down_ms: get(&o, "cool_down"),
-                            })
+                            let mut passive = TypedPassive {
+                                fails: None,
+                                cool_down_ms: None,
+                            };
+                            for (option, value) in o {
+                                let value = value.number();
+                                match option {
+                                    PassiveOption::Fails => passive.fails = value,
+                                    PassiveOption::CoolDown => passive.cool_down_ms = value,
+                                }
+                            }
+                            up.passive = Some(passive);
                         }
                         None => ok = false,
                     }
@@ -287,31 +199,73 @@ impl Checker<'_> {
             }
         }
         if let (Some(span), false) = (discover_span, up.servers.is_empty()) {
-            self.problems.push(Problem::InvalidLiteral {
+            self.problems.push(CheckError::InvalidLiteral {
                 span,
-                what: "upstream",
-                reason: "an upstream takes either `server` lines or one `discover`, not both"
-                    .into(),
+                reason: Malformed::ServersAndDiscover,
             });
             ok = false;
         }
         if up.servers.is_empty() && discover_span.is_none() && ok {
-            self.problems.push(Problem::EmptyUpstream {
+            self.problems.push(CheckError::EmptyUpstream {
                 span: decl.name.span,
                 name: up.name.clone(),
             });
-            ok = false;
         }
         up.tls = self.upstream_tls(tls_lines);
         self.retry_algebra(decl, &up.settings);
         let first = self.upstream_ids.get(&up.name).map(|(_, s)| *s);
-        (ok && first == Some(decl.name.span)).then_some(up)
+        (first == Some(decl.name.span)).then_some(up)
+    }
+
+    /// Applies one checked upstream setting.
+    fn upstream_setting(
+        &mut self,
+        setting: &Setting,
+        which: UpstreamSetting,
+        value: SettingValue,
+        up: &mut TypedUpstream,
+        tls: &mut UpstreamTlsLines,
+    ) {
+        let st = &mut up.settings;
+        let number = value.number();
+        match which {
+            UpstreamSetting::ConnectTimeout => st.connect_timeout_ms = number,
+            UpstreamSetting::ReadTimeout => st.read_timeout_ms = number,
+            UpstreamSetting::WriteTimeout => st.write_timeout_ms = number,
+            UpstreamSetting::RequestTimeout => st.total_timeout_ms = number,
+            UpstreamSetting::Retries => st.retries = number,
+            UpstreamSetting::RetryBodyLimit => st.retry_body_limit = number,
+            UpstreamSetting::MaxConnections => st.max_connections = number,
+            UpstreamSetting::QueueTimeout => st.queue_timeout_ms = number,
+            UpstreamSetting::MaxIdle => st.max_idle = number,
+            UpstreamSetting::IdleTimeout => st.idle_timeout_ms = number,
+            UpstreamSetting::WhenAllDown => {
+                if let SettingValue::AllDown(all_down) = value {
+                    st.all_down_unavailable = Some(match all_down {
+                        AllDown::TryAnyway => false,
+                        AllDown::Unavailable => true,
+                    });
+                }
+            }
+            UpstreamSetting::Protocol => {
+                if let SettingValue::Protocol(protocol) = value {
+                    up.http2 = match protocol {
+                        UpstreamProtocol::Http1 => false,
+                        UpstreamProtocol::H2 => true,
+                    };
+                }
+            }
+            UpstreamSetting::Tls
+            | UpstreamSetting::TlsVerify
+            | UpstreamSetting::TlsSni
+            | UpstreamSetting::TlsCa => self.upstream_tls_line(setting, which, value, tls),
+        }
     }
 
     fn server(&mut self, server: &ServerDecl) -> Option<TypedServer> {
         let weight = match server.weight {
             Some(w) if w.value == 0 => {
-                self.problems.push(Problem::ZeroWeight { span: w.span });
+                self.problems.push(CheckError::ZeroWeight { span: w.span });
                 return None;
             }
             Some(w) => u32::try_from(w.value).unwrap_or(u32::MAX),
@@ -333,43 +287,52 @@ impl Checker<'_> {
         span: pxy_dsl::Span,
         up: &mut TypedUpstream,
     ) -> bool {
-        if !self.option(&policy.name, policy.span, "balancing policy", POLICIES) {
+        let Some(balance) = self.word(
+            &policy.name,
+            policy.span,
+            WordKind::BalancingPolicy,
+            words::POLICIES,
+        ) else {
             return false;
-        }
-        up.balance = match policy.name.as_str() {
-            "random" => BalancePolicy::Random,
-            "least_conn" => BalancePolicy::LeastConn,
-            "power_of_two" => BalancePolicy::PowerOfTwo,
-            "hash" => BalancePolicy::Hash,
-            _ => BalancePolicy::RoundRobin,
         };
+        up.balance = balance;
         match (up.balance, key) {
             (BalancePolicy::Hash, Some(key)) => {
-                self.phase = Phase::Request;
+                self.phase = crate::catalog::words::Phase::Request;
                 self.scopes.push(Vec::new());
                 up.hash_key = self.expect(key, &crate::types::Type::Str);
                 self.scopes.pop();
                 up.hash_key.is_some()
             }
             (BalancePolicy::Hash, None) => {
-                self.problems.push(Problem::InvalidLiteral {
+                self.problems.push(CheckError::InvalidLiteral {
                     span,
-                    what: "balancing policy",
-                    reason:
-                        "`hash` needs a key, like `balance hash(req.cookies[\"session\"] ?? \"\")`"
-                            .into(),
+                    reason: Malformed::HashNeedsKey,
                 });
                 false
             }
-            (_, Some(key)) => {
-                self.problems.push(Problem::InvalidLiteral {
+            (
+                BalancePolicy::RoundRobin
+                | BalancePolicy::Random
+                | BalancePolicy::LeastConn
+                | BalancePolicy::PowerOfTwo,
+                Some(key),
+            ) => {
+                self.problems.push(CheckError::InvalidLiteral {
                     span: key.span,
-                    what: "balancing policy",
-                    reason: format!("only `hash` takes a key, not `{}`", policy.name),
+                    reason: Malformed::KeyWithoutHash {
+                        policy: policy.name.clone(),
+                    },
                 });
                 false
             }
-            (_, None) => true,
+            (
+                BalancePolicy::RoundRobin
+                | BalancePolicy::Random
+                | BalancePolicy::LeastConn
+                | BalancePolicy::PowerOfTwo,
+                None,
+            ) => true,
         }
     }
 
@@ -379,30 +342,42 @@ impl Checker<'_> {
         target: &pxy_dsl::ast::Text,
         options: &[Setting],
     ) -> Option<TypedDiscovery> {
-        if !self.option(&kind.name, kind.span, "discovery", &["dns", "file"]) {
-            return None;
+        let kind = self.word(
+            &kind.name,
+            kind.span,
+            WordKind::Discovery,
+            words::DISCOVERY_KINDS,
+        )?;
+        let (what, table) = match kind {
+            DiscoveryKind::Dns => (WordKind::DnsOption, settings::DNS_OPTIONS),
+            DiscoveryKind::File => (WordKind::FileOption, settings::FILE_OPTIONS),
+        };
+        let (mut port, mut every_ms) = (None, None);
+        for (option, value) in self.settings(options, what, table)? {
+            match option {
+                DiscoveryOption::Port => port = value.number(),
+                DiscoveryOption::Every => every_ms = value.number(),
+            }
         }
-        if kind.name == "dns" {
-            let o = self.options(options, "dns discovery option", DNS_OPTIONS)?;
-            let Some(port) = get(&o, "port") else {
-                self.problems.push(Problem::InvalidLiteral {
-                    span: target.span,
-                    what: "discovery",
-                    reason: "DNS discovery needs the servers' port: `port 8080`".into(),
-                });
-                return None;
-            };
-            Some(TypedDiscovery::Dns {
-                name: target.value.clone(),
-                port: u16::try_from(port).ok()?,
-                every_ms: get(&o, "every"),
-            })
-        } else {
-            let o = self.options(options, "file discovery option", FILE_OPTIONS)?;
-            Some(TypedDiscovery::File {
+        match kind {
+            DiscoveryKind::Dns => {
+                let Some(port) = port else {
+                    self.problems.push(CheckError::InvalidLiteral {
+                        span: target.span,
+                        reason: Malformed::DnsNeedsPort,
+                    });
+                    return None;
+                };
+                Some(TypedDiscovery::Dns {
+                    name: target.value.clone(),
+                    port: u16::try_from(port).ok()?,
+                    every_ms,
+                })
+            }
+            DiscoveryKind::File => Some(TypedDiscovery::File {
                 path: target.value.clone(),
-                every_ms: get(&o, "every"),
-            })
+                every_ms,
+            }),
         }
     }
 
@@ -413,127 +388,129 @@ impl Checker<'_> {
         options: &[Setting],
         span: pxy_dsl::Span,
     ) -> Option<TypedHealth> {
-        if !self.option(&kind.name, kind.span, "health check", &["http", "tcp"]) {
-            return None;
-        }
-        let table = if kind.name == "http" {
-            HTTP_HEALTH_OPTIONS
-        } else {
-            TCP_HEALTH_OPTIONS
+        let kind = self.word(
+            &kind.name,
+            kind.span,
+            WordKind::HealthCheck,
+            words::HEALTH_KINDS,
+        )?;
+        let table = match kind {
+            HealthKind::Http => settings::HTTP_HEALTH_OPTIONS,
+            HealthKind::Tcp => settings::TCP_HEALTH_OPTIONS,
         };
-        let o = self.options(options, "health check option", table)?;
-        let http = match (kind.name.as_str(), request) {
-            ("http", Some((method, path))) => {
+        let options = self.settings(options, WordKind::HealthOption, table)?;
+        let http = match (kind, request) {
+            (HealthKind::Http, Some((method, path))) => {
                 if !path.value.starts_with('/') {
-                    self.problems.push(Problem::InvalidLiteral {
+                    self.problems.push(CheckError::InvalidLiteral {
                         span: path.span,
-                        what: "health check path",
-                        reason: "a path starts with `/`".into(),
+                        reason: Malformed::HealthPath,
                     });
                     return None;
                 }
                 Some((method.name.clone(), path.value.clone()))
             }
-            ("http", None) => {
-                self.problems.push(Problem::InvalidLiteral {
+            (HealthKind::Http, None) => {
+                self.problems.push(CheckError::InvalidLiteral {
                     span,
-                    what: "health check",
-                    reason:
-                        "an HTTP check needs a method and a path: `health http GET \"/healthz\"`"
-                            .into(),
+                    reason: Malformed::HttpHealthNeedsRequest,
                 });
                 return None;
             }
-            (_, Some((method, _))) => {
-                self.problems.push(Problem::InvalidLiteral {
+            (HealthKind::Tcp, Some((method, _))) => {
+                self.problems.push(CheckError::InvalidLiteral {
                     span: method.span,
-                    what: "health check",
-                    reason: "a TCP check sends no request".into(),
+                    reason: Malformed::TcpHealthRequest,
                 });
                 return None;
             }
-            (_, None) => None,
+            (HealthKind::Tcp, None) => None,
         };
-        Some(TypedHealth {
+        let mut health = TypedHealth {
             http,
-            expect: get(&o, "expect").and_then(|v| u16::try_from(v).ok()),
-            every_ms: get(&o, "every"),
-            timeout_ms: get(&o, "timeout"),
-            rise: get(&o, "rise"),
-            fall: get(&o, "fall"),
-        })
+            expect: None,
+            every_ms: None,
+            timeout_ms: None,
+            rise: None,
+            fall: None,
+        };
+        for (option, value) in options {
+            let value = value.number();
+            match option {
+                HealthOption::Expect => health.expect = value.and_then(|v| u16::try_from(v).ok()),
+                HealthOption::Every => health.every_ms = value,
+                HealthOption::Timeout => health.timeout_ms = value,
+                HealthOption::Rise => health.rise = value,
+                HealthOption::Fall => health.fall = value,
+            }
+        }
+        Some(health)
     }
 
     /// Checks each option against `table`; `None` when any is wrong (all are reported).
-    fn options(
+    fn settings<S: Copy>(
         &mut self,
         options: &[Setting],
-        what: &'static str,
-        table: &'static [(&'static str, OptionKind)],
-    ) -> Option<Vec<(&'static str, u64)>> {
+        what: WordKind,
+        table: &'static [SettingWord<S>],
+    ) -> Option<Vec<(S, SettingValue)>> {
         let mut out = Vec::new();
         let mut ok = true;
         for o in options {
-            match self.option_value(o, what, table) {
-                Some(v) => out.push((
-                    table
-                        .iter()
-                        .find(|(n, _)| *n == o.name.name)
-                        .map_or("", |(n, _)| *n),
-                    v,
-                )),
+            match self.setting(o, what, table) {
+                Some(v) => out.push(v),
                 None => ok = false,
             }
         }
         ok.then_some(out)
     }
 
-    /// The value of one `NAME VALUE` option, checked for its name and its kind of value.
-    fn option_value(
+    /// One `NAME VALUE` setting, checked for its name and its kind of value.
+    fn setting<S: Copy>(
         &mut self,
         setting: &Setting,
-        what: &'static str,
-        table: &'static [(&'static str, OptionKind)],
-    ) -> Option<u64> {
-        let Some((_, kind)) = table.iter().find(|(n, _)| *n == setting.name.name) else {
-            let names: Vec<&'static str> = table.iter().map(|(n, _)| *n).collect();
-            self.problems.push(Problem::UnknownOption {
-                span: setting.name.span,
-                what,
-                name: setting.name.name.clone(),
-                choices: table.iter().map(|(n, _)| *n).collect(),
-                suggestion: closest(&setting.name.name, names),
-            });
-            return None;
-        };
+        what: WordKind,
+        table: &'static [SettingWord<S>],
+    ) -> Option<(S, SettingValue)> {
+        let (which, kind) = self.word(&setting.name.name, setting.name.span, what, table)?;
         let value = &setting.value;
         let got = match (kind, &value.kind) {
-            (OptionKind::Duration, ExprKind::Duration(ms)) => Some(*ms),
-            (OptionKind::Size, ExprKind::Size(b)) => Some(*b),
-            (OptionKind::Count { min }, ExprKind::Int(n)) if n >= min => Some(*n),
-            (OptionKind::Status, ExprKind::Int(n)) if (100..=599).contains(n) => Some(*n),
-            (OptionKind::Port, ExprKind::Int(n)) if (1..=65535).contains(n) => Some(*n),
-            (OptionKind::Text, ExprKind::Str(parts))
-                if parts
-                    .iter()
-                    .all(|p| matches!(p, pxy_dsl::ast::StrPart::Text(_))) =>
-            {
-                Some(0)
+            (ValueKind::Duration, ExprKind::Duration(ms)) => Some(SettingValue::Number(*ms)),
+            (ValueKind::Size, ExprKind::Size(b)) => Some(SettingValue::Number(*b)),
+            (ValueKind::Count { min }, ExprKind::Int(n)) if *n >= min => {
+                Some(SettingValue::Number(*n))
             }
-            (OptionKind::Word(words), ExprKind::Path(p)) if p.len() == 1 => {
-                match words.iter().position(|w| *w == p[0].name) {
-                    Some(i) => Some(i as u64),
-                    None => {
-                        self.problems.push(Problem::UnknownOption {
-                            span: value.span,
-                            what: "value",
-                            name: p[0].name.clone(),
-                            choices: words.to_vec(),
-                            suggestion: closest(&p[0].name, words.iter().copied()),
-                        });
-                        return None;
-                    }
-                }
+            (ValueKind::Status, ExprKind::Int(n)) if (100..=599).contains(n) => {
+                Some(SettingValue::Number(*n))
+            }
+            (ValueKind::Port, ExprKind::Int(n)) if (1..=65535).contains(n) => {
+                Some(SettingValue::Number(*n))
+            }
+            (ValueKind::Text, ExprKind::Str(parts)) => plain_text(parts).map(SettingValue::Text),
+            (ValueKind::Switch, ExprKind::Path(p)) if p.len() == 1 => {
+                return self
+                    .word(&p[0].name, value.span, WordKind::Value, settings::SWITCH)
+                    .map(|v| (which, SettingValue::Switch(v)));
+            }
+            (ValueKind::AllDown, ExprKind::Path(p)) if p.len() == 1 => {
+                return self
+                    .word(
+                        &p[0].name,
+                        value.span,
+                        WordKind::Value,
+                        settings::WHEN_ALL_DOWN,
+                    )
+                    .map(|v| (which, SettingValue::AllDown(v)));
+            }
+            (ValueKind::Protocol, ExprKind::Path(p)) if p.len() == 1 => {
+                return self
+                    .word(
+                        &p[0].name,
+                        value.span,
+                        WordKind::Value,
+                        settings::UPSTREAM_PROTOCOLS,
+                    )
+                    .map(|v| (which, SettingValue::Protocol(v)));
             }
             _ => None,
         };
@@ -542,13 +519,13 @@ impl Checker<'_> {
                 ExprKind::Path(_) => crate::types::Type::Str,
                 k => super::exprs::literal_type(k),
             };
-            self.problems.push(Problem::TypeMismatch {
+            self.problems.push(CheckError::TypeMismatch {
                 span: value.span,
-                expected: kind.describe(),
+                expected: Expected::Setting(kind),
                 found,
             });
         }
-        got
+        got.map(|v| (which, v))
     }
 
     /// Warns when the time for all tries (`connect_timeout` × (`retries` + 1)) exceeds the
@@ -561,11 +538,19 @@ impl Checker<'_> {
         let needed = per_try.saturating_mul(st.retries.unwrap_or(0).saturating_add(1));
         if st.retries.unwrap_or(0) > 0 && needed > total {
             let span = decl.items.iter().find_map(|i| match i {
-                UpstreamItem::Setting(s) if s.name.name == "request_timeout" => Some(s.span),
-                _ => None,
+                UpstreamItem::Setting(s) => {
+                    crate::catalog::lookup(settings::UPSTREAM_SETTINGS, &s.name.name)
+                        .filter(|w| w.value.0 == UpstreamSetting::RequestTimeout)
+                        .map(|_| s.span)
+                }
+                UpstreamItem::Server(_)
+                | UpstreamItem::Balance { .. }
+                | UpstreamItem::Discover { .. }
+                | UpstreamItem::Health { .. }
+                | UpstreamItem::Passive { .. } => None,
             });
             if let Some(span) = span {
-                self.problems.push(Problem::RetriesNeverRun {
+                self.problems.push(CheckError::RetriesNeverRun {
                     span,
                     needed_ms: needed,
                     total_ms: total,
@@ -575,22 +560,33 @@ impl Checker<'_> {
     }
 
     pub(super) fn on_block(&mut self, on: &OnBlock, program: &mut TypedProgram) {
-        if !self.option(&on.phase.name, on.phase.span, "phase", PHASES) {
+        let Some(section) = self.word(
+            &on.phase.name,
+            on.phase.span,
+            WordKind::Phase,
+            words::PHASES,
+        ) else {
             return;
-        }
-        let (phase, section) = match on.phase.name.as_str() {
-            "response" => (Phase::Response, "on response"),
-            "error" => (Phase::Error, "on error"),
-            "log" => (Phase::Log, "on log"),
-            _ => (Phase::Request, "on request"),
         };
-        self.phase = phase;
+        self.phase = section.phase();
         let stmts = self.block(&on.body, section);
-        match phase {
-            Phase::Request => program.on_request.extend(stmts),
-            Phase::Response => program.on_response.extend(stmts),
-            Phase::Error => program.on_error.extend(stmts),
-            Phase::Log => program.on_log.extend(stmts),
+        match section {
+            Section::OnRequest | Section::Route => program.on_request.extend(stmts),
+            Section::OnResponse => program.on_response.extend(stmts),
+            Section::OnError => program.on_error.extend(stmts),
+            Section::OnLog => program.on_log.extend(stmts),
         }
     }
+}
+
+/// The text of a string without interpolation.
+pub(super) fn plain_text(parts: &[pxy_dsl::ast::StrPart]) -> Option<String> {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            pxy_dsl::ast::StrPart::Text(t) => out.push_str(t),
+            pxy_dsl::ast::StrPart::Interp(_) => return None,
+        }
+    }
+    Some(out)
 }

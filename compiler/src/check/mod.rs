@@ -11,7 +11,10 @@ mod stmts;
 mod suggest;
 mod tls;
 
-pub use error::Problem;
+pub use error::{
+    CheckError, DuplicateKind, Expected, FileKind, LogFieldProblem, Malformed, Statement,
+    StatusRange, TlsFix, WriteHint,
+};
 pub use stmts::ACCESS_LOG_FIELDS;
 
 use std::collections::HashMap;
@@ -19,17 +22,19 @@ use std::collections::HashMap;
 use pxy_dsl::ast::{Item, ParsedProgram};
 use pxy_dsl::Span;
 
-use crate::include::FileLoader;
+use crate::catalog::words::Phase;
+use crate::files::FileLoader;
 use crate::sources::SourceMap;
-use crate::typed::TypedProgram;
+use crate::typed::{TypedProgram, TypedRoute};
 
-/// The result of checking: the typed program when there was no error, and every problem found.
+/// The result of checking: what could be typed, and every problem found.
 #[derive(Debug)]
 pub struct Checked {
-    /// `Some` when no error (warnings allowed) was found.
-    pub program: Option<TypedProgram>,
+    /// The whole program when `problems` holds no error; otherwise the declarations and
+    /// statements that could be typed (the rest is left out), for editors.
+    pub program: TypedProgram,
     /// Errors and warnings, in source order.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<CheckError>,
 }
 
 /// Checks a parsed program whose includes are expanded (see [`crate::include`]); `sources`
@@ -48,8 +53,11 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         on_log: Vec::new(),
         regexes: Vec::new(),
         variables: 0,
+        bindings: Vec::new(),
     };
+    // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
+    let mut checked_routes = Vec::new();
     for item in &parsed.items {
         match item {
             Item::Listen(listen) => {
@@ -66,45 +74,33 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
             Item::Route(route) => {
-                if let Some(typed) = cx.route(route) {
-                    program.routes.push(typed);
+                let (typed, ok) = cx.route(route);
+                if ok {
+                    checked_routes.push(program.routes.len());
                     route_heads.push(route);
                 }
+                program.routes.push(typed);
             }
         }
     }
     if program.listeners.is_empty() && !cx.saw_listener {
-        cx.problems.push(Problem::NoListener);
+        cx.problems.push(CheckError::NoListener);
     }
-    cx.unreachable_routes(&route_heads, &program.routes);
+    let checked: Vec<&TypedRoute> = checked_routes.iter().map(|&i| &program.routes[i]).collect();
+    cx.unreachable_routes(&route_heads, &checked);
     cx.unused_lets();
     cx.unused_upstreams(parsed);
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
+    program.bindings = std::mem::take(&mut cx.bindings);
+    program.bindings.sort_by_key(|b| b.name_span.start);
     program
         .upstreams
         .sort_by_key(|u| cx.upstream_ids.get(&u.name).map(|(id, _)| *id));
 
     let mut problems = cx.problems;
-    problems.sort_by_key(|p| crate::diagnostic::primary_span(p).map(|s| s.start));
-    let has_error = problems.iter().any(|p| !p.is_warning());
-    Checked {
-        program: (!has_error).then_some(program),
-        problems,
-    }
-}
-
-/// Where statements run; decides which fields and statements are allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// `on request` and route bodies: the request is known, no response yet.
-    Request,
-    /// `on response`: request and response are both known.
-    Response,
-    /// `on error`: proxying failed; the request and the error are known, no response.
-    Error,
-    /// `on log`: the request is over; it and the status sent are known, nothing can change.
-    Log,
+    problems.sort_by_key(|p| p.span().map(|s| s.start));
+    Checked { program, problems }
 }
 
 /// The capture groups of one `as NAME` binding, while its block is checked.
@@ -125,7 +121,7 @@ pub(crate) struct Checker<'src> {
     sources: &'src SourceMap,
     /// Where the files a program names (certificates) are looked for.
     files: &'src dyn FileLoader,
-    pub(crate) problems: Vec<Problem>,
+    pub(crate) problems: Vec<CheckError>,
     /// Upstream name → (index, declaration span).
     upstream_ids: HashMap<String, (usize, Span)>,
     used_upstreams: Vec<bool>,
@@ -141,6 +137,8 @@ pub(crate) struct Checker<'src> {
     /// Optionals proven present by an enclosing `if present(...)`.
     present: Vec<crate::typed::Field>,
     phase: Phase,
+    /// Every `let` checked so far, for editors.
+    bindings: Vec<crate::typed::Binding>,
     /// Log fields set so far in the blocks enclosing the current statement of `on log`.
     log_fields: Vec<(String, Span)>,
     saw_listener: bool,
@@ -162,6 +160,7 @@ impl<'src> Checker<'src> {
             variables: 0,
             present: Vec::new(),
             phase: Phase::Request,
+            bindings: Vec::new(),
             log_fields: Vec::new(),
             saw_listener: false,
             listener_addrs: HashMap::new(),
@@ -230,7 +229,7 @@ impl<'src> Checker<'src> {
             .problems
             .iter()
             .filter_map(|p| match p {
-                Problem::UnknownName {
+                CheckError::UnknownName {
                     suggestion: Some(s),
                     ..
                 } => Some(s.as_str()),
@@ -243,12 +242,12 @@ impl<'src> Checker<'src> {
             .filter(|(_, name, used)| {
                 !used && !name.starts_with('_') && !meant.contains(&name.as_str())
             })
-            .map(|(span, name, _)| Problem::UnusedLet {
+            .map(|(span, name, _)| CheckError::UnusedLet {
                 span: *span,
                 name: name.clone(),
             })
             .collect();
-        unused.sort_by_key(|p| crate::diagnostic::primary_span(p).map(|s| s.start));
+        unused.sort_by_key(|p| p.span().map(|s| s.start));
         self.problems.extend(unused);
     }
 
@@ -258,7 +257,7 @@ impl<'src> Checker<'src> {
         if self
             .problems
             .iter()
-            .any(|p| matches!(p, Problem::UnknownUpstream { .. }))
+            .any(|p| matches!(p, CheckError::UnknownUpstream { .. }))
         {
             return;
         }
@@ -266,7 +265,7 @@ impl<'src> Checker<'src> {
             if let Item::Upstream(decl) = item {
                 if let Some((id, first)) = self.upstream_ids.get(&decl.name.name) {
                     if *first == decl.name.span && !self.used_upstreams[*id] {
-                        self.problems.push(Problem::UnusedUpstream {
+                        self.problems.push(CheckError::UnusedUpstream {
                             span: decl.name.span,
                             name: decl.name.name.clone(),
                         });

@@ -3,7 +3,9 @@
 
 use pxy_dsl::ast::{Else, MatcherKind, Route, Stmt, StmtKind};
 
-use super::{Checker, Phase, Problem};
+use super::error::Malformed;
+use super::{CheckError, Checker};
+use crate::catalog::words::{Phase, Section};
 use crate::typed::TypedRoute;
 
 /// Whether every path through `stmts` ends in `respond`, `redirect` or `proxy`. Judged on the
@@ -28,7 +30,9 @@ pub(crate) fn stmt_terminates(stmt: &Stmt) -> bool {
 }
 
 impl Checker<'_> {
-    pub(super) fn route(&mut self, route: &Route) -> Option<TypedRoute> {
+    /// Checks a route: the typed route (what could be typed, for editors) and whether it is
+    /// free of errors.
+    pub(super) fn route(&mut self, route: &Route) -> (TypedRoute, bool) {
         self.phase = Phase::Request;
         let mut typed = TypedRoute {
             host: None,
@@ -46,10 +50,9 @@ impl Checker<'_> {
                 MatcherKind::Host(h) => typed.host = Some(h.value.to_ascii_lowercase()),
                 MatcherKind::PathPrefix(p) => {
                     if !p.value.starts_with('/') {
-                        self.problems.push(Problem::InvalidLiteral {
+                        self.problems.push(CheckError::InvalidLiteral {
                             span: p.span,
-                            what: "path prefix",
-                            reason: "a path starts with `/`".into(),
+                            reason: Malformed::PathPrefix,
                         });
                         ok = false;
                     }
@@ -81,10 +84,11 @@ impl Checker<'_> {
                 let matched = self.new_variable();
                 let source = self.regexes[regex].clone();
                 let (body, groups) =
-                    self.with_captures(name, &source, |cx| cx.block(&route.body, "route"));
+                    self.with_captures(name, &source, |cx| cx.block(&route.body, Section::Route));
                 let subject = crate::typed::TypedExpr {
                     kind: crate::typed::TypedExprKind::Field(crate::typed::Field::ReqPath),
                     ty: crate::types::Type::Str,
+                    span: route.head_span,
                 };
                 typed.captures = Some(crate::typed::CaptureBinding {
                     subject,
@@ -94,40 +98,40 @@ impl Checker<'_> {
                 });
                 body
             }
-            None => self.block(&route.body, "route"),
+            None => self.block(&route.body, Section::Route),
         };
         if !terminates(&route.body.stmts) {
             let end = pxy_dsl::Span::new(route.body.span.end - 1, route.body.span.end);
-            self.problems.push(Problem::MissingTerminal {
+            self.problems.push(CheckError::MissingTerminal {
                 span: route.head_span,
                 end,
             });
             ok = false;
         }
-        ok.then_some(typed)
+        (typed, ok)
     }
 
     /// Warns about each route whose every request an earlier route already takes, about pairs
     /// whose order silently decides where shared requests go, and about a program whose
     /// routes leave some requests to the built-in 404.
-    pub(super) fn unreachable_routes(&mut self, parsed: &[&Route], typed: &[TypedRoute]) {
+    pub(super) fn unreachable_routes(&mut self, parsed: &[&Route], typed: &[&TypedRoute]) {
         for (later, later_route) in typed.iter().enumerate() {
-            if let Some(earlier) = (0..later).find(|&e| covers(&typed[e], later_route)) {
-                self.problems.push(Problem::UnreachableRoute {
+            if let Some(earlier) = (0..later).find(|&e| covers(typed[e], later_route)) {
+                self.problems.push(CheckError::UnreachableRoute {
                     span: parsed[later].head_span,
                     shadowed_by: parsed[earlier].head_span,
                 });
                 continue;
             }
             let overlapping = (0..later).find(|&e| {
-                let a = &typed[e];
+                let a = typed[e];
                 intersects(a, later_route) && !covers(later_route, a) && a.body != later_route.body
             });
             if let Some(earlier) = overlapping {
-                self.problems.push(Problem::OverlappingRoutes {
+                self.problems.push(CheckError::OverlappingRoutes {
                     span: parsed[later].head_span,
                     earlier: parsed[earlier].head_span,
-                    example: example_request(&typed[earlier], later_route),
+                    example: example_request(typed[earlier], later_route),
                 });
             }
         }
@@ -139,7 +143,7 @@ impl Checker<'_> {
                 && r.headers.is_empty()
         });
         if let (false, Some(last)) = (has_fallback, parsed.last()) {
-            self.problems.push(Problem::NoFallbackRoute {
+            self.problems.push(CheckError::NoFallbackRoute {
                 span: last.head_span,
             });
         }

@@ -4,7 +4,10 @@
 use pxy_dsl::ast::{Block, Else, Expr, ExprKind, Place, StmtKind, StrPart};
 use pxy_dsl::Span;
 
-use super::{Checker, Phase, Problem};
+use super::error::{DuplicateKind, Expected, LogFieldProblem, Statement, StatusRange, WriteHint};
+use super::{CheckError, Checker};
+use crate::catalog::fields::Availability;
+use crate::catalog::words::{Phase, Section};
 
 /// Headers that belong to one connection or to message framing (RFC 9110 §7.6.1, RFC 9112 §6):
 /// the proxy removes and recomputes them, so a program must not write them.
@@ -18,25 +21,26 @@ const MANAGED_HEADERS: &[&str] = &[
     "upgrade",
     "content-length",
 ];
-use crate::typed::{Field, Side, TypedExpr, TypedExprKind, TypedStmt};
+use crate::typed::visit::{walk_expr, Visit};
+use crate::typed::{Field, Side, TypedExpr, TypedExprKind, TypedStmt, TypedStmtKind};
 use crate::types::Type;
 
 impl Checker<'_> {
-    /// Checks a block in its own `let` scope. `section` names where it is, for messages.
-    pub(crate) fn block(&mut self, block: &Block, section: &'static str) -> Vec<TypedStmt> {
+    /// Checks a block in its own `let` scope. `section` is where it is written.
+    pub(crate) fn block(&mut self, block: &Block, section: Section) -> Vec<TypedStmt> {
         self.scopes.push(Vec::new());
         let log_fields = self.log_fields.len();
         let mut out = Vec::new();
         let mut terminal: Option<Span> = None;
         for stmt in &block.stmts {
             if let Some(after) = terminal {
-                self.problems.push(Problem::UnreachableStatement {
+                self.problems.push(CheckError::UnreachableStatement {
                     span: stmt.span,
                     after,
                 });
                 break;
             }
-            if let Some(typed) = self.stmt(&stmt.kind, stmt.span, section) {
+            if let Some(typed) = self.stmt(&stmt.kind, stmt.span, block.span, section) {
                 out.push(typed);
             }
             if super::routes::stmt_terminates(stmt) {
@@ -51,10 +55,10 @@ impl Checker<'_> {
     fn not_allowed(
         &mut self,
         span: Span,
-        stmt: &'static str,
-        section: &'static str,
-    ) -> Option<TypedStmt> {
-        self.problems.push(Problem::StatementNotAllowed {
+        stmt: Statement,
+        section: Section,
+    ) -> Option<TypedStmtKind> {
+        self.problems.push(CheckError::StatementNotAllowed {
             span,
             stmt,
             section,
@@ -62,14 +66,32 @@ impl Checker<'_> {
         None
     }
 
-    fn stmt(&mut self, kind: &StmtKind, span: Span, section: &'static str) -> Option<TypedStmt> {
-        let in_route = section == "route";
+    /// Checks one statement of a block that ends at `block.end`.
+    fn stmt(
+        &mut self,
+        kind: &StmtKind,
+        span: Span,
+        block: Span,
+        section: Section,
+    ) -> Option<TypedStmt> {
+        let kind = self.stmt_kind(kind, span, block, section)?;
+        Some(TypedStmt { kind, span })
+    }
+
+    fn stmt_kind(
+        &mut self,
+        kind: &StmtKind,
+        span: Span,
+        block: Span,
+        section: Section,
+    ) -> Option<TypedStmtKind> {
+        let in_route = section == Section::Route;
         let responding = matches!(self.phase, Phase::Request | Phase::Error);
         let rewriting = self.phase == Phase::Request;
         match kind {
             StmtKind::Set { place, value } if is_log_place(place) => {
                 if self.phase != Phase::Log {
-                    return self.not_allowed(span, "set log[...]", section);
+                    return self.not_allowed(span, Statement::SetLog, section);
                 }
                 self.log_field(place, value)
             }
@@ -77,9 +99,9 @@ impl Checker<'_> {
                 if matches!(self.phase, Phase::Error | Phase::Log) =>
             {
                 let stmt = match kind {
-                    StmtKind::Set { .. } => "set",
-                    StmtKind::Add { .. } => "add",
-                    _ => "remove",
+                    StmtKind::Set { .. } => Statement::Set,
+                    StmtKind::Add { .. } => Statement::Add,
+                    _ => Statement::Remove,
                 };
                 self.not_allowed(span, stmt, section)
             }
@@ -88,7 +110,7 @@ impl Checker<'_> {
                 let value = self.header_value(value);
                 if let (Some(n), Some(key)) = (&name, &place.key) {
                     if MANAGED_HEADERS.contains(&n.as_str()) {
-                        self.problems.push(Problem::HopByHopWrite {
+                        self.problems.push(CheckError::HopByHopWrite {
                             span: key.span,
                             name: n.clone(),
                         });
@@ -97,14 +119,14 @@ impl Checker<'_> {
                 }
                 let (side, name, value) = (side?, name?, value?);
                 Some(if matches!(kind, StmtKind::Set { .. }) {
-                    TypedStmt::SetHeader { side, name, value }
+                    TypedStmtKind::SetHeader { side, name, value }
                 } else {
-                    TypedStmt::AddHeader { side, name, value }
+                    TypedStmtKind::AddHeader { side, name, value }
                 })
             }
             StmtKind::Remove { place } => {
                 let (side, name) = self.header_place(place);
-                Some(TypedStmt::RemoveHeader {
+                Some(TypedStmtKind::RemoveHeader {
                     side: side?,
                     name: name?,
                 })
@@ -115,11 +137,11 @@ impl Checker<'_> {
                 headers,
             } => {
                 if !responding {
-                    return self.not_allowed(span, "respond", section);
+                    return self.not_allowed(span, Statement::Respond, section);
                 }
                 let status = match status {
                     pxy_dsl::ast::Status::Literal(lit) => self
-                        .status(lit.value, lit.span, "100 to 599", |s| {
+                        .status(lit.value, lit.span, StatusRange::Any, |s| {
                             (100..=599).contains(&s)
                         })
                         .map(crate::typed::StatusValue::Literal),
@@ -141,7 +163,7 @@ impl Checker<'_> {
                     Some(Some(b)) => Some(b),
                     None => None,
                 };
-                Some(TypedStmt::Respond {
+                Some(TypedStmtKind::Respond {
                     status: status?,
                     body,
                     headers: typed_headers,
@@ -149,48 +171,51 @@ impl Checker<'_> {
             }
             StmtKind::Redirect { status, location } => {
                 if !responding {
-                    return self.not_allowed(span, "redirect", section);
+                    return self.not_allowed(span, Statement::Redirect, section);
                 }
                 let status = match status {
-                    Some(s) => self.status(s.value, s.span, "301, 302, 303, 307 or 308", |s| {
+                    Some(s) => self.status(s.value, s.span, StatusRange::Redirect, |s| {
                         matches!(s, 301 | 302 | 303 | 307 | 308)
                     }),
                     None => Some(302),
                 };
                 let location = self.header_value(location);
-                Some(TypedStmt::Redirect {
+                Some(TypedStmtKind::Redirect {
                     status: status?,
                     location: location?,
                 })
             }
             StmtKind::StripPrefix(prefix) => {
                 if !rewriting {
-                    return self.not_allowed(span, "strip_prefix", section);
+                    return self.not_allowed(span, Statement::StripPrefix, section);
                 }
-                Some(TypedStmt::StripPrefix(self.expect_str(prefix, "str")?))
+                Some(TypedStmtKind::StripPrefix(self.expect_str(prefix, "str")?))
             }
             StmtKind::RewritePath(path) => {
                 if !rewriting {
-                    return self.not_allowed(span, "rewrite path", section);
+                    return self.not_allowed(span, Statement::RewritePath, section);
                 }
-                Some(TypedStmt::RewritePath(self.expect_str(path, "str")?))
+                Some(TypedStmtKind::RewritePath(self.expect_str(path, "str")?))
             }
             StmtKind::Proxy(name) => {
                 if !in_route {
-                    return self.not_allowed(span, "proxy", section);
+                    return self.not_allowed(span, Statement::Proxy, section);
                 }
                 match self.upstream_ids.get(&name.name) {
                     Some((id, _)) => {
                         let id = *id;
                         self.used_upstreams[id] = true;
-                        Some(TypedStmt::Proxy(id))
+                        Some(TypedStmtKind::Proxy {
+                            upstream: id,
+                            name_span: crate::typed::SourceSpan(name.span),
+                        })
                     }
                     None => {
                         let suggestion = super::suggest::closest(
                             &name.name,
                             self.upstream_ids.keys().map(String::as_str),
                         );
-                        self.problems.push(Problem::UnknownUpstream {
+                        self.problems.push(CheckError::UnknownUpstream {
                             span: name.span,
                             name: name.name.clone(),
                             suggestion,
@@ -226,7 +251,7 @@ impl Checker<'_> {
                             stmts
                         }
                         None => {
-                            self.problems.push(Problem::CapturesNeedOneMatch {
+                            self.problems.push(CheckError::CapturesNeedOneMatch {
                                 span: cond_expr.span,
                             });
                             // Bind the name anyway (to nothing), so its uses are not reported too.
@@ -241,14 +266,14 @@ impl Checker<'_> {
                     None => Vec::new(),
                     Some(Else::Block(b)) => self.block(b, section),
                     Some(Else::If(stmt)) => self
-                        .stmt(&stmt.kind, stmt.span, section)
+                        .stmt(&stmt.kind, stmt.span, block, section)
                         .into_iter()
                         .collect(),
                 };
                 if captures.is_some() && binding.is_none() {
                     return None;
                 }
-                Some(TypedStmt::If {
+                Some(TypedStmtKind::If {
                     captures: binding,
                     cond: cond?,
                     then,
@@ -258,9 +283,9 @@ impl Checker<'_> {
             StmtKind::Let { name, value: expr } => {
                 let value = self.expr(expr)?;
                 if matches!(value.ty, Type::Cidr | Type::List(_) | Type::Captures) {
-                    self.problems.push(Problem::TypeMismatch {
+                    self.problems.push(CheckError::TypeMismatch {
                         span: expr.span,
-                        expected: "a value that can be named (CIDRs and lists are written where they are used)".into(),
+                        expected: Expected::Nameable,
                         found: value.ty,
                     });
                     return None;
@@ -271,7 +296,14 @@ impl Checker<'_> {
                     .insert(var, (name.span, name.name.clone(), false));
                 let scope = self.scopes.last_mut().expect("a block pushed a scope");
                 scope.push((name.name.clone(), var, value.ty.clone()));
-                Some(TypedStmt::Let { var, value })
+                self.bindings.push(crate::typed::Binding {
+                    var,
+                    name: name.name.clone(),
+                    name_span: name.span,
+                    ty: value.ty.clone(),
+                    visible: Span::new(span.end, block.end),
+                });
+                Some(TypedStmtKind::Let { var, value })
             }
         }
     }
@@ -281,13 +313,13 @@ impl Checker<'_> {
         &mut self,
         value: u64,
         span: Span,
-        allowed: &'static str,
+        allowed: StatusRange,
         ok: impl Fn(u64) -> bool,
     ) -> Option<u16> {
         if ok(value) {
             return u16::try_from(value).ok();
         }
-        self.problems.push(Problem::InvalidStatus {
+        self.problems.push(CheckError::InvalidStatus {
             span,
             value,
             allowed,
@@ -303,10 +335,10 @@ impl Checker<'_> {
             (["resp", "headers"], Some(_)) => Side::Response,
             _ => {
                 let hint = match path.as_slice() {
-                    ["req", "path"] => Some("rewrite path = \"/new/path\""),
+                    ["req", "path"] => Some(WriteHint::RewritePath),
                     _ => None,
                 };
-                self.problems.push(Problem::NotWritable {
+                self.problems.push(CheckError::NotWritable {
                     span: place.span,
                     place: self.text(place.span),
                     hint,
@@ -315,16 +347,18 @@ impl Checker<'_> {
             }
         };
         let wrong_phase = match (side, self.phase) {
-            (Side::Request, Phase::Response) => Some(("req.headers", "on request and routes")),
-            (Side::Response, Phase::Request) => Some(("resp.headers", "on response")),
-            _ => None,
+            (Side::Request, Phase::Response) => Some(("req.headers", Availability::RequestOnly)),
+            (Side::Response, Phase::Request) => Some(("resp.headers", Availability::ResponseOnly)),
+            (Side::Request, Phase::Request | Phase::Error | Phase::Log)
+            | (Side::Response, Phase::Response | Phase::Error | Phase::Log) => None,
         };
         let side = match wrong_phase {
             Some((field, available)) => {
-                self.problems.push(Problem::FieldNotInPhase {
+                self.problems.push(CheckError::FieldNotInPhase {
                     span: place.span,
-                    field: format!("writing {field}"),
-                    phase: self.phase_name(),
+                    field: field.into(),
+                    writing: true,
+                    phase: self.phase,
                     available,
                 });
                 None
@@ -338,17 +372,8 @@ impl Checker<'_> {
         (side, name)
     }
 
-    pub(crate) fn phase_name(&self) -> &'static str {
-        match self.phase {
-            Phase::Request => "the request phase",
-            Phase::Response => "on response",
-            Phase::Error => "on error",
-            Phase::Log => "on log",
-        }
-    }
-
     /// `set log["name"] = VALUE` in `on log`: a literal, valid and new field name, and a `str`.
-    fn log_field(&mut self, place: &Place, value: &Expr) -> Option<TypedStmt> {
+    fn log_field(&mut self, place: &Place, value: &Expr) -> Option<TypedStmtKind> {
         let key = place.key.as_ref()?;
         let name = match &key.kind {
             ExprKind::Str(parts) => match parts.as_slice() {
@@ -362,11 +387,11 @@ impl Checker<'_> {
         let Some(name) = name else {
             let _ = self.expr(key);
             self.problems
-                .push(Problem::LogFieldNotLiteral { span: key.span });
+                .push(CheckError::LogFieldNotLiteral { span: key.span });
             return None;
         };
         if let Some(reason) = log_field_name_error(&name) {
-            self.problems.push(Problem::InvalidLogField {
+            self.problems.push(CheckError::InvalidLogField {
                 span: key.span,
                 name,
                 reason,
@@ -374,16 +399,16 @@ impl Checker<'_> {
             return None;
         }
         if let Some((_, first)) = self.log_fields.iter().find(|(n, _)| *n == name) {
-            self.problems.push(Problem::Duplicate {
+            self.problems.push(CheckError::Duplicate {
                 span: key.span,
                 first: *first,
-                what: "log field",
+                what: DuplicateKind::LogField,
                 name,
             });
             return None;
         }
         self.log_fields.push((name.clone(), key.span));
-        Some(TypedStmt::SetLogField {
+        Some(TypedStmtKind::SetLogField {
             name,
             value: value?,
         })
@@ -406,7 +431,7 @@ impl Checker<'_> {
                 // Typed anyway, so the names it uses count as used and mistakes in it show.
                 let _ = self.expr(key);
                 self.problems
-                    .push(Problem::KeyNotLiteral { span: key.span });
+                    .push(CheckError::KeyNotLiteral { span: key.span });
                 None
             }
         }
@@ -418,7 +443,7 @@ impl Checker<'_> {
         if !name.is_empty() && name.bytes().all(is_tchar) {
             Some(name.to_ascii_lowercase())
         } else {
-            self.problems.push(Problem::InvalidHeaderName {
+            self.problems.push(CheckError::InvalidHeaderName {
                 span,
                 name: name.to_string(),
             });
@@ -440,7 +465,7 @@ impl Checker<'_> {
         };
         if invalid {
             self.problems
-                .push(Problem::InvalidHeaderValue { span: expr.span });
+                .push(CheckError::InvalidHeaderValue { span: expr.span });
             return None;
         }
         Some(value)
@@ -467,16 +492,16 @@ fn is_log_place(place: &Place) -> bool {
 /// Why `name` cannot be a log field, if it cannot: it must be a simple token (a letter or `_`,
 /// then letters, digits, `_`, `-` or `.`, at most 64 bytes) so that `name="value"` stays one
 /// unambiguous pair on the line, and not one of the line's own fields.
-fn log_field_name_error(name: &str) -> Option<&'static str> {
+fn log_field_name_error(name: &str) -> Option<LogFieldProblem> {
     let mut bytes = name.bytes();
     let first_ok = bytes
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
     let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
     if !first_ok || !rest_ok || name.len() > 64 {
-        Some("a letter or `_`, then letters, digits, `_`, `-` or `.` (at most 64)")
+        Some(LogFieldProblem::NotAToken)
     } else if ACCESS_LOG_FIELDS.contains(&name) {
-        Some("the access log line already has this field")
+        Some(LogFieldProblem::Reserved)
     } else {
         None
     }
@@ -487,15 +512,14 @@ fn log_field_name_error(name: &str) -> Option<&'static str> {
 /// `next_var`), and returns its subject and regex. `None` when there is not exactly one such
 /// `matches`, or another `matches` hides under `||` or `!`.
 fn take_single_match(cond: &mut TypedExpr, next_var: usize) -> Option<(TypedExpr, usize)> {
-    fn count(e: &TypedExpr) -> usize {
-        match &e.kind {
-            TypedExprKind::Matches(..) => 1,
-            TypedExprKind::Not(a) | TypedExprKind::Present(a) | TypedExprKind::ListIndex(a, _) => {
-                count(a)
+    /// Counts the `matches` in an expression.
+    struct Count(usize);
+    impl<'a> Visit<'a> for Count {
+        fn visit_expr(&mut self, expr: &'a TypedExpr) {
+            if let TypedExprKind::Matches(..) = expr.kind {
+                self.0 += 1;
             }
-            TypedExprKind::Binary(_, a, b) => count(a) + count(b),
-            TypedExprKind::Call(_, args) => args.iter().map(count).sum(),
-            _ => 0,
+            walk_expr(self, expr);
         }
     }
     fn take(e: &mut TypedExpr, var: usize) -> Option<(TypedExpr, usize)> {
@@ -505,6 +529,7 @@ fn take_single_match(cond: &mut TypedExpr, next_var: usize) -> Option<(TypedExpr
                 *e = TypedExpr {
                     kind: TypedExprKind::Var(var),
                     ty: Type::Bool,
+                    span: e.span,
                 };
                 Some(found)
             }
@@ -514,7 +539,9 @@ fn take_single_match(cond: &mut TypedExpr, next_var: usize) -> Option<(TypedExpr
             _ => None,
         }
     }
-    if count(cond) != 1 {
+    let mut count = Count(0);
+    count.visit_expr(cond);
+    if count.0 != 1 {
         return None;
     }
     take(cond, next_var)

@@ -8,11 +8,11 @@
 
 use pxy_dsl::ast::{Listen, ListenItem, Setting, Text};
 
-use super::{Checker, Problem};
-use crate::typed::{TypedAlpn, TypedTls, TypedUpstreamTls};
-
-const ALPN_IDS: &[&str] = &["h2", "http/1.1"];
-const CLIENT_CA_MODES: &[&str] = &["required", "optional"];
+use super::error::{FileKind, Malformed, TlsFix};
+use super::{CheckError, Checker};
+use crate::catalog::settings::{SettingValue, UpstreamSetting};
+use crate::catalog::words::{self, ClientCaMode, ListenProtocol, WordKind};
+use crate::typed::{TypedTls, TypedUpstreamTls};
 
 /// An upstream's TLS settings while its lines are read.
 #[derive(Debug, Default)]
@@ -29,12 +29,16 @@ pub(super) struct UpstreamTlsLines {
 impl Checker<'_> {
     /// The TLS settings of `listen`: `Some(None)` for a cleartext listener, `None` after an
     /// error.
-    pub(super) fn listener_tls(&mut self, listen: &Listen) -> Option<Option<TypedTls>> {
-        if listen.protocol.name != "https" {
+    pub(super) fn listener_tls(
+        &mut self,
+        listen: &Listen,
+        protocol: ListenProtocol,
+    ) -> Option<Option<TypedTls>> {
+        if protocol == ListenProtocol::Http {
             if let Some(item) = listen.tls.first() {
-                self.problems.push(Problem::TlsSettingWithoutTls {
+                self.problems.push(CheckError::TlsSettingWithoutTls {
                     span: item.span(),
-                    fix: "write `listen https` to terminate TLS on this listener",
+                    fix: TlsFix::ListenHttps,
                 });
                 return None;
             }
@@ -50,106 +54,128 @@ impl Checker<'_> {
         for item in &listen.tls {
             match item {
                 ListenItem::Cert { cert, key, .. } => {
-                    let cert = self.file(cert, "certificate");
-                    let key = self.file(key, "private key");
+                    let cert = self.file(cert, FileKind::Certificate);
+                    let key = self.file(key, FileKind::PrivateKey);
                     tls.certs.push((cert, key));
                 }
                 ListenItem::Alpn { protocols, .. } => {
                     alpn_seen = true;
                     for id in protocols {
-                        if !self.option(&id.value, id.span, "protocol for ALPN", ALPN_IDS) {
-                            ok = false;
-                            continue;
+                        match self.word(
+                            &id.value,
+                            id.span,
+                            WordKind::AlpnProtocol,
+                            words::ALPN_PROTOCOLS,
+                        ) {
+                            Some(alpn) => tls.alpn.push(alpn),
+                            None => ok = false,
                         }
-                        tls.alpn.push(match id.value.as_str() {
-                            "h2" => TypedAlpn::H2,
-                            _ => TypedAlpn::Http11,
-                        });
                     }
                 }
                 ListenItem::ClientCa { ca, mode, span } => {
                     if let Some((_, _)) = &tls.client_ca {
-                        self.problems.push(Problem::InvalidLiteral {
+                        self.problems.push(CheckError::InvalidLiteral {
                             span: *span,
-                            what: "listener",
-                            reason: "one `client_ca` per listener; put every CA in one file".into(),
+                            reason: Malformed::TwoClientCa,
                         });
                         ok = false;
                         continue;
                     }
-                    if !self.option(
+                    let Some(mode) = self.word(
                         &mode.name,
                         mode.span,
-                        "client certificate mode",
-                        CLIENT_CA_MODES,
-                    ) {
+                        WordKind::ClientCertificateMode,
+                        words::CLIENT_CA_MODES,
+                    ) else {
                         ok = false;
                         continue;
-                    }
-                    let required = mode.name == "required";
-                    tls.client_ca = Some((self.file(ca, "CA"), required));
+                    };
+                    let required = match mode {
+                        ClientCaMode::Required => true,
+                        ClientCaMode::Optional => false,
+                    };
+                    tls.client_ca = Some((self.file(ca, FileKind::Ca), required));
                 }
             }
         }
         if !alpn_seen {
-            tls.alpn = vec![TypedAlpn::H2, TypedAlpn::Http11];
+            tls.alpn = words::ALPN_PROTOCOLS.iter().map(|w| w.value).collect();
         }
         if tls.certs.is_empty() {
             let head = pxy_dsl::Span::new(listen.span.start, listen.addr.span.end);
             self.problems
-                .push(Problem::MissingCertificate { span: head });
+                .push(CheckError::MissingCertificate { span: head });
             ok = false;
         }
         ok.then_some(Some(tls))
     }
 
-    /// Reads one of an upstream's TLS lines; `false` when `setting` is not one.
+    /// Reads one of an upstream's TLS lines.
     pub(super) fn upstream_tls_line(
         &mut self,
         setting: &Setting,
-        value: u64,
+        which: UpstreamSetting,
+        value: SettingValue,
         lines: &mut UpstreamTlsLines,
-    ) -> bool {
-        let name = setting.name.name.as_str();
-        if name.starts_with("tls_") {
-            lines.first_setting.get_or_insert(setting.span);
-        }
-        match name {
-            "tls" => lines.on = Some(value == 1),
-            "tls_verify" => {
-                lines.verify = Some(value == 1);
-                if value == 0 {
+    ) {
+        let text = |value: SettingValue| match value {
+            SettingValue::Text(text) => Some(text),
+            SettingValue::Number(_)
+            | SettingValue::Switch(_)
+            | SettingValue::AllDown(_)
+            | SettingValue::Protocol(_) => None,
+        };
+        let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
+        match which {
+            UpstreamSetting::Tls => {
+                lines.on = Some(switch(&value));
+                return;
+            }
+            UpstreamSetting::TlsVerify => {
+                lines.verify = Some(switch(&value));
+                if !switch(&value) {
                     lines.verify_off = Some(setting.span);
                 }
             }
-            "tls_sni" => lines.sni = plain_text(setting),
-            "tls_ca" => {
-                lines.ca = plain_text(setting).map(|path| {
+            UpstreamSetting::TlsSni => lines.sni = text(value),
+            UpstreamSetting::TlsCa => {
+                lines.ca = text(value).map(|path| {
                     let text = Text {
                         value: path,
                         span: setting.value.span,
                     };
-                    self.file(&text, "CA")
+                    self.file(&text, FileKind::Ca)
                 });
             }
-            _ => return false,
+            UpstreamSetting::ConnectTimeout
+            | UpstreamSetting::ReadTimeout
+            | UpstreamSetting::WriteTimeout
+            | UpstreamSetting::RequestTimeout
+            | UpstreamSetting::Retries
+            | UpstreamSetting::RetryBodyLimit
+            | UpstreamSetting::MaxConnections
+            | UpstreamSetting::QueueTimeout
+            | UpstreamSetting::MaxIdle
+            | UpstreamSetting::IdleTimeout
+            | UpstreamSetting::WhenAllDown
+            | UpstreamSetting::Protocol => return,
         }
-        true
+        lines.first_setting.get_or_insert(setting.span);
     }
 
     /// The upstream's TLS once all its lines are read.
     pub(super) fn upstream_tls(&mut self, lines: UpstreamTlsLines) -> Option<TypedUpstreamTls> {
         if lines.on != Some(true) {
             if let Some(span) = lines.first_setting {
-                self.problems.push(Problem::TlsSettingWithoutTls {
+                self.problems.push(CheckError::TlsSettingWithoutTls {
                     span,
-                    fix: "add `tls on` to the upstream to speak TLS to its servers",
+                    fix: TlsFix::UpstreamTlsOn,
                 });
             }
             return None;
         }
         if let Some(span) = lines.verify_off {
-            self.problems.push(Problem::TlsVerifyOff { span });
+            self.problems.push(CheckError::TlsVerifyOff { span });
         }
         Some(TypedUpstreamTls {
             sni: lines.sni,
@@ -160,14 +186,14 @@ impl Checker<'_> {
 
     /// The path the runtime will open for `path` (relative to the directory of the file
     /// that names it), warning when no file is there.
-    fn file(&mut self, path: &Text, what: &'static str) -> String {
+    fn file(&mut self, path: &Text, what: FileKind) -> String {
         let named_in = std::path::Path::new(&self.sources.file_of(path.span).path);
         let full = named_in
             .parent()
             .unwrap_or(std::path::Path::new(""))
             .join(&path.value);
         if self.files.exists(&full) == Some(false) {
-            self.problems.push(Problem::MissingFile {
+            self.problems.push(CheckError::MissingFile {
                 span: path.span,
                 what,
                 path: full.display().to_string(),
@@ -177,22 +203,5 @@ impl Checker<'_> {
             .runtime_path(&full)
             .to_string_lossy()
             .into_owned()
-    }
-}
-
-/// The text of a string setting without interpolation (the checker already required one).
-fn plain_text(setting: &Setting) -> Option<String> {
-    match &setting.value.kind {
-        pxy_dsl::ast::ExprKind::Str(parts) => {
-            let mut out = String::new();
-            for part in parts {
-                match part {
-                    pxy_dsl::ast::StrPart::Text(t) => out.push_str(t),
-                    pxy_dsl::ast::StrPart::Interp(_) => return None,
-                }
-            }
-            Some(out)
-        }
-        _ => None,
     }
 }

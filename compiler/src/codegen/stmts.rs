@@ -6,8 +6,9 @@ use quote::{format_ident, quote};
 use super::exprs::Cx;
 use super::names::Names;
 use super::request_id_prelude;
+use crate::typed::visit::{walk_expr, walk_stmts, Visit};
 use crate::typed::{
-    CaptureBinding, Func, InterpPart, Side, TypedExpr, TypedExprKind, TypedProgram, TypedStmt,
+    CaptureBinding, Func, Side, TypedExpr, TypedExprKind, TypedProgram, TypedStmt, TypedStmtKind,
 };
 
 /// `request_filter`: `on request`, then routing, then the route's body.
@@ -76,25 +77,27 @@ fn status(code: u16) -> TokenStream {
 }
 
 fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
+    let s = &s.kind;
     let mut cx = Cx { names };
     match s {
-        TypedStmt::SetHeader { side, name, value } | TypedStmt::AddHeader { side, name, value } => {
+        TypedStmtKind::SetHeader { side, name, value }
+        | TypedStmtKind::AddHeader { side, name, value } => {
             let h = cx.names.header(name);
             let v = header_value(&mut cx, value);
             let map = headers_mut(*side);
-            let method = if matches!(s, TypedStmt::SetHeader { .. }) {
+            let method = if matches!(s, TypedStmtKind::SetHeader { .. }) {
                 quote!(insert)
             } else {
                 quote!(append)
             };
             quote! { { let value = #v; #map.#method(#h, value); } }
         }
-        TypedStmt::RemoveHeader { side, name } => {
+        TypedStmtKind::RemoveHeader { side, name } => {
             let h = cx.names.header(name);
             let map = headers_mut(*side);
             quote! { #map.remove(&#h); }
         }
-        TypedStmt::Respond {
+        TypedStmtKind::Respond {
             status: code,
             body,
             headers,
@@ -129,7 +132,7 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             }
             quote! { return Ok(Some(#resp)); }
         }
-        TypedStmt::Redirect {
+        TypedStmtKind::Redirect {
             status: code,
             location,
         } => {
@@ -137,7 +140,7 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             let loc = cx.str_(location);
             quote! { return Ok(Some(Response::redirect(#st, &#loc)?)); }
         }
-        TypedStmt::StripPrefix(prefix) => {
+        TypedStmtKind::StripPrefix(prefix) => {
             let p = match &prefix.kind {
                 TypedExprKind::Str(s) => quote! { #s },
                 _ => {
@@ -156,18 +159,20 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
                 }
             }
         }
-        TypedStmt::RewritePath(path) => {
+        TypedStmtKind::RewritePath(path) => {
             let p = cx.str_(path);
             quote! { { let path = (#p).into_owned(); session.set_path(&path)?; } }
         }
-        TypedStmt::Proxy(id) => match cx.names.hash_keys.get(*id).cloned().flatten() {
-            Some(key) => {
-                let k = cx.str_(&key);
-                quote! { ctx.key = pxy_runtime::text::hash(&#k); ctx.upstream = Some(#id); return Ok(None); }
+        TypedStmtKind::Proxy { upstream: id, .. } => {
+            match cx.names.hash_keys.get(*id).cloned().flatten() {
+                Some(key) => {
+                    let k = cx.str_(&key);
+                    quote! { ctx.key = pxy_runtime::text::hash(&#k); ctx.upstream = Some(#id); return Ok(None); }
+                }
+                None => quote! { ctx.upstream = Some(#id); return Ok(None); },
             }
-            None => quote! { ctx.upstream = Some(#id); return Ok(None); },
-        },
-        TypedStmt::If {
+        }
+        TypedStmtKind::If {
             captures,
             cond,
             then,
@@ -185,11 +190,11 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             };
             quote! { #bind #branch }
         }
-        TypedStmt::SetLogField { name, value } => {
+        TypedStmtKind::SetLogField { name, value } => {
             let v = cx.str_(value);
             quote! { fields.set(#name, #v); }
         }
-        TypedStmt::Let { var, value } => {
+        TypedStmtKind::Let { var, value } => {
             let v = format_ident!("var_{}", var);
             let val = cx.owned(value);
             quote! { let #v = #val; }
@@ -255,46 +260,17 @@ pub(crate) fn logging(program: &TypedProgram, names: &mut Names) -> Option<Token
 
 /// Whether any statement (or expression inside one) calls `request_id()`.
 pub(crate) fn uses_request_id(stmts: &[TypedStmt]) -> bool {
-    stmts.iter().any(|s| match s {
-        TypedStmt::SetHeader { value, .. }
-        | TypedStmt::AddHeader { value, .. }
-        | TypedStmt::SetLogField { value, .. } => expr_uses(value),
-        TypedStmt::Respond { body, headers, .. } => {
-            body.as_ref().is_some_and(expr_uses) || headers.iter().any(|(_, v)| expr_uses(v))
+    /// Finds a call of `request_id()`.
+    struct Finder(bool);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr(&mut self, expr: &'a TypedExpr) {
+            if let TypedExprKind::Call(Func::RequestId, _) = expr.kind {
+                self.0 = true;
+            }
+            walk_expr(self, expr);
         }
-        TypedStmt::Redirect { location: e, .. }
-        | TypedStmt::StripPrefix(e)
-        | TypedStmt::RewritePath(e)
-        | TypedStmt::Let { value: e, .. } => expr_uses(e),
-        TypedStmt::If {
-            captures,
-            cond,
-            then,
-            else_,
-        } => {
-            captures.as_ref().is_some_and(|b| expr_uses(&b.subject))
-                || expr_uses(cond)
-                || uses_request_id(then)
-                || uses_request_id(else_)
-        }
-        TypedStmt::RemoveHeader { .. } | TypedStmt::Proxy(_) => false,
-    })
-}
-
-fn expr_uses(e: &TypedExpr) -> bool {
-    match &e.kind {
-        TypedExprKind::Call(Func::RequestId, _) => true,
-        TypedExprKind::Call(_, args) => args.iter().any(expr_uses),
-        TypedExprKind::Interp(parts) => parts
-            .iter()
-            .any(|p| matches!(p, InterpPart::Value(v) if expr_uses(v))),
-        TypedExprKind::Not(a) | TypedExprKind::Matches(a, _) | TypedExprKind::Present(a) => {
-            expr_uses(a)
-        }
-        TypedExprKind::Binary(_, a, b) => expr_uses(a) || expr_uses(b),
-        TypedExprKind::ListIndex(a, _) => expr_uses(a),
-        TypedExprKind::InList(a, items) => expr_uses(a) || items.iter().any(expr_uses),
-        TypedExprKind::List(items) => items.iter().any(expr_uses),
-        _ => false,
     }
+    let mut finder = Finder(false);
+    walk_stmts(&mut finder, stmts);
+    finder.0
 }

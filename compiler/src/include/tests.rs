@@ -1,6 +1,8 @@
 use super::*;
 
-fn problems_of(resolved: &Resolved) -> Vec<&Problem> {
+use crate::files::{DiskLoader, MemoryLoader};
+
+fn problems_of(resolved: &Resolved) -> Vec<&IncludeError> {
     resolved.problems.iter().collect()
 }
 
@@ -57,7 +59,7 @@ fn cycles_are_errors_with_the_chain() {
         .with("b.pxy", "include \"./a.pxy\"\n");
     let resolved = resolve(Path::new("main.pxy"), "include \"a.pxy\"\n".into(), &loader);
     match problems_of(&resolved).as_slice() {
-        [Problem::IncludeCycle { chain, .. }] => {
+        [IncludeError::Cycle { chain, .. }] => {
             assert_eq!(chain, &["a.pxy", "b.pxy", "a.pxy"]);
         }
         other => panic!("{other:?}"),
@@ -70,7 +72,7 @@ fn cycles_are_errors_with_the_chain() {
     );
     assert!(matches!(
         problems_of(&resolved).as_slice(),
-        [Problem::IncludeCycle { .. }]
+        [IncludeError::Cycle { .. }]
     ));
 }
 
@@ -81,7 +83,7 @@ fn a_second_include_of_a_file_is_a_warning_and_skipped() {
     let resolved = resolve(Path::new("main.pxy"), main.into(), &loader);
     assert!(matches!(
         problems_of(&resolved).as_slice(),
-        [Problem::DuplicateInclude { .. }]
+        [IncludeError::Duplicate { .. }]
     ));
     assert!(resolved.problems[0].is_warning());
     assert_eq!(resolved.program.expect("parsed").items.len(), 1);
@@ -93,8 +95,11 @@ fn missing_files_and_syntax_errors_point_into_the_right_file() {
     let main = "include \"missing.pxy\"\ninclude \"bad.pxy\"\n";
     let resolved = resolve(Path::new("main.pxy"), main.into(), &loader);
     assert!(resolved.program.is_none());
-    match problems_of(&resolved).as_slice() {
-        [Problem::IncludeUnreadable { path, span, .. }, Problem::Syntax(e)] => {
+    match (
+        problems_of(&resolved).as_slice(),
+        resolved.syntax.as_slice(),
+    ) {
+        ([IncludeError::Unreadable { path, span, .. }], [e]) => {
             assert_eq!(path, "missing.pxy");
             assert_eq!(resolved.sources.file_of(*span).path, "main.pxy");
             assert_eq!(resolved.sources.file_of(e.span).path, "bad.pxy");

@@ -1,0 +1,291 @@
+//! The settings written `NAME VALUE`: an upstream's settings, the options of `health`,
+//! `passive` and `discover`, and the words some of them take (`tls on`, `protocol h2`). Each
+//! table maps a name to the enum the checker matches on exhaustively and the kind of value it
+//! takes, so a new setting is a build error in the checker until it is handled.
+
+use crate::catalog::words::Word;
+
+/// What kind of value a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `5s`
+    Duration,
+    /// `64KiB`
+    Size,
+    /// A whole number, at least `min`.
+    Count {
+        /// The smallest allowed.
+        min: u64,
+    },
+    /// An HTTP status, 100 to 599.
+    Status,
+    /// A TCP port, 1 to 65535.
+    Port,
+    /// A string without `{...}`.
+    Text,
+    /// `on` or `off` ([`SWITCH`]).
+    Switch,
+    /// [`WHEN_ALL_DOWN`]
+    AllDown,
+    /// [`UPSTREAM_PROTOCOLS`]
+    Protocol,
+}
+
+/// A setting's checked value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingValue {
+    /// A duration in milliseconds, a size in bytes, a count, a status or a port.
+    Number(u64),
+    /// A string.
+    Text(String),
+    /// `on` (true) or `off`.
+    Switch(bool),
+    /// `when_all_down ...`
+    AllDown(AllDown),
+    /// `protocol ...`
+    Protocol(UpstreamProtocol),
+}
+
+impl SettingValue {
+    /// The number, for the kinds that are numbers.
+    pub fn number(&self) -> Option<u64> {
+        match self {
+            SettingValue::Number(n) => Some(*n),
+            SettingValue::Text(_)
+            | SettingValue::Switch(_)
+            | SettingValue::AllDown(_)
+            | SettingValue::Protocol(_) => None,
+        }
+    }
+}
+
+/// The settings of an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamSetting {
+    /// `connect_timeout D`
+    ConnectTimeout,
+    /// `read_timeout D`
+    ReadTimeout,
+    /// `write_timeout D`
+    WriteTimeout,
+    /// `request_timeout D`
+    RequestTimeout,
+    /// `retries N`
+    Retries,
+    /// `retry_body_limit SIZE`
+    RetryBodyLimit,
+    /// `max_connections N`
+    MaxConnections,
+    /// `queue_timeout D`
+    QueueTimeout,
+    /// `max_idle N`
+    MaxIdle,
+    /// `idle_timeout D`
+    IdleTimeout,
+    /// `when_all_down try_anyway|unavailable`
+    WhenAllDown,
+    /// `protocol http1|h2`
+    Protocol,
+    /// `tls on|off`
+    Tls,
+    /// `tls_verify on|off`
+    TlsVerify,
+    /// `tls_sni "NAME"`
+    TlsSni,
+    /// `tls_ca "FILE"`
+    TlsCa,
+}
+
+/// A setting's entry: what it is and what value it takes.
+pub type SettingWord<S> = Word<(S, ValueKind)>;
+
+/// Every upstream setting.
+pub const UPSTREAM_SETTINGS: &[SettingWord<UpstreamSetting>] = &[
+    Word { word: "connect_timeout", value: (UpstreamSetting::ConnectTimeout, ValueKind::Duration), syntax: "connect_timeout DURATION", doc: "How long a TCP connect to a server may take (default 5s); a timeout answers 504." },
+    Word { word: "read_timeout", value: (UpstreamSetting::ReadTimeout, ValueKind::Duration), syntax: "read_timeout DURATION", doc: "How long the upstream may take to answer, and between body reads (default 60s); a timeout answers 504." },
+    Word { word: "write_timeout", value: (UpstreamSetting::WriteTimeout, ValueKind::Duration), syntax: "write_timeout DURATION", doc: "How long sending the request body may stall (default 60s)." },
+    Word { word: "request_timeout", value: (UpstreamSetting::RequestTimeout, ValueKind::Duration), syntax: "request_timeout DURATION", doc: "The whole request, every try included; 504 before the response header (default none)." },
+    Word { word: "retries", value: (UpstreamSetting::Retries, ValueKind::Count { min: 0 }), syntax: "retries N", doc: "How many other servers to try when connecting fails (default one per other server, at most 3)." },
+    Word { word: "retry_body_limit", value: (UpstreamSetting::RetryBodyLimit, ValueKind::Size), syntax: "retry_body_limit SIZE", doc: "The largest request body kept to replay on a retry (default 64KiB)." },
+    Word { word: "max_connections", value: (UpstreamSetting::MaxConnections, ValueKind::Count { min: 1 }), syntax: "max_connections N", doc: "Open connections per server; beyond it requests wait `queue_timeout`, then 503 (default unlimited)." },
+    Word { word: "queue_timeout", value: (UpstreamSetting::QueueTimeout, ValueKind::Duration), syntax: "queue_timeout DURATION", doc: "How long a request waits for a connection beyond `max_connections` (default 1s)." },
+    Word { word: "max_idle", value: (UpstreamSetting::MaxIdle, ValueKind::Count { min: 0 }), syntax: "max_idle N", doc: "Idle keep-alive connections kept per server (default 128)." },
+    Word { word: "idle_timeout", value: (UpstreamSetting::IdleTimeout, ValueKind::Duration), syntax: "idle_timeout DURATION", doc: "How long an idle connection is kept (default 60s)." },
+    Word { word: "when_all_down", value: (UpstreamSetting::WhenAllDown, ValueKind::AllDown), syntax: "when_all_down try_anyway | unavailable", doc: "What happens when every server is down: try them anyway (default), or answer 503." },
+    Word { word: "protocol", value: (UpstreamSetting::Protocol, ValueKind::Protocol), syntax: "protocol http1 | h2", doc: "The HTTP version spoken to the servers; `h2` shares one connection per server (needed for gRPC)." },
+    Word { word: "tls", value: (UpstreamSetting::Tls, ValueKind::Switch), syntax: "tls on | off", doc: "Speak TLS to the servers (default off)." },
+    Word { word: "tls_verify", value: (UpstreamSetting::TlsVerify, ValueKind::Switch), syntax: "tls_verify on | off", doc: "Verify the servers' certificates and names (default on); `off` is a warning." },
+    Word { word: "tls_sni", value: (UpstreamSetting::TlsSni, ValueKind::Text), syntax: "tls_sni \"NAME\"", doc: "The name sent (SNI) and verified." },
+    Word { word: "tls_ca", value: (UpstreamSetting::TlsCa, ValueKind::Text), syntax: "tls_ca \"FILE\"", doc: "The CAs (PEM) the servers' certificates must chain to (default the system's)." },
+];
+
+/// The options of `health` (and which kinds of check take them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthOption {
+    /// `expect STATUS` (HTTP checks)
+    Expect,
+    /// `every D`
+    Every,
+    /// `timeout D`
+    Timeout,
+    /// `rise N`
+    Rise,
+    /// `fall N`
+    Fall,
+}
+
+/// The options of `health http`.
+pub const HTTP_HEALTH_OPTIONS: &[SettingWord<HealthOption>] = &[
+    Word {
+        word: "expect",
+        value: (HealthOption::Expect, ValueKind::Status),
+        syntax: "expect STATUS",
+        doc: "The status of a healthy answer (default 200).",
+    },
+    Word {
+        word: "every",
+        value: (HealthOption::Every, ValueKind::Duration),
+        syntax: "every DURATION",
+        doc: "Time between checks of a server (default 5s).",
+    },
+    Word {
+        word: "timeout",
+        value: (HealthOption::Timeout, ValueKind::Duration),
+        syntax: "timeout DURATION",
+        doc: "How long one check may take (default 2s).",
+    },
+    Word {
+        word: "rise",
+        value: (HealthOption::Rise, ValueKind::Count { min: 1 }),
+        syntax: "rise N",
+        doc: "Checks in a row that must pass for a down server to be up (default 2).",
+    },
+    Word {
+        word: "fall",
+        value: (HealthOption::Fall, ValueKind::Count { min: 1 }),
+        syntax: "fall N",
+        doc: "Checks in a row that must fail for an up server to be down (default 3).",
+    },
+];
+
+/// The options of `health tcp`: those of HTTP checks but `expect`.
+pub const TCP_HEALTH_OPTIONS: &[SettingWord<HealthOption>] = HTTP_HEALTH_OPTIONS.split_at(1).1;
+
+/// The options of `passive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassiveOption {
+    /// `fails N`
+    Fails,
+    /// `cool_down D`
+    CoolDown,
+}
+
+/// The options of `passive`.
+pub const PASSIVE_OPTIONS: &[SettingWord<PassiveOption>] = &[
+    Word {
+        word: "fails",
+        value: (PassiveOption::Fails, ValueKind::Count { min: 1 }),
+        syntax: "fails N",
+        doc: "Failed requests in a row that take a server out.",
+    },
+    Word {
+        word: "cool_down",
+        value: (PassiveOption::CoolDown, ValueKind::Duration),
+        syntax: "cool_down DURATION",
+        doc: "How long a server stays out before it is tried again.",
+    },
+];
+
+/// The options of `discover`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscoveryOption {
+    /// `port N` (DNS)
+    Port,
+    /// `every D`
+    Every,
+}
+
+/// The options of `discover dns`.
+pub const DNS_OPTIONS: &[SettingWord<DiscoveryOption>] = &[
+    Word {
+        word: "port",
+        value: (DiscoveryOption::Port, ValueKind::Port),
+        syntax: "port N",
+        doc: "The port of every address the name resolves to.",
+    },
+    Word {
+        word: "every",
+        value: (DiscoveryOption::Every, ValueKind::Duration),
+        syntax: "every DURATION",
+        doc: "Time between resolutions.",
+    },
+];
+
+/// The options of `discover file`: those of DNS but `port`.
+pub const FILE_OPTIONS: &[SettingWord<DiscoveryOption>] = DNS_OPTIONS.split_at(1).1;
+
+/// `when_all_down ...`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllDown {
+    /// Try the servers anyway.
+    TryAnyway,
+    /// Answer 503 at once.
+    Unavailable,
+}
+
+/// The protocol spoken to an upstream's servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamProtocol {
+    /// HTTP/1.1
+    Http1,
+    /// HTTP/2
+    H2,
+}
+
+/// `on` / `off`.
+pub const SWITCH: &[Word<bool>] = &[
+    Word {
+        word: "off",
+        value: false,
+        syntax: "off",
+        doc: "Turned off.",
+    },
+    Word {
+        word: "on",
+        value: true,
+        syntax: "on",
+        doc: "Turned on.",
+    },
+];
+
+/// The values of `when_all_down`.
+pub const WHEN_ALL_DOWN: &[Word<AllDown>] = &[
+    Word {
+        word: "try_anyway",
+        value: AllDown::TryAnyway,
+        syntax: "when_all_down try_anyway",
+        doc: "Requests still go to the (down) servers.",
+    },
+    Word {
+        word: "unavailable",
+        value: AllDown::Unavailable,
+        syntax: "when_all_down unavailable",
+        doc: "Requests are answered 503 (`on error` can shape the page).",
+    },
+];
+
+/// The values of `protocol`.
+pub const UPSTREAM_PROTOCOLS: &[Word<UpstreamProtocol>] = &[
+    Word {
+        word: "http1",
+        value: UpstreamProtocol::Http1,
+        syntax: "protocol http1",
+        doc: "HTTP/1.1, a pool of keep-alive connections per server.",
+    },
+    Word {
+        word: "h2",
+        value: UpstreamProtocol::H2,
+        syntax: "protocol h2",
+        doc: "HTTP/2, one shared connection per server.",
+    },
+];

@@ -1,0 +1,307 @@
+//! Keywords, and the fixed words of each place in the language (listener protocols, balancing
+//! policies, phases, kinds of health check and discovery, ...), each table mapping a word to
+//! the enum value the compiler steers by.
+
+use crate::typed::{BalancePolicy, TypedAlpn};
+
+/// A fixed word with the value it stands for.
+#[derive(Debug)]
+pub struct Word<T: Copy + 'static> {
+    /// The word.
+    pub word: &'static str,
+    /// What it means.
+    pub value: T,
+    /// How it is written.
+    pub syntax: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// A keyword: a word reserved by the grammar (`grammar/pxy.pest`'s `keyword` rule).
+pub type WordInfo = Word<()>;
+
+/// The kinds of fixed word, for the messages about a word that is none of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordKind {
+    /// `listen http|https`
+    ListenerProtocol,
+    /// `balance round_robin|...`
+    BalancingPolicy,
+    /// `on request|response|error|log`
+    Phase,
+    /// `discover dns|file`
+    Discovery,
+    /// `health http|tcp`
+    HealthCheck,
+    /// `client_ca "..." required|optional`
+    ClientCertificateMode,
+    /// `alpn h2, http/1.1`
+    AlpnProtocol,
+    /// `connect_timeout`, `retries`, ... in an upstream
+    UpstreamSetting,
+    /// `expect`, `every`, ... after `health`
+    HealthOption,
+    /// `fails`, `cool_down` after `passive`
+    PassiveOption,
+    /// `port`, `every` after `discover dns`
+    DnsOption,
+    /// `every` after `discover file`
+    FileOption,
+    /// The value of a setting that takes a word (`tls on`, `protocol h2`).
+    Value,
+}
+
+/// Where statements are written; decides which statements and fields are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `on request { }`
+    OnRequest,
+    /// A route's body.
+    Route,
+    /// `on response { }`
+    OnResponse,
+    /// `on error { }`
+    OnError,
+    /// `on log { }`
+    OnLog,
+}
+
+impl Section {
+    /// The phase its statements run in.
+    pub fn phase(self) -> Phase {
+        match self {
+            Section::OnRequest | Section::Route => Phase::Request,
+            Section::OnResponse => Phase::Response,
+            Section::OnError => Phase::Error,
+            Section::OnLog => Phase::Log,
+        }
+    }
+}
+
+/// When statements run, which decides what exists: the request, a response, an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// `on request` and route bodies (and `balance hash(KEY)`): no response yet.
+    Request,
+    /// `on response`: request and response are both known.
+    Response,
+    /// `on error`: proxying failed; the request and the error are known, no response.
+    Error,
+    /// `on log`: the request is over; it and the status sent are known, nothing can change.
+    Log,
+}
+
+/// `listen http` or `listen https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenProtocol {
+    /// Cleartext HTTP/1.1 and h2c.
+    Http,
+    /// TLS, then HTTP/1.1 or HTTP/2 by ALPN.
+    Https,
+}
+
+/// `discover dns` or `discover file`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscoveryKind {
+    /// The addresses of a DNS name.
+    Dns,
+    /// The lines of a file.
+    File,
+}
+
+/// `health http` or `health tcp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthKind {
+    /// A request whose status must be the expected one.
+    Http,
+    /// A TCP connect.
+    Tcp,
+}
+
+/// `client_ca "..." required|optional`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientCaMode {
+    /// A client without a valid certificate is refused.
+    Required,
+    /// A certificate is asked for; its absence is allowed.
+    Optional,
+}
+
+/// The keywords, with the statement or construct each starts.
+pub const KEYWORDS: &[WordInfo] = &[
+    Word { word: "listen", value: (), syntax: "listen http ADDRESS", doc: "Accept HTTP/1.1 and h2c connections on an IP and port." },
+    Word { word: "include", value: (), syntax: "include \"PATH\"", doc: "Another file's declarations, as if written here; the path is relative to this file." },
+    Word { word: "upstream", value: (), syntax: "upstream NAME { server ADDRESS ... }", doc: "A named group of backend servers that `proxy NAME` sends requests to." },
+    Word { word: "server", value: (), syntax: "server ADDRESS [weight N] [backup]", doc: "A backend of an upstream; weight 1 unless given." },
+    Word { word: "weight", value: (), syntax: "server ADDRESS weight N", doc: "A server's share of the requests, at least 1." },
+    Word { word: "backup", value: (), syntax: "server ADDRESS backup", doc: "A server used only while every other (primary) server is down." },
+    Word { word: "balance", value: (), syntax: "balance round_robin | random | least_conn | power_of_two | hash(KEY)", doc: "How an upstream picks a server; smooth weighted round robin by default." },
+    Word { word: "health", value: (), syntax: "health http GET \"/healthz\" [expect 200] [every 2s] ... | health tcp ...", doc: "Active health checks of an upstream's servers." },
+    Word { word: "passive", value: (), syntax: "passive fails N cool_down DURATION", doc: "Take a server out after N failed requests in a row, for the cool-down." },
+    Word { word: "discover", value: (), syntax: "discover dns \"NAME\" port N [every D] | discover file \"PATH\" [every D]", doc: "An upstream's servers found at run time, instead of `server` lines." },
+    Word { word: "route", value: (), syntax: "route MATCHERS { ... }", doc: "Handles the requests its matchers all accept; the first matching route in source order runs." },
+    Word { word: "host", value: (), syntax: "host \"NAME\"", doc: "Matcher: the request's host, case-insensitively, port ignored." },
+    Word { word: "path", value: (), syntax: "path \"/prefix\" | path ~ /REGEX/ | rewrite path = EXPR", doc: "Matcher: the path starts with a prefix or matches a regex; in `rewrite`, the path to replace." },
+    Word { word: "method", value: (), syntax: "method GET, HEAD", doc: "Matcher: the request's method is one of these." },
+    Word { word: "header", value: (), syntax: "header \"name\" [== \"value\"]", doc: "Matcher: the header is present, or its first value equals `value`." },
+    Word { word: "headers", value: (), syntax: "respond STATUS [BODY] headers { \"name\" = EXPR, ... }", doc: "Extra headers of a `respond` answer." },
+    Word { word: "on", value: (), syntax: "on request { ... } | on response { ... } | on error { ... } | on log { ... }", doc: "Statements that run for every request before routing, on every response, to build error pages, or at the end to add access log fields." },
+    Word { word: "set", value: (), syntax: "set PLACE = EXPR", doc: "Replace every value of a header." },
+    Word { word: "add", value: (), syntax: "add PLACE = EXPR", doc: "Append a header value, keeping existing ones." },
+    Word { word: "remove", value: (), syntax: "remove PLACE", doc: "Delete every value of a header." },
+    Word { word: "respond", value: (), syntax: "respond STATUS [BODY] [headers { ... }]", doc: "Answer without an upstream (status 100 to 599)." },
+    Word { word: "redirect", value: (), syntax: "redirect [STATUS] LOCATION", doc: "Answer with a redirect: 301, 302 (the default), 303, 307 or 308." },
+    Word { word: "strip_prefix", value: (), syntax: "strip_prefix EXPR", doc: "Remove a prefix from the path, keeping a leading `/`." },
+    Word { word: "rewrite", value: (), syntax: "rewrite path = EXPR", doc: "Replace the path; the query string is kept." },
+    Word { word: "proxy", value: (), syntax: "proxy NAME", doc: "Send the request to an upstream (routes only)." },
+    Word { word: "if", value: (), syntax: "if COND [as NAME] { ... } [else ...]", doc: "Branch on a `bool`." },
+    Word { word: "else", value: (), syntax: "else { ... } | else if COND { ... }", doc: "What runs when the `if` condition does not hold." },
+    Word { word: "let", value: (), syntax: "let NAME = EXPR", doc: "Name a value for the rest of the block and nested blocks." },
+    Word { word: "as", value: (), syntax: "path ~ /REGEX/ as NAME | if STR matches /REGEX/ as NAME", doc: "Names the capture groups of a regex match: `NAME[1]`, `NAME[\"group\"]`." },
+    Word { word: "starts_with", value: (), syntax: "str starts_with str -> bool", doc: "Whether the left string starts with the right one." },
+    Word { word: "ends_with", value: (), syntax: "str ends_with str -> bool", doc: "Whether the left string ends with the right one." },
+    Word { word: "contains", value: (), syntax: "str contains str -> bool", doc: "Whether the left string contains the right one." },
+    Word { word: "matches", value: (), syntax: "str matches /REGEX/ -> bool", doc: "Whether the string matches the regex (checked at build time)." },
+    Word { word: "in", value: (), syntax: "ip in CIDR -> bool | value in [a, b]", doc: "Whether the IP address is in the CIDR block, e.g. `client.ip in 10.0.0.0/8`, or the value is in the list." },
+    Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
+    Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
+];
+
+/// `listen PROTOCOL`.
+pub const LISTEN_PROTOCOLS: &[Word<ListenProtocol>] = &[
+    Word {
+        word: "http",
+        value: ListenProtocol::Http,
+        syntax: "listen http ADDRESS",
+        doc: "HTTP/1.1 and HTTP/2 cleartext (h2c, prior knowledge).",
+    },
+    Word {
+        word: "https",
+        value: ListenProtocol::Https,
+        syntax: "listen https ADDRESS { cert \"CHAIN\" key \"KEY\" ... }",
+        doc: "TLS (1.2 and 1.3), then HTTP/1.1 or HTTP/2 chosen by ALPN.",
+    },
+];
+
+/// `balance POLICY`.
+pub const POLICIES: &[Word<BalancePolicy>] = &[
+    Word {
+        word: "round_robin",
+        value: BalancePolicy::RoundRobin,
+        syntax: "balance round_robin",
+        doc: "Smooth weighted round robin (weights 3 and 1 give a a b a).",
+    },
+    Word {
+        word: "random",
+        value: BalancePolicy::Random,
+        syntax: "balance random",
+        doc: "Weighted random choice of a server.",
+    },
+    Word {
+        word: "least_conn",
+        value: BalancePolicy::LeastConn,
+        syntax: "balance least_conn",
+        doc: "The server with the fewest requests in flight, relative to its weight.",
+    },
+    Word {
+        word: "power_of_two",
+        value: BalancePolicy::PowerOfTwo,
+        syntax: "balance power_of_two",
+        doc: "The less loaded of two servers chosen at random.",
+    },
+    Word {
+        word: "hash",
+        value: BalancePolicy::Hash,
+        syntax: "balance hash(KEY)",
+        doc: "Consistent hashing of a `str` key: the same key goes to the same server.",
+    },
+];
+
+/// `on PHASE`.
+pub const PHASES: &[Word<Section>] = &[
+    Word { word: "request", value: Section::OnRequest, syntax: "on request { ... }", doc: "Runs for every request before routing; may answer, not `proxy`." },
+    Word { word: "response", value: Section::OnResponse, syntax: "on response { ... }", doc: "Runs on every response sent to the client; may change headers, not answer." },
+    Word { word: "error", value: Section::OnError, syntax: "on error { ... }", doc: "Builds the page sent when proxying failed, with `respond` or `redirect`." },
+    Word { word: "log", value: Section::OnLog, syntax: "on log { ... }", doc: "Runs once per request after the response; adds access log fields with `set log[\"name\"] = ...`." },
+];
+
+/// `discover KIND`.
+pub const DISCOVERY_KINDS: &[Word<DiscoveryKind>] = &[
+    Word {
+        word: "dns",
+        value: DiscoveryKind::Dns,
+        syntax: "discover dns \"NAME\" port N [every D]",
+        doc: "The servers are the addresses of a DNS name, resolved again every D.",
+    },
+    Word {
+        word: "file",
+        value: DiscoveryKind::File,
+        syntax: "discover file \"PATH\" [every D]",
+        doc: "The servers are the `ADDRESS [weight N]` lines of a file, read again every D.",
+    },
+];
+
+/// `health KIND`.
+pub const HEALTH_KINDS: &[Word<HealthKind>] = &[
+    Word {
+        word: "http",
+        value: HealthKind::Http,
+        syntax: "health http METHOD \"/path\" ...",
+        doc: "A request to each server; healthy when it answers the expected status.",
+    },
+    Word {
+        word: "tcp",
+        value: HealthKind::Tcp,
+        syntax: "health tcp ...",
+        doc: "A TCP connect to each server.",
+    },
+];
+
+/// `client_ca "..." MODE`.
+pub const CLIENT_CA_MODES: &[Word<ClientCaMode>] = &[
+    Word {
+        word: "required",
+        value: ClientCaMode::Required,
+        syntax: "client_ca \"CA\" required",
+        doc: "Clients must present a certificate signed by the CA.",
+    },
+    Word {
+        word: "optional",
+        value: ClientCaMode::Optional,
+        syntax: "client_ca \"CA\" optional",
+        doc: "A certificate is asked for and verified when sent; clients without one are let in.",
+    },
+];
+
+/// `alpn PROTOCOL, ...`.
+pub const ALPN_PROTOCOLS: &[Word<TypedAlpn>] = &[
+    Word {
+        word: "h2",
+        value: TypedAlpn::H2,
+        syntax: "alpn h2, http/1.1",
+        doc: "HTTP/2.",
+    },
+    Word {
+        word: "http/1.1",
+        value: TypedAlpn::Http11,
+        syntax: "alpn h2, http/1.1",
+        doc: "HTTP/1.1.",
+    },
+];
+
+/// The keyword or fixed word `word`, if it is one (for hover).
+pub fn word(word: &str) -> Option<WordInfo> {
+    fn plain<T: Copy>(table: &'static [Word<T>], word: &str) -> Option<WordInfo> {
+        table.iter().find(|w| w.word == word).map(|w| Word {
+            word: w.word,
+            value: (),
+            syntax: w.syntax,
+            doc: w.doc,
+        })
+    }
+    plain(KEYWORDS, word)
+        .or_else(|| plain(crate::catalog::settings::UPSTREAM_SETTINGS, word))
+        .or_else(|| plain(POLICIES, word))
+        .or_else(|| plain(PHASES, word))
+        .or_else(|| plain(LISTEN_PROTOCOLS, word))
+}
