@@ -12,11 +12,10 @@ mod comments;
 pub mod error;
 pub mod format;
 pub mod parser;
-mod relocate;
 mod span;
 pub mod visit;
 
 pub use ast::ParsedProgram;
 pub use error::{ParseError, ParseErrorKind};
-pub use parser::parse;
+pub use parser::{parse, parse_at};
 pub use span::Span;
