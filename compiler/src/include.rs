@@ -123,20 +123,17 @@ impl Resolver<'_> {
         included_at: Option<Span>,
         out: &mut Vec<Item>,
     ) {
-        let parsed = pxy_dsl::parse(&text);
         let base = self
             .sources
-            .add(path.display().to_string(), text, included_at);
-        let mut program = match parsed {
+            .add(path.display().to_string(), text.clone(), included_at);
+        let program = match pxy_dsl::parse_at(&text, base) {
             Ok(program) => program,
-            Err(mut e) => {
-                e.relocate(base);
+            Err(e) => {
                 self.syntax.push(e);
                 self.parsed = false;
                 return;
             }
         };
-        program.relocate(base);
         self.stack.push(path);
         for item in program.items {
             match item {

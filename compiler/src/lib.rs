@@ -3,7 +3,7 @@
 //! The passes, each in its own module and each consuming the previous one's output:
 //!
 //! ```text
-//! include (pxy_dsl::parse per file) ─▶ check (names, types, phases, routes) ─▶ TypedProgram
+//! include (pxy_dsl::parse_at per file) ─▶ check (names, types, phases, routes) ─▶ TypedProgram
 //!     ─▶ codegen ─▶ Rust
 //! ```
 //!

@@ -1,5 +1,8 @@
 //! Byte ranges into a `.pxy` source. Every AST node carries one, and every diagnostic points at
 //! one, so this type has no dependencies and is shared by all passes.
+//!
+//! There is deliberately no conversion from pest's spans: the parser makes every span through
+//! its context, which adds the file's base offset (see [`crate::parse_at`]).
 
 /// A half-open byte range `start..end` into the source text of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -29,11 +32,5 @@ impl Span {
     /// True for a zero-width span (an insertion point, such as "end of file").
     pub fn is_empty(&self) -> bool {
         self.start == self.end
-    }
-}
-
-impl From<pest::Span<'_>> for Span {
-    fn from(span: pest::Span<'_>) -> Self {
-        Span::new(span.start(), span.end())
     }
 }

@@ -3,13 +3,13 @@
 
 use pest::iterators::Pair;
 
-use super::{inner, span, Rule};
+use super::{inner, Cx, Rule};
 use crate::ast::*;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::Span;
 
 /// `expr = { prefix* ~ operand ~ (infix ~ prefix* ~ operand)* }`
-pub(super) fn expr(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
+pub(super) fn expr(cx: Cx, pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
     let mut operands: Vec<Expr> = Vec::new();
     let mut ops: Vec<(BinOp, Span)> = Vec::new();
     let mut nots: Vec<Span> = Vec::new();
@@ -18,14 +18,14 @@ pub(super) fn expr(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
             Rule::op_not => {
                 if nots.len() == super::MAX_OPERATORS {
                     return Err(ParseError {
-                        span: span(&part),
+                        span: cx.span(&part),
                         kind: ParseErrorKind::TooDeep,
                     });
                 }
-                nots.push(span(&part))
+                nots.push(cx.span(&part))
             }
             Rule::operand => {
-                let mut e = operand(part)?;
+                let mut e = operand(cx, part)?;
                 while let Some(not_span) = nots.pop() {
                     e = Expr {
                         span: not_span.to(e.span),
@@ -37,11 +37,11 @@ pub(super) fn expr(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
             rule => {
                 if ops.len() == super::MAX_OPERATORS {
                     return Err(ParseError {
-                        span: span(&part),
+                        span: cx.span(&part),
                         kind: ParseErrorKind::TooDeep,
                     });
                 }
-                ops.push((bin_op(rule), span(&part)))
+                ops.push((bin_op(rule), cx.span(&part)))
             }
         }
     }
@@ -106,12 +106,12 @@ fn bin_op(rule: Rule) -> BinOp {
 }
 
 /// `operand = { primary ~ postfix* }`
-fn operand(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
+fn operand(cx: Cx, pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
     let mut parts = inner(pair);
-    let mut e = primary(parts.next().expect("grammar: primary"))?;
+    let mut e = primary(cx, parts.next().expect("grammar: primary"))?;
     for index in parts {
         let key_pair = inner(index).next().expect("grammar: index expression");
-        let key = expr(key_pair)?;
+        let key = expr(cx, key_pair)?;
         e = Expr {
             span: e
                 .span
@@ -126,30 +126,30 @@ fn operand(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
     Ok(e)
 }
 
-fn primary(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
-    let whole = span(&pair);
+fn primary(cx: Cx, pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
+    let whole = cx.span(&pair);
     let kind = match pair.as_rule() {
-        Rule::expr => return expr(pair),
+        Rule::expr => return expr(cx, pair),
         Rule::call => {
             let mut parts = inner(pair);
-            let func = super::items::ident_of(parts.next().expect("grammar: function name"));
-            let args = parts.map(expr).collect::<Result<_, _>>()?;
+            let func = cx.ident(parts.next().expect("grammar: function name"));
+            let args = parts.map(|p| expr(cx, p)).collect::<Result<_, _>>()?;
             ExprKind::Call { func, args }
         }
-        Rule::dotted => ExprKind::Path(inner(pair).map(super::items::ident_of).collect()),
-        Rule::list => ExprKind::List(inner(pair).map(expr).collect::<Result<_, _>>()?),
-        _ => return literal(pair),
+        Rule::dotted => ExprKind::Path(inner(pair).map(|p| cx.ident(p)).collect()),
+        Rule::list => ExprKind::List(inner(pair).map(|p| expr(cx, p)).collect::<Result<_, _>>()?),
+        _ => return literal(cx, pair),
     };
     Ok(Expr { kind, span: whole })
 }
 
 /// Any literal rule.
-pub(super) fn literal(pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
-    let whole = span(&pair);
+pub(super) fn literal(cx: Cx, pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
+    let whole = cx.span(&pair);
     let text = pair.as_str();
     let kind = match pair.as_rule() {
-        Rule::string => ExprKind::Str(string_parts(pair)?),
-        Rule::regex_lit => ExprKind::Regex(regex_text(pair).value),
+        Rule::string => ExprKind::Str(string_parts(cx, pair)?),
+        Rule::regex_lit => ExprKind::Regex(regex_text(cx, pair).value),
         Rule::int_lit => ExprKind::Int(number(text, whole)?),
         Rule::duration_lit => {
             let (digits, unit) = split_unit(text);
@@ -206,7 +206,7 @@ fn scaled(value: u64, factor: u64, span: Span) -> Result<u64, ParseError> {
 }
 
 /// The parts of a string literal, escapes resolved.
-fn string_parts(pair: Pair<'_, Rule>) -> Result<Vec<StrPart>, ParseError> {
+fn string_parts(cx: Cx, pair: Pair<'_, Rule>) -> Result<Vec<StrPart>, ParseError> {
     let mut parts: Vec<StrPart> = Vec::new();
     let push_text = |parts: &mut Vec<StrPart>, s: &str| match parts.last_mut() {
         Some(StrPart::Text(t)) => t.push_str(s),
@@ -227,6 +227,7 @@ fn string_parts(pair: Pair<'_, Rule>) -> Result<Vec<StrPart>, ParseError> {
             }
             Rule::interp => {
                 let e = expr(
+                    cx,
                     inner(part)
                         .next()
                         .expect("grammar: interpolated expression"),
@@ -240,10 +241,10 @@ fn string_parts(pair: Pair<'_, Rule>) -> Result<Vec<StrPart>, ParseError> {
 }
 
 /// A string that must not interpolate (route matchers, header names): its text and span.
-pub(super) fn plain_string(pair: Pair<'_, Rule>) -> Result<Text, ParseError> {
-    let whole = span(&pair);
+pub(super) fn plain_string(cx: Cx, pair: Pair<'_, Rule>) -> Result<Text, ParseError> {
+    let whole = cx.span(&pair);
     let mut value = String::new();
-    for part in string_parts(pair)? {
+    for part in string_parts(cx, pair)? {
         match part {
             StrPart::Text(t) => value.push_str(&t),
             StrPart::Interp(e) => {
@@ -258,8 +259,8 @@ pub(super) fn plain_string(pair: Pair<'_, Rule>) -> Result<Text, ParseError> {
 }
 
 /// The source of a regex literal, without its slashes; `\/` becomes `/`.
-pub(super) fn regex_text(pair: Pair<'_, Rule>) -> Text {
-    let whole = span(&pair);
+pub(super) fn regex_text(cx: Cx, pair: Pair<'_, Rule>) -> Text {
+    let whole = cx.span(&pair);
     let body = inner(pair)
         .find(|p| p.as_rule() == Rule::regex_body)
         .map(|p| p.as_str())

@@ -2,47 +2,37 @@
 
 use pest::iterators::Pair;
 
-use super::{expr, inner, int_lit, no_keywords, span, stmt, text, Rule};
+use super::{expr, inner, no_keywords, stmt, Cx, Rule};
 use crate::ast::*;
 use crate::error::ParseError;
 
 /// `program = { SOI ~ item* ~ EOI }`
-pub(super) fn program(pair: Pair<'_, Rule>) -> Result<ParsedProgram, ParseError> {
+pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, ParseError> {
     let mut items = Vec::new();
     for item in inner(pair) {
         match item.as_rule() {
             Rule::include_decl => {
-                let span = span(&item);
-                let path = expr::plain_string(no_keywords(item).next().expect("grammar: path"))?;
+                let span = cx.span(&item);
+                let path =
+                    expr::plain_string(cx, no_keywords(item).next().expect("grammar: path"))?;
                 items.push(Item::Include(Include { path, span }));
             }
-            Rule::listen_decl => items.push(Item::Listen(listen(item)?)),
-            Rule::upstream_decl => items.push(Item::Upstream(upstream(item)?)),
-            Rule::route_decl => items.push(Item::Route(route(item)?)),
-            Rule::on_decl => items.push(Item::On(on_block(item)?)),
+            Rule::listen_decl => items.push(Item::Listen(listen(cx, item)?)),
+            Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
+            Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
+            Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
         }
     }
     Ok(ParsedProgram { items })
 }
 
-fn ident(pair: Pair<'_, Rule>) -> Ident {
-    Ident {
-        name: pair.as_str().to_string(),
-        span: span(&pair),
-    }
-}
-
-pub(super) fn ident_of(pair: Pair<'_, Rule>) -> Ident {
-    ident(pair)
-}
-
-fn listen(pair: Pair<'_, Rule>) -> Result<Listen, ParseError> {
-    let whole = span(&pair);
+fn listen(cx: Cx, pair: Pair<'_, Rule>) -> Result<Listen, ParseError> {
+    let whole = cx.span(&pair);
     let mut it = no_keywords(pair);
-    let protocol = ident(it.next().expect("grammar: protocol"));
-    let addr = text(&it.next().expect("grammar: address"));
-    let tls = it.map(listen_item).collect::<Result<_, _>>()?;
+    let protocol = cx.ident(it.next().expect("grammar: protocol"));
+    let addr = cx.text(&it.next().expect("grammar: address"));
+    let tls = it.map(|p| listen_item(cx, p)).collect::<Result<_, _>>()?;
     Ok(Listen {
         protocol,
         addr,
@@ -52,8 +42,8 @@ fn listen(pair: Pair<'_, Rule>) -> Result<Listen, ParseError> {
 }
 
 /// A line of a listener's block; the leading word (`cert`, `key`, ...) is skipped.
-fn listen_item(pair: Pair<'_, Rule>) -> Result<ListenItem, ParseError> {
-    let item_span = span(&pair);
+fn listen_item(cx: Cx, pair: Pair<'_, Rule>) -> Result<ListenItem, ParseError> {
+    let item_span = cx.span(&pair);
     let rule = pair.as_rule();
     let mut parts = inner(pair).filter(|p| {
         !matches!(
@@ -63,34 +53,34 @@ fn listen_item(pair: Pair<'_, Rule>) -> Result<ListenItem, ParseError> {
     });
     Ok(match rule {
         Rule::cert_decl => ListenItem::Cert {
-            cert: expr::plain_string(parts.next().expect("grammar: certificate"))?,
-            key: expr::plain_string(parts.next().expect("grammar: key"))?,
+            cert: expr::plain_string(cx, parts.next().expect("grammar: certificate"))?,
+            key: expr::plain_string(cx, parts.next().expect("grammar: key"))?,
             span: item_span,
         },
         Rule::alpn_decl => ListenItem::Alpn {
-            protocols: parts.map(|p| text(&p)).collect(),
+            protocols: parts.map(|p| cx.text(&p)).collect(),
             span: item_span,
         },
         _ => ListenItem::ClientCa {
-            ca: expr::plain_string(parts.next().expect("grammar: CA file"))?,
-            mode: ident(parts.next().expect("grammar: mode")),
+            ca: expr::plain_string(cx, parts.next().expect("grammar: CA file"))?,
+            mode: cx.ident(parts.next().expect("grammar: mode")),
             span: item_span,
         },
     })
 }
 
-fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
-    let whole = span(&pair);
+fn upstream(cx: Cx, pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
+    let whole = cx.span(&pair);
     let mut it = no_keywords(pair);
-    let name = ident(it.next().expect("grammar: upstream name"));
+    let name = cx.ident(it.next().expect("grammar: upstream name"));
     let mut items = Vec::new();
     for item in it {
-        let item_span = span(&item);
+        let item_span = cx.span(&item);
         match item.as_rule() {
             Rule::server_decl => {
                 let mut parts = no_keywords(item.clone());
-                let addr = text(&parts.next().expect("grammar: server address"));
-                let weight = parts.next().map(|w| int_lit(&w)).transpose()?;
+                let addr = cx.text(&parts.next().expect("grammar: server address"));
+                let weight = parts.next().map(|w| cx.int_lit(&w)).transpose()?;
                 let backup = inner(item).any(|p| p.as_rule() == Rule::backup_kw);
                 items.push(UpstreamItem::Server(ServerDecl {
                     addr,
@@ -100,10 +90,9 @@ fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
                 }));
             }
             Rule::balance_decl => {
-                let item_span = span(&item);
                 let mut parts = no_keywords(item);
-                let policy = ident(parts.next().expect("grammar: policy"));
-                let key = parts.next().map(expr::expr).transpose()?;
+                let policy = cx.ident(parts.next().expect("grammar: policy"));
+                let key = parts.next().map(|p| expr::expr(cx, p)).transpose()?;
                 items.push(UpstreamItem::Balance {
                     policy,
                     key,
@@ -112,9 +101,9 @@ fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
             }
             Rule::discover_decl => {
                 let mut parts = no_keywords(item);
-                let kind = ident(parts.next().expect("grammar: discovery kind"));
-                let target = expr::plain_string(parts.next().expect("grammar: target"))?;
-                let options = parts.map(setting).collect::<Result<_, _>>()?;
+                let kind = cx.ident(parts.next().expect("grammar: discovery kind"));
+                let target = expr::plain_string(cx, parts.next().expect("grammar: target"))?;
+                let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
                 items.push(UpstreamItem::Discover {
                     kind,
                     target,
@@ -124,16 +113,17 @@ fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
             }
             Rule::health_decl => {
                 let mut parts = no_keywords(item).peekable();
-                let kind = ident(parts.next().expect("grammar: probe kind"));
+                let kind = cx.ident(parts.next().expect("grammar: probe kind"));
                 let request = match parts.peek().map(|p| p.as_rule()) {
                     Some(Rule::method_lit) => {
-                        let method = ident(parts.next().expect("peeked"));
-                        let path = expr::plain_string(parts.next().expect("grammar: probe path"))?;
+                        let method = cx.ident(parts.next().expect("peeked"));
+                        let path =
+                            expr::plain_string(cx, parts.next().expect("grammar: probe path"))?;
                         Some((method, path))
                     }
                     _ => None,
                 };
-                let options = parts.map(setting).collect::<Result<_, _>>()?;
+                let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
                 items.push(UpstreamItem::Health {
                     kind,
                     request,
@@ -142,13 +132,15 @@ fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
                 });
             }
             Rule::passive_decl => {
-                let options = no_keywords(item).map(setting).collect::<Result<_, _>>()?;
+                let options = no_keywords(item)
+                    .map(|p| setting(cx, p))
+                    .collect::<Result<_, _>>()?;
                 items.push(UpstreamItem::Passive {
                     options,
                     span: item_span,
                 });
             }
-            Rule::upstream_setting => items.push(UpstreamItem::Setting(setting(item)?)),
+            Rule::upstream_setting => items.push(UpstreamItem::Setting(setting(cx, item)?)),
             _ => {}
         }
     }
@@ -160,19 +152,19 @@ fn upstream(pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
 }
 
 /// `NAME VALUE`, where a value that is a bare word becomes a one-segment path.
-fn setting(pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
-    let whole = span(&pair);
+fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
+    let whole = cx.span(&pair);
     let mut parts = inner(pair);
-    let name = ident(parts.next().expect("grammar: setting name"));
+    let name = cx.ident(parts.next().expect("grammar: setting name"));
     let value_pair = parts.next().expect("grammar: setting value");
     let value = if matches!(value_pair.as_rule(), Rule::ident | Rule::on_kw) {
-        let word = ident(value_pair);
+        let word = cx.ident(value_pair);
         Expr {
             span: word.span,
             kind: ExprKind::Path(vec![word]),
         }
     } else {
-        expr::literal(value_pair)?
+        expr::literal(cx, value_pair)?
     };
     Ok(Setting {
         name,
@@ -181,17 +173,17 @@ fn setting(pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
     })
 }
 
-fn route(pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
-    let whole = span(&pair);
+fn route(cx: Cx, pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
+    let whole = cx.span(&pair);
     let mut matchers = Vec::new();
     let mut body = None;
     let mut head_end = whole.start;
     for part in inner(pair) {
         match part.as_rule() {
-            Rule::route_kw => head_end = span(&part).end,
-            Rule::block => body = Some(stmt::block(part)?),
+            Rule::route_kw => head_end = cx.span(&part).end,
+            Rule::block => body = Some(stmt::block(cx, part)?),
             _ => {
-                let m = matcher(part)?;
+                let m = matcher(cx, part)?;
                 head_end = m.span.end;
                 matchers.push(m);
             }
@@ -205,25 +197,28 @@ fn route(pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
     })
 }
 
-fn matcher(pair: Pair<'_, Rule>) -> Result<Matcher, ParseError> {
-    let whole = span(&pair);
+fn matcher(cx: Cx, pair: Pair<'_, Rule>) -> Result<Matcher, ParseError> {
+    let whole = cx.span(&pair);
     let rule = pair.as_rule();
     let mut parts = no_keywords(pair);
     let kind = match rule {
         Rule::host_matcher => {
-            MatcherKind::Host(expr::plain_string(parts.next().expect("grammar"))?)
+            MatcherKind::Host(expr::plain_string(cx, parts.next().expect("grammar"))?)
         }
         Rule::path_matcher => {
-            MatcherKind::PathPrefix(expr::plain_string(parts.next().expect("grammar"))?)
+            MatcherKind::PathPrefix(expr::plain_string(cx, parts.next().expect("grammar"))?)
         }
         Rule::path_regex_matcher => MatcherKind::PathRegex {
-            regex: expr::regex_text(parts.next().expect("grammar: regex")),
-            captures: parts.next().map(ident),
+            regex: expr::regex_text(cx, parts.next().expect("grammar: regex")),
+            captures: parts.next().map(|p| cx.ident(p)),
         },
-        Rule::method_matcher => MatcherKind::Method(parts.map(ident).collect()),
+        Rule::method_matcher => MatcherKind::Method(parts.map(|p| cx.ident(p)).collect()),
         Rule::header_matcher => {
-            let name = expr::plain_string(parts.next().expect("grammar: header name"))?;
-            let value = parts.next().map(expr::plain_string).transpose()?;
+            let name = expr::plain_string(cx, parts.next().expect("grammar: header name"))?;
+            let value = parts
+                .next()
+                .map(|p| expr::plain_string(cx, p))
+                .transpose()?;
             MatcherKind::Header { name, value }
         }
         other => unreachable!("grammar: {other:?} is not a matcher"),
@@ -231,11 +226,11 @@ fn matcher(pair: Pair<'_, Rule>) -> Result<Matcher, ParseError> {
     Ok(Matcher { kind, span: whole })
 }
 
-fn on_block(pair: Pair<'_, Rule>) -> Result<OnBlock, ParseError> {
-    let whole = span(&pair);
+fn on_block(cx: Cx, pair: Pair<'_, Rule>) -> Result<OnBlock, ParseError> {
+    let whole = cx.span(&pair);
     let mut it = no_keywords(pair);
-    let phase = ident(it.next().expect("grammar: phase"));
-    let body = stmt::block(it.next().expect("grammar: block"))?;
+    let phase = cx.ident(it.next().expect("grammar: phase"));
+    let body = stmt::block(cx, it.next().expect("grammar: block"))?;
     Ok(OnBlock {
         phase,
         body,

@@ -8,7 +8,7 @@ mod stmt;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-use crate::ast::{IntLit, ParsedProgram, Text};
+use crate::ast::{Ident, IntLit, ParsedProgram, Text};
 use crate::error::{describe, ParseError, ParseErrorKind};
 use crate::Span;
 
@@ -31,21 +31,85 @@ pub const MAX_NESTING: usize = 128;
 /// The most binary operators accepted in one expression, for the same reason.
 pub const MAX_OPERATORS: usize = 512;
 
-/// Parses one `.pxy` source text.
+/// Parses one `.pxy` source text, with spans counted from its first byte.
 ///
 /// Syntax errors stop the parse (there is no tree to check without it), so at most one
 /// [`ParseError`] comes back; everything after parsing reports all it finds.
 pub fn parse(source: &str) -> Result<ParsedProgram, ParseError> {
-    check_nesting(source)?;
-    let mut pairs = PxyParser::parse(Rule::program, source).map_err(|e| from_pest(source, e))?;
+    parse_at(source, 0)
+}
+
+/// Parses one `.pxy` source text that starts at offset `base` of a larger offset space: every
+/// span in the tree, and the error's span, is `base` bytes further than in [`parse`].
+///
+/// The compiler gives each file of a program (the main file and its includes) its own range of
+/// one offset space, so that a [`Span`] alone says which file it points into; it parses each
+/// file at the start of its range.
+pub fn parse_at(source: &str, base: usize) -> Result<ParsedProgram, ParseError> {
+    let cx = Cx { base };
+    check_nesting(cx, source)?;
+    let mut pairs =
+        PxyParser::parse(Rule::program, source).map_err(|e| from_pest(cx, source, e))?;
     let program = pairs
         .next()
         .expect("the program rule always yields one pair");
-    items::program(program)
+    items::program(cx, program)
+}
+
+/// What every builder carries besides the pair it builds from: where the file starts in the
+/// program's offset space. Every span of the tree is made by [`Cx::at`] or [`Cx::span`], so
+/// spans come out already moved and no second pass over the tree is needed.
+#[derive(Debug, Clone, Copy)]
+struct Cx {
+    /// The offset of the source's first byte.
+    base: usize,
+}
+
+impl Cx {
+    /// The span of the bytes `start..end` of the source being parsed.
+    fn at(self, start: usize, end: usize) -> Span {
+        Span::new(self.base + start, self.base + end)
+    }
+
+    /// The span of a pair, without the white space and comments pest skipped after its last
+    /// token.
+    fn span(self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        self.at(
+            s.start(),
+            crate::comments::tight_end(s.get_input(), s.start(), s.end()),
+        )
+    }
+
+    /// A text node from a pair, as written.
+    fn text(self, pair: &Pair<'_, Rule>) -> Text {
+        Text {
+            value: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
+    }
+
+    /// A name from a pair, as written.
+    fn ident(self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    /// An integer literal; too large a number is an error rather than a silent wrap.
+    fn int_lit(self, pair: &Pair<'_, Rule>) -> Result<IntLit, ParseError> {
+        let span = self.span(pair);
+        let value = pair.as_str().parse::<u64>().map_err(|_| ParseError {
+            span,
+            kind: ParseErrorKind::IntTooLarge,
+        })?;
+        Ok(IntLit { value, span })
+    }
 }
 
 /// Refuses input nested deeper than [`MAX_NESTING`], pointing at the bracket that went too deep.
-fn check_nesting(source: &str) -> Result<(), ParseError> {
+fn check_nesting(cx: Cx, source: &str) -> Result<(), ParseError> {
     let mut depth = 0usize;
     for (i, b) in source.bytes().enumerate() {
         match b {
@@ -53,7 +117,7 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(ParseError {
-                        span: Span::new(i, i + 1),
+                        span: cx.at(i, i + 1),
                         kind: ParseErrorKind::TooDeep,
                     });
                 }
@@ -67,13 +131,13 @@ fn check_nesting(source: &str) -> Result<(), ParseError> {
 
 /// Converts pest's error into ours: a span on the offending token and the set of things that
 /// would have been accepted, described for people.
-fn from_pest(source: &str, error: pest::error::Error<Rule>) -> ParseError {
+fn from_pest(cx: Cx, source: &str, error: pest::error::Error<Rule>) -> ParseError {
     let pos = match error.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
     let found = token_at(source, pos);
-    let span = Span::new(pos, pos + found.len());
+    let span = cx.at(pos, pos + found.len());
     let mut expected: Vec<&'static str> = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| describe(*r)).collect()
@@ -108,35 +172,6 @@ fn token_at(source: &str, pos: usize) -> &str {
             .map(|c| &rest[..c.len_utf8()])
             .unwrap_or("")
     }
-}
-
-/// The span of a pair, without the white space and comments pest skipped after its last token.
-fn span(pair: &Pair<'_, Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(
-        s.start(),
-        crate::comments::tight_end(s.get_input(), s.start(), s.end()),
-    )
-}
-
-/// A text node from a pair, as written.
-fn text(pair: &Pair<'_, Rule>) -> Text {
-    Text {
-        value: pair.as_str().to_string(),
-        span: span(pair),
-    }
-}
-
-/// An integer literal; too large a number is an error rather than a silent wrap.
-fn int_lit(pair: &Pair<'_, Rule>) -> Result<IntLit, ParseError> {
-    let value = pair.as_str().parse::<u64>().map_err(|_| ParseError {
-        span: span(pair),
-        kind: ParseErrorKind::IntTooLarge,
-    })?;
-    Ok(IntLit {
-        value,
-        span: span(pair),
-    })
 }
 
 /// The inner pairs of a pair.

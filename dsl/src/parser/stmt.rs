@@ -2,44 +2,44 @@
 
 use pest::iterators::Pair;
 
-use super::{expr, inner, int_lit, items::ident_of, no_keywords, span, Rule};
+use super::{expr, inner, no_keywords, Cx, Rule};
 use crate::ast::*;
 use crate::error::ParseError;
 
 /// `block = { "{" ~ stmt* ~ "}" }`
-pub(super) fn block(pair: Pair<'_, Rule>) -> Result<Block, ParseError> {
-    let whole = span(&pair);
-    let stmts = inner(pair).map(stmt).collect::<Result<_, _>>()?;
+pub(super) fn block(cx: Cx, pair: Pair<'_, Rule>) -> Result<Block, ParseError> {
+    let whole = cx.span(&pair);
+    let stmts = inner(pair).map(|p| stmt(cx, p)).collect::<Result<_, _>>()?;
     Ok(Block { stmts, span: whole })
 }
 
-fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
-    let whole = span(&pair);
+fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
+    let whole = cx.span(&pair);
     let rule = pair.as_rule();
     let mut parts = no_keywords(pair);
     let mut next = || parts.next().expect("grammar: statement part");
     let kind = match rule {
         Rule::set_stmt => StmtKind::Set {
-            place: place(next())?,
-            value: expr::expr(next())?,
+            place: place(cx, next())?,
+            value: expr::expr(cx, next())?,
         },
         Rule::add_stmt => StmtKind::Add {
-            place: place(next())?,
-            value: expr::expr(next())?,
+            place: place(cx, next())?,
+            value: expr::expr(cx, next())?,
         },
         Rule::remove_stmt => StmtKind::Remove {
-            place: place(next())?,
+            place: place(cx, next())?,
         },
         Rule::respond_stmt => {
             let first = inner(next())
                 .next()
                 .expect("grammar: a status has one part");
             let status = if first.as_rule() == Rule::int_lit {
-                Status::Literal(int_lit(&first)?)
+                Status::Literal(cx.int_lit(&first)?)
             } else {
-                let span = super::span(&first);
+                let span = cx.span(&first);
                 Status::Field(Expr {
-                    kind: ExprKind::Path(inner(first).map(ident_of).collect()),
+                    kind: ExprKind::Path(inner(first).map(|p| cx.ident(p)).collect()),
                     span,
                 })
             };
@@ -47,8 +47,8 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
             let mut headers = Vec::new();
             for part in parts {
                 match part.as_rule() {
-                    Rule::respond_headers => headers = header_entries(part)?,
-                    _ => body = Some(expr::expr(part)?),
+                    Rule::respond_headers => headers = header_entries(cx, part)?,
+                    _ => body = Some(expr::expr(cx, part)?),
                 }
             }
             StmtKind::Respond {
@@ -60,34 +60,34 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
         Rule::redirect_stmt => {
             let first = next();
             let (status, location) = if first.as_rule() == Rule::int_lit {
-                (Some(int_lit(&first)?), expr::expr(next())?)
+                (Some(cx.int_lit(&first)?), expr::expr(cx, next())?)
             } else {
-                (None, expr::expr(first)?)
+                (None, expr::expr(cx, first)?)
             };
             StmtKind::Redirect { status, location }
         }
-        Rule::strip_prefix_stmt => StmtKind::StripPrefix(expr::expr(next())?),
-        Rule::rewrite_stmt => StmtKind::RewritePath(expr::expr(next())?),
-        Rule::proxy_stmt => StmtKind::Proxy(ident_of(next())),
+        Rule::strip_prefix_stmt => StmtKind::StripPrefix(expr::expr(cx, next())?),
+        Rule::rewrite_stmt => StmtKind::RewritePath(expr::expr(cx, next())?),
+        Rule::proxy_stmt => StmtKind::Proxy(cx.ident(next())),
         Rule::let_stmt => StmtKind::Let {
-            name: ident_of(next()),
-            value: expr::expr(next())?,
+            name: cx.ident(next()),
+            value: expr::expr(cx, next())?,
         },
         Rule::if_stmt => {
-            let cond = expr::expr(next())?;
+            let cond = expr::expr(cx, next())?;
             let mut part = next();
             let captures = if part.as_rule() == Rule::ident {
-                let name = ident_of(part);
+                let name = cx.ident(part);
                 part = next();
                 Some(name)
             } else {
                 None
             };
-            let then = block(part)?;
+            let then = block(cx, part)?;
             let else_ = match parts.next() {
                 None => None,
-                Some(p) if p.as_rule() == Rule::block => Some(Box::new(Else::Block(block(p)?))),
-                Some(p) => Some(Box::new(Else::If(stmt(p)?))),
+                Some(p) if p.as_rule() == Rule::block => Some(Box::new(Else::Block(block(cx, p)?))),
+                Some(p) => Some(Box::new(Else::If(stmt(cx, p)?))),
             };
             StmtKind::If {
                 cond,
@@ -101,13 +101,13 @@ fn stmt(pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
     Ok(Stmt { kind, span: whole })
 }
 
-fn header_entries(pair: Pair<'_, Rule>) -> Result<Vec<HeaderEntry>, ParseError> {
+fn header_entries(cx: Cx, pair: Pair<'_, Rule>) -> Result<Vec<HeaderEntry>, ParseError> {
     no_keywords(pair)
         .map(|entry| {
-            let whole = span(&entry);
+            let whole = cx.span(&entry);
             let mut parts = inner(entry);
-            let name = expr::plain_string(parts.next().expect("grammar: header name"))?;
-            let value = expr::expr(parts.next().expect("grammar: header value"))?;
+            let name = expr::plain_string(cx, parts.next().expect("grammar: header name"))?;
+            let value = expr::expr(cx, parts.next().expect("grammar: header value"))?;
             Ok(HeaderEntry {
                 name,
                 value,
@@ -118,13 +118,13 @@ fn header_entries(pair: Pair<'_, Rule>) -> Result<Vec<HeaderEntry>, ParseError> 
 }
 
 /// `place = { dotted ~ ("[" ~ expr ~ "]")? }`
-fn place(pair: Pair<'_, Rule>) -> Result<Place, ParseError> {
-    let whole = span(&pair);
+fn place(cx: Cx, pair: Pair<'_, Rule>) -> Result<Place, ParseError> {
+    let whole = cx.span(&pair);
     let mut parts = inner(pair);
     let path = inner(parts.next().expect("grammar: dotted"))
-        .map(ident_of)
+        .map(|p| cx.ident(p))
         .collect();
-    let key = parts.next().map(expr::expr).transpose()?;
+    let key = parts.next().map(|p| expr::expr(cx, p)).transpose()?;
     Ok(Place {
         path,
         key,

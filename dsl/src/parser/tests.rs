@@ -1,5 +1,7 @@
-use super::parse;
+use super::{parse, parse_at};
 use crate::ast::*;
+use crate::visit::tests::{spans, EVERY_CONSTRUCT};
+use crate::{ParseError, Span};
 
 #[test]
 fn parses_every_item_kind() {
@@ -180,4 +182,43 @@ fn hostile_nesting_is_an_error_not_a_crash() {
         vec!["true"; 100].join(" || ")
     );
     assert!(parse(&ok).is_ok());
+}
+
+#[test]
+fn parsing_at_a_base_moves_every_span_by_it() {
+    let at_0 = parse(EVERY_CONSTRUCT).expect("parses");
+    let at_1000 = parse_at(EVERY_CONSTRUCT, 1000).expect("parses");
+    let moved: Vec<Span> = spans(&at_0)
+        .into_iter()
+        .map(|s| Span::new(s.start + 1000, s.end + 1000))
+        .collect();
+    assert_eq!(spans(&at_1000), moved);
+    // The same text after 1000 bytes of white space gives the same tree, values and all.
+    let padded = format!("{}{EVERY_CONSTRUCT}", " ".repeat(1000));
+    assert_eq!(at_1000, parse(&padded).expect("parses"));
+}
+
+#[test]
+fn parsing_at_a_base_moves_the_error_by_it() {
+    let deep = format!(
+        "route {{ if {}true{} {{ }} }}",
+        "(".repeat(200),
+        ")".repeat(200)
+    );
+    for source in [
+        "upstream api { server 127.0.0.1 }",
+        "route { respond 99999999999999999999999 }",
+        "upstream u { server 1.2.3.4:80 weight 99999999999999999999999 }",
+        "route host \"{req.host}\" { }",
+        "route {",
+        deep.as_str(),
+    ] {
+        let at_0 = parse(source).expect_err(source);
+        let at_1000 = parse_at(source, 1000).expect_err(source);
+        let moved = ParseError {
+            span: Span::new(at_0.span.start + 1000, at_0.span.end + 1000),
+            ..at_0
+        };
+        assert_eq!(at_1000, moved, "{source}");
+    }
 }

@@ -1,0 +1,489 @@
+//! A read-only walk over the parsed tree, for analyses that care about a few kinds of node.
+//!
+//! Before this module every analysis wrote its own walk over [`ExprKind`] and [`StmtKind`], and
+//! some ended in `_ => false`, so a new kind of node compiled while the analysis silently
+//! skipped it. Here the walk is written once: [`Visit`] has one method per kind of node, each
+//! defaulting to the matching `walk_*` function, which visits every child in source order. An
+//! analysis overrides only the methods it needs, and calls the `walk_*` function from its
+//! override to keep going below that node (or does not, to prune). This is the shape of syn's
+//! `visit` and of the Gleam compiler's `ast/visit.rs`.
+//!
+//! The `walk_*` functions destructure every struct field by field and match every enum without
+//! a catch-all, so a new field, variant or span in [`crate::ast`] is a build error here until
+//! the walk reaches it; analyses built on [`Visit`] then get the new node for free.
+//!
+//! Passes that rebuild the whole tree (the formatter) keep their own walks: they need every
+//! node anyway and produce something for each.
+
+use crate::ast::*;
+use crate::Span;
+
+/// A visitor over a [`ParsedProgram`], borrowing the tree for `'ast`.
+///
+/// Every method defaults to the `walk_*` function of the same name, which visits the node's
+/// children; an override that still wants the children must call it. Spans are reported to
+/// [`Visit::visit_span`] as the walk passes them, a node's own span before its children's.
+pub trait Visit<'ast> {
+    /// A whole program.
+    fn visit_program(&mut self, program: &'ast ParsedProgram) {
+        walk_program(self, program);
+    }
+
+    /// A top-level declaration.
+    fn visit_item(&mut self, item: &'ast Item) {
+        walk_item(self, item);
+    }
+
+    /// `include "PATH"`.
+    fn visit_include(&mut self, include: &'ast Include) {
+        walk_include(self, include);
+    }
+
+    /// `listen PROTOCOL ADDRESS [{ ... }]`.
+    fn visit_listen(&mut self, listen: &'ast Listen) {
+        walk_listen(self, listen);
+    }
+
+    /// A line of a TLS listener's block.
+    fn visit_listen_item(&mut self, item: &'ast ListenItem) {
+        walk_listen_item(self, item);
+    }
+
+    /// `upstream NAME { ... }`.
+    fn visit_upstream(&mut self, upstream: &'ast UpstreamDecl) {
+        walk_upstream(self, upstream);
+    }
+
+    /// A line of an upstream block.
+    fn visit_upstream_item(&mut self, item: &'ast UpstreamItem) {
+        walk_upstream_item(self, item);
+    }
+
+    /// `server ADDRESS [weight N] [backup]`.
+    fn visit_server(&mut self, server: &'ast ServerDecl) {
+        walk_server(self, server);
+    }
+
+    /// `NAME VALUE` in an upstream, or an option of `discover`, `health` or `passive`.
+    fn visit_setting(&mut self, setting: &'ast Setting) {
+        walk_setting(self, setting);
+    }
+
+    /// `route MATCHERS { BODY }`.
+    fn visit_route(&mut self, route: &'ast Route) {
+        walk_route(self, route);
+    }
+
+    /// One condition of a route's head.
+    fn visit_matcher(&mut self, matcher: &'ast Matcher) {
+        walk_matcher(self, matcher);
+    }
+
+    /// `on PHASE { BODY }`.
+    fn visit_on_block(&mut self, on: &'ast OnBlock) {
+        walk_on_block(self, on);
+    }
+
+    /// `{ statements }`: a route's or `on` block's body, a branch of an `if`.
+    fn visit_block(&mut self, block: &'ast Block) {
+        walk_block(self, block);
+    }
+
+    /// A statement (an `else if` is one too, reached through [`Visit::visit_else`]).
+    fn visit_stmt(&mut self, stmt: &'ast Stmt) {
+        walk_stmt(self, stmt);
+    }
+
+    /// The `else` part of an `if`.
+    fn visit_else(&mut self, else_: &'ast Else) {
+        walk_else(self, else_);
+    }
+
+    /// The status of a `respond`.
+    fn visit_status(&mut self, status: &'ast Status) {
+        walk_status(self, status);
+    }
+
+    /// `"name" = EXPR` in `respond ... headers { }`.
+    fn visit_header_entry(&mut self, entry: &'ast HeaderEntry) {
+        walk_header_entry(self, entry);
+    }
+
+    /// What `set`, `add` and `remove` write.
+    fn visit_place(&mut self, place: &'ast Place) {
+        walk_place(self, place);
+    }
+
+    /// An expression; its operands are expressions too, visited by [`walk_expr`].
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        walk_expr(self, expr);
+    }
+
+    /// A piece of a string literal: text, or an interpolated expression.
+    fn visit_str_part(&mut self, part: &'ast StrPart) {
+        walk_str_part(self, part);
+    }
+
+    /// A name: a path segment, a function, an upstream, a `let` or `as` name, a setting.
+    fn visit_ident(&mut self, ident: &'ast Ident) {
+        walk_ident(self, ident);
+    }
+
+    /// Literal text with a span: an address, a path, a header name, a regex.
+    fn visit_text(&mut self, text: &'ast Text) {
+        walk_text(self, text);
+    }
+
+    /// An integer literal with a span: a weight, a status.
+    fn visit_int_lit(&mut self, int: &'ast IntLit) {
+        walk_int_lit(self, int);
+    }
+
+    /// Every span of the tree, each once, as the walk passes it. The default does nothing.
+    fn visit_span(&mut self, _span: Span) {}
+}
+
+// ===== Items =====
+
+/// Visits every item of `program`, in source order.
+pub fn walk_program<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, program: &'ast ParsedProgram) {
+    let ParsedProgram { items } = program;
+    items.iter().for_each(|item| v.visit_item(item));
+}
+
+/// Visits the declaration inside `item`.
+pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
+    match item {
+        Item::Include(include) => v.visit_include(include),
+        Item::Listen(listen) => v.visit_listen(listen),
+        Item::Upstream(upstream) => v.visit_upstream(upstream),
+        Item::Route(route) => v.visit_route(route),
+        Item::On(on) => v.visit_on_block(on),
+    }
+}
+
+/// Visits the span and path of an `include`.
+pub fn walk_include<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, include: &'ast Include) {
+    let Include { path, span } = include;
+    v.visit_span(*span);
+    v.visit_text(path);
+}
+
+/// Visits a listener's span, protocol, address and TLS lines.
+pub fn walk_listen<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, listen: &'ast Listen) {
+    let Listen {
+        protocol,
+        addr,
+        tls,
+        span,
+    } = listen;
+    v.visit_span(*span);
+    v.visit_ident(protocol);
+    v.visit_text(addr);
+    tls.iter().for_each(|item| v.visit_listen_item(item));
+}
+
+/// Visits a TLS line's span and its files, protocols or mode.
+pub fn walk_listen_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast ListenItem) {
+    match item {
+        ListenItem::Cert { cert, key, span } => {
+            v.visit_span(*span);
+            v.visit_text(cert);
+            v.visit_text(key);
+        }
+        ListenItem::Alpn { protocols, span } => {
+            v.visit_span(*span);
+            protocols.iter().for_each(|p| v.visit_text(p));
+        }
+        ListenItem::ClientCa { ca, mode, span } => {
+            v.visit_span(*span);
+            v.visit_text(ca);
+            v.visit_ident(mode);
+        }
+    }
+}
+
+/// Visits an upstream's span, name and lines.
+pub fn walk_upstream<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, upstream: &'ast UpstreamDecl) {
+    let UpstreamDecl { name, items, span } = upstream;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    items.iter().for_each(|item| v.visit_upstream_item(item));
+}
+
+/// Visits an upstream line: its span, then its words, values and options in source order.
+pub fn walk_upstream_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast UpstreamItem) {
+    match item {
+        UpstreamItem::Server(server) => v.visit_server(server),
+        UpstreamItem::Balance { policy, key, span } => {
+            v.visit_span(*span);
+            v.visit_ident(policy);
+            if let Some(key) = key {
+                v.visit_expr(key);
+            }
+        }
+        UpstreamItem::Discover {
+            kind,
+            target,
+            options,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(kind);
+            v.visit_text(target);
+            options.iter().for_each(|s| v.visit_setting(s));
+        }
+        UpstreamItem::Health {
+            kind,
+            request,
+            options,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(kind);
+            if let Some((method, path)) = request {
+                v.visit_ident(method);
+                v.visit_text(path);
+            }
+            options.iter().for_each(|s| v.visit_setting(s));
+        }
+        UpstreamItem::Passive { options, span } => {
+            v.visit_span(*span);
+            options.iter().for_each(|s| v.visit_setting(s));
+        }
+        UpstreamItem::Setting(setting) => v.visit_setting(setting),
+    }
+}
+
+/// Visits a server line's span, address and weight.
+pub fn walk_server<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, server: &'ast ServerDecl) {
+    let ServerDecl {
+        addr,
+        weight,
+        backup: _,
+        span,
+    } = server;
+    v.visit_span(*span);
+    v.visit_text(addr);
+    if let Some(weight) = weight {
+        v.visit_int_lit(weight);
+    }
+}
+
+/// Visits a setting's span, name and value.
+pub fn walk_setting<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, setting: &'ast Setting) {
+    let Setting { name, value, span } = setting;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    v.visit_expr(value);
+}
+
+/// Visits a route's span, the span of its head, its matchers and its body.
+pub fn walk_route<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, route: &'ast Route) {
+    let Route {
+        matchers,
+        body,
+        head_span,
+        span,
+    } = route;
+    v.visit_span(*span);
+    v.visit_span(*head_span);
+    matchers.iter().for_each(|m| v.visit_matcher(m));
+    v.visit_block(body);
+}
+
+/// Visits a matcher's span and what it matches against.
+pub fn walk_matcher<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, matcher: &'ast Matcher) {
+    let Matcher { kind, span } = matcher;
+    v.visit_span(*span);
+    match kind {
+        MatcherKind::Host(text) | MatcherKind::PathPrefix(text) => v.visit_text(text),
+        MatcherKind::PathRegex { regex, captures } => {
+            v.visit_text(regex);
+            if let Some(captures) = captures {
+                v.visit_ident(captures);
+            }
+        }
+        MatcherKind::Method(methods) => methods.iter().for_each(|m| v.visit_ident(m)),
+        MatcherKind::Header { name, value } => {
+            v.visit_text(name);
+            if let Some(value) = value {
+                v.visit_text(value);
+            }
+        }
+    }
+}
+
+/// Visits an `on` block's span, phase and body.
+pub fn walk_on_block<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, on: &'ast OnBlock) {
+    let OnBlock { phase, body, span } = on;
+    v.visit_span(*span);
+    v.visit_ident(phase);
+    v.visit_block(body);
+}
+
+// ===== Statements =====
+
+/// Visits a block's span and its statements, in order.
+pub fn walk_block<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, block: &'ast Block) {
+    let Block { stmts, span } = block;
+    v.visit_span(*span);
+    stmts.iter().for_each(|stmt| v.visit_stmt(stmt));
+}
+
+/// Visits a statement's span, then its parts in source order.
+pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
+    let Stmt { kind, span } = stmt;
+    v.visit_span(*span);
+    match kind {
+        StmtKind::Set { place, value } | StmtKind::Add { place, value } => {
+            v.visit_place(place);
+            v.visit_expr(value);
+        }
+        StmtKind::Remove { place } => v.visit_place(place),
+        StmtKind::Respond {
+            status,
+            body,
+            headers,
+        } => {
+            v.visit_status(status);
+            if let Some(body) = body {
+                v.visit_expr(body);
+            }
+            headers.iter().for_each(|h| v.visit_header_entry(h));
+        }
+        StmtKind::Redirect { status, location } => {
+            if let Some(status) = status {
+                v.visit_int_lit(status);
+            }
+            v.visit_expr(location);
+        }
+        StmtKind::StripPrefix(expr) | StmtKind::RewritePath(expr) => v.visit_expr(expr),
+        StmtKind::Proxy(upstream) => v.visit_ident(upstream),
+        StmtKind::If {
+            cond,
+            captures,
+            then,
+            else_,
+        } => {
+            v.visit_expr(cond);
+            if let Some(captures) = captures {
+                v.visit_ident(captures);
+            }
+            v.visit_block(then);
+            if let Some(else_) = else_ {
+                v.visit_else(else_);
+            }
+        }
+        StmtKind::Let { name, value } => {
+            v.visit_ident(name);
+            v.visit_expr(value);
+        }
+    }
+}
+
+/// Visits the block or the `if` statement of an `else`.
+pub fn walk_else<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, else_: &'ast Else) {
+    match else_ {
+        Else::Block(block) => v.visit_block(block),
+        Else::If(stmt) => v.visit_stmt(stmt),
+    }
+}
+
+/// Visits the literal or the expression of a `respond`'s status.
+pub fn walk_status<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, status: &'ast Status) {
+    match status {
+        Status::Literal(int) => v.visit_int_lit(int),
+        Status::Field(expr) => v.visit_expr(expr),
+    }
+}
+
+/// Visits a header entry's span, name and value.
+pub fn walk_header_entry<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, entry: &'ast HeaderEntry) {
+    let HeaderEntry { name, value, span } = entry;
+    v.visit_span(*span);
+    v.visit_text(name);
+    v.visit_expr(value);
+}
+
+/// Visits a place's span, the names of its path and its key.
+pub fn walk_place<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, place: &'ast Place) {
+    let Place { path, key, span } = place;
+    v.visit_span(*span);
+    path.iter().for_each(|ident| v.visit_ident(ident));
+    if let Some(key) = key {
+        v.visit_expr(key);
+    }
+}
+
+// ===== Expressions =====
+
+/// Visits an expression's span, then its parts in source order (a binary operator's span
+/// between its operands).
+pub fn walk_expr<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, expr: &'ast Expr) {
+    let Expr { kind, span } = expr;
+    v.visit_span(*span);
+    match kind {
+        ExprKind::Str(parts) => parts.iter().for_each(|part| v.visit_str_part(part)),
+        ExprKind::Path(path) => path.iter().for_each(|ident| v.visit_ident(ident)),
+        ExprKind::Index { base, key } => {
+            v.visit_expr(base);
+            v.visit_expr(key);
+        }
+        ExprKind::List(items) => items.iter().for_each(|item| v.visit_expr(item)),
+        ExprKind::Call { func, args } => {
+            v.visit_ident(func);
+            args.iter().for_each(|arg| v.visit_expr(arg));
+        }
+        ExprKind::Not(operand) => v.visit_expr(operand),
+        ExprKind::Binary {
+            op: _,
+            op_span,
+            lhs,
+            rhs,
+        } => {
+            v.visit_expr(lhs);
+            v.visit_span(*op_span);
+            v.visit_expr(rhs);
+        }
+        ExprKind::Int(_)
+        | ExprKind::Duration(_)
+        | ExprKind::Size(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Regex(_)
+        | ExprKind::Method(_)
+        | ExprKind::Ip(_)
+        | ExprKind::Cidr(_) => {}
+    }
+}
+
+/// Visits the expression of an interpolation; literal text has nothing below it.
+pub fn walk_str_part<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, part: &'ast StrPart) {
+    match part {
+        StrPart::Text(_) => {}
+        StrPart::Interp(expr) => v.visit_expr(expr),
+    }
+}
+
+// ===== Leaves =====
+
+/// Visits a name's span.
+pub fn walk_ident<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, ident: &'ast Ident) {
+    let Ident { name: _, span } = ident;
+    v.visit_span(*span);
+}
+
+/// Visits a text's span.
+pub fn walk_text<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, text: &'ast Text) {
+    let Text { value: _, span } = text;
+    v.visit_span(*span);
+}
+
+/// Visits an integer literal's span.
+pub fn walk_int_lit<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, int: &'ast IntLit) {
+    let IntLit { value: _, span } = int;
+    v.visit_span(*span);
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
