@@ -71,7 +71,7 @@ impl<P: Proxy> RequestState<P> {
             &mut fields,
         );
         if let Some(code) = self.grpc_status {
-            fields.set("grpc_status", code.to_string());
+            fields.set(crate::log::reserved::GRPC_STATUS, code.to_string());
         }
         if self.access_log {
             crate::log::access(&mut self.session, self.start, error.as_ref(), &fields);
