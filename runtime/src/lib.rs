@@ -51,12 +51,14 @@
 pub mod admin;
 pub mod args;
 pub mod error;
+mod forward;
 pub mod headers;
 pub mod log;
 pub mod metrics;
 mod phase;
 pub mod prelude;
 pub mod request_id;
+mod request_state;
 mod response;
 mod run;
 mod server;

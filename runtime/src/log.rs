@@ -4,10 +4,14 @@
 //! background thread (tracing-appender) through a buffer: a request never waits for a write
 //! system call, and under load many lines go out in one write. One `info` event per
 //! request is written on target `pxy::access` (method, path, status, upstream, duration in
-//! µs, request id, error), followed by the [`LogFields`] the program's `logging` hook added;
+//! µs, request id, error: the names in [`reserved`]), followed by the [`LogFields`] the
+//! program's `logging` hook added (and `grpc_status` on a gRPC error answer the proxy made);
 //! requests hyper rejects before the service are logged on `pxy::reject`.
 
 mod fields;
+pub mod reserved;
+#[cfg(test)]
+mod tests;
 
 pub use fields::LogFields;
 
@@ -74,6 +78,8 @@ pub(crate) fn access(
     session.request_id();
     tracing::info!(
         target: "pxy::access",
+        // The names of `reserved::RESERVED_FIELDS` (tracing wants them as identifiers here;
+        // `log/tests.rs` checks a real line has exactly that list).
         method = %session.method(),
         path = session.path(),
         status = session.response_status().map_or(0, |s| s.as_u16()),

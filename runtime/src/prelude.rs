@@ -7,6 +7,7 @@ pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;
 pub use crate::server::{ListenerConfig, ServeOptions, ServerConfig};
 pub use crate::session::Session;
+pub use crate::text::{base64_decode, base64_encode, hash, unix_time, url_decode, url_encode};
 pub use crate::tls::{Alpn, CertKey, ClientAuth, TlsConfig, UpstreamTls, UpstreamTlsConfig};
 pub use crate::upstream::{
     AllDown, Backend, BackendConfig, Balance, Discovery, HealthCheck, PassiveHealth, Peer, Probe,

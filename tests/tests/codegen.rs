@@ -16,6 +16,23 @@ fn examples_generate_rust() {
             code,
             "generation must be deterministic"
         );
+        assert_names_only_the_public_surface(&name, &code);
         insta::assert_snapshot!(code);
     });
+}
+
+/// Generated code names only what `pxy_runtime` promises to keep (its prelude, the crates
+/// it re-exports and `run`), so the runtime's internals can move without breaking programs.
+fn assert_names_only_the_public_surface(name: &str, code: &str) {
+    const ALLOWED: &[&str] = &["prelude", "http", "bytes", "regex", "run"];
+    for (at, _) in code.match_indices("pxy_runtime::") {
+        let item: String = code[at + "pxy_runtime::".len()..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        assert!(
+            ALLOWED.contains(&item.as_str()),
+            "{name}: generated code names pxy_runtime::{item}, outside the prelude"
+        );
+    }
 }

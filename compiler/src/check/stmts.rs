@@ -472,17 +472,14 @@ impl Checker<'_> {
     }
 }
 
-/// The fields every access log line has (see `pxy_runtime::log`); a program's own fields
-/// must not shadow them.
-pub const ACCESS_LOG_FIELDS: &[&str] = &[
-    "method",
-    "path",
-    "status",
-    "upstream",
-    "duration_us",
-    "request_id",
-    "error",
-];
+/// The runtime's one list of the names it writes on access log lines (the compiler does
+/// not link the runtime, so it includes the dependency-free file itself).
+#[path = "../../../runtime/src/log/reserved.rs"]
+mod reserved;
+
+/// The fields the runtime writes on access log lines (`pxy_runtime::log::reserved`); a
+/// program's own fields must not shadow them.
+pub const ACCESS_LOG_FIELDS: &[&str] = reserved::RESERVED_FIELDS;
 
 /// `log["name"]`: the place `on log` writes.
 fn is_log_place(place: &Place) -> bool {

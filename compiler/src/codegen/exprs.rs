@@ -83,15 +83,15 @@ impl Cx<'_> {
             }
             TypedExprKind::Call(Func::UrlEncode, args) => {
                 let a = self.str_(&args[0]);
-                quote! { Cow::<str>::Owned(pxy_runtime::text::url_encode(&#a).into_owned()) }
+                quote! { Cow::<str>::Owned(url_encode(&#a).into_owned()) }
             }
             TypedExprKind::Call(Func::UrlDecode, args) => {
                 let a = self.str_(&args[0]);
-                quote! { Cow::<str>::Owned(pxy_runtime::text::url_decode(&#a).into_owned()) }
+                quote! { Cow::<str>::Owned(url_decode(&#a).into_owned()) }
             }
             TypedExprKind::Call(Func::Base64Encode, args) => {
                 let a = self.str_(&args[0]);
-                quote! { Cow::<str>::Owned(pxy_runtime::text::base64_encode(&#a)) }
+                quote! { Cow::<str>::Owned(base64_encode(&#a)) }
             }
             TypedExprKind::Present(inner) => {
                 let opt = self.opt_str(inner);
@@ -162,7 +162,7 @@ impl Cx<'_> {
             }
             TypedExprKind::Call(Func::Base64Decode, args) => {
                 let a = self.str_(&args[0]);
-                quote! { pxy_runtime::text::base64_decode(&#a).map(Cow::<str>::Owned) }
+                quote! { base64_decode(&#a).map(Cow::<str>::Owned) }
             }
             TypedExprKind::ListIndex(list, n) => {
                 let TypedExprKind::Call(Func::Split, args) = &list.kind else {
@@ -201,10 +201,10 @@ impl Cx<'_> {
             TypedExprKind::Field(Field::ErrorStatus) => {
                 quote! { u64::from(error.status().as_u16()) }
             }
-            TypedExprKind::Call(Func::Now, _) => quote! { pxy_runtime::text::unix_time() },
+            TypedExprKind::Call(Func::Now, _) => quote! { unix_time() },
             TypedExprKind::Call(Func::Hash, args) => {
                 let a = self.str_(&args[0]);
-                quote! { pxy_runtime::text::hash(&#a) }
+                quote! { hash(&#a) }
             }
             TypedExprKind::Binary(BinOp::Mod, l, r) => {
                 let (a, b) = (self.number(l), self.number(r));

@@ -167,7 +167,7 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             match cx.names.hash_keys.get(*id).cloned().flatten() {
                 Some(key) => {
                     let k = cx.str_(&key);
-                    quote! { ctx.key = pxy_runtime::text::hash(&#k); ctx.upstream = Some(#id); return Ok(None); }
+                    quote! { ctx.key = hash(&#k); ctx.upstream = Some(#id); return Ok(None); }
                 }
                 None => quote! { ctx.upstream = Some(#id); return Ok(None); },
             }

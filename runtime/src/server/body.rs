@@ -17,10 +17,10 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use tokio::time::{Instant, Sleep};
 
-use super::pump::RequestPump;
-use super::state::RequestState;
 use crate::error::{Error, ErrorKind, Result};
+use crate::forward::RequestPump;
 use crate::phase::Proxy;
+use crate::request_state::RequestState;
 use crate::upstream::pool::Sender;
 
 /// The body of every response the runtime sends.

@@ -4,7 +4,8 @@
 //! HTTPS one, see [`crate::tls`]) and serves each with hyper-util's automatic HTTP/1.1 /
 //! HTTP/2 builder, through a guard that refuses HTTP/1 requests with
 //! ambiguous framing before hyper sees them (`framing.rs`); every request goes through the state machine in
-//! `service.rs` and its response body (`body.rs`); an HTTP/1.1 connection the origin
+//! `service.rs` (a proxied one through [`crate::forward`] to its upstream) and its response
+//! body (`body.rs`); an HTTP/1.1 connection the origin
 //! switches to another protocol (WebSocket) becomes a byte relay (`upgrade.rs`). When the shutdown future completes the
 //! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
 //! in-flight requests complete, idle connections close) and `serve` returns once all are done
@@ -12,17 +13,12 @@
 //! ([`Proxy::upstreams`]: health checks, discovery) start before the first connection is
 //! accepted and stop after draining.
 
-mod attempt;
 mod body;
 mod config;
-mod exchange;
 mod framing;
 mod grpc;
-pub(crate) mod pump;
-mod replay;
 mod service;
 pub(crate) mod shutdown;
-mod state;
 mod upgrade;
 
 use std::future::Future;
@@ -44,7 +40,7 @@ use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
-use crate::tls::{TlsAcceptor, TlsInfo};
+use crate::tls::{TlsAcceptor, TlsInfo, TLS_READ_BUFFER, TLS_WRITE_BUFFER};
 use crate::upstream::{Background, Upstream};
 
 /// Serves `proxy` on `listeners` with default [`ServeOptions`] until `shutdown` completes,
@@ -135,13 +131,6 @@ async fn stop_background(background: Vec<Background>) {
         tasks.stop().await;
     }
 }
-
-/// The most bytes of a TLS connection's writes gathered before they are encrypted: one TLS
-/// record's worth.
-pub(crate) const TLS_WRITE_BUFFER: usize = 16 * 1024;
-
-/// The buffer a TLS connection's socket is read through: a full record and its header.
-pub(crate) const TLS_READ_BUFFER: usize = 16 * 1024 + 512;
 
 /// A bound listening socket, with the TLS acceptor of an HTTPS listener.
 #[derive(Debug)]

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! request_filter ─┬─ Some(response) ─────────────────────────────────────┐
-//!                 └─ None → attempts (attempt.rs): upstream_peer, connect, │
+//!                 └─ None → attempts (crate::forward): upstream_peer,      │
+//!                           connect,                                      │
 //!                           upstream_request_filter, send, retries        │
 //!                           → upstream_response_filter → strip hop-by-hop │
 //!                           → response_filter ◄───────────────────────────┘
@@ -17,19 +18,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HOST, TE, TRANSFER_ENCODING};
-use http::{HeaderValue, Request, StatusCode, Uri, Version};
+use http::{Request, StatusCode};
 use hyper::body::Incoming;
 
-use super::attempt::{proxy_upstream, Proxied};
 use super::body::{ResponseBody, UpstreamParts};
 use super::framing::UpgradeSwitch;
 use super::grpc;
-use super::state::RequestState;
 use super::upgrade::{self, Switch, Tunnel};
 use crate::error::Error;
-use crate::headers::{keep_upgrade, remove_hop_by_hop, requested_upgrade, set_forwarding};
+use crate::forward::{proxy_upstream, Forwarding, Proxied};
+use crate::headers::remove_hop_by_hop;
 use crate::phase::Proxy;
+use crate::request_state::RequestState;
 use crate::response::Response;
 use crate::session::Session;
 use crate::tls::TlsInfo;
@@ -38,9 +38,8 @@ use crate::tls::TlsInfo;
 #[derive(Clone, Debug)]
 pub(crate) struct ConnInfo {
     pub(crate) client_addr: SocketAddr,
-    pub(crate) scheme: &'static str,
-    /// The client IP rendered once per connection, for `X-Forwarded-For`.
-    pub(crate) client_ip: HeaderValue,
+    /// The client IP and scheme, rendered once per connection for the forwarding headers.
+    pub(crate) forwarding: Forwarding,
     /// What the TLS handshake established, on an HTTPS listener.
     pub(crate) tls: Option<Arc<TlsInfo>>,
     /// Flipped when a request of the connection switches protocols (`upgrade.rs`).
@@ -54,27 +53,13 @@ impl ConnInfo {
         tls: Option<Arc<TlsInfo>>,
         upgrade: UpgradeSwitch,
     ) -> Self {
-        let mut buf = [0u8; 64];
-        let client_ip = render_ip(client_addr, &mut buf);
         ConnInfo {
             client_addr,
-            scheme,
-            client_ip,
+            forwarding: Forwarding::new(client_addr, scheme),
             tls,
             upgrade,
         }
     }
-}
-
-fn render_ip(addr: SocketAddr, buf: &mut [u8; 64]) -> HeaderValue {
-    use std::io::Write as _;
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    // An IP address is at most 45 bytes; 64 always fits.
-    let len = match write!(cursor, "{}", addr.ip()) {
-        Ok(()) => cursor.position() as usize,
-        Err(_) => 0,
-    };
-    HeaderValue::from_bytes(&buf[..len]).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// The response type handed to hyper.
@@ -90,7 +75,7 @@ pub(crate) async fn handle<P: Proxy>(
     let start = Instant::now();
     let (mut parts, body) = req.into_parts();
     let downstream_upgrade = upgrade::take_downstream(&mut parts);
-    let mut session = Session::new(parts, conn.client_addr, conn.scheme);
+    let mut session = Session::new(parts, conn.client_addr, conn.forwarding.scheme);
     session.set_tls(conn.tls.clone());
     let mut state = RequestState::new(proxy, access_log, session, start);
 
@@ -100,98 +85,13 @@ pub(crate) async fn handle<P: Proxy>(
     };
     let response = match filtered {
         Ok(Some(local)) => send_local(state, local).await,
-        Ok(None) => match proxy_upstream(&mut state, &conn, body).await {
+        Ok(None) => match proxy_upstream(&mut state, &conn.forwarding, body).await {
             Ok(proxied) => send_upstream(state, &conn, proxied, downstream_upgrade).await,
             Err(e) => send_error(state, e).await,
         },
         Err(e) => send_error(state, e).await,
     };
     Ok(response)
-}
-
-/// The request to send upstream: origin-form URI, HTTP/1.1, `Host` kept (or taken from the
-/// HTTP/2 `:authority`), hop-by-hop headers removed but for those of a protocol switch the
-/// client asks for (only without a body: one with a body is proxied as an ordinary request),
-/// forwarding headers set.
-pub(crate) fn upstream_request(
-    session: &Session,
-    conn: &ConnInfo,
-    has_body: bool,
-) -> http::request::Parts {
-    let req = session.req_header();
-    let (mut parts, ()) = Request::new(()).into_parts();
-    parts.method = req.method.clone();
-    parts.uri = match (req.uri.authority(), req.uri.path_and_query()) {
-        (Some(_), Some(path_and_query)) => Uri::from(path_and_query.clone()),
-        (Some(_), None) => Uri::from_static("/"),
-        (None, _) => req.uri.clone(),
-    };
-    parts.version = Version::HTTP_11;
-    parts.headers = req.headers.clone();
-    let headers = &mut parts.headers;
-    if !headers.contains_key(HOST) {
-        if let Some(authority) = req.uri.authority() {
-            if let Ok(host) = HeaderValue::from_str(authority.as_str()) {
-                headers.insert(HOST, host);
-            }
-        }
-    }
-    let upgrade = match has_body {
-        false => requested_upgrade(req.version, &req.headers).cloned(),
-        true => None,
-    };
-    remove_hop_by_hop(headers);
-    if let Some(protocol) = upgrade {
-        keep_upgrade(headers, protocol);
-    }
-    set_forwarding(headers, &conn.client_ip, conn.scheme);
-    if has_body && !headers.contains_key(CONTENT_LENGTH) {
-        headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
-    }
-    parts
-}
-
-/// Turns an HTTP/1.1-shaped upstream request into an HTTP/2 one: absolute URI with the
-/// scheme and authority (from `Host`, which HTTP/2 replaces with `:authority`, else the
-/// backend's address), and `TE: trailers` kept when the client sent it (gRPC servers
-/// expect it; every other hop-by-hop header is already gone).
-pub(crate) fn as_http2(
-    parts: &mut http::request::Parts,
-    session: &Session,
-    tls: bool,
-    backend: SocketAddr,
-) {
-    parts.version = Version::HTTP_2;
-    let authority = parts
-        .headers
-        .remove(HOST)
-        .and_then(|host| http::uri::Authority::try_from(host.as_bytes()).ok())
-        .or_else(|| http::uri::Authority::try_from(backend.to_string()).ok());
-    let mut uri = http::uri::Parts::from(std::mem::take(&mut parts.uri));
-    uri.scheme = Some(if tls {
-        http::uri::Scheme::HTTPS
-    } else {
-        http::uri::Scheme::HTTP
-    });
-    uri.authority = authority;
-    if uri.path_and_query.is_none() {
-        uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
-    }
-    if let Ok(absolute) = Uri::from_parts(uri) {
-        parts.uri = absolute;
-    }
-    parts.headers.remove(TRANSFER_ENCODING);
-    let wants_trailers = session
-        .req_header()
-        .headers
-        .get_all(TE)
-        .iter()
-        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
-    if wants_trailers {
-        parts
-            .headers
-            .insert(TE, HeaderValue::from_static("trailers"));
-    }
 }
 
 /// Sends a local response from `request_filter`.

@@ -26,3 +26,10 @@ pub use acceptor::TlsAcceptor;
 pub use client::UpstreamTls;
 pub use config::{Alpn, CertKey, ClientAuth, TlsConfig, UpstreamTlsConfig};
 pub use info::TlsInfo;
+
+/// The most bytes of a TLS connection's writes gathered before they are encrypted: one TLS
+/// record's worth. Used on both sides (listeners and upstream connections).
+pub(crate) const TLS_WRITE_BUFFER: usize = 16 * 1024;
+
+/// The buffer a TLS connection's socket is read through: a full record and its header.
+pub(crate) const TLS_READ_BUFFER: usize = 16 * 1024 + 512;

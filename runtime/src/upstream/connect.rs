@@ -14,7 +14,7 @@ use super::backend::Backend;
 use super::options::UpstreamProtocol;
 use super::pool::{Reserve, Sender, Slot};
 use crate::error::{Error, ErrorKind, Result};
-use crate::server::{TLS_READ_BUFFER, TLS_WRITE_BUFFER};
+use crate::tls::{TLS_READ_BUFFER, TLS_WRITE_BUFFER};
 
 /// A connection checked out of a backend, ready for one request.
 #[derive(Debug)]

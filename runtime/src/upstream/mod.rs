@@ -18,6 +18,7 @@
 mod backend;
 mod background;
 mod balance;
+pub(crate) mod body;
 pub(crate) mod connect;
 mod discovery;
 mod health;

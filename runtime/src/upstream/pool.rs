@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 use hyper::client::conn::http2;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::body::UpstreamBody;
 use super::options::UpstreamOptions;
 pub(crate) use super::sender::Sender;
-use crate::server::pump::UpstreamBody;
 
 pub(crate) struct Pool {
     idle: Mutex<VecDeque<Idle>>,

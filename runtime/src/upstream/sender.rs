@@ -6,7 +6,7 @@
 
 use hyper::client::conn::{http1, http2};
 
-use crate::server::pump::UpstreamBody;
+use super::body::UpstreamBody;
 
 /// A connection to a backend, ready to send a request.
 #[derive(Debug)]

@@ -10,10 +10,11 @@ use http::Request;
 use hyper::body::Incoming;
 use hyper::client::conn::TrySendError as HyperTrySendError;
 
-use super::pump::{RequestPump, UpstreamBody};
-use super::state::RequestState;
+use super::pump::RequestPump;
 use crate::error::{Error, ErrorKind};
 use crate::phase::Proxy;
+use crate::request_state::RequestState;
+use crate::upstream::body::UpstreamBody;
 use crate::upstream::pool::Sender;
 
 type TrySendError = HyperTrySendError<Request<UpstreamBody>>;

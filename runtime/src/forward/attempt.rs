@@ -25,12 +25,13 @@ use hyper::body::Incoming;
 use tokio::time::Instant;
 
 use super::exchange::{exchange, Exchange, Timeouts};
-use super::pump::{RequestPump, UpstreamBody};
+use super::pump::RequestPump;
 use super::replay::{self, BodySource};
-use super::service::{as_http2, upstream_request, ConnInfo};
-use super::state::RequestState;
+use super::request::{as_http2, upstream_request, Forwarding};
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
+use crate::request_state::RequestState;
+use crate::upstream::body::UpstreamBody;
 use crate::upstream::connect::{connect, connect_fresh, Conn};
 use crate::upstream::pool::Sender;
 use crate::upstream::{Backend, Peer, UpstreamProtocol};
@@ -49,19 +50,19 @@ pub(crate) struct Proxied {
 /// response header, all within the upstream's total timeout.
 pub(crate) async fn proxy_upstream<P: Proxy>(
     state: &mut RequestState<P>,
-    conn: &ConnInfo,
+    client: &Forwarding,
     body: Incoming,
 ) -> Result<Proxied> {
     let proxy = state.proxy.clone();
     let proxy = &*proxy;
     let first = next_peer(proxy, state, None).await?;
     let Some(total) = first.backend().options().total_timeout else {
-        return attempts(proxy, state, conn, body, first, None).await;
+        return attempts(proxy, state, client, body, first, None).await;
     };
     let deadline = Instant::now() + total;
     match tokio::time::timeout_at(
         deadline,
-        attempts(proxy, state, conn, body, first, Some(deadline)),
+        attempts(proxy, state, client, body, first, Some(deadline)),
     )
     .await
     {
@@ -86,7 +87,7 @@ pub(crate) async fn proxy_upstream<P: Proxy>(
 async fn attempts<P: Proxy>(
     proxy: &P,
     state: &mut RequestState<P>,
-    conn: &ConnInfo,
+    client: &Forwarding,
     body: Incoming,
     first: Peer,
     deadline: Option<Instant>,
@@ -112,7 +113,7 @@ async fn attempts<P: Proxy>(
                 send(
                     proxy,
                     state,
-                    conn,
+                    client,
                     &backend,
                     connection,
                     &mut source,
@@ -200,11 +201,11 @@ async fn next_peer<P: Proxy>(
 async fn build_request<P: Proxy>(
     proxy: &P,
     state: &mut RequestState<P>,
-    conn: &ConnInfo,
+    client: &Forwarding,
     source: &mut BodySource,
 ) -> Result<(Request<UpstreamBody>, Option<RequestPump>)> {
     let has_body = !matches!(source, BodySource::Empty);
-    let mut parts = upstream_request(&state.session, conn, has_body);
+    let mut parts = upstream_request(&state.session, client, has_body);
     proxy
         .upstream_request_filter(&mut state.session, &mut parts, &mut state.ctx)
         .await?;
@@ -253,7 +254,7 @@ type Sent = (http::Response<Incoming>, Sender, Option<RequestPump>);
 async fn send<P: Proxy>(
     proxy: &P,
     state: &mut RequestState<P>,
-    conn: &ConnInfo,
+    client: &Forwarding,
     backend: &Arc<Backend>,
     connection: Conn,
     source: &mut BodySource,
@@ -264,7 +265,7 @@ async fn send<P: Proxy>(
         read: backend.options().read_timeout,
     };
     let Conn { mut sender, reused } = connection;
-    let (request, mut pump) = build_request(proxy, state, conn, source)
+    let (request, mut pump) = build_request(proxy, state, client, source)
         .await
         .map_err(Exchange::Other)?;
     let request = match exchange(proxy, state, &mut sender, request, &mut pump, timeouts).await {
@@ -275,7 +276,7 @@ async fn send<P: Proxy>(
         }
         Err(Exchange::Failed(e)) if reused && replayable => {
             tracing::debug!(peer = %backend.addr(), error = %e, "pooled connection failed; retrying once");
-            let (request, again) = build_request(proxy, state, conn, source)
+            let (request, again) = build_request(proxy, state, client, source)
                 .await
                 .map_err(Exchange::Other)?;
             pump = again;

@@ -1,7 +1,9 @@
 //! What one request carries from hook to hook, and the guarantee that `logging` runs once.
 //!
-//! [`RequestState`] owns the session and the context. It moves from the service (header
-//! phases) into the response body (body phases); whichever owns it last finishes it. If it
+//! [`RequestState`] owns the session and the context. It moves from the server's service
+//! (header phases), lent to forwarding (`crate::forward`) while it reaches an upstream, into
+//! the response body (body phases); whichever owns it last finishes it. It sits beside both
+//! layers so that forwarding never names the server. If it
 //! is dropped unfinished (the client went away, or hyper dropped the request), `Drop` runs
 //! [`Proxy::logging`](crate::Proxy::logging) with a `ClientClosed` error, so logging happens
 //! exactly once per request whatever the path.
@@ -69,7 +71,7 @@ impl<P: Proxy> RequestState<P> {
             &mut fields,
         );
         if let Some(code) = self.grpc_status {
-            fields.set("grpc_status", code.to_string());
+            fields.set(crate::log::reserved::GRPC_STATUS, code.to_string());
         }
         if self.access_log {
             crate::log::access(&mut self.session, self.start, error.as_ref(), &fields);

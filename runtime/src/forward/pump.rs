@@ -4,157 +4,21 @@
 //! pass [`Proxy::request_body_filter`](crate::Proxy::request_body_filter), which needs the
 //! request's session and context, and those stay with the request task. So the request task
 //! owns a [`RequestPump`] that reads the client body, filters each chunk and places it in a
-//! one-chunk slot; the upstream connection reads the slot through [`UpstreamBody`]. One chunk
-//! in flight gives backpressure both ways. The pump is driven first by the service while it
+//! one-chunk slot (a [`BodyFeed`], `upstream/body.rs`); the upstream connection reads the slot
+//! through [`UpstreamBody`]. One chunk in flight gives backpressure both ways. The pump is driven first by the service while it
 //! waits for the response header, then by the response body (an origin may answer before
 //! it has read the whole request).
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http_body::{Body, Frame, SizeHint};
+use http_body::{Body, Frame};
 use hyper::body::Incoming;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
 use crate::session::Session;
-
-// ===== the one-chunk slot =====
-
-#[derive(Default)]
-struct Slot {
-    frame: Option<Frame<Bytes>>,
-    end: End,
-    receiver_gone: bool,
-    receiver_waker: Option<Waker>,
-    sender_waker: Option<Waker>,
-}
-
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-enum End {
-    #[default]
-    Open,
-    Finished,
-    Aborted,
-}
-
-pub(crate) struct Shared {
-    slot: Mutex<Slot>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        // The slot holds plain data; a panic elsewhere cannot leave it inconsistent.
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
-    match slot {
-        Some(waker) if waker.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
-    }
-}
-
-/// The body of a request sent upstream: nothing, a body read whole, or the chunks a
-/// [`RequestPump`] passes on.
-#[derive(Default)]
-pub(crate) enum UpstreamBody {
-    /// A request without a body.
-    #[default]
-    Empty,
-    /// A body read whole beforehand (`None` once sent), so that it can be sent again.
-    Full(Option<Bytes>),
-    /// Chunks from the client, filtered.
-    Streamed {
-        shared: Arc<Shared>,
-        size_hint: SizeHint,
-    },
-}
-
-impl std::fmt::Debug for UpstreamBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UpstreamBody::Empty => f.write_str("UpstreamBody::Empty"),
-            UpstreamBody::Full(_) => f.write_str("UpstreamBody::Full"),
-            UpstreamBody::Streamed { .. } => f.write_str("UpstreamBody::Streamed"),
-        }
-    }
-}
-
-impl Body for UpstreamBody {
-    type Data = Bytes;
-    type Error = Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>>>> {
-        let shared = match self.get_mut() {
-            UpstreamBody::Streamed { shared, .. } => shared,
-            UpstreamBody::Full(body) => {
-                return Poll::Ready(body.take().map(|b| Ok(Frame::data(b))))
-            }
-            UpstreamBody::Empty => return Poll::Ready(None),
-        };
-        let mut slot = shared.lock();
-        if let Some(frame) = slot.frame.take() {
-            let waker = slot.sender_waker.take();
-            drop(slot);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-            return Poll::Ready(Some(Ok(frame)));
-        }
-        match slot.end {
-            End::Finished => Poll::Ready(None),
-            End::Aborted => Poll::Ready(Some(Err(Error::explain(
-                ErrorKind::DownstreamProtocol,
-                "the request body was aborted",
-            )))),
-            End::Open => {
-                register(&mut slot.receiver_waker, cx);
-                Poll::Pending
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            UpstreamBody::Empty => true,
-            UpstreamBody::Full(body) => body.is_none(),
-            UpstreamBody::Streamed { shared, .. } => {
-                let slot = shared.lock();
-                slot.frame.is_none() && slot.end == End::Finished
-            }
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            UpstreamBody::Empty => SizeHint::with_exact(0),
-            UpstreamBody::Full(body) => {
-                SizeHint::with_exact(body.as_ref().map_or(0, |b| b.len() as u64))
-            }
-            UpstreamBody::Streamed { size_hint, .. } => *size_hint,
-        }
-    }
-}
-
-impl Drop for UpstreamBody {
-    fn drop(&mut self) {
-        if let UpstreamBody::Streamed { shared, .. } = self {
-            let mut slot = shared.lock();
-            slot.receiver_gone = true;
-            let waker = slot.sender_waker.take();
-            drop(slot);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
-    }
-}
+use crate::upstream::body::{BodyFeed, End, Room, UpstreamBody};
 
 // ===== the pump =====
 
@@ -162,7 +26,7 @@ impl Drop for UpstreamBody {
 /// [`UpstreamBody`] made with it.
 pub(crate) struct RequestPump {
     incoming: Incoming,
-    shared: Arc<Shared>,
+    feed: BodyFeed,
     filtered_end: bool,
     state: PumpState,
     /// Chunks handed to the upstream so far; the service resets its read timer when it grows.
@@ -191,17 +55,15 @@ impl RequestPump {
     /// A pump for the client body `incoming` and the upstream body it feeds.
     pub(crate) fn new(incoming: Incoming) -> (RequestPump, UpstreamBody) {
         let size_hint = incoming.size_hint();
-        let shared = Arc::new(Shared {
-            slot: Mutex::new(Slot::default()),
-        });
+        let (feed, body) = BodyFeed::channel(size_hint);
         let pump = RequestPump {
             incoming,
-            shared: shared.clone(),
+            feed,
             filtered_end: false,
             state: PumpState::Running,
             sent: 0,
         };
-        (pump, UpstreamBody::Streamed { shared, size_hint })
+        (pump, body)
     }
 
     /// Whether the whole body reached the upstream connection (so it may be reused).
@@ -229,16 +91,13 @@ impl RequestPump {
             if self.state != PumpState::Running {
                 return Poll::Ready(Ok(()));
             }
-            {
-                let mut slot = self.shared.lock();
-                if slot.receiver_gone {
+            match self.feed.poll_room(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Room::ReceiverGone) => {
                     self.state = PumpState::Abandoned;
                     return Poll::Ready(Ok(()));
                 }
-                if slot.frame.is_some() {
-                    register(&mut slot.sender_waker, cx);
-                    return Poll::Pending;
-                }
+                Poll::Ready(Room::Free) => {}
             }
             let frame = match std::pin::Pin::new(&mut self.incoming).poll_frame(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -305,16 +164,7 @@ impl RequestPump {
     }
 
     fn put(&mut self, frame: Option<Frame<Bytes>>, end: End) {
-        let mut slot = self.shared.lock();
-        if frame.is_some() {
-            slot.frame = frame;
-        }
-        slot.end = end;
-        let waker = slot.receiver_waker.take();
-        drop(slot);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        self.feed.put(frame, end);
     }
 }
 

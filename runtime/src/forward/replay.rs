@@ -12,9 +12,9 @@ use http_body::Body;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-use super::state::RequestState;
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
+use crate::request_state::RequestState;
 
 /// How a request's body is sent upstream.
 pub(crate) enum BodySource {
