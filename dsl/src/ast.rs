@@ -356,6 +356,23 @@ pub enum StmtKind {
     },
 }
 
+impl StmtKind {
+    /// True for the statements that answer the request or hand it on, ending what a route
+    /// does: `respond`, `redirect` and `proxy`.
+    pub fn ends_request(&self) -> bool {
+        match self {
+            StmtKind::Respond { .. } | StmtKind::Redirect { .. } | StmtKind::Proxy(_) => true,
+            StmtKind::Set { .. }
+            | StmtKind::Add { .. }
+            | StmtKind::Remove { .. }
+            | StmtKind::StripPrefix(_)
+            | StmtKind::RewritePath(_)
+            | StmtKind::If { .. }
+            | StmtKind::Let { .. } => false,
+        }
+    }
+}
+
 /// The status of a `respond`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
@@ -413,6 +430,42 @@ pub struct Expr {
     pub kind: ExprKind,
     /// Where it is.
     pub span: Span,
+}
+
+impl Expr {
+    /// The text of a string literal without `{interpolation}` (`"x-id"`, `""`); `None` for
+    /// any other expression.
+    pub fn plain_str(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::Str(parts) => plain_text(parts),
+            ExprKind::Int(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Size(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Regex(_)
+            | ExprKind::Method(_)
+            | ExprKind::Ip(_)
+            | ExprKind::Cidr(_)
+            | ExprKind::Path(_)
+            | ExprKind::Index { .. }
+            | ExprKind::List(_)
+            | ExprKind::Call { .. }
+            | ExprKind::Not(_)
+            | ExprKind::Binary { .. } => None,
+        }
+    }
+}
+
+/// The text of string parts when none is an interpolation.
+pub fn plain_text(parts: &[StrPart]) -> Option<String> {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            StrPart::Text(t) => out.push_str(t),
+            StrPart::Interp(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 /// The expressions of the language.

@@ -18,6 +18,8 @@ use pxy_compiler::typed::{
     Binding, Field, TypedExpr, TypedExprKind, TypedProgram, TypedStmt, TypedStmtKind,
 };
 use pxy_compiler::types::Type;
+use pxy_dsl::ast::Place;
+use pxy_dsl::visit::Visit as _;
 use pxy_dsl::Span;
 
 /// Reads and checks a document as the command line would: with its includes from disk when
@@ -120,10 +122,10 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// The analysis of a checked document: of what could be typed, in the document itself
-    /// (`len` bytes; included files have their own offsets). Empty when nothing could be
-    /// typed (a syntax error).
-    pub fn new(checked: &Checked, len: usize) -> Analysis {
+    /// The analysis of a checked document (`source`, the text that was checked): of what
+    /// could be typed, in the document itself (included files have their own offsets).
+    /// Empty when nothing could be typed (a syntax error).
+    pub fn new(checked: &Checked, source: &str) -> Analysis {
         let Some(program) = checked.partial() else {
             return Analysis::default();
         };
@@ -167,14 +169,21 @@ impl Analysis {
         };
         walk_program(&mut collector, program);
         out.occurrences.append(&mut collector.found);
-        out.occurrences.retain(|o| o.span.end <= len);
+        // The places `set`, `add` and `remove` write are not expressions of the typed program:
+        // they are read from the document's syntax tree.
+        if let Ok(parsed) = pxy_dsl::parse(source) {
+            let mut places = Places(Vec::new());
+            places.visit_program(&parsed);
+            out.occurrences.append(&mut places.0);
+        }
+        out.occurrences.retain(|o| o.span.end <= source.len());
         out.occurrences.sort_by_key(|o| o.span.start);
         out
     }
 
     /// The analysis of a document's text (see [`analyse`]).
     pub fn of(uri: Option<&Uri>, source: &str) -> Analysis {
-        Analysis::new(&analyse(uri, source).checked, source.len())
+        Analysis::new(&analyse(uri, source).checked, source)
     }
 
     /// The innermost occurrence at a byte offset (a cursor just after a name is on it).
@@ -277,6 +286,24 @@ impl<'a> Visit<'a> for Collector<'a> {
 impl Collector<'_> {
     fn push(&mut self, span: Span, target: Target) {
         self.found.push(Occurrence { span, target });
+    }
+}
+
+/// The fields that statements write: `set req.headers["x-id"] = ...`.
+struct Places(Vec<Occurrence>);
+
+impl<'ast> pxy_dsl::visit::Visit<'ast> for Places {
+    fn visit_place(&mut self, place: &'ast Place) {
+        if let [object, name] = place.path.as_slice() {
+            if let Some(info) = catalog::field(&object.name, &name.name) {
+                let key = place.key.as_ref().and_then(|k| k.plain_str());
+                self.0.push(Occurrence {
+                    span: place.span,
+                    target: Target::Field(info, key.map(|k| k.to_ascii_lowercase()), (info.ty)()),
+                });
+            }
+        }
+        pxy_dsl::visit::walk_place(self, place);
     }
 }
 

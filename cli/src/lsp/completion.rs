@@ -59,7 +59,7 @@ pub fn completion(uri: Option<&Uri>, source: &str, offset: usize) -> Option<Comp
 fn analyse_around(uri: Option<&Uri>, source: &str, offset: usize) -> Analysis {
     let whole = analysis::analyse(uri, source);
     if whole.checked.partial().is_some() {
-        return Analysis::new(&whole.checked, source.len());
+        return Analysis::new(&whole.checked, source);
     }
     let start = context::line_start(source, offset);
     let end = source[offset..]
@@ -77,7 +77,7 @@ fn analyse_around(uri: Option<&Uri>, source: &str, offset: usize) -> Analysis {
             checked
                 .partial()
                 .is_some()
-                .then(|| Analysis::new(&checked, text.len()))
+                .then(|| Analysis::new(&checked, &text))
         })
         .unwrap_or_default()
 }

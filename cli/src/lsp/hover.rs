@@ -138,6 +138,8 @@ route { set req.headers["x"] = 5 respond 404 }
         assert!(text("id} {n}").contains("let id: str"));
         assert!(text("headers[\"x-id\"]\n").contains("req.headers[\"x-id\"]: str\n"));
         assert!(text("hash(").contains("hash(s: str) -> int"));
+        // A place a statement writes.
+        assert!(text("headers[\"x\"] = 5").contains("req.headers[\"x\"]: str?"));
     }
 
     #[test]

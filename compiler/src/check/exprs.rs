@@ -16,6 +16,13 @@ use crate::types::Type;
 /// The type of a literal expression (used where only literals may appear).
 pub(crate) fn literal_type(kind: &ExprKind) -> Type {
     match kind {
+        // Not literals: where only literals may appear, they read as words (`tls on`).
+        ExprKind::Path(_)
+        | ExprKind::Index { .. }
+        | ExprKind::List(_)
+        | ExprKind::Call { .. }
+        | ExprKind::Not(_)
+        | ExprKind::Binary { .. } => Type::Str,
         ExprKind::Str(_) => Type::Str,
         ExprKind::Int(_) => Type::Int,
         ExprKind::Duration(_) => Type::Duration,
@@ -25,7 +32,6 @@ pub(crate) fn literal_type(kind: &ExprKind) -> Type {
         ExprKind::Method(_) => Type::Method,
         ExprKind::Ip(_) => Type::Ip,
         ExprKind::Cidr(_) => Type::Cidr,
-        _ => Type::Str,
     }
 }
 
@@ -59,7 +65,16 @@ fn constant_comparison(op: BinOp, l: &TypedExpr, r: &TypedExpr) -> Option<bool> 
         BinOp::Lt => ordering == Ordering::Less,
         BinOp::Le => ordering != Ordering::Greater,
         BinOp::Gt => ordering == Ordering::Greater,
-        _ => ordering != Ordering::Less,
+        BinOp::Ge => ordering != Ordering::Less,
+        BinOp::Or
+        | BinOp::And
+        | BinOp::Coalesce
+        | BinOp::StartsWith
+        | BinOp::EndsWith
+        | BinOp::Contains
+        | BinOp::Matches
+        | BinOp::In
+        | BinOp::Mod => return None,
     })
 }
 
@@ -370,22 +385,12 @@ impl Checker<'_> {
 
     /// A string literal key (`req.query["page"]`).
     fn literal_key(&mut self, key: &Expr) -> Option<String> {
-        match &key.kind {
-            ExprKind::Str(parts) => match parts.as_slice() {
-                [] => Some(String::new()),
-                [StrPart::Text(t)] => Some(t.clone()),
-                _ => {
-                    self.problems
-                        .push(CheckError::KeyNotLiteral { span: key.span });
-                    None
-                }
-            },
-            _ => {
-                self.problems
-                    .push(CheckError::KeyNotLiteral { span: key.span });
-                None
-            }
+        let name = key.plain_str();
+        if name.is_none() {
+            self.problems
+                .push(CheckError::KeyNotLiteral { span: key.span });
         }
+        name
     }
 
     /// `m[1]` or `m["name"]` for captures `m`: the variable holding that group's text.

@@ -486,7 +486,7 @@ impl Checker<'_> {
             (ValueKind::Port, ExprKind::Int(n)) if (1..=65535).contains(n) => {
                 Some(SettingValue::Number(*n))
             }
-            (ValueKind::Text, ExprKind::Str(parts)) => plain_text(parts).map(SettingValue::Text),
+            (ValueKind::Text, ExprKind::Str(_)) => value.plain_str().map(SettingValue::Text),
             (ValueKind::Switch, ExprKind::Path(p)) if p.len() == 1 => {
                 return self
                     .word(&p[0].name, value.span, WordKind::Value, settings::SWITCH)
@@ -577,16 +577,4 @@ impl Checker<'_> {
             Section::OnLog => program.on_log.extend(stmts),
         }
     }
-}
-
-/// The text of a string without interpolation.
-pub(super) fn plain_text(parts: &[pxy_dsl::ast::StrPart]) -> Option<String> {
-    let mut out = String::new();
-    for part in parts {
-        match part {
-            pxy_dsl::ast::StrPart::Text(t) => out.push_str(t),
-            pxy_dsl::ast::StrPart::Interp(_) => return None,
-        }
-    }
-    Some(out)
 }

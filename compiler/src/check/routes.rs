@@ -15,18 +15,15 @@ pub(crate) fn terminates(stmts: &[Stmt]) -> bool {
 }
 
 pub(crate) fn stmt_terminates(stmt: &Stmt) -> bool {
-    match &stmt.kind {
-        StmtKind::Respond { .. } | StmtKind::Redirect { .. } | StmtKind::Proxy(_) => true,
-        StmtKind::If { then, else_, .. } => {
-            terminates(&then.stmts)
-                && match else_.as_deref() {
-                    None => false,
-                    Some(Else::Block(b)) => terminates(&b.stmts),
-                    Some(Else::If(s)) => stmt_terminates(s),
-                }
-        }
-        _ => false,
+    if let StmtKind::If { then, else_, .. } = &stmt.kind {
+        return terminates(&then.stmts)
+            && match else_.as_deref() {
+                None => false,
+                Some(Else::Block(b)) => terminates(&b.stmts),
+                Some(Else::If(s)) => stmt_terminates(s),
+            };
     }
+    stmt.kind.ends_request()
 }
 
 impl Checker<'_> {

@@ -1,7 +1,7 @@
 //! Blocks and statements: scoping of `let`, which statements each section allows, writable
 //! places, and statements that can never run.
 
-use pxy_dsl::ast::{Block, Else, Expr, ExprKind, Place, StmtKind, StrPart};
+use pxy_dsl::ast::{Block, Else, Expr, Place, StmtKind};
 use pxy_dsl::Span;
 
 use super::error::{DuplicateKind, Expected, LogFieldProblem, Statement, StatusRange, WriteHint};
@@ -95,15 +95,14 @@ impl Checker<'_> {
                 }
                 self.log_field(place, value)
             }
-            StmtKind::Set { .. } | StmtKind::Add { .. } | StmtKind::Remove { .. }
-                if matches!(self.phase, Phase::Error | Phase::Log) =>
-            {
-                let stmt = match kind {
-                    StmtKind::Set { .. } => Statement::Set,
-                    StmtKind::Add { .. } => Statement::Add,
-                    _ => Statement::Remove,
-                };
-                self.not_allowed(span, stmt, section)
+            StmtKind::Set { .. } if matches!(self.phase, Phase::Error | Phase::Log) => {
+                self.not_allowed(span, Statement::Set, section)
+            }
+            StmtKind::Add { .. } if matches!(self.phase, Phase::Error | Phase::Log) => {
+                self.not_allowed(span, Statement::Add, section)
+            }
+            StmtKind::Remove { .. } if matches!(self.phase, Phase::Error | Phase::Log) => {
+                self.not_allowed(span, Statement::Remove, section)
             }
             StmtKind::Set { place, value } | StmtKind::Add { place, value } => {
                 let (side, name) = self.header_place(place);
@@ -375,14 +374,7 @@ impl Checker<'_> {
     /// `set log["name"] = VALUE` in `on log`: a literal, valid and new field name, and a `str`.
     fn log_field(&mut self, place: &Place, value: &Expr) -> Option<TypedStmtKind> {
         let key = place.key.as_ref()?;
-        let name = match &key.kind {
-            ExprKind::Str(parts) => match parts.as_slice() {
-                [] => Some(String::new()),
-                [StrPart::Text(t)] => Some(t.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
+        let name = key.plain_str();
         let value = self.expect_str(value, "str");
         let Some(name) = name else {
             let _ = self.expr(key);
@@ -416,18 +408,9 @@ impl Checker<'_> {
 
     /// A header key: must be a plain string literal holding a valid header name.
     pub(crate) fn literal_header_name(&mut self, key: &Expr) -> Option<String> {
-        match &key.kind {
-            ExprKind::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Text(_))) => {
-                let text: String = parts
-                    .iter()
-                    .map(|p| match p {
-                        StrPart::Text(t) => t.as_str(),
-                        StrPart::Interp(_) => "",
-                    })
-                    .collect();
-                self.header_name(&text, key.span)
-            }
-            _ => {
+        match key.plain_str() {
+            Some(text) => self.header_name(&text, key.span),
+            None => {
                 // Typed anyway, so the names it uses count as used and mistakes in it show.
                 let _ = self.expr(key);
                 self.problems
