@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -128,13 +128,17 @@ pub async fn serve_until<P: Proxy>(
         proxy: proxy.clone(),
         access_log: options.access_log,
         builder,
-        graceful: graceful.clone(),
         draining: draining.clone(),
         tunnels: tunnels.clone(),
     });
     let mut accepting = JoinSet::new();
     for listener in listeners {
-        accepting.spawn(accept_loop(listener, serving.clone(), stop_rx.clone()));
+        accepting.spawn(accept_loop(
+            listener,
+            serving.clone(),
+            graceful.clone(),
+            stop_rx.clone(),
+        ));
     }
     drop((stop_rx, serving));
     let how = stop.requested().await;
@@ -143,7 +147,8 @@ pub async fn serve_until<P: Proxy>(
             Stop::Graceful => options.grace_period,
             Stop::Fast => Duration::ZERO,
         };
-    // Stop accepting: the loops drop their listeners and their handle on `graceful`.
+    // Stop accepting: the loops drop their listeners and their handle on `graceful` (a TLS
+    // handshake still under way holds only a `Watcher`, so draining does not depend on it).
     draining.start();
     let _ = stop_tx.send(true);
     while accepting.join_next().await.is_some() {}
@@ -237,7 +242,6 @@ struct Serving<P> {
     proxy: Arc<P>,
     access_log: bool,
     builder: Arc<auto::Builder<TokioExecutor>>,
-    graceful: Arc<GracefulShutdown>,
     draining: Draining,
     /// Open tunnels (WebSocket), which outlive their HTTP connection.
     tunnels: TaskTracker,
@@ -246,6 +250,7 @@ struct Serving<P> {
 async fn accept_loop<P: Proxy>(
     listener: Listener,
     serving: Arc<Serving<P>>,
+    graceful: Arc<GracefulShutdown>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -258,10 +263,18 @@ async fn accept_loop<P: Proxy>(
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
                 }
+                // Watched from its accept on: a graceful stop waits for it.
+                let watcher = graceful.watcher();
                 match &listener.tls {
-                    None => serve_connection(stream, client_addr, None, &serving),
+                    None => serve_connection(stream, client_addr, None, &serving, watcher),
                     Some(tls) => {
-                        tokio::spawn(handshake(tls.clone(), stream, client_addr, serving.clone()));
+                        tokio::spawn(handshake(
+                            tls.clone(),
+                            stream,
+                            client_addr,
+                            serving.clone(),
+                            watcher,
+                        ));
                     }
                 }
             }
@@ -281,6 +294,7 @@ async fn handshake<P: Proxy>(
     stream: TcpStream,
     client_addr: SocketAddr,
     serving: Arc<Serving<P>>,
+    watcher: Watcher,
 ) {
     // BoringSSL reads a record's 5-byte header, then its body: two reads. Through a buffer
     // both come from one `recv`, with whatever else the client sent.
@@ -291,7 +305,7 @@ async fn handshake<P: Proxy>(
             // its payload) and flush once; unbuffered, each piece would become its own TLS
             // record and syscall. Buffered, a flush sends one record of up to 16 KiB.
             let stream = BufWriter::with_capacity(TLS_WRITE_BUFFER, stream);
-            serve_connection(stream, client_addr, Some(Arc::new(info)), &serving);
+            serve_connection(stream, client_addr, Some(Arc::new(info)), &serving, watcher);
         }
         Err(e) => {
             tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
@@ -305,6 +319,7 @@ fn serve_connection<P: Proxy, IO>(
     client_addr: SocketAddr,
     tls: Option<Arc<TlsInfo>>,
     serving: &Serving<P>,
+    watcher: Watcher,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -344,7 +359,7 @@ fn serve_connection<P: Proxy, IO>(
             service,
         )
         .into_owned();
-    let connection = serving.graceful.watch(connection);
+    let connection = watcher.watch(connection);
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             log_connection_error(client_addr, &*e);
