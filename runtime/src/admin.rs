@@ -16,13 +16,41 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Binds `addr` and serves admin requests until the task is dropped. Binding happens before
 /// this returns, so a wrong address fails start-up.
+///
+/// # Errors
+///
+/// [`ErrorKind::Bind`] naming the address.
 pub async fn start(addr: SocketAddr) -> Result<tokio::task::JoinHandle<()>> {
     let listener = TcpListener::bind(addr).await.map_err(|e| {
         Error::explain(ErrorKind::Bind, format!("admin listener {addr}")).with_cause(e)
     })?;
-    let local = listener.local_addr().unwrap_or(addr);
-    println!("admin listening on {local}");
-    Ok(tokio::spawn(async move {
+    Ok(serve(listener))
+}
+
+/// Binds the admin listener's socket (without serving it yet).
+pub(crate) fn bind(addr: SocketAddr) -> Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(addr).map_err(|e| {
+        Error::explain(ErrorKind::Bind, format!("admin listener {addr}")).with_cause(e)
+    })
+}
+
+/// Serves admin requests on `listener` (bound here, or received in an upgrade) until the
+/// task is dropped.
+///
+/// # Errors
+///
+/// [`ErrorKind::Bind`] if Tokio cannot use the socket.
+pub(crate) fn serve_std(listener: std::net::TcpListener) -> Result<tokio::task::JoinHandle<()>> {
+    let fail = |e: std::io::Error| Error::explain(ErrorKind::Bind, "admin listener").with_cause(e);
+    listener.set_nonblocking(true).map_err(fail)?;
+    Ok(serve(TcpListener::from_std(listener).map_err(fail)?))
+}
+
+fn serve(listener: TcpListener) -> tokio::task::JoinHandle<()> {
+    if let Ok(local) = listener.local_addr() {
+        println!("admin listening on {local}");
+    }
+    tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
@@ -34,7 +62,7 @@ pub async fn start(addr: SocketAddr) -> Result<tokio::task::JoinHandle<()>> {
                     .await;
             });
         }
-    }))
+    })
 }
 
 async fn answer(req: Request<Incoming>) -> std::result::Result<Response<Full<Bytes>>, Infallible> {

@@ -1,4 +1,7 @@
 //! The flags every generated proxy binary accepts.
+//!
+//! The operations flags (`--upgrade`, `--upgrade-socket`, `--daemon`, `--pid-file`) and the
+//! signals are described in `crate::lifecycle` and the README's operations section.
 
 use clap::Parser;
 
@@ -13,9 +16,28 @@ pub struct Args {
     /// runtime).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
+    /// Seconds in-flight requests and open tunnels may take to finish after SIGTERM or
+    /// SIGQUIT, or once a new process has taken the listeners over (SIGINT stops at once).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub grace_period: u64,
+    /// Take the listening sockets over from the running proxy (found through its hand-over
+    /// socket), serve on them, then tell it to stop accepting and drain. If this process
+    /// fails before it serves, the running one goes on untouched.
+    #[arg(long)]
+    pub upgrade: bool,
+    /// The hand-over socket to offer the listeners on, and with `--upgrade` to take them
+    /// from (default: derived from the listen addresses, under `$XDG_RUNTIME_DIR/proxyc/`
+    /// or `/tmp/proxyc-UID/`).
+    #[arg(long, value_name = "PATH")]
+    pub upgrade_socket: Option<std::path::PathBuf>,
+    /// Run in the background: the command returns once the proxy serves (exit 0), or fails
+    /// to (exit 1).
+    #[arg(long)]
+    pub daemon: bool,
+    /// Write the serving process's pid here once its listeners are bound (an upgrade
+    /// rewrites it).
+    #[arg(long, value_name = "PATH")]
+    pub pid_file: Option<std::path::PathBuf>,
     /// Do not write the per-request access log (target `pxy::access`).
     #[arg(long)]
     pub no_access_log: bool,
@@ -49,7 +71,8 @@ mod tests {
     #[test]
     fn defaults_and_flags() {
         let args = Args::try_parse_from(["gw"]).expect("no flags");
-        assert!(!args.test && !args.no_access_log);
+        assert!(!args.test && !args.no_access_log && !args.upgrade && !args.daemon);
+        assert_eq!((args.upgrade_socket, args.pid_file), (None, None));
         assert_eq!(args.grace_period, 30);
         assert_eq!(args.threads, None);
         let args = Args::try_parse_from([
@@ -69,5 +92,21 @@ mod tests {
         assert_eq!(args.grace_period, 5);
         assert_eq!(args.log_level.as_deref(), Some("debug"));
         assert!(Args::try_parse_from(["gw", "--threads", "0"]).is_err());
+        let args = Args::try_parse_from([
+            "gw",
+            "--upgrade",
+            "--upgrade-socket",
+            "/run/gw.sock",
+            "--daemon",
+            "--pid-file",
+            "/run/gw.pid",
+        ])
+        .expect("operations flags");
+        assert!(args.upgrade && args.daemon);
+        assert_eq!(
+            args.upgrade_socket.as_deref(),
+            Some("/run/gw.sock".as_ref())
+        );
+        assert_eq!(args.pid_file.as_deref(), Some("/run/gw.pid".as_ref()));
     }
 }

@@ -4,7 +4,8 @@
 //! request, and calls [`run`] from `main`. The runtime does the rest: listening (HTTP/1.1 and
 //! cleartext HTTP/2 on the same socket), header and framing rules, choosing and connecting to
 //! backends ([`Upstream`]), pooled keep-alive connections, streaming bodies both ways, error
-//! pages, protocol switches (WebSocket), the access log and graceful shutdown. Upstreams balance (round robin, random,
+//! pages, protocol switches (WebSocket), the access log, graceful shutdown and zero-downtime
+//! upgrades (a new binary takes the listening sockets over from the running one). Upstreams balance (round robin, random,
 //! least connections, power of two choices, consistent hashing, backups), check backend
 //! health actively and passively, retry and time out, and may discover their backends from
 //! DNS or a file; [`metrics::registry`] exposes their state. Generated code imports only
@@ -53,6 +54,7 @@ pub mod args;
 pub mod error;
 mod forward;
 pub mod headers;
+mod lifecycle;
 pub mod log;
 pub mod metrics;
 mod phase;
@@ -77,7 +79,8 @@ pub use phase::Proxy;
 pub use response::Response;
 pub use run::{run, run_with_args};
 pub use server::{
-    bind, serve, serve_with, tls_acceptors, Listener, ListenerConfig, ServeOptions, ServerConfig,
+    bind, serve, serve_until, serve_with, tls_acceptors, Listener, ListenerConfig, ServeOptions,
+    ServerConfig, Stop, StopHandle, StopSignal,
 };
 pub use session::Session;
 pub use upstream::{

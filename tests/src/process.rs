@@ -6,8 +6,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// The `proxyc` binary of this workspace (built by `cargo test` next to the test binaries).
+/// The `proxyc` binary of this workspace (built by `cargo test` next to the test binaries),
+/// or the one `PROXYC_BIN` names (for several worktrees sharing one target directory, where
+/// `target/<profile>/proxyc` is whichever was built last).
 pub fn proxyc() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PROXYC_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("current exe");
     // target/<profile>/deps/<test> -> target/<profile>/proxyc
     let dir = exe
@@ -98,10 +103,28 @@ impl ProxyProcess {
     /// Starts `binary` with `args` and waits (up to 20 s) until it says `listening on` for every
     /// listener it has (`listeners` of them).
     pub fn start(binary: &Path, args: &[&str], listeners: usize) -> ProxyProcess {
-        let log = binary.with_extension("log");
+        ProxyProcess::start_with_env(binary, args, &[], listeners)
+    }
+
+    /// [`ProxyProcess::start`] with extra environment variables. Its log goes to
+    /// `BINARY.log`, or `BINARY.N.log` for the N-th start of the same binary.
+    pub fn start_with_env(
+        binary: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        listeners: usize,
+    ) -> ProxyProcess {
+        let mut log = binary.with_extension("log");
+        for n in 1.. {
+            if !log.exists() {
+                break;
+            }
+            log = binary.with_extension(format!("{n}.log"));
+        }
         let stderr = std::fs::File::create(&log).expect("create log");
         let mut child = Command::new(binary)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
@@ -127,13 +150,7 @@ impl ProxyProcess {
 
     /// The proxy's peak resident memory so far (`VmHWM`), in KiB.
     pub fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("read /proc/PID/status");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmHWM in /proc/PID/status")
+        peak_rss_kib(self.child.id())
     }
 
     /// What the proxy wrote to stderr so far (its logs).
@@ -141,18 +158,95 @@ impl ProxyProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits (up to `within`) for the exit status.
     pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         signal(self.child.id(), "TERM");
+        self.wait_exit(within)
+    }
+
+    /// Waits (up to `within`) for the process to exit by itself.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         let deadline = std::time::Instant::now() + within;
-        while std::time::Instant::now() < deadline {
+        loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(status);
             }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// A process this test did not start directly (a daemon, found by its pid file); sent
+/// SIGTERM (then SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct DaemonProcess {
+    pid: u32,
+}
+
+impl DaemonProcess {
+    /// The process whose pid `pid_file` holds.
+    pub fn from_pid_file(pid_file: &Path) -> DaemonProcess {
+        let text = std::fs::read_to_string(pid_file).expect("read the pid file");
+        let pid = text.trim().parse().expect("a pid in the pid file");
+        DaemonProcess { pid }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Whether the process still runs (and is not a zombie).
+    pub fn is_running(&self) -> bool {
+        is_running(self.pid)
+    }
+
+    /// The process's peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        peak_rss_kib(self.pid)
+    }
+}
+
+impl Drop for DaemonProcess {
+    fn drop(&mut self) {
+        signal(self.pid, "TERM");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while is_running(self.pid) && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        None
+        if is_running(self.pid) {
+            signal(self.pid, "KILL");
+        }
     }
+}
+
+/// Whether process `pid` exists and is not a zombie.
+pub fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next().map(|s| s != "Z"))
+        })
+        .unwrap_or(false)
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
 }
 
 fn signal(pid: u32, name: &str) {

@@ -40,8 +40,7 @@ fn documented_examples_parse() {
 
 #[test]
 fn examples_check_without_problems() {
-    for entry in std::fs::read_dir(pxy_tests::workspace_root().join("examples")).unwrap() {
-        let path = entry.unwrap().path();
+    for path in example_programs() {
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = pxy_compiler::driver::check_source(&source);
         assert!(
@@ -55,8 +54,7 @@ fn examples_check_without_problems() {
 
 #[test]
 fn examples_are_formatted() {
-    for entry in std::fs::read_dir(pxy_tests::workspace_root().join("examples")).unwrap() {
-        let path = entry.unwrap().path();
+    for path in example_programs() {
         let source = std::fs::read_to_string(&path).unwrap();
         let formatted = pxy_dsl::format::format(&source).unwrap();
         assert_eq!(
@@ -66,4 +64,13 @@ fn examples_are_formatted() {
             path.display()
         );
     }
+}
+
+/// The `.pxy` programs in `examples/` (which also holds other files, e.g. a systemd unit).
+fn example_programs() -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(pxy_tests::workspace_root().join("examples"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pxy"))
+        .collect()
 }

@@ -6,19 +6,20 @@
 //! ambiguous framing before hyper sees them (`framing.rs`); every request goes through the state machine in
 //! `service.rs` (a proxied one through [`crate::forward`] to its upstream) and its response
 //! body (`body.rs`); an HTTP/1.1 connection the origin
-//! switches to another protocol (WebSocket) becomes a byte relay (`upgrade.rs`). When the shutdown future completes the
-//! listeners close, keep-alive connections are asked to finish (hyper's graceful shutdown:
-//! in-flight requests complete, idle connections close) and `serve` returns once all are done
-//! or the grace period ends. The background tasks of the proxy's upstreams
+//! switches to another protocol (WebSocket) becomes a byte relay (`upgrade.rs`). When asked
+//! to stop ([`Stop`], `drain.rs`) the listeners close, keep-alive connections are asked to
+//! finish (`Connection: close`, then hyper's graceful shutdown: in-flight requests complete,
+//! idle connections close), tunnels run until their peers close them, and `serve` returns
+//! once all are done or the grace period ends. The background tasks of the proxy's upstreams
 //! ([`Proxy::upstreams`]: health checks, discovery) start before the first connection is
 //! accepted and stop after draining.
 
 mod body;
 mod config;
+mod drain;
 mod framing;
 mod grpc;
 mod service;
-pub(crate) mod shutdown;
 mod upgrade;
 
 use std::future::Future;
@@ -28,13 +29,17 @@ use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::task::TaskTracker;
 
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
+use drain::Draining;
+pub use drain::{Stop, StopHandle, StopSignal, CLOSE_DELAY};
 use framing::{FramingGuard, UpgradeSwitch};
 use service::ConnInfo;
 
@@ -46,8 +51,9 @@ use crate::upstream::{Background, Upstream};
 /// Serves `proxy` on `listeners` with default [`ServeOptions`] until `shutdown` completes,
 /// then drains in-flight requests (30 s at most).
 ///
-/// [`run`](crate::run) uses this after parsing the process flags; tests call it directly with
-/// listeners bound to port 0. Must be called within a Tokio runtime with time and I/O enabled.
+/// [`run`](crate::run) uses [`serve_until`] after parsing the process flags; tests call this
+/// directly with listeners bound to port 0. Must be called within a Tokio runtime with time
+/// and I/O enabled.
 ///
 /// # Errors
 ///
@@ -60,7 +66,7 @@ pub async fn serve<P: Proxy>(
     serve_with(proxy, listeners, ServeOptions::default(), shutdown).await
 }
 
-/// [`serve`] with explicit options.
+/// [`serve`] with explicit options. `shutdown` completing is a graceful stop.
 ///
 /// # Errors
 ///
@@ -70,6 +76,31 @@ pub async fn serve_with<P: Proxy>(
     listeners: Vec<Listener>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let (handle, signal) = StopHandle::new();
+    let stopper = tokio::spawn(async move {
+        shutdown.await;
+        handle.stop(Stop::Graceful);
+        // Kept so that a fast stop can still be asked for (it cannot, here: nothing else
+        // holds the handle) and the signal does not read a dropped handle as a stop.
+        std::future::pending::<()>().await;
+    });
+    let served = serve_until(proxy, listeners, options, signal).await;
+    stopper.abort();
+    served
+}
+
+/// [`serve_with`], stopping as `stop` says (see `drain.rs`): a graceful stop drains within
+/// the grace period, a fast one (also during a graceful one) abandons open connections.
+///
+/// # Errors
+///
+/// See [`serve`].
+pub async fn serve_until<P: Proxy>(
+    proxy: Arc<P>,
+    listeners: Vec<Listener>,
+    options: ServeOptions,
+    mut stop: StopSignal,
 ) -> Result<()> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -83,6 +114,8 @@ pub async fn serve_with<P: Proxy>(
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let graceful = Arc::new(GracefulShutdown::new());
+    let draining = Draining::default();
+    let tunnels = TaskTracker::new();
     let (stop_tx, stop_rx) = watch::channel(false);
     // Health checks and discovery run from before the first request until after the last.
     let background: Vec<Background> = proxy
@@ -91,20 +124,32 @@ pub async fn serve_with<P: Proxy>(
         .map(Upstream::start_background)
         .collect();
 
+    let serving = Arc::new(Serving {
+        proxy: proxy.clone(),
+        access_log: options.access_log,
+        builder,
+        draining: draining.clone(),
+        tunnels: tunnels.clone(),
+    });
     let mut accepting = JoinSet::new();
     for listener in listeners {
         accepting.spawn(accept_loop(
             listener,
-            proxy.clone(),
-            options.access_log,
-            builder.clone(),
+            serving.clone(),
             graceful.clone(),
             stop_rx.clone(),
         ));
     }
-    drop(stop_rx);
-    shutdown.await;
-    // Stop accepting: the loops drop their listeners and their handle on `graceful`.
+    drop((stop_rx, serving));
+    let how = stop.requested().await;
+    let deadline = tokio::time::Instant::now()
+        + match how {
+            Stop::Graceful => options.grace_period,
+            Stop::Fast => Duration::ZERO,
+        };
+    // Stop accepting: the loops drop their listeners and their handle on `graceful` (a TLS
+    // handshake still under way holds only a `Watcher`, so draining does not depend on it).
+    draining.start();
     let _ = stop_tx.send(true);
     while accepting.join_next().await.is_some() {}
 
@@ -113,17 +158,36 @@ pub async fn serve_with<P: Proxy>(
         stop_background(background).await;
         return Ok(());
     };
-    let in_flight = graceful.count();
-    tracing::info!(connections = in_flight, "draining connections");
-    match tokio::time::timeout(options.grace_period, graceful.shutdown()).await {
-        Ok(()) => tracing::info!("all connections closed"),
-        Err(_) => tracing::warn!(
+    tracing::info!(connections = graceful.count(), stop = ?how, "draining connections");
+    let drained = tokio::select! {
+        drained = drain(graceful, &tunnels, deadline) => drained,
+        () = stop.fast() => false,
+    };
+    if drained {
+        tracing::info!("all connections closed");
+    } else {
+        tracing::warn!(
             grace_period = ?options.grace_period,
-            "grace period over; abandoning remaining connections"
-        ),
+            "stopping now; abandoning remaining connections"
+        );
     }
     stop_background(background).await;
     Ok(())
+}
+
+/// Steps 1 to 3 of a graceful stop (`drain.rs`), by `deadline`. True if everything closed.
+async fn drain(graceful: GracefulShutdown, tunnels: &TaskTracker, deadline: Instant) -> bool {
+    let tell_to_close = (Instant::now() + CLOSE_DELAY).min(deadline);
+    while graceful.count() > 0 && Instant::now() < tell_to_close {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tunnels.close();
+    tokio::time::timeout_at(deadline, async {
+        graceful.shutdown().await;
+        tunnels.wait().await;
+    })
+    .await
+    .is_ok()
 }
 
 async fn stop_background(background: Vec<Background>) {
@@ -160,34 +224,35 @@ impl Listener {
     }
 }
 
+impl std::os::fd::AsFd for Listener {
+    /// The listening socket, e.g. to hand it to a new process in an upgrade.
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
 impl From<TcpListener> for Listener {
     fn from(socket: TcpListener) -> Self {
         Listener::new(socket, None)
     }
 }
 
-/// What every connection of one listener is served with.
+/// What every connection is served with.
 struct Serving<P> {
     proxy: Arc<P>,
     access_log: bool,
     builder: Arc<auto::Builder<TokioExecutor>>,
-    graceful: Arc<GracefulShutdown>,
+    draining: Draining,
+    /// Open tunnels (WebSocket), which outlive their HTTP connection.
+    tunnels: TaskTracker,
 }
 
 async fn accept_loop<P: Proxy>(
     listener: Listener,
-    proxy: Arc<P>,
-    access_log: bool,
-    builder: Arc<auto::Builder<TokioExecutor>>,
+    serving: Arc<Serving<P>>,
     graceful: Arc<GracefulShutdown>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let serving = Arc::new(Serving {
-        proxy,
-        access_log,
-        builder,
-        graceful,
-    });
     loop {
         let accepted = tokio::select! {
             accepted = listener.socket.accept() => accepted,
@@ -198,10 +263,18 @@ async fn accept_loop<P: Proxy>(
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
                 }
+                // Watched from its accept on: a graceful stop waits for it.
+                let watcher = graceful.watcher();
                 match &listener.tls {
-                    None => serve_connection(stream, client_addr, None, &serving),
+                    None => serve_connection(stream, client_addr, None, &serving, watcher),
                     Some(tls) => {
-                        tokio::spawn(handshake(tls.clone(), stream, client_addr, serving.clone()));
+                        tokio::spawn(handshake(
+                            tls.clone(),
+                            stream,
+                            client_addr,
+                            serving.clone(),
+                            watcher,
+                        ));
                     }
                 }
             }
@@ -221,6 +294,7 @@ async fn handshake<P: Proxy>(
     stream: TcpStream,
     client_addr: SocketAddr,
     serving: Arc<Serving<P>>,
+    watcher: Watcher,
 ) {
     // BoringSSL reads a record's 5-byte header, then its body: two reads. Through a buffer
     // both come from one `recv`, with whatever else the client sent.
@@ -231,7 +305,7 @@ async fn handshake<P: Proxy>(
             // its payload) and flush once; unbuffered, each piece would become its own TLS
             // record and syscall. Buffered, a flush sends one record of up to 16 KiB.
             let stream = BufWriter::with_capacity(TLS_WRITE_BUFFER, stream);
-            serve_connection(stream, client_addr, Some(Arc::new(info)), &serving);
+            serve_connection(stream, client_addr, Some(Arc::new(info)), &serving, watcher);
         }
         Err(e) => {
             tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
@@ -245,19 +319,39 @@ fn serve_connection<P: Proxy, IO>(
     client_addr: SocketAddr,
     tls: Option<Arc<TlsInfo>>,
     serving: &Serving<P>,
+    watcher: Watcher,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let upgrade = UpgradeSwitch::default();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let info = ConnInfo::new(client_addr, scheme, tls, upgrade.clone());
+    let info = ConnInfo::new(
+        client_addr,
+        scheme,
+        tls,
+        upgrade.clone(),
+        serving.tunnels.clone(),
+    );
     let proxy = serving.proxy.clone();
     let access_log = serving.access_log;
-    let service = hyper::service::service_fn(move |req| {
-        service::handle(proxy.clone(), access_log, info.clone(), req)
+    let draining = serving.draining.clone();
+    let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+        // Once draining, an HTTP/1 connection is closed after its response (`drain.rs`).
+        let close = draining.is_set() && req.version() < http::Version::HTTP_2;
+        let response = service::handle(proxy.clone(), access_log, info.clone(), req);
+        async move {
+            let mut response = response.await?;
+            if close && response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     // With upgrades, hyper hands an HTTP/1.1 connection over after a `101` (`upgrade.rs`);
-    // it ends the connection's future, so graceful shutdown does not wait for tunnels.
+    // it ends the connection's future; the tunnel is tracked apart (`Serving::tunnels`).
     let connection = serving
         .builder
         .serve_connection_with_upgrades(
@@ -265,7 +359,7 @@ fn serve_connection<P: Proxy, IO>(
             service,
         )
         .into_owned();
-    let connection = serving.graceful.watch(connection);
+    let connection = watcher.watch(connection);
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             log_connection_error(client_addr, &*e);
@@ -328,7 +422,28 @@ pub fn tls_acceptors(listeners: &[ListenerConfig]) -> Result<Vec<Option<TlsAccep
         .collect()
 }
 
-fn bind_one(addr: SocketAddr) -> Result<TcpListener> {
+/// A listener on a socket that is already bound and listening (received from a running
+/// process in an upgrade), terminating TLS with `tls` when given.
+///
+/// # Errors
+///
+/// [`ErrorKind::Bind`] naming `addr` if the socket cannot be used by Tokio.
+pub(crate) fn adopt(
+    addr: SocketAddr,
+    socket: std::net::TcpListener,
+    tls: Option<TlsAcceptor>,
+) -> Result<Listener> {
+    let fail =
+        |e: std::io::Error| Error::explain(ErrorKind::Bind, format!("{addr}: {e}")).with_cause(e);
+    socket.set_nonblocking(true).map_err(fail)?;
+    Ok(Listener::new(
+        TcpListener::from_std(socket).map_err(fail)?,
+        tls,
+    ))
+}
+
+/// Binds `addr` with `SO_REUSEADDR` and a backlog of 1024.
+pub(crate) fn bind_one(addr: SocketAddr) -> Result<TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
     let fail =
         |e: std::io::Error| Error::explain(ErrorKind::Bind, format!("{addr}: {e}")).with_cause(e);

@@ -20,6 +20,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use hyper::body::Incoming;
+use tokio_util::task::TaskTracker;
 
 use super::body::{ResponseBody, UpstreamParts};
 use super::framing::UpgradeSwitch;
@@ -44,6 +45,8 @@ pub(crate) struct ConnInfo {
     pub(crate) tls: Option<Arc<TlsInfo>>,
     /// Flipped when a request of the connection switches protocols (`upgrade.rs`).
     pub(crate) upgrade: UpgradeSwitch,
+    /// Where the server tracks tunnels, so that draining waits for them.
+    pub(crate) tunnels: TaskTracker,
 }
 
 impl ConnInfo {
@@ -52,12 +55,14 @@ impl ConnInfo {
         scheme: &'static str,
         tls: Option<Arc<TlsInfo>>,
         upgrade: UpgradeSwitch,
+        tunnels: TaskTracker,
     ) -> Self {
         ConnInfo {
             client_addr,
             forwarding: Forwarding::new(client_addr, scheme),
             tls,
             upgrade,
+            tunnels,
         }
     }
 }
@@ -167,7 +172,7 @@ async fn send_upstream<P: Proxy>(
                     backend,
                     logged,
                 };
-                switch.start(&mut parts.headers, &conn.upgrade, tunnel);
+                switch.start(&mut parts.headers, &conn.upgrade, &conn.tunnels, tunnel);
             }
             http::Response::from_parts(parts, ResponseBody::full(state, Bytes::new()))
         }

@@ -13,7 +13,8 @@
 //! switched never returns to its pool). [`copy_bidirectional`] relays bytes both ways until
 //! both directions end: an end of stream on one side is passed on as a write shutdown to the
 //! other (half-close), whose own direction continues. The tunnel has no timeout of its own:
-//! WebSocket peers keep their connections alive with pings.
+//! WebSocket peers keep their connections alive with pings. Tunnels run on the server's
+//! tracker, so a graceful stop (and an upgrade) waits for them within its grace period.
 //!
 //! The framing guard below hyper stops following the client's bytes as requests when the
 //! switch is decided (`framing.rs`, [`UpgradeSwitch`]). An HTTP/2 request never switches:
@@ -34,6 +35,7 @@ use http::{HeaderMap, HeaderValue};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::io::copy_bidirectional;
+use tokio_util::task::TaskTracker;
 
 use super::framing::UpgradeSwitch;
 use crate::error::{Error, ErrorKind, Result};
@@ -90,11 +92,18 @@ impl Switch {
 
     /// Starts the tunnel for the `101` whose final headers are `headers` (the response hooks
     /// ran): puts `Upgrade` and `Connection: upgrade` back, tells the framing guard through
-    /// `guard`, and spawns the relay. Call it just before the `101` goes to hyper.
-    pub(crate) fn start(self, headers: &mut HeaderMap, guard: &UpgradeSwitch, tunnel: Tunnel) {
+    /// `guard`, and spawns the relay on `tunnels` (so that draining waits for it). Call it
+    /// just before the `101` goes to hyper.
+    pub(crate) fn start(
+        self,
+        headers: &mut HeaderMap,
+        guard: &UpgradeSwitch,
+        tunnels: &TaskTracker,
+        tunnel: Tunnel,
+    ) {
         keep_upgrade(headers, self.protocol);
         guard.accept();
-        tokio::spawn(relay(self.downstream, self.upstream, tunnel));
+        tunnels.spawn(relay(self.downstream, self.upstream, tunnel));
     }
 }
 
