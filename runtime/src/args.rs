@@ -3,7 +3,11 @@
 //! The operations flags (`--upgrade`, `--upgrade-socket`, `--daemon`, `--pid-file`) and the
 //! signals are described in `crate::lifecycle` and the README's operations section.
 
+use std::time::Duration;
+
 use clap::Parser;
+
+use crate::server::ClientLimits;
 
 /// Process flags, parsed by [`run`](crate::run).
 #[derive(Debug, Clone, Parser)]
@@ -48,6 +52,97 @@ pub struct Args {
     /// (default: no admin listener).
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<std::net::SocketAddr>,
+    /// Client limits and timeouts.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The flags that set [`ClientLimits`]; each defaults to [`ClientLimits::default`]'s value.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a complete request head: the first of a connection from
+    /// its start, each later one from its first byte; then the connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = defaults().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Seconds a keep-alive connection may wait after a response for the next request head
+    /// to be complete.
+    #[arg(long, value_name = "SECS", default_value_t = defaults().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Client connections open at once, across listeners; more are accepted and closed.
+    #[arg(long, value_name = "N", default_value_t = defaults().max_connections, value_parser = at_least_one)]
+    pub max_connections: usize,
+    /// Longest request target (URI), in bytes; longer: 414.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_uri_len, value_parser = at_least_one)]
+    pub max_uri_length: usize,
+    /// Largest request header section (names, values, 4 bytes per field), in bytes; larger:
+    /// 431. Also HTTP/2's SETTINGS_MAX_HEADER_LIST_SIZE.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_header_bytes, value_parser = at_least_one)]
+    pub max_header_bytes: usize,
+    /// Most header fields in an HTTP/1 request (at most 256); more: 431.
+    #[arg(long, value_name = "N", default_value_t = defaults().max_headers, value_parser = at_least_one)]
+    pub max_headers: usize,
+    /// Largest request body, in bytes, also chunked or streamed; larger: 413. 0: no limit.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_body_bytes.unwrap_or(0))]
+    pub max_body_bytes: u64,
+    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per client connection.
+    #[arg(long, value_name = "N", default_value_t = defaults().h2_max_concurrent_streams, value_parser = clap::value_parser!(u32).range(1..))]
+    pub h2_max_concurrent_streams: u32,
+    /// HTTP/2 streams a client may reset before the proxy accepts them (rapid reset) before
+    /// its connection is closed with GOAWAY.
+    #[arg(long, value_name = "N", default_value_t = defaults().h2_max_pending_accept_reset_streams)]
+    pub h2_max_pending_reset_streams: usize,
+    /// HTTP/2 streams the proxy may reset for a client's errors before its connection is
+    /// closed with GOAWAY.
+    #[arg(long, value_name = "N", default_value_t = defaults().h2_max_local_error_reset_streams)]
+    pub h2_max_error_reset_streams: usize,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        let d = defaults();
+        LimitArgs {
+            header_read_timeout: d.header_read_timeout.as_secs(),
+            idle_timeout: d.idle_timeout.as_secs(),
+            max_connections: d.max_connections,
+            max_uri_length: d.max_uri_len,
+            max_header_bytes: d.max_header_bytes,
+            max_headers: d.max_headers,
+            max_body_bytes: d.max_body_bytes.unwrap_or(0),
+            h2_max_concurrent_streams: d.h2_max_concurrent_streams,
+            h2_max_pending_reset_streams: d.h2_max_pending_accept_reset_streams,
+            h2_max_error_reset_streams: d.h2_max_local_error_reset_streams,
+        }
+    }
+}
+
+impl LimitArgs {
+    /// The client limits these flags set.
+    pub fn client_limits(&self) -> ClientLimits {
+        ClientLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: self.max_connections,
+            max_uri_len: self.max_uri_length,
+            max_header_bytes: self.max_header_bytes,
+            max_headers: self.max_headers,
+            max_body_bytes: (self.max_body_bytes > 0).then_some(self.max_body_bytes),
+            h2_max_concurrent_streams: self.h2_max_concurrent_streams,
+            h2_max_pending_accept_reset_streams: self.h2_max_pending_reset_streams,
+            h2_max_local_error_reset_streams: self.h2_max_error_reset_streams,
+        }
+    }
+}
+
+fn defaults() -> ClientLimits {
+    ClientLimits::default()
+}
+
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl Args {
@@ -108,5 +203,60 @@ mod tests {
             Some("/run/gw.sock".as_ref())
         );
         assert_eq!(args.pid_file.as_deref(), Some("/run/gw.pid".as_ref()));
+    }
+
+    #[test]
+    fn limit_flags_default_to_client_limits_and_override_them() {
+        let args = Args::try_parse_from(["gw"]).expect("no flags");
+        assert_eq!(args.limits, LimitArgs::default());
+        assert_eq!(args.limits.client_limits(), ClientLimits::default());
+        let args = Args::try_parse_from([
+            "gw",
+            "--header-read-timeout",
+            "3",
+            "--idle-timeout",
+            "7",
+            "--max-connections",
+            "5",
+            "--max-uri-length",
+            "100",
+            "--max-header-bytes",
+            "200",
+            "--max-headers",
+            "9",
+            "--max-body-bytes",
+            "0",
+            "--h2-max-concurrent-streams",
+            "4",
+            "--h2-max-pending-reset-streams",
+            "2",
+            "--h2-max-error-reset-streams",
+            "1",
+        ])
+        .expect("valid flags");
+        let limits = args.limits.client_limits();
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(7));
+        assert_eq!(limits.max_connections, 5);
+        assert_eq!(
+            (
+                limits.max_uri_len,
+                limits.max_header_bytes,
+                limits.max_headers
+            ),
+            (100, 200, 9)
+        );
+        assert_eq!(limits.max_body_bytes, None);
+        assert_eq!(limits.h2_max_concurrent_streams, 4);
+        assert_eq!(limits.h2_max_pending_accept_reset_streams, 2);
+        assert_eq!(limits.h2_max_local_error_reset_streams, 1);
+        assert!(limits.validate().is_ok());
+        for zero in [
+            "--max-connections",
+            "--header-read-timeout",
+            "--max-headers",
+        ] {
+            assert!(Args::try_parse_from(["gw", zero, "0"]).is_err(), "{zero}");
+        }
     }
 }

@@ -73,6 +73,13 @@ pub enum ErrorKind {
     TotalTimeout,
     /// The request is not acceptable (bad path, header or framing). Status 400.
     InvalidRequest,
+    /// The request target is longer than the server's `max_uri_len`. Status 414.
+    UriTooLong,
+    /// The request's header section is larger than `max_header_bytes`. Status 431.
+    HeadersTooLarge,
+    /// The request body is larger than `max_body_bytes` (declared, or counted as it
+    /// streamed). Status 413.
+    BodyTooLarge,
     /// A configuration value is invalid (e.g. an upstream without backends). Status 500.
     InvalidConfig,
     /// A listening socket could not be bound. Status 500.
@@ -107,9 +114,12 @@ impl ErrorKind {
             | ErrorKind::NoHealthyBackend
             | ErrorKind::Overloaded
             | ErrorKind::TotalTimeout => ErrorSide::Upstream,
-            ErrorKind::DownstreamProtocol | ErrorKind::ClientClosed | ErrorKind::InvalidRequest => {
-                ErrorSide::Downstream
-            }
+            ErrorKind::DownstreamProtocol
+            | ErrorKind::ClientClosed
+            | ErrorKind::InvalidRequest
+            | ErrorKind::UriTooLong
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::BodyTooLarge => ErrorSide::Downstream,
             ErrorKind::InvalidConfig | ErrorKind::Bind | ErrorKind::Internal => ErrorSide::Internal,
         }
     }
@@ -130,6 +140,9 @@ impl ErrorKind {
             ErrorKind::DownstreamProtocol | ErrorKind::ClientClosed | ErrorKind::InvalidRequest => {
                 StatusCode::BAD_REQUEST
             }
+            ErrorKind::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorKind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ErrorKind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::InvalidConfig | ErrorKind::Bind | ErrorKind::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -163,6 +176,9 @@ impl ErrorKind {
             ErrorKind::ClientClosed => "client_closed",
             ErrorKind::NoBackend => "no_backend",
             ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::UriTooLong => "uri_too_long",
+            ErrorKind::HeadersTooLarge => "headers_too_large",
+            ErrorKind::BodyTooLarge => "body_too_large",
             ErrorKind::InvalidConfig => "invalid_config",
             ErrorKind::Bind => "bind",
             ErrorKind::Internal => "internal",
@@ -188,6 +204,9 @@ impl ErrorKind {
             ErrorKind::Overloaded => "upstream connection limit reached",
             ErrorKind::TotalTimeout => "request took longer than the upstream's total timeout",
             ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::UriTooLong => "request target too long",
+            ErrorKind::HeadersTooLarge => "request header section too large",
+            ErrorKind::BodyTooLarge => "request body too large",
             ErrorKind::InvalidConfig => "invalid configuration",
             ErrorKind::Bind => "cannot listen",
             ErrorKind::Internal => "internal error",

@@ -199,5 +199,7 @@ fn sample(series: &Series, upstream: &str, backend: &str, value: f64) -> Metric 
     metric
 }
 
+pub(crate) mod downstream;
+
 #[cfg(test)]
 mod tests;

@@ -57,7 +57,7 @@ pub fn run_with_args<P: Proxy>(
     }
     let _log = crate::log::init(args.log_level.as_deref());
     let result = if args.test {
-        check(&config, build).map(|()| println!("{name}: configuration ok"))
+        check(&config, &args, build).map(|()| println!("{name}: configuration ok"))
     } else {
         serve_process(config, &args, build, &mut ready)
     };
@@ -72,8 +72,13 @@ pub fn run_with_args<P: Proxy>(
 
 /// `--test`: the configuration is valid, every certificate, key and CA file loads, and the
 /// proxy builds (upstreams included).
-fn check<P: Proxy>(config: &ServerConfig, build: impl FnOnce() -> Result<P>) -> Result<()> {
+fn check<P: Proxy>(
+    config: &ServerConfig,
+    args: &Args,
+    build: impl FnOnce() -> Result<P>,
+) -> Result<()> {
     config.validate()?;
+    args.limits.client_limits().validate()?;
     tls_acceptors(&config.listeners)?;
     build().map(drop)
 }
@@ -89,8 +94,9 @@ fn serve_process<P: Proxy>(
     let options = ServeOptions {
         access_log: !args.no_access_log,
         grace_period: Duration::from_secs(args.grace_period),
-        ..ServeOptions::default()
+        limits: args.limits.client_limits(),
     };
+    options.limits.validate()?;
     runtime.block_on(async {
         // Everything that can fail comes before an upgrade asks the running process for
         // anything: the configuration, certificates, the proxy itself.

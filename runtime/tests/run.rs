@@ -5,7 +5,7 @@ mod common;
 use std::process::ExitCode;
 
 use common::{upstream, TestProxy};
-use pxy_runtime::args::Args;
+use pxy_runtime::args::{Args, LimitArgs};
 use pxy_runtime::prelude::*;
 
 fn args(test: bool) -> Args {
@@ -20,6 +20,7 @@ fn args(test: bool) -> Args {
         no_access_log: true,
         log_level: Some("off".to_owned()),
         admin: None,
+        limits: LimitArgs::default(),
     }
 }
 

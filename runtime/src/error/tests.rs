@@ -26,6 +26,9 @@ fn status_follows_kind() {
         (ErrorKind::Overloaded, 503),
         (ErrorKind::DownstreamProtocol, 400),
         (ErrorKind::InvalidRequest, 400),
+        (ErrorKind::UriTooLong, 414),
+        (ErrorKind::HeadersTooLarge, 431),
+        (ErrorKind::BodyTooLarge, 413),
         (ErrorKind::Internal, 500),
         (ErrorKind::InvalidConfig, 500),
     ];

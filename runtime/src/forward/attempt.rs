@@ -24,6 +24,7 @@ use http_body::Body;
 use hyper::body::Incoming;
 use tokio::time::Instant;
 
+use super::budget::BodyBudget;
 use super::exchange::{exchange, Exchange, Timeouts};
 use super::pump::RequestPump;
 use super::replay::{self, BodySource};
@@ -232,7 +233,8 @@ async fn build_request<P: Proxy>(
         BodySource::Buffered(bytes) => (UpstreamBody::Full(Some(bytes.clone())), None),
         BodySource::Streamed(incoming) => match incoming.take() {
             Some(incoming) => {
-                let (pump, body) = RequestPump::new(incoming);
+                let budget = BodyBudget::new(client.max_body_bytes);
+                let (pump, body) = RequestPump::new(incoming, budget);
                 (body, Some(pump))
             }
             None => {

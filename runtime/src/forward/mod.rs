@@ -14,6 +14,7 @@
 //! the layers above it (`tests/layers.rs` reads the sources to keep it so).
 
 mod attempt;
+mod budget;
 mod exchange;
 mod pump;
 mod replay;

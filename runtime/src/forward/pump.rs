@@ -15,6 +15,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame};
 use hyper::body::Incoming;
 
+use super::budget::BodyBudget;
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;
 use crate::session::Session;
@@ -29,6 +30,8 @@ pub(crate) struct RequestPump {
     feed: BodyFeed,
     filtered_end: bool,
     state: PumpState,
+    /// The body's bytes so far, against `max_body_bytes`.
+    budget: BodyBudget,
     /// Chunks handed to the upstream so far; the service resets its read timer when it grows.
     pub(crate) sent: u64,
 }
@@ -52,8 +55,9 @@ impl std::fmt::Debug for RequestPump {
 }
 
 impl RequestPump {
-    /// A pump for the client body `incoming` and the upstream body it feeds.
-    pub(crate) fn new(incoming: Incoming) -> (RequestPump, UpstreamBody) {
+    /// A pump for the client body `incoming`, at most `budget` bytes, and the upstream body
+    /// it feeds.
+    pub(crate) fn new(incoming: Incoming, budget: BodyBudget) -> (RequestPump, UpstreamBody) {
         let size_hint = incoming.size_hint();
         let (feed, body) = BodyFeed::channel(size_hint);
         let pump = RequestPump {
@@ -61,6 +65,7 @@ impl RequestPump {
             feed,
             filtered_end: false,
             state: PumpState::Running,
+            budget,
             sent: 0,
         };
         (pump, body)
@@ -124,6 +129,11 @@ impl RequestPump {
             };
             let frame = match frame.into_data() {
                 Ok(data) => {
+                    // Counted before the filter sees it: a chunk over the limit goes nowhere.
+                    if let Err(e) = self.budget.take(data.len()) {
+                        self.abort();
+                        return Poll::Ready(Err(e));
+                    }
                     let end = self.incoming.is_end_stream();
                     let mut chunk = Some(data);
                     if let Err(e) = proxy.request_body_filter(session, &mut chunk, end, ctx) {

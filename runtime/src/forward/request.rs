@@ -13,22 +13,30 @@ use http::{HeaderValue, Request, Uri, Version};
 use crate::headers::{keep_upgrade, remove_hop_by_hop, requested_upgrade, set_forwarding};
 use crate::session::Session;
 
-/// What the forwarding headers say about the client, rendered once per downstream
-/// connection: its IP (`X-Forwarded-For`) and the scheme it spoke (`X-Forwarded-Proto`).
+/// What forwarding needs to know of the client, once per downstream connection: its IP
+/// (`X-Forwarded-For`), the scheme it spoke (`X-Forwarded-Proto`), and its body limit.
 #[derive(Clone, Debug)]
 pub(crate) struct Forwarding {
     /// The client IP as a header value.
     pub(crate) client_ip: HeaderValue,
     /// `http` or `https`.
     pub(crate) scheme: &'static str,
+    /// The most request body bytes the client may send (`None`: no limit); a streamed body
+    /// is cut before the chunk that crosses it (`budget.rs`).
+    pub(crate) max_body_bytes: Option<u64>,
 }
 
 impl Forwarding {
-    pub(crate) fn new(client_addr: SocketAddr, scheme: &'static str) -> Self {
+    pub(crate) fn new(
+        client_addr: SocketAddr,
+        scheme: &'static str,
+        max_body_bytes: Option<u64>,
+    ) -> Self {
         let mut buf = [0u8; 64];
         Forwarding {
             client_ip: render_ip(client_addr, &mut buf),
             scheme,
+            max_body_bytes,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::limits::ClientLimits;
 use crate::error::{Error, ErrorKind, Result};
 use crate::tls::TlsConfig;
 
@@ -77,9 +78,9 @@ fn overlaps(a: SocketAddr, b: SocketAddr) -> bool {
 pub struct ServeOptions {
     /// Write one `pxy::access` line per request. Default `true`.
     pub access_log: bool,
-    /// How long a client may take to send a complete HTTP/1 request header (slowloris
-    /// protection); also the idle time allowed between keep-alive requests. Default 30 s.
-    pub header_read_timeout: Duration,
+    /// Timeouts, size limits and connection limits for clients (slowloris, oversized
+    /// requests, HTTP/2 floods); see [`ClientLimits`].
+    pub limits: ClientLimits,
     /// After shutdown is requested, how long in-flight requests may take before their
     /// connections are abandoned. Default 30 s.
     pub grace_period: Duration,
@@ -89,7 +90,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             access_log: true,
-            header_read_timeout: Duration::from_secs(30),
+            limits: ClientLimits::default(),
             grace_period: Duration::from_secs(30),
         }
     }

@@ -17,9 +17,14 @@
 //! every later read reports end of stream. Nothing of the request reaches the service.
 //!
 //! A connection starting with the HTTP/2 preface is passed through untouched. Heads hyper
-//! rejects anyway (unparsable, too many fields, longer than [`MAX_HEAD`]) and malformed chunk
+//! rejects anyway (unparsable, too many fields, longer than [`HeadLimits::max_head`]) and malformed chunk
 //! lines switch the guard to pass-through: hyper answers them itself and then closes.
 //! Writes are not inspected.
+//!
+//! **Header read timeout.** The guard also times request heads (`deadline.rs`): the first
+//! from the connection's start, each later one from its first byte, each to its final line
+//! feed. A head (or an HTTP/2 preface) not complete in time makes the read fail, and hyper
+//! closes the connection.
 //!
 //! **Upgrades.** Once a request is answered `101 Switching Protocols` the bytes that follow
 //! are another protocol's (WebSocket frames), relayed as they are: following them as requests
@@ -35,6 +40,7 @@
 //! can cause. The switch never turns back: an upgraded connection carries no more requests.
 
 mod chunked;
+mod deadline;
 mod framer;
 mod head;
 
@@ -43,20 +49,38 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::limits::ClientLimits;
+use deadline::HeadDeadline;
 use framer::Framer;
 
-/// The largest request head, in bytes, hyper may buffer; the server configures hyper's
-/// `max_buf_size` with it, so a longer head gets hyper's `431` before the guard stops
-/// following the connection.
-pub(crate) const MAX_HEAD: usize = 64 * 1024;
+/// What the guard holds heads to: the same limits hyper is configured with (so both parse
+/// every head identically), and the header read timeout (`deadline.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeadLimits {
+    /// The longest head hyper buffers (its `max_buf_size`): a longer one gets hyper's 431
+    /// and the guard stops following the connection.
+    pub(crate) max_head: usize,
+    /// The most header fields (hyper's `max_headers`).
+    pub(crate) max_headers: usize,
+    /// How long a head may take; see `deadline.rs`.
+    pub(crate) header_read_timeout: Duration,
+}
 
-/// The most header fields a request head may have; the server configures hyper's
-/// `max_headers` with it, so both parse every head identically.
-pub(crate) const MAX_HEADERS: usize = 100;
+impl HeadLimits {
+    /// The head limits of `limits`.
+    pub(crate) fn of(limits: &ClientLimits) -> Self {
+        HeadLimits {
+            max_head: limits.head_buffer(),
+            max_headers: limits.max_headers,
+            header_read_timeout: limits.header_read_timeout,
+        }
+    }
+}
 
 /// Delivered instead of the final line feed of a refused head. `0x7f` is neither a line end
 /// nor a token character, so the head becomes invalid whether the line feed followed a
@@ -92,19 +116,42 @@ pub(crate) struct FramingGuard<IO> {
     /// Once a head is refused: how many bytes of [`POISON`] were delivered.
     poisoned: Option<usize>,
     upgrade: UpgradeSwitch,
+    deadline: HeadDeadline,
 }
 
 impl<IO> FramingGuard<IO> {
-    /// Guards the connection `io` accepted from `client` (named in the refusal log line),
-    /// until `upgrade` is accepted.
-    pub(crate) fn new(io: IO, client: SocketAddr, upgrade: UpgradeSwitch) -> Self {
+    /// Guards the connection `io` accepted from `client` (named in the refusal log line)
+    /// within `limits`, until `upgrade` is accepted. The first head's deadline starts now.
+    pub(crate) fn new(
+        io: IO,
+        client: SocketAddr,
+        upgrade: UpgradeSwitch,
+        limits: HeadLimits,
+    ) -> Self {
         FramingGuard {
             io,
             client,
-            framer: Framer::new(),
+            framer: Framer::new(limits),
             poisoned: None,
             upgrade,
+            deadline: HeadDeadline::new(limits.header_read_timeout),
         }
+    }
+
+    /// The head in progress missed its deadline: logged, counted, and the read fails, which
+    /// makes hyper close the connection.
+    fn timed_out(&self) -> Poll<io::Result<()>> {
+        crate::metrics::downstream::rejected("header_timeout");
+        tracing::info!(
+            target: "pxy::reject",
+            client = %self.client,
+            timeout = ?self.deadline.timeout(),
+            "request header timeout; connection closed",
+        );
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "request header timeout",
+        )))
     }
 }
 
@@ -123,13 +170,26 @@ impl<IO: AsyncRead + Unpin> AsyncRead for FramingGuard<IO> {
             return Poll::Ready(Ok(()));
         }
         let start = buf.filled().len();
-        ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(result) => result?,
+            Poll::Pending => {
+                if this.framer.in_head() && this.deadline.poll_over(cx) {
+                    return this.timed_out();
+                }
+                return Poll::Pending;
+            }
+        }
         // Checked once the read is done: whatever it returned belongs to the tunnel if the
         // upgrade was accepted meanwhile (hyper hands its buffer over to the tunnel).
         if this.upgrade.is_accepted() {
             return Poll::Ready(Ok(()));
         }
-        let Some(refusal) = this.framer.vet(&buf.filled()[start..]) else {
+        let read = &buf.filled()[start..];
+        let Some(refusal) = this.framer.vet(read) else {
+            // End of stream is hyper's to handle, in a head or not.
+            if !read.is_empty() && this.deadline.follow(this.framer.in_head()) {
+                return this.timed_out();
+            }
             return Poll::Ready(Ok(()));
         };
         tracing::warn!(

@@ -19,6 +19,7 @@ mod config;
 mod drain;
 mod framing;
 mod grpc;
+mod limits;
 mod service;
 mod upgrade;
 
@@ -40,7 +41,9 @@ use tokio_util::task::TaskTracker;
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
 use drain::Draining;
 pub use drain::{Stop, StopHandle, StopSignal, CLOSE_DELAY};
-use framing::{FramingGuard, UpgradeSwitch};
+use framing::{FramingGuard, HeadLimits, UpgradeSwitch};
+pub use limits::ClientLimits;
+use limits::{ConnectionSlot, ConnectionSlots};
 use service::ConnInfo;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -70,7 +73,8 @@ pub async fn serve<P: Proxy>(
 ///
 /// # Errors
 ///
-/// See [`serve`].
+/// [`ErrorKind::InvalidConfig`] if `options.limits` cannot be applied
+/// ([`ClientLimits::validate`]); otherwise see [`serve`].
 pub async fn serve_with<P: Proxy>(
     proxy: Arc<P>,
     listeners: Vec<Listener>,
@@ -102,17 +106,10 @@ pub async fn serve_until<P: Proxy>(
     options: ServeOptions,
     mut stop: StopSignal,
 ) -> Result<()> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout)
-        // The framing guard follows heads up to these limits; hyper rejects anything beyond.
-        .max_buf_size(framing::MAX_HEAD)
-        .max_headers(framing::MAX_HEADERS)
-        .keep_alive(true);
-    builder.http2().timer(TokioTimer::new());
-    let builder = Arc::new(builder);
+    let limits = options.limits;
+    limits.validate()?;
+    let builder = Arc::new(connection_builder(&limits));
+    let slots = ConnectionSlots::new(limits.max_connections);
     let graceful = Arc::new(GracefulShutdown::new());
     let draining = Draining::default();
     let tunnels = TaskTracker::new();
@@ -127,6 +124,7 @@ pub async fn serve_until<P: Proxy>(
     let serving = Arc::new(Serving {
         proxy: proxy.clone(),
         access_log: options.access_log,
+        limits,
         builder,
         draining: draining.clone(),
         tunnels: tunnels.clone(),
@@ -137,6 +135,7 @@ pub async fn serve_until<P: Proxy>(
             listener,
             serving.clone(),
             graceful.clone(),
+            slots.clone(),
             stop_rx.clone(),
         ));
     }
@@ -190,6 +189,30 @@ async fn drain(graceful: GracefulShutdown, tunnels: &TaskTracker, deadline: Inst
     .is_ok()
 }
 
+/// hyper's connection builder, holding every limit hyper enforces itself (see `limits.rs`).
+fn connection_builder(limits: &ClientLimits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // hyper's timer starts when a connection goes idle after a response and stops at
+        // the end of the next head: the idle timeout. The framing guard times the heads.
+        .header_read_timeout(limits.idle_timeout)
+        // The framing guard follows heads up to these limits; hyper rejects anything beyond.
+        .max_buf_size(limits.head_buffer())
+        .max_headers(limits.max_headers)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.h2_max_concurrent_streams)
+        // Checked by `validate` to fit.
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+        .max_pending_accept_reset_streams(limits.h2_max_pending_accept_reset_streams)
+        .max_local_error_reset_streams(limits.h2_max_local_error_reset_streams);
+    builder
+}
+
 async fn stop_background(background: Vec<Background>) {
     for tasks in background {
         tasks.stop().await;
@@ -241,16 +264,22 @@ impl From<TcpListener> for Listener {
 struct Serving<P> {
     proxy: Arc<P>,
     access_log: bool,
+    limits: ClientLimits,
     builder: Arc<auto::Builder<TokioExecutor>>,
     draining: Draining,
     /// Open tunnels (WebSocket), which outlive their HTTP connection.
     tunnels: TaskTracker,
 }
 
+/// Accepts connections until `stop`. A connection over `max_connections` is accepted and
+/// closed at once rather than left in the kernel's backlog: there it would wait unseen
+/// (its client hanging until its own timeout) and keep the backlog full for the clients
+/// that come once slots are free; closed, its client learns at once and it is counted.
 async fn accept_loop<P: Proxy>(
     listener: Listener,
     serving: Arc<Serving<P>>,
     graceful: Arc<GracefulShutdown>,
+    slots: ConnectionSlots,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -260,18 +289,24 @@ async fn accept_loop<P: Proxy>(
         };
         match accepted {
             Ok((stream, client_addr)) => {
+                let Some(slot) = slots.take() else {
+                    tracing::debug!(target: "pxy::reject", client = %client_addr, "connection limit reached; connection closed");
+                    drop(stream);
+                    continue;
+                };
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(client = %client_addr, error = %e, "cannot set TCP_NODELAY");
                 }
                 // Watched from its accept on: a graceful stop waits for it.
                 let watcher = graceful.watcher();
                 match &listener.tls {
-                    None => serve_connection(stream, client_addr, None, &serving, watcher),
+                    None => serve_connection(stream, client_addr, None, slot, &serving, watcher),
                     Some(tls) => {
                         tokio::spawn(handshake(
                             tls.clone(),
                             stream,
                             client_addr,
+                            slot,
                             serving.clone(),
                             watcher,
                         ));
@@ -293,6 +328,7 @@ async fn handshake<P: Proxy>(
     tls: TlsAcceptor,
     stream: TcpStream,
     client_addr: SocketAddr,
+    slot: ConnectionSlot,
     serving: Arc<Serving<P>>,
     watcher: Watcher,
 ) {
@@ -305,7 +341,14 @@ async fn handshake<P: Proxy>(
             // its payload) and flush once; unbuffered, each piece would become its own TLS
             // record and syscall. Buffered, a flush sends one record of up to 16 KiB.
             let stream = BufWriter::with_capacity(TLS_WRITE_BUFFER, stream);
-            serve_connection(stream, client_addr, Some(Arc::new(info)), &serving, watcher);
+            serve_connection(
+                stream,
+                client_addr,
+                Some(Arc::new(info)),
+                slot,
+                &serving,
+                watcher,
+            );
         }
         Err(e) => {
             tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
@@ -313,11 +356,12 @@ async fn handshake<P: Proxy>(
     }
 }
 
-/// Spawns the task serving one downstream connection.
+/// Spawns the task serving one downstream connection, which holds `slot` until it ends.
 fn serve_connection<P: Proxy, IO>(
     stream: IO,
     client_addr: SocketAddr,
     tls: Option<Arc<TlsInfo>>,
+    slot: ConnectionSlot,
     serving: &Serving<P>,
     watcher: Watcher,
 ) where
@@ -331,6 +375,7 @@ fn serve_connection<P: Proxy, IO>(
         tls,
         upgrade.clone(),
         serving.tunnels.clone(),
+        serving.limits,
     );
     let proxy = serving.proxy.clone();
     let access_log = serving.access_log;
@@ -355,7 +400,12 @@ fn serve_connection<P: Proxy, IO>(
     let connection = serving
         .builder
         .serve_connection_with_upgrades(
-            TokioIo::new(FramingGuard::new(stream, client_addr, upgrade)),
+            TokioIo::new(FramingGuard::new(
+                stream,
+                client_addr,
+                upgrade,
+                HeadLimits::of(&serving.limits),
+            )),
             service,
         )
         .into_owned();
@@ -364,6 +414,7 @@ fn serve_connection<P: Proxy, IO>(
         if let Err(e) = connection.await {
             log_connection_error(client_addr, &*e);
         }
+        drop(slot);
     });
 }
 

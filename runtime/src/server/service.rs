@@ -25,8 +25,9 @@ use tokio_util::task::TaskTracker;
 use super::body::{ResponseBody, UpstreamParts};
 use super::framing::UpgradeSwitch;
 use super::grpc;
+use super::limits::{self, ClientLimits};
 use super::upgrade::{self, Switch, Tunnel};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::forward::{proxy_upstream, Forwarding, Proxied};
 use crate::headers::remove_hop_by_hop;
 use crate::phase::Proxy;
@@ -47,6 +48,8 @@ pub(crate) struct ConnInfo {
     pub(crate) upgrade: UpgradeSwitch,
     /// Where the server tracks tunnels, so that draining waits for them.
     pub(crate) tunnels: TaskTracker,
+    /// What the connection's requests may send (`limits.rs`).
+    pub(crate) limits: ClientLimits,
 }
 
 impl ConnInfo {
@@ -56,13 +59,15 @@ impl ConnInfo {
         tls: Option<Arc<TlsInfo>>,
         upgrade: UpgradeSwitch,
         tunnels: TaskTracker,
+        limits: ClientLimits,
     ) -> Self {
         ConnInfo {
             client_addr,
-            forwarding: Forwarding::new(client_addr, scheme),
+            forwarding: Forwarding::new(client_addr, scheme, limits.max_body_bytes),
             tls,
             upgrade,
             tunnels,
+            limits,
         }
     }
 }
@@ -79,10 +84,16 @@ pub(crate) async fn handle<P: Proxy>(
 ) -> std::result::Result<ProxyResponse<P>, Infallible> {
     let start = Instant::now();
     let (mut parts, body) = req.into_parts();
+    let refused = conn.limits.check_head(&parts);
+    let version = parts.version;
     let downstream_upgrade = upgrade::take_downstream(&mut parts);
     let mut session = Session::new(parts, conn.client_addr, conn.forwarding.scheme);
     session.set_tls(conn.tls.clone());
     let mut state = RequestState::new(proxy, access_log, session, start);
+    if let Err(e) = refused {
+        // Over a size limit: answered before any hook but `fail_to_proxy`.
+        return Ok(limits::closing(version, send_error(state, e).await));
+    }
 
     let filtered = {
         let st = &mut state;
@@ -92,6 +103,9 @@ pub(crate) async fn handle<P: Proxy>(
         Ok(Some(local)) => send_local(state, local).await,
         Ok(None) => match proxy_upstream(&mut state, &conn.forwarding, body).await {
             Ok(proxied) => send_upstream(state, &conn, proxied, downstream_upgrade).await,
+            Err(e) if e.kind() == ErrorKind::BodyTooLarge => {
+                limits::closing(version, send_error(state, e).await)
+            }
             Err(e) => send_error(state, e).await,
         },
         Err(e) => send_error(state, e).await,

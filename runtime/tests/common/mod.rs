@@ -13,6 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use pxy_runtime::prelude::*;
+use pxy_runtime::ClientLimits;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -239,6 +240,11 @@ impl ProxyServer<TestProxy> {
 impl<P: Proxy> ProxyServer<P> {
     /// Serves `proxy` on a free port, without an access log, with a 5 s grace period.
     pub async fn serve(proxy: P) -> ProxyServer<P> {
+        ProxyServer::serve_limited(proxy, ClientLimits::default()).await
+    }
+
+    /// [`ProxyServer::serve`] with the client limits `limits`.
+    pub async fn serve_limited(proxy: P, limits: ClientLimits) -> ProxyServer<P> {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let proxy = Arc::new(proxy);
@@ -246,7 +252,7 @@ impl<P: Proxy> ProxyServer<P> {
         let options = ServeOptions {
             access_log: false,
             grace_period: Duration::from_secs(5),
-            ..ServeOptions::default()
+            limits,
         };
         let task = tokio::spawn(pxy_runtime::serve_with(
             proxy.clone(),

@@ -7,7 +7,7 @@
 
 use super::chunked::{ChunkedBody, Progress};
 use super::head::{framing, Found, Framing, Scan};
-use super::MAX_HEAD;
+use super::HeadLimits;
 
 /// The HTTP/2 connection preface, as hyper-util's automatic builder detects it.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -43,15 +43,32 @@ pub(super) struct Framer {
     scan: Scan,
     /// The current head's bytes from earlier reads (empty while a head fits in one read).
     head: Vec<u8>,
+    /// Whether a whole head was read (the first is timed from the connection's start).
+    seen_head: bool,
+    limits: HeadLimits,
 }
 
 impl Framer {
-    /// A framer at the start of a connection.
-    pub(super) fn new() -> Self {
+    /// A framer at the start of a connection, following heads within `limits`.
+    pub(super) fn new(limits: HeadLimits) -> Self {
         Framer {
             phase: Phase::Preface { matched: 0 },
             scan: Scan::default(),
             head: Vec::new(),
+            seen_head: false,
+            limits,
+        }
+    }
+
+    /// Whether the stream is inside a request head, the time the header read timeout
+    /// bounds: from the connection's start to the end of its first head (or of the HTTP/2
+    /// preface), then from the first byte of each later head to its end. Not between
+    /// requests (hyper's idle timer runs there), in a body, or once not followed.
+    pub(super) fn in_head(&self) -> bool {
+        match self.phase {
+            Phase::Preface { .. } => true,
+            Phase::Head => !self.seen_head || !matches!(self.scan, Scan::Leading | Scan::LeadingCr),
+            Phase::Length(_) | Phase::Chunked(_) | Phase::PassThrough | Phase::Refused => false,
         }
     }
 
@@ -119,7 +136,7 @@ impl Framer {
             }
             Found::More { start } => {
                 let piece = &data[start..];
-                if self.head.len() + piece.len() >= MAX_HEAD {
+                if self.head.len() + piece.len() >= self.limits.max_head {
                     // hyper holds at least these bytes, as many as its buffer limit allows
                     // without a complete head: it answers 431 and closes.
                     self.phase = Phase::PassThrough;
@@ -130,13 +147,15 @@ impl Framer {
             }
             Found::End { start, end } => {
                 let piece = &data[start..=end];
+                let max_headers = self.limits.max_headers;
                 let framing = if self.head.is_empty() {
-                    framing(piece)
+                    framing(piece, max_headers)
                 } else {
                     self.head.extend_from_slice(piece);
-                    framing(&self.head)
+                    framing(&self.head, max_headers)
                 };
                 self.head.clear();
+                self.seen_head = true;
                 self.scan = Scan::default();
                 self.phase = match framing {
                     Framing::Empty => Phase::Head,

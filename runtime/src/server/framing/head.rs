@@ -8,7 +8,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::MAX_HEADERS;
+use crate::server::limits::MAX_HEADERS_CAP;
 
 /// Where the end of the current head is, as bytes arrive.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -95,20 +95,20 @@ pub(super) enum Framing {
     Chunked,
     /// Ambiguous or malformed framing: refuse, for this reason.
     Refuse(&'static str),
-    /// httparse rejects the head (or it has more than [`MAX_HEADERS`] fields): hyper will
+    /// httparse rejects the head (or it has more fields than allowed): hyper will
     /// answer it with an error of its own and close the connection.
     Unparsable,
 }
 
-/// Parses a complete head (ending with its empty line) and judges its framing.
-pub(super) fn framing(head: &[u8]) -> Framing {
-    let mut fields = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+/// Parses a complete head (ending with its empty line) with at most `max_headers` fields (as
+/// hyper is configured) and judges its framing.
+pub(super) fn framing(head: &[u8], max_headers: usize) -> Framing {
+    let mut storage = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
+    let fields = &mut storage[..max_headers.min(MAX_HEADERS_CAP)];
     let mut req = httparse::Request::new(&mut []);
-    match httparse::ParserConfig::default().parse_request_with_uninit_headers(
-        &mut req,
-        head,
-        &mut fields,
-    ) {
+    match httparse::ParserConfig::default()
+        .parse_request_with_uninit_headers(&mut req, head, fields)
+    {
         Ok(httparse::Status::Complete(_)) => {}
         // Cannot happen after an empty line; refuse rather than follow a head not understood.
         Ok(httparse::Status::Partial) => return Framing::Refuse("incomplete request head"),

@@ -9,7 +9,15 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use super::head::{framing, Framing};
-use super::{FramingGuard, UpgradeSwitch, MAX_HEAD, POISON};
+use super::{FramingGuard, HeadLimits, UpgradeSwitch, POISON};
+
+const MAX_HEAD: usize = 64 * 1024;
+
+const LIMITS: HeadLimits = HeadLimits {
+    max_head: MAX_HEAD,
+    max_headers: 100,
+    header_read_timeout: std::time::Duration::from_secs(60),
+};
 
 /// A connection whose reads return the given pieces, one (or part of one) per read.
 struct Pieces {
@@ -68,6 +76,7 @@ fn through_guard_upgrading(
         },
         client,
         switch,
+        LIMITS,
     );
     let mut cx = Context::from_waker(Waker::noop());
     let mut out = Vec::new();
@@ -210,7 +219,7 @@ fn content_lengths_must_agree_and_be_digits() {
     ] {
         let head = format!("POST /a HTTP/1.1\r\nContent-Length: {value}\r\n\r\n");
         assert_eq!(
-            framing(head.as_bytes()),
+            framing(head.as_bytes(), 100),
             Framing::Refuse("invalid Content-Length"),
             "{value:?}"
         );
@@ -238,7 +247,12 @@ fn framing_is_judged_per_rfc_9112() {
         (b"GET / HTTP/2.0\r\n\r\n", Framing::Unparsable),
     ];
     for (head, expected) in cases {
-        assert_eq!(framing(head), expected, "{}", String::from_utf8_lossy(head));
+        assert_eq!(
+            framing(head, 100),
+            expected,
+            "{}",
+            String::from_utf8_lossy(head)
+        );
     }
 }
 
