@@ -143,6 +143,14 @@ async fn oversized_heads_get_414_or_431_and_never_reach_the_origin() {
         &raw_exchange(server.addr, &attack).await,
         "414 URI Too Long",
     );
+    // Longer than hyper's head buffer (8 KiB here), and in pieces: still 414.
+    let huge = format!("/{}", "a".repeat(20_000));
+    let attack = head_with(&huge, "");
+    let (first, rest) = attack.split_at(3000);
+    assert_refused_with(
+        &raw_exchange_in_pieces(server.addr, &[first, rest]).await,
+        "414 URI Too Long",
+    );
     // Absolute form counts the whole target.
     let absolute = format!("http://x{}", "/a".repeat(48));
     assert_refused_with(

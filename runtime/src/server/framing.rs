@@ -16,6 +16,9 @@
 //! with its automatic `400 Bad Request` (`connection: close`, `content-length: 0`), and
 //! every later read reports end of stream. Nothing of the request reaches the service.
 //!
+//! A request target longer than the limit is cut one byte past it and the head completed,
+//! so that the service can answer 414 whatever the target's length (`line.rs`).
+//!
 //! A connection starting with the HTTP/2 preface is passed through untouched. Heads hyper
 //! rejects anyway (unparsable, too many fields, longer than [`HeadLimits::max_head`]) and malformed chunk
 //! lines switch the guard to pass-through: hyper answers them itself and then closes.
@@ -43,6 +46,7 @@ mod chunked;
 mod deadline;
 mod framer;
 mod head;
+mod line;
 
 use std::io;
 use std::net::SocketAddr;
@@ -67,6 +71,8 @@ pub(crate) struct HeadLimits {
     pub(crate) max_head: usize,
     /// The most header fields (hyper's `max_headers`).
     pub(crate) max_headers: usize,
+    /// The longest request target; a longer one is cut one byte past it (`line.rs`).
+    pub(crate) max_uri_len: usize,
     /// How long a head may take; see `deadline.rs`.
     pub(crate) header_read_timeout: Duration,
 }
@@ -77,6 +83,7 @@ impl HeadLimits {
         HeadLimits {
             max_head: limits.head_buffer(),
             max_headers: limits.max_headers,
+            max_uri_len: limits.max_uri_len,
             header_read_timeout: limits.header_read_timeout,
         }
     }
@@ -113,8 +120,9 @@ pub(crate) struct FramingGuard<IO> {
     io: IO,
     client: SocketAddr,
     framer: Framer,
-    /// Once a head is refused: how many bytes of [`POISON`] were delivered.
-    poisoned: Option<usize>,
+    /// Once a head is refused: what replaces its end ([`POISON`], or the completion of a
+    /// cut request line) and how many of its bytes were delivered.
+    poisoned: Option<(&'static [u8], usize)>,
     upgrade: UpgradeSwitch,
     deadline: HeadDeadline,
 }
@@ -162,11 +170,17 @@ impl<IO: AsyncRead + Unpin> AsyncRead for FramingGuard<IO> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if let Some(sent) = this.poisoned {
-            // The rest of the poison, then end of stream.
-            let n = (POISON.len() - sent).min(buf.remaining());
-            buf.put_slice(&POISON[sent..sent + n]);
-            this.poisoned = Some(sent + n);
+        if let Some((tail, sent)) = this.poisoned {
+            if sent == tail.len() && tail == line::COMPLETION {
+                // A cut request is answered (414, `connection: close`) and the connection
+                // closed by hyper: nothing more is read. End of stream instead would make
+                // hyper drop the answer, as for a client that went away.
+                return Poll::Pending;
+            }
+            // The rest of the tail, then end of stream.
+            let n = (tail.len() - sent).min(buf.remaining());
+            buf.put_slice(&tail[sent..sent + n]);
+            this.poisoned = Some((tail, sent + n));
             return Poll::Ready(Ok(()));
         }
         let start = buf.filled().len();
@@ -192,17 +206,24 @@ impl<IO: AsyncRead + Unpin> AsyncRead for FramingGuard<IO> {
             }
             return Poll::Ready(Ok(()));
         };
-        tracing::warn!(
-            target: "pxy::reject",
-            client = %this.client,
-            reason = refusal.reason,
-            "refused a request with ambiguous framing",
-        );
-        // The line feed at `at` occupied the buffer, so at least one poison byte fits.
+        if refusal.is_cut() {
+            // The service logs and counts the 414.
+            tracing::debug!(client = %this.client, "request target over the limit; head cut");
+        } else {
+            tracing::warn!(
+                target: "pxy::reject",
+                client = %this.client,
+                reason = refusal.reason,
+                "refused a request with ambiguous framing",
+            );
+        }
+        // A poisoned head's line feed at `at` occupied the buffer, so at least one byte of
+        // the tail fits; a cut head keeps at least one byte of the read. Either way the read
+        // is not empty, which hyper would take for the end of the stream.
         buf.set_filled(start + refusal.at);
-        let n = POISON.len().min(buf.remaining());
-        buf.put_slice(&POISON[..n]);
-        this.poisoned = Some(n);
+        let n = refusal.tail.len().min(buf.remaining());
+        buf.put_slice(&refusal.tail[..n]);
+        this.poisoned = Some((refusal.tail, n));
         Poll::Ready(Ok(()))
     }
 }

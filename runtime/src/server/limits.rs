@@ -10,7 +10,7 @@
 //! | `header_read_timeout` | the framing guard (`framing.rs`): the first head within it of the connection's start (after the TLS handshake), every later head within it of its first byte; then the connection is closed | the connection preface within it of the start |
 //! | `idle_timeout` | hyper's header read timer: from the end of a response to the end of the next head | — (see `max_connections`) |
 //! | `max_connections` | the accept loop: a connection over the limit is accepted and closed at once | same |
-//! | `max_uri_len` | 414, here ([`ClientLimits::check_head`]) | 414, here |
+//! | `max_uri_len` | 414, here ([`ClientLimits::check_head`]); a target longer than hyper's head buffer is cut one byte past the limit by the framing guard (`framing/line.rs`), so it gets 414 too | 414, here |
 //! | `max_header_bytes` | 431, here; hyper's buffer (431) past URI + headers + 4 KiB | `SETTINGS_MAX_HEADER_LIST_SIZE` (h2 answers 431) |
 //! | `max_headers` | hyper's `max_headers` (431) | — (the list size bounds it) |
 //! | `max_body_bytes` | 413 for a larger `Content-Length`, here; a body counted as it streams is cut at the limit (`forward/budget.rs`) | same |

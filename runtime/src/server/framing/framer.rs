@@ -7,16 +7,27 @@
 
 use super::chunked::{ChunkedBody, Progress};
 use super::head::{framing, Found, Framing, Scan};
-use super::HeadLimits;
+use super::line::{Line, COMPLETION};
+use super::{HeadLimits, POISON};
 
 /// The HTTP/2 connection preface, as hyper-util's automatic builder detects it.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// A head to refuse: the reason, and where its final line feed is in the bytes just read.
+/// A head to refuse: hyper gets the bytes just read up to `at` (excluded), then `tail`, then
+/// end of stream.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Refusal {
     pub(super) at: usize,
     pub(super) reason: &'static str,
+    pub(super) tail: &'static [u8],
+}
+
+impl Refusal {
+    /// Whether this is a request target cut at the limit (answered 414 by the service) rather
+    /// than a refused head (400).
+    pub(super) fn is_cut(&self) -> bool {
+        self.tail == COMPLETION
+    }
 }
 
 /// Where the stream is.
@@ -45,6 +56,8 @@ pub(super) struct Framer {
     head: Vec<u8>,
     /// Whether a whole head was read (the first is timed from the connection's start).
     seen_head: bool,
+    /// The current head's request line.
+    line: Line,
     limits: HeadLimits,
 }
 
@@ -56,6 +69,7 @@ impl Framer {
             scan: Scan::default(),
             head: Vec::new(),
             seen_head: false,
+            line: Line::default(),
             limits,
         }
     }
@@ -92,7 +106,7 @@ impl Framer {
                         self.phase = Phase::Head;
                         // hyper's HTTP/1 parser saw these bytes; if they form a whole head
                         // (`PRI * HTTP/2.0`), it rejects it and nothing more is followed.
-                        if let HeadStep::Refuse { .. } = self.head(delivered) {
+                        if let HeadStep::Refuse(_) = self.head(delivered) {
                             self.phase = Phase::PassThrough;
                         }
                     }
@@ -117,9 +131,12 @@ impl Framer {
                 Phase::Head => match self.head(&data[i..]) {
                     HeadStep::More => return None,
                     HeadStep::Done(n) => i += n,
-                    HeadStep::Refuse { at, reason } => {
+                    HeadStep::Refuse(refusal) => {
                         self.phase = Phase::Refused;
-                        return Some(Refusal { at: i + at, reason });
+                        return Some(Refusal {
+                            at: i + refusal.at,
+                            ..refusal
+                        });
                     }
                 },
             }
@@ -129,7 +146,21 @@ impl Framer {
 
     /// Follows the current head through `data`; on its end, judges it and moves to its body.
     fn head(&mut self, data: &[u8]) -> HeadStep {
-        match self.scan.scan(data) {
+        let found = self.scan.scan(data);
+        let head_start = match found {
+            Found::Invalid => None,
+            Found::More { start } | Found::End { start, .. } => Some(start),
+        };
+        if let Some(start) = head_start {
+            if let Some(end) = self.line.follow(&data[start..], self.limits.max_uri_len) {
+                return HeadStep::Refuse(Refusal {
+                    at: start + end,
+                    reason: "request target too long",
+                    tail: COMPLETION,
+                });
+            }
+        }
+        match found {
             Found::Invalid => {
                 self.phase = Phase::PassThrough;
                 HeadStep::More
@@ -156,13 +187,20 @@ impl Framer {
                 };
                 self.head.clear();
                 self.seen_head = true;
+                self.line = Line::default();
                 self.scan = Scan::default();
                 self.phase = match framing {
                     Framing::Empty => Phase::Head,
                     Framing::Length(n) => Phase::Length(n),
                     Framing::Chunked => Phase::Chunked(ChunkedBody::default()),
                     Framing::Unparsable => Phase::PassThrough,
-                    Framing::Refuse(reason) => return HeadStep::Refuse { at: end, reason },
+                    Framing::Refuse(reason) => {
+                        return HeadStep::Refuse(Refusal {
+                            at: end,
+                            reason,
+                            tail: POISON,
+                        })
+                    }
                 };
                 HeadStep::Done(end + 1)
             }
@@ -177,6 +215,7 @@ enum HeadStep {
     More,
     /// A good head ended; this many bytes belonged to it.
     Done(usize),
-    /// The head ending with the line feed at `at` is refused.
-    Refuse { at: usize, reason: &'static str },
+    /// The head is refused: the head ending with the line feed at `at` (refused for its
+    /// framing), or one whose target passes the limit at `at`.
+    Refuse(Refusal),
 }

@@ -16,6 +16,7 @@ const MAX_HEAD: usize = 64 * 1024;
 const LIMITS: HeadLimits = HeadLimits {
     max_head: MAX_HEAD,
     max_headers: 100,
+    max_uri_len: 8192,
     header_read_timeout: std::time::Duration::from_secs(60),
 };
 
@@ -85,6 +86,8 @@ fn through_guard_upgrading(
         let mut buf = ReadBuf::new(&mut storage);
         match Pin::new(&mut guard).poll_read(&mut cx, &mut buf) {
             Poll::Ready(Ok(())) if buf.filled().is_empty() => return out,
+            // After a cut head, nothing more is read (`Pieces` itself is always ready).
+            Poll::Pending => return out,
             Poll::Ready(Ok(())) => out.extend_from_slice(buf.filled()),
             other => panic!("unexpected read result {other:?}"),
         }
@@ -353,4 +356,66 @@ fn what_hyper_rejects_itself_passes_through() {
         let out = through_guard(vec![input.clone()], read_size);
         assert!(out == input, "a huge head was not passed through");
     }
+}
+
+#[test]
+fn a_target_over_the_limit_is_cut_one_byte_past_it_and_completed() {
+    let target = format!("/{}", "a".repeat(9000));
+    let input = [
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        SMUGGLED,
+    ]
+    .concat();
+    let expected = [
+        &input[..4 + LIMITS.max_uri_len + 1],
+        super::line::COMPLETION,
+    ]
+    .concat();
+    let byte_by_byte: Vec<Vec<u8>> = input.iter().map(|&b| vec![b]).collect();
+    let in_pieces: Vec<Vec<u8>> = input.chunks(1000).map(<[u8]>::to_vec).collect();
+    for pieces in [vec![input.clone()], byte_by_byte, in_pieces] {
+        for read_size in [1, 7, 8192, 65536] {
+            let out = through_guard(pieces.clone(), read_size);
+            assert!(
+                out == expected,
+                "read size {read_size}: got {} bytes ending {:?}",
+                out.len(),
+                String::from_utf8_lossy(&out[out.len().saturating_sub(20)..])
+            );
+        }
+    }
+    // At the limit, nothing changes.
+    let at_limit = format!(
+        "GET /{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(LIMITS.max_uri_len - 1)
+    )
+    .into_bytes();
+    let byte_by_byte: Vec<Vec<u8>> = at_limit.iter().map(|&b| vec![b]).collect();
+    for pieces in [vec![at_limit.clone()], byte_by_byte] {
+        assert!(through_guard(pieces, 8192) == at_limit);
+    }
+}
+
+#[test]
+fn the_header_timer_covers_heads_and_the_first_wait_only() {
+    use super::framer::Framer;
+    let mut framer = Framer::new(LIMITS);
+    assert!(framer.in_head(), "before the first head");
+    framer.vet(b"GET / HTTP/1.1\r\n");
+    assert!(framer.in_head());
+    framer.vet(b"Content-Length: 3\r\n\r\n");
+    assert!(!framer.in_head(), "in a body");
+    framer.vet(b"abc");
+    assert!(!framer.in_head(), "between requests");
+    framer.vet(b"\r\n");
+    assert!(!framer.in_head(), "empty lines between requests");
+    framer.vet(b"G");
+    assert!(framer.in_head(), "a second head");
+    framer.vet(b"ET / HTTP/1.1\r\n\r\n");
+    assert!(!framer.in_head());
+    let mut h2 = Framer::new(LIMITS);
+    h2.vet(b"PRI * HTTP/2.0\r\n");
+    assert!(h2.in_head(), "inside the preface");
+    h2.vet(b"\r\nSM\r\n\r\n");
+    assert!(!h2.in_head(), "HTTP/2 is not followed");
 }
