@@ -1,9 +1,12 @@
 //! `examples/hello.pxy` built with `proxyc build` and run as a process: it answers by itself
-//! over HTTP/1.1 and HTTP/2 (h2c), validates with `--test`, and stops cleanly on SIGTERM.
+//! over HTTP/1.1 and HTTP/2 (h2c), validates with `--test`, stops cleanly on SIGTERM, and
+//! applies the client limits its flags set.
 
 use std::time::Duration;
 
 use pxy_tests::{build_program, free_addr, HttpClient, ProxyProcess};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hello_answers_over_http1_and_http2_and_stops_on_sigterm() {
@@ -77,4 +80,53 @@ async fn hello_answers_over_http1_and_http2_and_stops_on_sigterm() {
         proxy.log_text().contains("pxy::access"),
         "access log lines are written"
     );
+
+    // The client limits' flags reach the server: a client that sends nothing is closed at
+    // --header-read-timeout, a long target gets 414.
+    let mut limited = ProxyProcess::start(
+        &bin,
+        &["--header-read-timeout", "1", "--max-uri-length", "64"],
+        1,
+    );
+    let start = std::time::Instant::now();
+    let mut silent = TcpStream::connect(listen).await.expect("connect");
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), silent.read_to_end(&mut buf))
+        .await
+        .expect("a silent client is closed")
+        .expect("read");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "closed after {took:?}"
+    );
+    let mut long = TcpStream::connect(listen).await.expect("connect");
+    let target = format!("/{}", "a".repeat(64));
+    long.write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await
+        .expect("write");
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), long.read_to_end(&mut reply))
+        .await
+        .expect("the proxy answers and closes")
+        .expect("read");
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 414 URI Too Long\r\n"),
+        "{reply}"
+    );
+    // Both refusals are logged (the log is written in the background: wait a little).
+    let logged = |log: &str| log.contains("request header timeout") && log.contains("uri_too_long");
+    for _ in 0..100 {
+        if logged(&limited.log_text()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let log = limited.log_text();
+    assert!(logged(&log), "{log}");
+    let status = limited
+        .terminate(Duration::from_secs(10))
+        .expect("exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
 }
