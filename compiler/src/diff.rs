@@ -268,10 +268,17 @@ fn routes(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
                 terminals(&old.routes[i].body, old),
                 terminals(&new.routes[j].body, new),
             );
+            let (before, after) = (&old.routes[i], &new.routes[j]);
             if x != y {
                 out.push(Change {
                     sign: '~',
                     text: format!("{sig}: {} -> {}", x.join(" or "), y.join(" or ")),
+                });
+            } else if before.body != after.body || before.captures != after.captures {
+                // Same answers, other work on the way: conditions, values, headers.
+                out.push(Change {
+                    sign: '~',
+                    text: format!("{sig}: its statements changed"),
                 });
             }
         }
@@ -456,6 +463,47 @@ route { respond 404 }
         assert!(diff(&program(BASE), &program(BASE)).is_empty());
         let reformatted = pxy_dsl::format::format(BASE).unwrap();
         assert!(diff(&program(BASE), &program(&reformatted)).is_empty());
+    }
+
+    #[test]
+    fn every_single_edit_that_changes_traffic_is_reported() {
+        let base = r#"
+listen http 127.0.0.1:8080
+upstream a { server 127.0.0.1:9001 }
+on request { set req.headers["x-env"] = "prod" }
+route path "/x" {
+    if client.ip in 127.0.0.0/8 { proxy a }
+    set req.headers["x-env"] = "prod"
+    respond 200 "hi"
+}
+route { respond 404 }
+"#;
+        let edits = [
+            ("127.0.0.0/8", "10.0.0.0/8"),
+            (
+                "set req.headers[\"x-env\"] = \"prod\"\n    respond",
+                "set req.headers[\"x-env\"] = \"staging\"\n    respond",
+            ),
+            (
+                "on request { set req.headers[\"x-env\"] = \"prod\" }",
+                "on request { set req.headers[\"x-env\"] = \"dev\" }",
+            ),
+            ("respond 200 \"hi\"", "respond 200 \"ho\""),
+            ("respond 200 \"hi\"", "respond 201 \"hi\""),
+            ("if client.ip", "if !(client.ip"),
+        ];
+        for (from, to) in edits {
+            let mut edited = base.replace(from, to);
+            if to.starts_with("if !(") {
+                edited = edited.replace("/8 { proxy a }", "/8) { proxy a }");
+            }
+            assert_ne!(edited, base, "edit {from:?} applies");
+            let changes = diff(&program(base), &program(&edited));
+            assert!(
+                !changes.is_empty(),
+                "{from:?} -> {to:?} reported as equivalent"
+            );
+        }
     }
 
     #[test]

@@ -153,6 +153,17 @@ impl Checker<'_> {
                 for entry in headers {
                     let name = self.header_name(&entry.name.value, entry.name.span);
                     let value = self.header_value(&entry.value);
+                    // The same rule as `set`: the proxy frames its own answers too.
+                    if let Some(n) = name
+                        .as_ref()
+                        .filter(|n| MANAGED_HEADERS.contains(&n.as_str()))
+                    {
+                        self.problems.push(CheckError::HopByHopWrite {
+                            span: entry.name.span,
+                            name: n.clone(),
+                        });
+                        continue;
+                    }
                     if let (Some(name), Some(value)) = (name, value) {
                         typed_headers.push((name, value));
                     }
