@@ -12,8 +12,8 @@
 # the proxy's CPU time per request (from /proc/PID/stat), how long the proxy let slow
 # connections live, and the proxy's reject counters.
 #
-# Usage: flock /tmp/proxyc-cpu.lock benches/slowloris.sh   (the machine lock: see
-# BUILD-RULES). Settings from the environment: PROXYC_BIN (a built load_balancer; else
+# Usage: benches/slowloris.sh, with nothing else (no build, no other benchmark) running on the
+# machine. Settings from the environment: PROXYC_BIN (a built load_balancer; else
 # built with this tree's proxyc), DURATION (20), WRK_CONNECTIONS (16),
 # SLOW_CONNECTIONS (1000), SLOW_INTERVAL (2), HEADER_TIMEOUT (10, the proxy's
 # --header-read-timeout). Output: a Markdown summary on stdout; logs in

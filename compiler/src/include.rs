@@ -123,10 +123,10 @@ impl Resolver<'_> {
         included_at: Option<Span>,
         out: &mut Vec<Item>,
     ) {
-        let base = self
-            .sources
-            .add(path.display().to_string(), text.clone(), included_at);
-        let program = match pxy_dsl::parse_at(&text, base) {
+        let parsed = pxy_dsl::parse_at(&text, self.sources.next_base());
+        self.sources
+            .add(path.display().to_string(), text, included_at);
+        let program = match parsed {
             Ok(program) => program,
             Err(e) => {
                 self.syntax.push(e);

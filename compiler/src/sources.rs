@@ -47,10 +47,16 @@ impl SourceMap {
         map
     }
 
+    /// The base offset the next file [`add`](SourceMap::add)ed will get, so that a file can be
+    /// parsed at its place before it is handed over.
+    pub fn next_base(&self) -> usize {
+        self.files.last().map_or(0, |f| f.base + f.text.len() + 1)
+    }
+
     /// Adds a file after the others and returns its base offset. One byte is left between
     /// files, so that an end-of-file span of one is never the start of the next.
     pub fn add(&mut self, path: String, text: String, included_at: Option<Span>) -> usize {
-        let base = self.files.last().map_or(0, |f| f.base + f.text.len() + 1);
+        let base = self.next_base();
         self.files.push(SourceFile {
             path,
             text,
