@@ -141,7 +141,19 @@ fn check(e: &CheckError) -> Words {
             "E0106",
             format!("{} `{name}` is defined twice", duplicate(*what)),
             vec![label(*span, "defined again here"), label(*first, "first defined here")],
-            Some(format!("each {} must be unique; remove or rename one", duplicate(*what))),
+            Some(match what {
+                DuplicateKind::ServerBlock => "a program has one `server { }` block; move these settings into the first".into(),
+                DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField => {
+                    format!("each {} must be unique; remove or rename one", duplicate(*what))
+                }
+            }),
+        ),
+        CheckError::AddressNotExpected { span, expected } => (
+            "E0201",
+            format!("expected {}, found an address", value_kind(*expected)),
+            vec![label(*span, "this is an address")],
+            None,
         ),
         CheckError::TypeMismatch { span, expected, found } => (
             "E0201",
@@ -433,6 +445,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::HealthCheck => "health check",
         WordKind::ClientCertificateMode => "client certificate mode",
         WordKind::AlpnProtocol => "protocol for ALPN",
+        WordKind::ServerSetting => "server setting",
         WordKind::UpstreamSetting => "upstream setting",
         WordKind::HealthOption => "health check option",
         WordKind::PassiveOption => "passive option",
@@ -448,6 +461,8 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::Listener => "listener",
         DuplicateKind::Discover => "discover",
         DuplicateKind::LogField => "log field",
+        DuplicateKind::ServerSetting => "server setting",
+        DuplicateKind::ServerBlock => "block",
     }
 }
 
@@ -480,7 +495,8 @@ fn value_kind(kind: ValueKind) -> String {
     match kind {
         ValueKind::Duration => "a duration (with a unit, like `5s`)".into(),
         ValueKind::Size => "a size (with a unit, like `64KiB`)".into(),
-        ValueKind::Count { min } => format!("a whole number, at least {min}"),
+        ValueKind::Count { min, max: u64::MAX } => format!("a whole number, at least {min}"),
+        ValueKind::Count { min, max } => format!("a whole number from {min} to {max}"),
         ValueKind::Status => "a status from 100 to 599".into(),
         ValueKind::Port => "a port from 1 to 65535".into(),
         ValueKind::Text => "a string without `{...}`, like \"api.internal\"".into(),
@@ -491,6 +507,7 @@ fn value_kind(kind: ValueKind) -> String {
         ValueKind::Protocol => words(crate::catalog::choices(
             crate::catalog::settings::UPSTREAM_PROTOCOLS,
         )),
+        ValueKind::Address => "an address like `127.0.0.1:9100`".into(),
     }
 }
 

@@ -28,6 +28,7 @@ pub struct Change {
 /// (as far as their declarations and the probes can tell).
 pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     let mut changes = Vec::new();
+    server(old, new, &mut changes);
     listeners(old, new, &mut changes);
     upstreams(old, new, &mut changes);
     routes(old, new, &mut changes);
@@ -54,6 +55,24 @@ pub fn render(changes: &[Change]) -> String {
         let _ = writeln!(out, "{} {}", c.sign, c.text);
     }
     out
+}
+
+/// `~ server: grace_period changed` for each setting of `server { }` set, removed or changed.
+fn server(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    for word in crate::catalog::settings::SERVER_SETTINGS {
+        let value = |p: &TypedProgram| {
+            p.server
+                .iter()
+                .find(|(s, _)| *s == word.value.0)
+                .map(|(_, v)| v.clone())
+        };
+        if value(old) != value(new) {
+            out.push(Change {
+                sign: '~',
+                text: format!("server: {} changed", word.word),
+            });
+        }
+    }
 }
 
 fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
@@ -504,6 +523,16 @@ route { respond 404 }
                 "{from:?} -> {to:?} reported as equivalent"
             );
         }
+    }
+
+    #[test]
+    fn server_settings_that_change_are_named() {
+        let old = format!("server {{ threads 2 grace_period 5s }}\n{BASE}");
+        let new = format!("server {{ threads 2 admin 127.0.0.1:9100 max_headers 50 }}\n{BASE}");
+        assert_eq!(
+            render(&diff(&program(&old), &program(&new))),
+            "~ server: grace_period changed\n~ server: admin changed\n~ server: max_headers changed\n"
+        );
     }
 
     #[test]

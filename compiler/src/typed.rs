@@ -12,11 +12,14 @@ pub mod visit;
 use pxy_dsl::ast::BinOp;
 use pxy_dsl::Span;
 
+use crate::catalog::settings::{ServerSetting, SettingValue};
 use crate::types::Type;
 
 /// A program that passed every check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypedProgram {
+    /// The `server { }` settings in source order, each at most once.
+    pub server: Vec<(ServerSetting, SettingValue)>,
     /// Listening sockets.
     pub listeners: Vec<TypedListener>,
     /// Upstreams, indexed by [`UpstreamId`].

@@ -27,6 +27,8 @@ pub struct Ident {
 pub enum Item {
     /// `include "common.pxy"`: replaced by the included file's items before checking.
     Include(Include),
+    /// `server { threads 4 grace_period 30s }`: how the process runs.
+    Server(ServerBlock),
     /// `listen http 0.0.0.0:8080`
     Listen(Listen),
     /// `upstream api { ... }`
@@ -45,6 +47,47 @@ pub struct Include {
     pub path: Text,
     /// The whole declaration.
     pub span: Span,
+}
+
+/// `server { NAME VALUE ... }`: the process's settings (threads, grace period, admin
+/// listener, client limits). At most one per program; the checker says so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerBlock {
+    /// The settings in source order.
+    pub settings: Vec<ServerSetting>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// `NAME VALUE` inside `server { }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerSetting {
+    /// The setting's name.
+    pub name: Ident,
+    /// Its value.
+    pub value: ServerValue,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// The value of a server setting: an address (`admin 127.0.0.1:9100`) or what upstream
+/// settings take (a literal or a word).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerValue {
+    /// `127.0.0.1:9100`, as written.
+    Address(Text),
+    /// `4`, `30s`, `64KiB`, `json`, `"/var/log/access.log"`.
+    Value(Expr),
+}
+
+impl ServerValue {
+    /// Where the value is written.
+    pub fn span(&self) -> Span {
+        match self {
+            ServerValue::Address(text) => text.span,
+            ServerValue::Value(expr) => expr.span,
+        }
+    }
 }
 
 /// `listen PROTOCOL ADDRESS`.

@@ -45,6 +45,8 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::route_decl | Rule::route_kw => "`route`",
         Rule::on_decl | Rule::on_kw => "`on`",
         Rule::server_decl | Rule::server_kw => "`server`",
+        Rule::server_block => "`server { ... }`",
+        Rule::server_setting => "a setting like `threads 4`",
         Rule::balance_decl | Rule::balance_kw => "`balance`",
         Rule::upstream_setting => "a setting like `connect_timeout 1s`",
         Rule::weight_kw => "`weight`",

@@ -141,6 +141,7 @@ impl Formatter<'_> {
             }
             match item {
                 Item::Listen(l) => self.listen(l),
+                Item::Server(b) => self.server_block(b),
                 Item::Upstream(u) => self.upstream(u),
                 Item::Route(r) => {
                     let head = route_head(r);
@@ -194,6 +195,22 @@ impl Formatter<'_> {
             self.end_line(span.end);
         }
         self.close(l.span.end);
+    }
+
+    fn server_block(&mut self, b: &ServerBlock) {
+        self.line("server {");
+        self.end_line(brace_after(self.source, b.span.start));
+        self.indent += 1;
+        for setting in &b.settings {
+            self.stmt_start(setting.span.start);
+            let value = match &setting.value {
+                ServerValue::Address(addr) => addr.value.clone(),
+                ServerValue::Value(value) => expr(value),
+            };
+            self.line(&format!("{} {value}", setting.name.name));
+            self.end_line(setting.span.end);
+        }
+        self.close(b.span.end);
     }
 
     fn upstream(&mut self, u: &UpstreamDecl) {
@@ -401,6 +418,7 @@ impl Formatter<'_> {
 fn item_span(item: &Item) -> Span {
     match item {
         Item::Listen(l) => l.span,
+        Item::Server(b) => b.span,
         Item::Upstream(u) => u.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,

@@ -39,6 +39,16 @@ pub trait Visit<'ast> {
         walk_include(self, include);
     }
 
+    /// `server { ... }`.
+    fn visit_server_block(&mut self, block: &'ast ServerBlock) {
+        walk_server_block(self, block);
+    }
+
+    /// `NAME VALUE` in `server { }`.
+    fn visit_server_setting(&mut self, setting: &'ast ServerSetting) {
+        walk_server_setting(self, setting);
+    }
+
     /// `listen PROTOCOL ADDRESS [{ ... }]`.
     fn visit_listen(&mut self, listen: &'ast Listen) {
         walk_listen(self, listen);
@@ -155,6 +165,7 @@ pub fn walk_program<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, program: &'ast Par
 pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
     match item {
         Item::Include(include) => v.visit_include(include),
+        Item::Server(block) => v.visit_server_block(block),
         Item::Listen(listen) => v.visit_listen(listen),
         Item::Upstream(upstream) => v.visit_upstream(upstream),
         Item::Route(route) => v.visit_route(route),
@@ -167,6 +178,24 @@ pub fn walk_include<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, include: &'ast Inc
     let Include { path, span } = include;
     v.visit_span(*span);
     v.visit_text(path);
+}
+
+/// Visits the span and settings of `server { }`.
+pub fn walk_server_block<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, block: &'ast ServerBlock) {
+    let ServerBlock { settings, span } = block;
+    v.visit_span(*span);
+    settings.iter().for_each(|s| v.visit_server_setting(s));
+}
+
+/// Visits a server setting's span, name and value (an address's text, or an expression).
+pub fn walk_server_setting<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, setting: &'ast ServerSetting) {
+    let ServerSetting { name, value, span } = setting;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    match value {
+        ServerValue::Address(addr) => v.visit_text(addr),
+        ServerValue::Value(expr) => v.visit_expr(expr),
+    }
 }
 
 /// Visits a listener's span, protocol, address and TLS lines.

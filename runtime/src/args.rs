@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::server::ClientLimits;
+use crate::server::{ClientLimits, ServerSettings};
 
 /// Process flags, parsed by [`run`](crate::run).
 #[derive(Debug, Clone, Parser)]
@@ -16,14 +16,15 @@ pub struct Args {
     /// Build the proxy and check its configuration, print `<name>: configuration ok`, exit.
     #[arg(long)]
     pub test: bool,
-    /// Worker threads (default: the number of available cores; 1 runs a single-threaded
-    /// runtime).
+    /// Worker threads (default: the program's `threads`, else the number of available
+    /// cores; 1 runs a single-threaded runtime).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// Seconds in-flight requests and open tunnels may take to finish after SIGTERM or
-    /// SIGQUIT, or once a new process has taken the listeners over (SIGINT stops at once).
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub grace_period: u64,
+    /// SIGQUIT, or once a new process has taken the listeners over (SIGINT stops at once;
+    /// default: the program's `grace_period`, else 30).
+    #[arg(long, value_name = "SECS")]
+    pub grace_period: Option<u64>,
     /// Take the listening sockets over from the running proxy (found through its hand-over
     /// socket), serve on them, then tell it to stop accepting and drain. If this process
     /// fails before it serves, the running one goes on untouched.
@@ -49,7 +50,7 @@ pub struct Args {
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<String>,
     /// Serve `/metrics` (Prometheus) and `/healthz` on this address, e.g. `127.0.0.1:9900`
-    /// (default: no admin listener).
+    /// (default: the program's `admin`, else no admin listener).
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<std::net::SocketAddr>,
     /// Client limits and timeouts.
@@ -57,84 +58,75 @@ pub struct Args {
     pub limits: LimitArgs,
 }
 
-/// The flags that set [`ClientLimits`]; each defaults to [`ClientLimits::default`]'s value.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+/// The flags that set [`ClientLimits`]; each one given overrides the program's `server { }`
+/// value, which defaults to [`ClientLimits::default`]'s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct LimitArgs {
     /// Seconds a client has to send a complete request head: the first of a connection from
-    /// its start, each later one from its first byte; then the connection is closed.
-    #[arg(long, value_name = "SECS", default_value_t = defaults().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
-    pub header_read_timeout: u64,
+    /// its start, each later one from its first byte; then the connection is closed
+    /// (default 10).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: Option<u64>,
     /// Seconds a keep-alive connection may wait after a response for the next request head
-    /// to be complete.
-    #[arg(long, value_name = "SECS", default_value_t = defaults().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
-    pub idle_timeout: u64,
-    /// Client connections open at once, across listeners; more are accepted and closed.
-    #[arg(long, value_name = "N", default_value_t = defaults().max_connections, value_parser = at_least_one)]
-    pub max_connections: usize,
-    /// Longest request target (URI), in bytes; longer: 414.
-    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_uri_len, value_parser = at_least_one)]
-    pub max_uri_length: usize,
+    /// to be complete (default 60).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: Option<u64>,
+    /// Client connections open at once, across listeners; more are accepted and closed
+    /// (default 10000).
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub max_connections: Option<usize>,
+    /// Longest request target (URI), in bytes; longer: 414 (default 8192).
+    #[arg(long, value_name = "BYTES", value_parser = at_least_one)]
+    pub max_uri_length: Option<usize>,
     /// Largest request header section (names, values, 4 bytes per field), in bytes; larger:
-    /// 431. Also HTTP/2's SETTINGS_MAX_HEADER_LIST_SIZE.
-    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_header_bytes, value_parser = at_least_one)]
-    pub max_header_bytes: usize,
-    /// Most header fields in an HTTP/1 request (at most 256); more: 431.
-    #[arg(long, value_name = "N", default_value_t = defaults().max_headers, value_parser = at_least_one)]
-    pub max_headers: usize,
-    /// Largest request body, in bytes, also chunked or streamed; larger: 413. 0: no limit.
-    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_body_bytes.unwrap_or(0))]
-    pub max_body_bytes: u64,
-    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per client connection.
-    #[arg(long, value_name = "N", default_value_t = defaults().h2_max_concurrent_streams, value_parser = clap::value_parser!(u32).range(1..))]
-    pub h2_max_concurrent_streams: u32,
+    /// 431. Also HTTP/2's SETTINGS_MAX_HEADER_LIST_SIZE (default 32768).
+    #[arg(long, value_name = "BYTES", value_parser = at_least_one)]
+    pub max_header_bytes: Option<usize>,
+    /// Most header fields in an HTTP/1 request (at most 256); more: 431 (default 100).
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub max_headers: Option<usize>,
+    /// Largest request body, in bytes, also chunked or streamed; larger: 413. 0: no limit
+    /// (default 64 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<u64>,
+    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per client connection (default 100).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub h2_max_concurrent_streams: Option<u32>,
     /// HTTP/2 streams a client may reset before the proxy accepts them (rapid reset) before
-    /// its connection is closed with GOAWAY.
-    #[arg(long, value_name = "N", default_value_t = defaults().h2_max_pending_accept_reset_streams)]
-    pub h2_max_pending_reset_streams: usize,
+    /// its connection is closed with GOAWAY (default 20).
+    #[arg(long, value_name = "N")]
+    pub h2_max_pending_reset_streams: Option<usize>,
     /// HTTP/2 streams the proxy may reset for a client's errors before its connection is
-    /// closed with GOAWAY.
-    #[arg(long, value_name = "N", default_value_t = defaults().h2_max_local_error_reset_streams)]
-    pub h2_max_error_reset_streams: usize,
-}
-
-impl Default for LimitArgs {
-    fn default() -> Self {
-        let d = defaults();
-        LimitArgs {
-            header_read_timeout: d.header_read_timeout.as_secs(),
-            idle_timeout: d.idle_timeout.as_secs(),
-            max_connections: d.max_connections,
-            max_uri_length: d.max_uri_len,
-            max_header_bytes: d.max_header_bytes,
-            max_headers: d.max_headers,
-            max_body_bytes: d.max_body_bytes.unwrap_or(0),
-            h2_max_concurrent_streams: d.h2_max_concurrent_streams,
-            h2_max_pending_reset_streams: d.h2_max_pending_accept_reset_streams,
-            h2_max_error_reset_streams: d.h2_max_local_error_reset_streams,
-        }
-    }
+    /// closed with GOAWAY (default 1024).
+    #[arg(long, value_name = "N")]
+    pub h2_max_error_reset_streams: Option<usize>,
 }
 
 impl LimitArgs {
-    /// The client limits these flags set.
-    pub fn client_limits(&self) -> ClientLimits {
+    /// `base` (the program's limits) with every limit these flags give replaced.
+    pub fn client_limits(&self, base: ClientLimits) -> ClientLimits {
+        let secs = |flag: Option<u64>, value: Duration| flag.map_or(value, Duration::from_secs);
         ClientLimits {
-            header_read_timeout: Duration::from_secs(self.header_read_timeout),
-            idle_timeout: Duration::from_secs(self.idle_timeout),
-            max_connections: self.max_connections,
-            max_uri_len: self.max_uri_length,
-            max_header_bytes: self.max_header_bytes,
-            max_headers: self.max_headers,
-            max_body_bytes: (self.max_body_bytes > 0).then_some(self.max_body_bytes),
-            h2_max_concurrent_streams: self.h2_max_concurrent_streams,
-            h2_max_pending_accept_reset_streams: self.h2_max_pending_reset_streams,
-            h2_max_local_error_reset_streams: self.h2_max_error_reset_streams,
+            header_read_timeout: secs(self.header_read_timeout, base.header_read_timeout),
+            idle_timeout: secs(self.idle_timeout, base.idle_timeout),
+            max_connections: self.max_connections.unwrap_or(base.max_connections),
+            max_uri_len: self.max_uri_length.unwrap_or(base.max_uri_len),
+            max_header_bytes: self.max_header_bytes.unwrap_or(base.max_header_bytes),
+            max_headers: self.max_headers.unwrap_or(base.max_headers),
+            max_body_bytes: self
+                .max_body_bytes
+                .map_or(base.max_body_bytes, |n| (n > 0).then_some(n)),
+            h2_max_concurrent_streams: self
+                .h2_max_concurrent_streams
+                .unwrap_or(base.h2_max_concurrent_streams),
+            h2_max_pending_accept_reset_streams: self
+                .h2_max_pending_reset_streams
+                .unwrap_or(base.h2_max_pending_accept_reset_streams),
+            h2_max_local_error_reset_streams: self
+                .h2_max_error_reset_streams
+                .unwrap_or(base.h2_max_local_error_reset_streams),
         }
     }
-}
-
-fn defaults() -> ClientLimits {
-    ClientLimits::default()
 }
 
 fn at_least_one(value: &str) -> Result<usize, String> {
@@ -146,6 +138,18 @@ fn at_least_one(value: &str) -> Result<usize, String> {
 }
 
 impl Args {
+    /// The program's settings (`server { }`) with every one these flags give replaced.
+    pub fn settings(&self, program: &ServerSettings) -> ServerSettings {
+        ServerSettings {
+            threads: self.threads.or(program.threads),
+            grace_period: self
+                .grace_period
+                .map_or(program.grace_period, Duration::from_secs),
+            admin: self.admin.or(program.admin),
+            limits: self.limits.client_limits(program.limits),
+        }
+    }
+
     /// Parses the process arguments, naming the program `name` in `--help`. Exits the
     /// process on `--help` or invalid flags, as command-line tools do.
     pub fn parse_for(name: &str) -> Self {
@@ -168,7 +172,7 @@ mod tests {
         let args = Args::try_parse_from(["gw"]).expect("no flags");
         assert!(!args.test && !args.no_access_log && !args.upgrade && !args.daemon);
         assert_eq!((args.upgrade_socket, args.pid_file), (None, None));
-        assert_eq!(args.grace_period, 30);
+        assert_eq!(args.grace_period, None);
         assert_eq!(args.threads, None);
         let args = Args::try_parse_from([
             "gw",
@@ -184,7 +188,7 @@ mod tests {
         .expect("valid flags");
         assert!(args.test && args.no_access_log);
         assert_eq!(args.threads, Some(1));
-        assert_eq!(args.grace_period, 5);
+        assert_eq!(args.grace_period, Some(5));
         assert_eq!(args.log_level.as_deref(), Some("debug"));
         assert!(Args::try_parse_from(["gw", "--threads", "0"]).is_err());
         let args = Args::try_parse_from([
@@ -209,7 +213,11 @@ mod tests {
     fn limit_flags_default_to_client_limits_and_override_them() {
         let args = Args::try_parse_from(["gw"]).expect("no flags");
         assert_eq!(args.limits, LimitArgs::default());
-        assert_eq!(args.limits.client_limits(), ClientLimits::default());
+        let program = ClientLimits {
+            max_uri_len: 50,
+            ..ClientLimits::default()
+        };
+        assert_eq!(args.limits.client_limits(program), program);
         let args = Args::try_parse_from([
             "gw",
             "--header-read-timeout",
@@ -234,7 +242,12 @@ mod tests {
             "1",
         ])
         .expect("valid flags");
-        let limits = args.limits.client_limits();
+        let program = ClientLimits {
+            max_uri_len: 50,
+            max_body_bytes: Some(7),
+            ..ClientLimits::default()
+        };
+        let limits = args.limits.client_limits(program);
         assert_eq!(limits.header_read_timeout, Duration::from_secs(3));
         assert_eq!(limits.idle_timeout, Duration::from_secs(7));
         assert_eq!(limits.max_connections, 5);
@@ -258,5 +271,42 @@ mod tests {
         ] {
             assert!(Args::try_parse_from(["gw", zero, "0"]).is_err(), "{zero}");
         }
+    }
+
+    #[test]
+    fn flags_override_the_programs_settings_and_only_those_given() {
+        let program = ServerSettings {
+            threads: Some(4),
+            grace_period: Duration::from_secs(3),
+            admin: Some("127.0.0.1:9100".parse().expect("address")),
+            limits: ClientLimits {
+                max_uri_len: 100,
+                max_headers: 7,
+                ..ClientLimits::default()
+            },
+        };
+        let none = Args::try_parse_from(["gw"]).expect("no flags");
+        assert_eq!(none.settings(&program), program);
+        let some = Args::try_parse_from([
+            "gw",
+            "--grace-period",
+            "9",
+            "--admin",
+            "127.0.0.1:9200",
+            "--max-uri-length",
+            "300",
+        ])
+        .expect("valid flags");
+        let merged = some.settings(&program);
+        assert_eq!(merged.threads, Some(4));
+        assert_eq!(merged.grace_period, Duration::from_secs(9));
+        assert_eq!(
+            merged.admin,
+            Some("127.0.0.1:9200".parse().expect("address"))
+        );
+        assert_eq!(
+            (merged.limits.max_uri_len, merged.limits.max_headers),
+            (300, 7)
+        );
     }
 }

@@ -80,7 +80,7 @@ pub use response::Response;
 pub use run::{run, run_with_args};
 pub use server::{
     bind, serve, serve_until, serve_with, tls_acceptors, ClientLimits, Listener, ListenerConfig,
-    ServeOptions, ServerConfig, Stop, StopHandle, StopSignal,
+    ServeOptions, ServerConfig, ServerSettings, Stop, StopHandle, StopSignal,
 };
 pub use session::Session;
 pub use upstream::{

@@ -5,7 +5,7 @@ pub use crate::log::LogFields;
 pub use crate::phase::Proxy;
 pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;
-pub use crate::server::{ListenerConfig, ServeOptions, ServerConfig};
+pub use crate::server::{ClientLimits, ListenerConfig, ServeOptions, ServerConfig, ServerSettings};
 pub use crate::session::Session;
 pub use crate::text::{base64_decode, base64_encode, hash, unix_time, url_decode, url_encode};
 pub use crate::tls::{Alpn, CertKey, ClientAuth, TlsConfig, UpstreamTls, UpstreamTlsConfig};

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::args::Args;
 use crate::error::{Error, ErrorKind, Result};
@@ -78,7 +77,7 @@ fn check<P: Proxy>(
     build: impl FnOnce() -> Result<P>,
 ) -> Result<()> {
     config.validate()?;
-    args.limits.client_limits().validate()?;
+    args.settings(&config.settings).limits.validate()?;
     tls_acceptors(&config.listeners)?;
     build().map(drop)
 }
@@ -90,11 +89,12 @@ fn serve_process<P: Proxy>(
     ready: &mut Ready,
 ) -> Result<()> {
     config.validate()?;
-    let runtime = runtime(args.threads)?;
+    let settings = args.settings(&config.settings);
+    let runtime = runtime(settings.threads)?;
     let options = ServeOptions {
         access_log: !args.no_access_log,
-        grace_period: Duration::from_secs(args.grace_period),
-        limits: args.limits.client_limits(),
+        grace_period: settings.grace_period,
+        limits: settings.limits,
     };
     options.limits.validate()?;
     runtime.block_on(async {
@@ -109,7 +109,7 @@ fn serve_process<P: Proxy>(
             false => None,
         };
         let listeners = listeners(&config, acceptors, inherited.as_mut())?;
-        let admin = match args.admin {
+        let admin = match settings.admin {
             Some(addr) => {
                 let socket = match inherited.as_mut().and_then(|i| i.take(Kind::Admin, addr)) {
                     Some(socket) => socket,

@@ -12,7 +12,7 @@ fn args(test: bool) -> Args {
     Args {
         test,
         threads: Some(1),
-        grace_period: 1,
+        grace_period: Some(1),
         upgrade: false,
         upgrade_socket: None,
         daemon: false,
@@ -31,6 +31,7 @@ fn config(addrs: &[&str]) -> ServerConfig {
             .iter()
             .map(|a| ListenerConfig::http(a.parse().expect("valid address")))
             .collect(),
+        settings: ServerSettings::default(),
     }
 }
 

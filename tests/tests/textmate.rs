@@ -219,7 +219,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
                 block(&route.body, &mut spans);
             }
             Item::On(on) => block(&on.body, &mut spans),
-            Item::Listen(_) | Item::Upstream(_) => {}
+            Item::Listen(_) | Item::Upstream(_) | Item::Server(_) => {}
             Item::Include(i) => spans.push(i.path.span),
         }
     }

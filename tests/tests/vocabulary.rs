@@ -31,6 +31,7 @@ fn keywords() -> BTreeSet<&'static str> {
 /// The settings and options written `NAME VALUE`, and the words their values take.
 fn settings_words() -> BTreeSet<&'static str> {
     let mut all = BTreeSet::new();
+    all.extend(names(settings::SERVER_SETTINGS));
     all.extend(names(settings::UPSTREAM_SETTINGS));
     all.extend(names(settings::HTTP_HEALTH_OPTIONS));
     all.extend(names(settings::PASSIVE_OPTIONS));
@@ -245,6 +246,7 @@ fn the_reference_documents_every_word_and_no_other() {
     // Upstream settings and balancing policies: the tables list exactly the catalog's.
     for (header, table) in [
         ("setting", names(settings::UPSTREAM_SETTINGS)),
+        ("server setting", names(settings::SERVER_SETTINGS)),
         ("policy", names(words::POLICIES)),
     ] {
         let listed: BTreeSet<String> = table_column(&docs, header)

@@ -16,7 +16,7 @@ use lsp_types::{CompletionItem, CompletionItemKind, CompletionResponse, Uri};
 use super::analysis::{self, Analysis};
 use super::context::{self, Mode};
 use pxy_compiler::catalog::fields::OBJECTS;
-use pxy_compiler::catalog::settings::UPSTREAM_SETTINGS;
+use pxy_compiler::catalog::settings::{SERVER_SETTINGS, UPSTREAM_SETTINGS};
 use pxy_compiler::catalog::words::{Word, LISTEN_PROTOCOLS, PHASES, POLICIES};
 use pxy_compiler::catalog::{self, FIELDS, FUNCTIONS, KEYWORDS};
 
@@ -111,6 +111,7 @@ fn upstream_items() -> Vec<CompletionItem> {
     });
     keywords
         .chain(words(UPSTREAM_SETTINGS, CompletionItemKind::PROPERTY))
+        .chain(words(SERVER_SETTINGS, CompletionItemKind::PROPERTY))
         .collect()
 }
 

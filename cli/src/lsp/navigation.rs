@@ -67,6 +67,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 include.span,
                 include.path.span,
             ),
+            Item::Server(block) => symbol(
+                "server".into(),
+                None,
+                SymbolKind::NAMESPACE,
+                block.span,
+                pxy_dsl::Span::new(block.span.start, block.span.start + "server".len()),
+            ),
             Item::Listen(listen) => symbol(
                 format!("listen {} {}", listen.protocol.name, listen.addr.value),
                 None,

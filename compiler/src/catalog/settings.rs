@@ -1,4 +1,4 @@
-//! The settings written `NAME VALUE`: an upstream's settings, the options of `health`,
+//! The settings written `NAME VALUE`: the process's (`server { }`), an upstream's, the options of `health`,
 //! `passive` and `discover`, and the words some of them take (`tls on`, `protocol h2`). Each
 //! table maps a name to the enum the checker matches on exhaustively and the kind of value it
 //! takes, so a new setting is a build error in the checker until it is handled.
@@ -12,10 +12,12 @@ pub enum ValueKind {
     Duration,
     /// `64KiB`
     Size,
-    /// A whole number, at least `min`.
+    /// A whole number from `min` to `max`.
     Count {
         /// The smallest allowed.
         min: u64,
+        /// The largest allowed.
+        max: u64,
     },
     /// An HTTP status, 100 to 599.
     Status,
@@ -29,6 +31,8 @@ pub enum ValueKind {
     AllDown,
     /// [`UPSTREAM_PROTOCOLS`]
     Protocol,
+    /// A socket address, `127.0.0.1:9100` (written bare, as in `listen`).
+    Address,
 }
 
 /// A setting's checked value.
@@ -44,6 +48,8 @@ pub enum SettingValue {
     AllDown(AllDown),
     /// `protocol ...`
     Protocol(UpstreamProtocol),
+    /// `admin 127.0.0.1:9100`
+    Address(std::net::SocketAddr),
 }
 
 impl SettingValue {
@@ -54,10 +60,60 @@ impl SettingValue {
             SettingValue::Text(_)
             | SettingValue::Switch(_)
             | SettingValue::AllDown(_)
-            | SettingValue::Protocol(_) => None,
+            | SettingValue::Protocol(_)
+            | SettingValue::Address(_) => None,
         }
     }
 }
+
+/// The settings of `server { }`: how the process runs. Each has a flag of the same name
+/// (with dashes) that overrides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSetting {
+    /// `threads N`
+    Threads,
+    /// `grace_period D`
+    GracePeriod,
+    /// `admin ADDR`
+    Admin,
+    /// `header_read_timeout D`
+    HeaderReadTimeout,
+    /// `idle_timeout D`
+    IdleTimeout,
+    /// `max_connections N`
+    MaxConnections,
+    /// `max_uri_length SIZE`
+    MaxUriLength,
+    /// `max_header_bytes SIZE`
+    MaxHeaderBytes,
+    /// `max_headers N`
+    MaxHeaders,
+    /// `max_body_bytes SIZE`
+    MaxBodyBytes,
+    /// `h2_max_concurrent_streams N`
+    H2MaxConcurrentStreams,
+    /// `h2_max_pending_reset_streams N`
+    H2MaxPendingResetStreams,
+    /// `h2_max_error_reset_streams N`
+    H2MaxErrorResetStreams,
+}
+
+/// Every server setting.
+pub const SERVER_SETTINGS: &[SettingWord<ServerSetting>] = &[
+    Word { word: "threads", value: (ServerSetting::Threads, ValueKind::Count { min: 1, max: 1024 }), syntax: "threads N", doc: "Worker threads (default: one per core); 1 runs a single-threaded runtime." },
+    Word { word: "grace_period", value: (ServerSetting::GracePeriod, ValueKind::Duration), syntax: "grace_period DURATION", doc: "How long in-flight requests and tunnels may take to finish after SIGTERM or an upgrade (default 30s)." },
+    Word { word: "admin", value: (ServerSetting::Admin, ValueKind::Address), syntax: "admin ADDRESS", doc: "Serve `/metrics` and `/healthz` on this address, e.g. `127.0.0.1:9100` (default: no admin listener)." },
+    Word { word: "header_read_timeout", value: (ServerSetting::HeaderReadTimeout, ValueKind::Duration), syntax: "header_read_timeout DURATION", doc: "How long a client may take to send a complete request head (default 10s); then the connection is closed." },
+    Word { word: "idle_timeout", value: (ServerSetting::IdleTimeout, ValueKind::Duration), syntax: "idle_timeout DURATION", doc: "How long a keep-alive connection may wait for the next request (default 60s)." },
+    Word { word: "max_connections", value: (ServerSetting::MaxConnections, ValueKind::Count { min: 1, max: u64::MAX }), syntax: "max_connections N", doc: "Client connections open at once; more are accepted and closed (default 10000)." },
+    Word { word: "max_uri_length", value: (ServerSetting::MaxUriLength, ValueKind::Size), syntax: "max_uri_length SIZE", doc: "The longest request target; longer: 414 (default 8KiB)." },
+    Word { word: "max_header_bytes", value: (ServerSetting::MaxHeaderBytes, ValueKind::Size), syntax: "max_header_bytes SIZE", doc: "The largest request header section; larger: 431 (default 32KiB)." },
+    Word { word: "max_headers", value: (ServerSetting::MaxHeaders, ValueKind::Count { min: 1, max: 256 }), syntax: "max_headers N", doc: "The most header fields of an HTTP/1 request; more: 431 (default 100)." },
+    Word { word: "max_body_bytes", value: (ServerSetting::MaxBodyBytes, ValueKind::Size), syntax: "max_body_bytes SIZE", doc: "The largest request body, also chunked; larger: 413 (default 64MiB; `0B`: no limit)." },
+    Word { word: "h2_max_concurrent_streams", value: (ServerSetting::H2MaxConcurrentStreams, ValueKind::Count { min: 1, max: u32::MAX as u64 }), syntax: "h2_max_concurrent_streams N", doc: "HTTP/2 streams open at once per client connection (default 100)." },
+    Word { word: "h2_max_pending_reset_streams", value: (ServerSetting::H2MaxPendingResetStreams, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "h2_max_pending_reset_streams N", doc: "HTTP/2 streams a client may reset before they are accepted (rapid reset) before GOAWAY (default 20)." },
+    Word { word: "h2_max_error_reset_streams", value: (ServerSetting::H2MaxErrorResetStreams, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "h2_max_error_reset_streams N", doc: "HTTP/2 streams the proxy may reset for a client's errors before GOAWAY (default 1024)." },
+];
 
 /// The settings of an upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,11 +161,11 @@ pub const UPSTREAM_SETTINGS: &[SettingWord<UpstreamSetting>] = &[
     Word { word: "read_timeout", value: (UpstreamSetting::ReadTimeout, ValueKind::Duration), syntax: "read_timeout DURATION", doc: "How long the upstream may take to answer, and between body reads (default 60s); a timeout answers 504." },
     Word { word: "write_timeout", value: (UpstreamSetting::WriteTimeout, ValueKind::Duration), syntax: "write_timeout DURATION", doc: "How long sending the request body may stall (default 60s)." },
     Word { word: "request_timeout", value: (UpstreamSetting::RequestTimeout, ValueKind::Duration), syntax: "request_timeout DURATION", doc: "The whole request, every try included; 504 before the response header (default none)." },
-    Word { word: "retries", value: (UpstreamSetting::Retries, ValueKind::Count { min: 0 }), syntax: "retries N", doc: "How many other servers to try when connecting fails (default one per other server, at most 3)." },
+    Word { word: "retries", value: (UpstreamSetting::Retries, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "retries N", doc: "How many other servers to try when connecting fails (default one per other server, at most 3)." },
     Word { word: "retry_body_limit", value: (UpstreamSetting::RetryBodyLimit, ValueKind::Size), syntax: "retry_body_limit SIZE", doc: "The largest request body kept to replay on a retry (default 64KiB)." },
-    Word { word: "max_connections", value: (UpstreamSetting::MaxConnections, ValueKind::Count { min: 1 }), syntax: "max_connections N", doc: "Open connections per server; beyond it requests wait `queue_timeout`, then 503 (default unlimited)." },
+    Word { word: "max_connections", value: (UpstreamSetting::MaxConnections, ValueKind::Count { min: 1, max: u64::MAX }), syntax: "max_connections N", doc: "Open connections per server; beyond it requests wait `queue_timeout`, then 503 (default unlimited)." },
     Word { word: "queue_timeout", value: (UpstreamSetting::QueueTimeout, ValueKind::Duration), syntax: "queue_timeout DURATION", doc: "How long a request waits for a connection beyond `max_connections` (default 1s)." },
-    Word { word: "max_idle", value: (UpstreamSetting::MaxIdle, ValueKind::Count { min: 0 }), syntax: "max_idle N", doc: "Idle keep-alive connections kept per server (default 128)." },
+    Word { word: "max_idle", value: (UpstreamSetting::MaxIdle, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "max_idle N", doc: "Idle keep-alive connections kept per server (default 128)." },
     Word { word: "idle_timeout", value: (UpstreamSetting::IdleTimeout, ValueKind::Duration), syntax: "idle_timeout DURATION", doc: "How long an idle connection is kept (default 60s)." },
     Word { word: "when_all_down", value: (UpstreamSetting::WhenAllDown, ValueKind::AllDown), syntax: "when_all_down try_anyway | unavailable", doc: "What happens when every server is down: try them anyway (default), or answer 503." },
     Word { word: "protocol", value: (UpstreamSetting::Protocol, ValueKind::Protocol), syntax: "protocol http1 | h2", doc: "The HTTP version spoken to the servers; `h2` shares one connection per server (needed for gRPC)." },
@@ -156,13 +212,25 @@ pub const HTTP_HEALTH_OPTIONS: &[SettingWord<HealthOption>] = &[
     },
     Word {
         word: "rise",
-        value: (HealthOption::Rise, ValueKind::Count { min: 1 }),
+        value: (
+            HealthOption::Rise,
+            ValueKind::Count {
+                min: 1,
+                max: u64::MAX,
+            },
+        ),
         syntax: "rise N",
         doc: "Checks in a row that must pass for a down server to be up (default 2).",
     },
     Word {
         word: "fall",
-        value: (HealthOption::Fall, ValueKind::Count { min: 1 }),
+        value: (
+            HealthOption::Fall,
+            ValueKind::Count {
+                min: 1,
+                max: u64::MAX,
+            },
+        ),
         syntax: "fall N",
         doc: "Checks in a row that must fail for an up server to be down (default 3).",
     },
@@ -184,7 +252,13 @@ pub enum PassiveOption {
 pub const PASSIVE_OPTIONS: &[SettingWord<PassiveOption>] = &[
     Word {
         word: "fails",
-        value: (PassiveOption::Fails, ValueKind::Count { min: 1 }),
+        value: (
+            PassiveOption::Fails,
+            ValueKind::Count {
+                min: 1,
+                max: u64::MAX,
+            },
+        ),
         syntax: "fails N",
         doc: "Failed requests in a row that take a server out.",
     },

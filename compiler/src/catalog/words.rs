@@ -37,6 +37,8 @@ pub enum WordKind {
     ClientCertificateMode,
     /// `alpn h2, http/1.1`
     AlpnProtocol,
+    /// `threads`, `grace_period`, ... in `server { }`
+    ServerSetting,
     /// `connect_timeout`, `retries`, ... in an upstream
     UpstreamSetting,
     /// `expect`, `every`, ... after `health`
@@ -132,7 +134,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "listen", value: (), syntax: "listen http ADDRESS", doc: "Accept HTTP/1.1 and h2c connections on an IP and port." },
     Word { word: "include", value: (), syntax: "include \"PATH\"", doc: "Another file's declarations, as if written here; the path is relative to this file." },
     Word { word: "upstream", value: (), syntax: "upstream NAME { server ADDRESS ... }", doc: "A named group of backend servers that `proxy NAME` sends requests to." },
-    Word { word: "server", value: (), syntax: "server ADDRESS [weight N] [backup]", doc: "A backend of an upstream; weight 1 unless given." },
+    Word { word: "server", value: (), syntax: "server ADDRESS [weight N] [backup] | server { SETTING VALUE ... }", doc: "A backend of an upstream (weight 1 unless given); at the top level, the process's settings (threads, grace period, admin listener, client limits)." },
     Word { word: "weight", value: (), syntax: "server ADDRESS weight N", doc: "A server's share of the requests, at least 1." },
     Word { word: "backup", value: (), syntax: "server ADDRESS backup", doc: "A server used only while every other (primary) server is down." },
     Word { word: "balance", value: (), syntax: "balance round_robin | random | least_conn | power_of_two | hash(KEY)", doc: "How an upstream picks a server; smooth weighted round robin by default." },
@@ -301,6 +303,7 @@ pub fn word(word: &str) -> Option<WordInfo> {
     }
     plain(KEYWORDS, word)
         .or_else(|| plain(crate::catalog::settings::UPSTREAM_SETTINGS, word))
+        .or_else(|| plain(crate::catalog::settings::SERVER_SETTINGS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

@@ -85,6 +85,13 @@ pub enum CheckError {
         /// The name or address.
         name: String,
     },
+    /// `server { threads 127.0.0.1:80 }`: an address where the setting takes another kind.
+    AddressNotExpected {
+        /// The address.
+        span: Span,
+        /// What the setting takes.
+        expected: ValueKind,
+    },
     /// `set req.headers["x"] = 5`: a value of the wrong type.
     TypeMismatch {
         /// The value.
@@ -333,6 +340,7 @@ impl CheckError {
             | CheckError::UnknownOption { span, .. }
             | CheckError::Duplicate { span, .. }
             | CheckError::TypeMismatch { span, .. }
+            | CheckError::AddressNotExpected { span, .. }
             | CheckError::OptionalUsed { span, .. }
             | CheckError::Arity { span, .. }
             | CheckError::InvalidRegex { span, .. }
@@ -388,6 +396,7 @@ impl CheckError {
             | CheckError::UnknownOption { .. }
             | CheckError::Duplicate { .. }
             | CheckError::TypeMismatch { .. }
+            | CheckError::AddressNotExpected { .. }
             | CheckError::OptionalUsed { .. }
             | CheckError::Arity { .. }
             | CheckError::InvalidRegex { .. }
@@ -502,6 +511,10 @@ pub enum DuplicateKind {
     Discover,
     /// One log field set twice.
     LogField,
+    /// One setting twice in `server { }`.
+    ServerSetting,
+    /// Two `server { }` blocks.
+    ServerBlock,
 }
 
 /// The statuses allowed in a place.

@@ -87,7 +87,7 @@ impl Checker<'_> {
         None
     }
 
-    fn socket_addr(&mut self, text: &Text) -> Option<SocketAddr> {
+    pub(super) fn socket_addr(&mut self, text: &Text) -> Option<SocketAddr> {
         match text.value.parse::<SocketAddr>() {
             Ok(addr) => Some(addr),
             Err(_) => {
@@ -473,11 +473,20 @@ impl Checker<'_> {
         table: &'static [SettingWord<S>],
     ) -> Option<(S, SettingValue)> {
         let (which, kind) = self.word(&setting.name.name, setting.name.span, what, table)?;
-        let value = &setting.value;
+        self.setting_value(which, kind, &setting.value)
+    }
+
+    /// The value of setting `which`, checked against the kind it takes.
+    pub(super) fn setting_value<S: Copy>(
+        &mut self,
+        which: S,
+        kind: ValueKind,
+        value: &Expr,
+    ) -> Option<(S, SettingValue)> {
         let got = match (kind, &value.kind) {
             (ValueKind::Duration, ExprKind::Duration(ms)) => Some(SettingValue::Number(*ms)),
             (ValueKind::Size, ExprKind::Size(b)) => Some(SettingValue::Number(*b)),
-            (ValueKind::Count { min }, ExprKind::Int(n)) if *n >= min => {
+            (ValueKind::Count { min, max }, ExprKind::Int(n)) if (min..=max).contains(n) => {
                 Some(SettingValue::Number(*n))
             }
             (ValueKind::Status, ExprKind::Int(n)) if (100..=599).contains(n) => {

@@ -7,6 +7,7 @@ mod error;
 mod exprs;
 mod items;
 mod routes;
+mod server;
 mod stmts;
 mod suggest;
 mod tls;
@@ -44,6 +45,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     let mut cx = Checker::new(sources, files);
     cx.declare_upstreams(parsed);
     let mut program = TypedProgram {
+        server: Vec::new(),
         listeners: Vec::new(),
         upstreams: Vec::new(),
         on_request: Vec::new(),
@@ -58,8 +60,14 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
     let mut checked_routes = Vec::new();
+    let mut server_block: Option<Span> = None;
     for item in &parsed.items {
         match item {
+            Item::Server(block) => {
+                let settings = cx.server_block(block, server_block);
+                server_block.get_or_insert(Span::new(block.span.start, block.span.start + 6));
+                program.server.extend(settings);
+            }
             Item::Listen(listen) => {
                 if let Some(listener) = cx.listener(listen) {
                     program.listeners.push(listener);

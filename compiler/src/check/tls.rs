@@ -123,7 +123,8 @@ impl Checker<'_> {
             SettingValue::Number(_)
             | SettingValue::Switch(_)
             | SettingValue::AllDown(_)
-            | SettingValue::Protocol(_) => None,
+            | SettingValue::Protocol(_)
+            | SettingValue::Address(_) => None,
         };
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {

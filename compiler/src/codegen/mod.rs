@@ -10,6 +10,7 @@
 mod exprs;
 mod names;
 mod routes;
+mod server;
 mod stmts;
 mod upstreams;
 
@@ -92,6 +93,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         }
     });
     let listeners = program.listeners.iter().map(listener);
+    let settings = server::settings(program);
     let consts = names.consts();
     let helpers = names.helpers();
 
@@ -161,7 +163,11 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
 
         fn main() -> std::process::ExitCode {
             pxy_runtime::run(
-                ServerConfig { name: #name.to_string(), listeners: Vec::from([#(#listeners),*]) },
+                ServerConfig {
+                    name: #name.to_string(),
+                    listeners: Vec::from([#(#listeners),*]),
+                    settings: #settings,
+                },
                 Program::new,
             )
         }

@@ -24,6 +24,7 @@ fn included_items_replace_the_include_in_order() {
     let kinds: Vec<&str> = items
         .iter()
         .map(|i| match i {
+            Item::Server(_) => "server",
             Item::Listen(_) => "listen",
             Item::Upstream(_) => "upstream",
             Item::Route(_) => "route",

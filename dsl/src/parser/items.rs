@@ -17,6 +17,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
                     expr::plain_string(cx, no_keywords(item).next().expect("grammar: path"))?;
                 items.push(Item::Include(Include { path, span }));
             }
+            Rule::server_block => items.push(Item::Server(server_block(cx, item)?)),
             Rule::listen_decl => items.push(Item::Listen(listen(cx, item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
@@ -156,19 +157,42 @@ fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
     let whole = cx.span(&pair);
     let mut parts = inner(pair);
     let name = cx.ident(parts.next().expect("grammar: setting name"));
-    let value_pair = parts.next().expect("grammar: setting value");
-    let value = if matches!(value_pair.as_rule(), Rule::ident | Rule::on_kw) {
-        let word = cx.ident(value_pair);
-        Expr {
-            span: word.span,
-            kind: ExprKind::Path(vec![word]),
-        }
-    } else {
-        expr::literal(cx, value_pair)?
-    };
+    let value = setting_value(cx, parts.next().expect("grammar: setting value"))?;
     Ok(Setting {
         name,
         value,
+        span: whole,
+    })
+}
+
+fn setting_value(cx: Cx, pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
+    if matches!(pair.as_rule(), Rule::ident | Rule::on_kw) {
+        let word = cx.ident(pair);
+        return Ok(Expr {
+            span: word.span,
+            kind: ExprKind::Path(vec![word]),
+        });
+    }
+    expr::literal(cx, pair)
+}
+
+/// `server { NAME VALUE ... }`
+fn server_block(cx: Cx, pair: Pair<'_, Rule>) -> Result<ServerBlock, ParseError> {
+    let whole = cx.span(&pair);
+    let mut settings = Vec::new();
+    for line in no_keywords(pair) {
+        let span = cx.span(&line);
+        let mut parts = inner(line);
+        let name = cx.ident(parts.next().expect("grammar: setting name"));
+        let value = parts.next().expect("grammar: setting value");
+        let value = match value.as_rule() {
+            Rule::socket_addr => ServerValue::Address(cx.text(&value)),
+            _ => ServerValue::Value(setting_value(cx, value)?),
+        };
+        settings.push(ServerSetting { name, value, span });
+    }
+    Ok(ServerBlock {
+        settings,
         span: whole,
     })
 }

@@ -38,6 +38,56 @@ fn parses_every_item_kind() {
 }
 
 #[test]
+fn a_top_level_server_block_holds_addresses_and_literals() {
+    let src = "server {\n    threads 4\n    admin [::1]:9100\n    access 64KiB\n    x on\n}\n";
+    let program = parse(src).expect("parses");
+    let Item::Server(block) = &program.items[0] else {
+        panic!("server block")
+    };
+    let values: Vec<(&str, &ServerValue)> = block
+        .settings
+        .iter()
+        .map(|s| (s.name.name.as_str(), &s.value))
+        .collect();
+    assert!(matches!(
+        values[0],
+        (
+            "threads",
+            ServerValue::Value(Expr {
+                kind: ExprKind::Int(4),
+                ..
+            })
+        )
+    ));
+    let ("admin", ServerValue::Address(addr)) = values[1] else {
+        panic!("an address: {values:?}")
+    };
+    assert_eq!(addr.value, "[::1]:9100");
+    assert!(matches!(
+        values[2],
+        (
+            "access",
+            ServerValue::Value(Expr {
+                kind: ExprKind::Size(65536),
+                ..
+            })
+        )
+    ));
+    assert!(matches!(
+        values[3],
+        (
+            "x",
+            ServerValue::Value(Expr {
+                kind: ExprKind::Path(_),
+                ..
+            })
+        )
+    ));
+    // Inside an upstream `server` still takes an address.
+    assert!(parse("server 127.0.0.1:80").is_err());
+}
+
+#[test]
 fn precedence_or_and_coalesce() {
     let p = parse(r#"on request { if a || b && c ?? d == e { respond 200 } }"#).unwrap();
     let Item::On(on) = &p.items[0] else { panic!() };

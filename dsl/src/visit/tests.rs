@@ -6,6 +6,7 @@ use crate::parse;
 /// A program that uses every item, upstream line, matcher, statement and expression of the
 /// language; the parser's tests use it too.
 pub(crate) const EVERY_CONSTRUCT: &str = r#"include "common.pxy"
+server { threads 4 admin 127.0.0.1:9100 }
 listen https 0.0.0.0:8443 { cert "c.pem" key "k.pem" alpn h2, http/1.1 client_ca "ca.pem" required }
 upstream api {
     server 127.0.0.1:9001 weight 3 backup
@@ -74,6 +75,14 @@ impl<'ast> Visit<'ast> for Kinds {
     fn visit_include(&mut self, include: &'ast Include) {
         self.saw("include");
         walk_include(self, include);
+    }
+    fn visit_server_block(&mut self, block: &'ast ServerBlock) {
+        self.saw("server_block");
+        walk_server_block(self, block);
+    }
+    fn visit_server_setting(&mut self, setting: &'ast ServerSetting) {
+        self.saw(&format!("server_setting {}", variant(&setting.value)));
+        walk_server_setting(self, setting);
     }
     fn visit_listen(&mut self, listen: &'ast Listen) {
         self.saw("listen");
@@ -171,11 +180,15 @@ fn the_walk_reaches_every_kind_of_node() {
     let expected = [
         "program",
         "item Include",
+        "item Server",
         "item Listen",
         "item Upstream",
         "item Route",
         "item On",
         "include",
+        "server_block",
+        "server_setting Address",
+        "server_setting Value",
         "listen",
         "listen_item Cert",
         "listen_item Alpn",

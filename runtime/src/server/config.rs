@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::limits::ClientLimits;
+use super::settings::ServerSettings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::tls::TlsConfig;
 
@@ -39,6 +40,9 @@ pub struct ServerConfig {
     pub name: String,
     /// Where to listen; at least one.
     pub listeners: Vec<ListenerConfig>,
+    /// Threads, grace period, admin listener and client limits (`server { ... }`); the
+    /// binary's flags override them.
+    pub settings: ServerSettings,
 }
 
 impl ServerConfig {
@@ -107,6 +111,7 @@ mod tests {
                 .iter()
                 .map(|a| ListenerConfig::http(a.parse().expect("valid address")))
                 .collect(),
+            settings: ServerSettings::default(),
         }
     }
 

@@ -21,6 +21,7 @@ mod framing;
 mod grpc;
 mod limits;
 mod service;
+mod settings;
 mod upgrade;
 
 use std::future::Future;
@@ -45,6 +46,7 @@ use framing::{FramingGuard, HeadLimits, UpgradeSwitch};
 pub use limits::ClientLimits;
 use limits::{ConnectionSlot, ConnectionSlots};
 use service::ConnInfo;
+pub use settings::ServerSettings;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::phase::Proxy;

@@ -159,6 +159,7 @@ fn main() {
     let config = ServerConfig {
         name: "gateway".to_owned(),
         listeners: vec![ListenerConfig::http(SocketAddr::from(([127, 0, 0, 1], 0)))],
+        settings: ServerSettings::default(),
     };
     config.validate().expect("valid config");
     let build = || -> Result<Gateway> {
