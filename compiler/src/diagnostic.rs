@@ -144,7 +144,7 @@ fn check(e: &CheckError) -> Words {
             Some(match what {
                 DuplicateKind::ServerBlock => "a program has one `server { }` block; move these settings into the first".into(),
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField => {
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -463,6 +463,7 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::LogField => "log field",
         DuplicateKind::ServerSetting => "server setting",
         DuplicateKind::ServerBlock => "block",
+        DuplicateKind::Route => "route name",
     }
 }
 

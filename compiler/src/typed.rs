@@ -254,6 +254,9 @@ pub enum BalancePolicy {
 /// A checked route.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypedRoute {
+    /// What metrics and the status page call it: its name (`route "api"`), else the file
+    /// and line it starts on (`gateway.pxy:12`).
+    pub label: String,
     /// `host "..."`, in lower case.
     pub host: Option<String>,
     /// `path "/prefix"`.

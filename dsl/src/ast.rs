@@ -261,6 +261,8 @@ pub struct Setting {
 /// `route MATCHERS { BODY }`: the first route (in source order) whose matchers all hold runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
+    /// `route "api" ...`: the name metrics and the status page show (else its line).
+    pub name: Option<Text>,
     /// What a request must look like; none means "every request".
     pub matchers: Vec<Matcher>,
     /// What to do with a matching request.

@@ -444,6 +444,10 @@ fn settings(options: &[Setting]) -> String {
 
 fn route_head(r: &Route) -> String {
     let mut head = String::from("route");
+    if let Some(name) = &r.name {
+        head.push(' ');
+        head.push_str(&string_text(&name.value));
+    }
     for m in &r.matchers {
         head.push(' ');
         head.push_str(&match &m.kind {

@@ -310,6 +310,7 @@ pub fn walk_setting<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, setting: &'ast Set
 /// Visits a route's span, the span of its head, its matchers and its body.
 pub fn walk_route<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, route: &'ast Route) {
     let Route {
+        name,
         matchers,
         body,
         head_span,
@@ -317,6 +318,9 @@ pub fn walk_route<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, route: &'ast Route) 
     } = route;
     v.visit_span(*span);
     v.visit_span(*head_span);
+    if let Some(name) = name {
+        v.visit_text(name);
+    }
     matchers.iter().for_each(|m| v.visit_matcher(m));
     v.visit_block(body);
 }

@@ -1,4 +1,5 @@
-//! Metrics: the runtime's Prometheus registry and the per-backend series it exposes.
+//! Metrics: the runtime's Prometheus registry and the per-backend series it exposes; the
+//! requests by route are in `requests.rs`, the client side's refusals in `downstream.rs`.
 //!
 //! Nothing on the request path touches Prometheus: backends keep plain atomic counters
 //! (in-flight requests, open connections, attempts, failures, health transitions) and a
@@ -200,6 +201,7 @@ fn sample(series: &Series, upstream: &str, backend: &str, value: f64) -> Metric 
 }
 
 pub(crate) mod downstream;
+pub(crate) mod requests;
 
 #[cfg(test)]
 mod tests;

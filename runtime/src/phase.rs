@@ -41,6 +41,21 @@ pub trait Proxy: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The names of the program's routes, in order: the `route` label of the request
+    /// metrics (`pxy_requests_total`, `pxy_request_duration_seconds`). Called once by
+    /// [`serve`](crate::serve) before the first connection. The default has none (every
+    /// request is counted as route `none`).
+    fn route_names(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// The route that took this request: an index into [`Proxy::route_names`], or `None`.
+    /// Called once per request, when it finishes (before [`Proxy::logging`]). The default
+    /// says `None`.
+    fn route(&self, _ctx: &Self::Ctx) -> Option<usize> {
+        None
+    }
+
     /// Inspects or changes the request header, or answers it locally.
     ///
     /// Runs once per request, after the header is read and before anything else.

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crate::error::{Error, ErrorKind};
 use crate::log::LogFields;
+use crate::metrics::requests::RouteMetrics;
 use crate::phase::Proxy;
 use crate::session::Session;
 use crate::upstream::InFlight;
@@ -30,11 +31,19 @@ pub(crate) struct RequestState<P: Proxy> {
     pub(crate) in_flight: Option<InFlight>,
     /// The `grpc-status` of a gRPC error answer made by the proxy, logged as `grpc_status`.
     pub(crate) grpc_status: Option<u16>,
+    /// Where the request is counted when it finishes.
+    metrics: Arc<RouteMetrics>,
     finished: bool,
 }
 
 impl<P: Proxy> RequestState<P> {
-    pub(crate) fn new(proxy: Arc<P>, access_log: bool, session: Session, start: Instant) -> Self {
+    pub(crate) fn new(
+        proxy: Arc<P>,
+        access_log: bool,
+        session: Session,
+        start: Instant,
+        metrics: Arc<RouteMetrics>,
+    ) -> Self {
         let ctx = proxy.new_ctx();
         RequestState {
             proxy,
@@ -45,6 +54,7 @@ impl<P: Proxy> RequestState<P> {
             error: None,
             in_flight: None,
             grpc_status: None,
+            metrics,
             finished: false,
         }
     }
@@ -63,6 +73,9 @@ impl<P: Proxy> RequestState<P> {
         self.finished = true;
         self.in_flight = None;
         let error = error.or_else(|| self.error.take());
+        let route = self.proxy.route(&self.ctx);
+        self.metrics
+            .record(route, self.session.response_status(), self.start.elapsed());
         let mut fields = LogFields::default();
         self.proxy.logging(
             &mut self.session,

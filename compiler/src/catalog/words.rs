@@ -141,7 +141,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "health", value: (), syntax: "health http GET \"/healthz\" [expect 200] [every 2s] ... | health tcp ...", doc: "Active health checks of an upstream's servers." },
     Word { word: "passive", value: (), syntax: "passive fails N cool_down DURATION", doc: "Take a server out after N failed requests in a row, for the cool-down." },
     Word { word: "discover", value: (), syntax: "discover dns \"NAME\" port N [every D] | discover file \"PATH\" [every D]", doc: "An upstream's servers found at run time, instead of `server` lines." },
-    Word { word: "route", value: (), syntax: "route MATCHERS { ... }", doc: "Handles the requests its matchers all accept; the first matching route in source order runs." },
+    Word { word: "route", value: (), syntax: "route [\"NAME\"] MATCHERS { ... }", doc: "Handles the requests its matchers all accept; the first matching route in source order runs. Its name labels its metrics." },
     Word { word: "host", value: (), syntax: "host \"NAME\"", doc: "Matcher: the request's host, case-insensitively, port ignored." },
     Word { word: "path", value: (), syntax: "path \"/prefix\" | path ~ /REGEX/ | rewrite path = EXPR", doc: "Matcher: the path starts with a prefix or matches a regex; in `rewrite`, the path to replace." },
     Word { word: "method", value: (), syntax: "method GET, HEAD", doc: "Matcher: the request's method is one of these." },

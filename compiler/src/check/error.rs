@@ -515,6 +515,8 @@ pub enum DuplicateKind {
     ServerSetting,
     /// Two `server { }` blocks.
     ServerBlock,
+    /// Two routes of one name.
+    Route,
 }
 
 /// The statuses allowed in a place.

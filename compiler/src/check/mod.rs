@@ -150,6 +150,8 @@ pub(crate) struct Checker<'src> {
     /// Log fields set so far in the blocks enclosing the current statement of `on log`.
     log_fields: Vec<(String, Span)>,
     saw_listener: bool,
+    /// Route names (`route "api"`) → where first given.
+    route_names: HashMap<String, Span>,
     listener_addrs: HashMap<std::net::SocketAddr, Span>,
 }
 
@@ -171,6 +173,7 @@ impl<'src> Checker<'src> {
             bindings: Vec::new(),
             log_fields: Vec::new(),
             saw_listener: false,
+            route_names: HashMap::new(),
             listener_addrs: HashMap::new(),
         }
     }

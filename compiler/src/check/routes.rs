@@ -3,7 +3,7 @@
 
 use pxy_dsl::ast::{Else, MatcherKind, Route, Stmt, StmtKind};
 
-use super::error::Malformed;
+use super::error::{DuplicateKind, Malformed};
 use super::{CheckError, Checker};
 use crate::catalog::words::{Phase, Section};
 use crate::typed::TypedRoute;
@@ -29,9 +29,39 @@ pub(crate) fn stmt_terminates(stmt: &Stmt) -> bool {
 impl Checker<'_> {
     /// Checks a route: the typed route (what could be typed, for editors) and whether it is
     /// free of errors.
+    /// The route's name, checked to be unique, or where it starts.
+    fn route_label(&mut self, route: &Route) -> String {
+        if let Some(name) = &route.name {
+            if let Some(first) = self.route_names.get(&name.value) {
+                self.problems.push(CheckError::Duplicate {
+                    span: name.span,
+                    first: *first,
+                    what: DuplicateKind::Route,
+                    name: name.value.clone(),
+                });
+            } else {
+                self.route_names.insert(name.value.clone(), name.span);
+            }
+            return name.value.clone();
+        }
+        let file = self.sources.file_of(route.span);
+        let start = file.local(route.span).start;
+        let line = 1 + file
+            .text
+            .get(..start)
+            .unwrap_or_default()
+            .matches('\n')
+            .count();
+        let name = std::path::Path::new(&file.path)
+            .file_name()
+            .map_or_else(|| file.path.clone(), |n| n.to_string_lossy().into_owned());
+        format!("{name}:{line}")
+    }
+
     pub(super) fn route(&mut self, route: &Route) -> (TypedRoute, bool) {
         self.phase = Phase::Request;
         let mut typed = TypedRoute {
+            label: self.route_label(route),
             host: None,
             path_prefix: None,
             path_regex: None,

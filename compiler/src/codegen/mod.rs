@@ -93,6 +93,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         }
     });
     let listeners = program.listeners.iter().map(listener);
+    let route_names = program.routes.iter().map(|r| r.label.as_str());
     let settings = server::settings(program);
     let consts = names.consts();
     let helpers = names.helpers();
@@ -113,10 +114,11 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             #(#regex_fields,)*
         }
 
-        /// Per-request state: the upstream chosen by the matching route, and the hash of its
-        /// `balance hash(...)` key.
+        /// Per-request state: the route that matched, the upstream it chose, and the hash of
+        /// its `balance hash(...)` key.
         #[derive(Default)]
         struct Ctx {
+            route: Option<usize>,
             upstream: Option<usize>,
             key: u64,
         }
@@ -141,6 +143,14 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
 
             fn upstreams(&self) -> Vec<&Upstream> {
                 Vec::from([#(#upstream_refs),*])
+            }
+
+            fn route_names(&self) -> Vec<&str> {
+                Vec::from([#(#route_names),*])
+            }
+
+            fn route(&self, ctx: &Ctx) -> Option<usize> {
+                ctx.route
             }
 
             #request_filter

@@ -30,7 +30,9 @@ pub(crate) fn request_filter(program: &TypedProgram, names: &mut Names) -> Token
         async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Option<Response>> {
             #rid
             #on_request
-            match self.select_route(session) {
+            let route = self.select_route(session);
+            ctx.route = route;
+            match route {
                 #(#arms)*
                 _ => Ok(Some(Response::new(StatusCode::NOT_FOUND).with_body("no route\n"))),
             }

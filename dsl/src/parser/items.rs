@@ -200,11 +200,17 @@ fn server_block(cx: Cx, pair: Pair<'_, Rule>) -> Result<ServerBlock, ParseError>
 fn route(cx: Cx, pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
     let whole = cx.span(&pair);
     let mut matchers = Vec::new();
+    let mut name = None;
     let mut body = None;
     let mut head_end = whole.start;
     for part in inner(pair) {
         match part.as_rule() {
             Rule::route_kw => head_end = cx.span(&part).end,
+            Rule::string => {
+                let text = expr::plain_string(cx, part)?;
+                head_end = text.span.end;
+                name = Some(text);
+            }
             Rule::block => body = Some(stmt::block(cx, part)?),
             _ => {
                 let m = matcher(cx, part)?;
@@ -214,6 +220,7 @@ fn route(cx: Cx, pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
         }
     }
     Ok(Route {
+        name,
         matchers,
         body: body.expect("grammar: route body"),
         head_span: crate::Span::new(whole.start, head_end),

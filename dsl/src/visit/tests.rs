@@ -16,7 +16,7 @@ upstream api {
     passive fails 3 cool_down 10s
     retries 2
 }
-route host "a.example" path "/v1/" method GET, HEAD header "x-env" == "prod" { proxy api }
+route "api" host "a.example" path "/v1/" method GET, HEAD header "x-env" == "prod" { proxy api }
 route path ~ /^\/u\/(\d+)$/ as m {
     if req.path matches /y/ as n { set req.headers["x"] = "{m[1]}" }
     else if !true { redirect 308 "/z" }

@@ -110,7 +110,13 @@ fn the_access_line_has_exactly_the_reserved_names_then_the_programs() {
             .body(())
             .expect("a valid request");
         let session = Session::new_synthetic(req, "127.0.0.1:5000".parse().expect("an address"));
-        let mut state = RequestState::new(Arc::new(Logs), true, session, Instant::now());
+        let mut state = RequestState::new(
+            Arc::new(Logs),
+            true,
+            session,
+            Instant::now(),
+            Arc::new(crate::metrics::requests::RouteMetrics::new(&[])),
+        );
         // What the server records on a gRPC error answer it made itself.
         state.grpc_status = Some(14);
         state.finish(Some(Error::new(ErrorKind::ConnectRefused)));

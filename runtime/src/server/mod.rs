@@ -49,6 +49,7 @@ use service::ConnInfo;
 pub use settings::ServerSettings;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::requests::RouteMetrics;
 use crate::phase::Proxy;
 use crate::tls::{TlsAcceptor, TlsInfo, TLS_READ_BUFFER, TLS_WRITE_BUFFER};
 use crate::upstream::{Background, Upstream};
@@ -130,6 +131,7 @@ pub async fn serve_until<P: Proxy>(
         builder,
         draining: draining.clone(),
         tunnels: tunnels.clone(),
+        metrics: Arc::new(RouteMetrics::new(&proxy.route_names())),
     });
     let mut accepting = JoinSet::new();
     for listener in listeners {
@@ -271,6 +273,8 @@ struct Serving<P> {
     draining: Draining,
     /// Open tunnels (WebSocket), which outlive their HTTP connection.
     tunnels: TaskTracker,
+    /// The program's request series, resolved once.
+    metrics: Arc<RouteMetrics>,
 }
 
 /// Accepts connections until `stop`. A connection over `max_connections` is accepted and
@@ -378,6 +382,7 @@ fn serve_connection<P: Proxy, IO>(
         upgrade.clone(),
         serving.tunnels.clone(),
         serving.limits,
+        serving.metrics.clone(),
     );
     let proxy = serving.proxy.clone();
     let access_log = serving.access_log;

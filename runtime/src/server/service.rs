@@ -30,6 +30,7 @@ use super::upgrade::{self, Switch, Tunnel};
 use crate::error::{Error, ErrorKind};
 use crate::forward::{proxy_upstream, Forwarding, Proxied};
 use crate::headers::remove_hop_by_hop;
+use crate::metrics::requests::RouteMetrics;
 use crate::phase::Proxy;
 use crate::request_state::RequestState;
 use crate::response::Response;
@@ -50,6 +51,8 @@ pub(crate) struct ConnInfo {
     pub(crate) tunnels: TaskTracker,
     /// What the connection's requests may send (`limits.rs`).
     pub(crate) limits: ClientLimits,
+    /// Where its requests are counted, by route.
+    pub(crate) metrics: Arc<RouteMetrics>,
 }
 
 impl ConnInfo {
@@ -60,6 +63,7 @@ impl ConnInfo {
         upgrade: UpgradeSwitch,
         tunnels: TaskTracker,
         limits: ClientLimits,
+        metrics: Arc<RouteMetrics>,
     ) -> Self {
         ConnInfo {
             client_addr,
@@ -68,6 +72,7 @@ impl ConnInfo {
             upgrade,
             tunnels,
             limits,
+            metrics,
         }
     }
 }
@@ -89,7 +94,7 @@ pub(crate) async fn handle<P: Proxy>(
     let downstream_upgrade = upgrade::take_downstream(&mut parts);
     let mut session = Session::new(parts, conn.client_addr, conn.forwarding.scheme);
     session.set_tls(conn.tls.clone());
-    let mut state = RequestState::new(proxy, access_log, session, start);
+    let mut state = RequestState::new(proxy, access_log, session, start, conn.metrics.clone());
     if let Err(e) = refused {
         // Over a size limit: answered before any hook but `fail_to_proxy`.
         return Ok(limits::closing(version, send_error(state, e).await));
