@@ -34,6 +34,10 @@
 //!                            logging (always, exactly once, last) ─▶ access log line
 //! ```
 //!
+//! A panic in a hook before the response header answers 500 (no further hook runs for that
+//! request); in a body hook it aborts the response. Either is logged on `pxy::panic` with the
+//! request id and counted; other requests and connections are not affected.
+//!
 //! A `101 Switching Protocols` (WebSocket) to an HTTP/1.1 request that asked for it has no
 //! body: after `response_filter` it goes downstream, `logging` runs, and the two connections
 //! are joined into a byte relay that no hook sees.

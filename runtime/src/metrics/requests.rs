@@ -1,7 +1,8 @@
 //! Requests by route and status class, and how long they took, named by the program's own
 //! words: `pxy_requests_total{route, status}` (status `1xx` … `5xx`, or `none` when the client
 //! went away before a response) and the histogram `pxy_request_duration_seconds{route}`, from
-//! the request header to the end of the response (or of the request). `route` is the route's
+//! the request header to the end of the response (or of the request); and
+//! `pxy_panics_total`, requests a phase of the program panicked in. `route` is the route's
 //! name (`route "api"`), its file and line (`gateway.pxy:12`), or `none` for a request no
 //! route took (answered by `on request`, refused by a client limit, or matched by none).
 //!
@@ -31,6 +32,7 @@ const CLASSES: [&str; 6] = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
 struct Families {
     requests: IntCounterVec,
     duration: HistogramVec,
+    panics: IntCounter,
 }
 
 fn families() -> &'static Families {
@@ -51,20 +53,29 @@ fn families() -> &'static Families {
             .buckets(BUCKETS.to_vec()),
             &["route"],
         );
-        let (requests, duration) = match (requests, duration) {
-            (Ok(requests), Ok(duration)) => (requests, duration),
+        let panics = IntCounter::new(
+            "pxy_panics_total",
+            "Requests a phase of the program panicked in (answered 500 when no response had started).",
+        );
+        let (requests, duration, panics) = match (requests, duration, panics) {
+            (Ok(requests), Ok(duration), Ok(panics)) => (requests, duration, panics),
             // Constant, valid names and buckets: cannot fail.
             _ => unreachable!("valid metric descriptions"),
         };
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
+            Box::new(panics.clone()),
         ] {
             if let Err(e) = super::registry().register(collector) {
                 tracing::error!(error = %e, "cannot register the request metrics");
             }
         }
-        Families { requests, duration }
+        Families {
+            requests,
+            duration,
+            panics,
+        }
     })
 }
 
@@ -117,4 +128,9 @@ impl RouteMetrics {
         series.by_class[class].inc();
         series.duration.observe(elapsed.as_secs_f64());
     }
+}
+
+/// Counts a request a phase panicked in (`pxy_panics_total`).
+pub(crate) fn panicked() {
+    families().panics.inc();
 }

@@ -8,6 +8,7 @@
 //! `ClientClosed`.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -108,7 +109,8 @@ impl<P: Proxy> Unpin for ResponseBody<P> {}
 impl<P: Proxy> ResponseBody<P> {
     /// A local body (a `Response` or an error page). Nothing is sent for a HEAD request
     /// (its header keeps the `Content-Length` of the body it would have had).
-    pub(crate) fn full(state: RequestState<P>, body: Bytes) -> Self {
+    pub(crate) fn full(mut state: RequestState<P>, body: Bytes) -> Self {
+        state.response_started = true;
         let source = if body.is_empty() || is_head(&state) {
             Source::Done
         } else {
@@ -124,7 +126,12 @@ impl<P: Proxy> ResponseBody<P> {
 
     /// The origin's body; none for a HEAD request (an origin sends none, and a stray one is
     /// not forwarded).
-    pub(crate) fn upstream(state: RequestState<P>, body: Incoming, parts: UpstreamParts) -> Self {
+    pub(crate) fn upstream(
+        mut state: RequestState<P>,
+        body: Incoming,
+        parts: UpstreamParts,
+    ) -> Self {
+        state.response_started = true;
         let source = if is_head(&state) {
             Source::Done
         } else {
@@ -185,12 +192,18 @@ impl<P: Proxy> ResponseBody<P> {
         ))))
     }
 
+    /// Runs `response_body_filter`; a panic in it is caught here (the header is sent: the
+    /// response can only be aborted) and becomes the error that aborts it.
     fn filter(&mut self, chunk: &mut Option<Bytes>, end: bool) -> Result<()> {
         self.filtered_end = end;
         let state = &mut self.state;
-        state
-            .proxy
-            .response_body_filter(&mut state.session, chunk, end, &mut state.ctx)
+        let run = AssertUnwindSafe(|| {
+            state
+                .proxy
+                .response_body_filter(&mut state.session, chunk, end, &mut state.ctx)
+        });
+        std::panic::catch_unwind(run)
+            .unwrap_or_else(|panic| Err(self.state.body_phase_panicked(panic.as_ref())))
     }
 
     fn poll_pump(&mut self, cx: &mut Context<'_>) -> Result<()> {
@@ -198,9 +211,14 @@ impl<P: Proxy> ResponseBody<P> {
             return Ok(());
         };
         let state = &mut self.state;
-        match pump.poll_pump(cx, &*state.proxy, &mut state.session, &mut state.ctx) {
-            Poll::Ready(result) => result,
-            Poll::Pending => Ok(()),
+        // `request_body_filter` runs in the pump: a panic in it aborts the response too.
+        let run = AssertUnwindSafe(|| {
+            pump.poll_pump(cx, &*state.proxy, &mut state.session, &mut state.ctx)
+        });
+        match std::panic::catch_unwind(run) {
+            Ok(Poll::Ready(result)) => result,
+            Ok(Poll::Pending) => Ok(()),
+            Err(panic) => Err(self.state.body_phase_panicked(panic.as_ref())),
         }
     }
 }

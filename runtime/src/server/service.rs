@@ -14,10 +14,12 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::{Request, StatusCode};
 use hyper::body::Incoming;
 use tokio_util::task::TaskTracker;
@@ -80,13 +82,53 @@ impl ConnInfo {
 /// The response type handed to hyper.
 pub(crate) type ProxyResponse<P> = http::Response<ResponseBody<P>>;
 
-/// Serves one request. Never fails: every error becomes an error page.
+/// Serves one request. Never fails: every error becomes an error page, and a panic in a
+/// phase of the program before the response header becomes a 500 for this request alone
+/// (logged on `pxy::panic` with the request id and the panic's message, counted in
+/// `pxy_panics_total`); the connection and the process go on serving. A panic in a body
+/// phase (the header is sent) ends the response's connection, also logged and counted.
 pub(crate) async fn handle<P: Proxy>(
     proxy: Arc<P>,
     access_log: bool,
     conn: ConnInfo,
     req: Request<Incoming>,
 ) -> std::result::Result<ProxyResponse<P>, Infallible> {
+    let (method, version) = (req.method().clone(), req.version());
+    let phases = AssertUnwindSafe(phases(&proxy, access_log, &conn, req));
+    match phases.catch_unwind().await {
+        Ok(response) => Ok(response),
+        Err(panic) => Ok(panicked(proxy, &conn, method, version, panic.as_ref())),
+    }
+}
+
+/// The 500 answer to a request whose phase panicked; its state, dropped by the unwinding,
+/// already counted it and wrote its access log line.
+fn panicked<P: Proxy>(
+    proxy: Arc<P>,
+    conn: &ConnInfo,
+    method: http::Method,
+    version: http::Version,
+    panic: &(dyn std::any::Any + Send),
+) -> ProxyResponse<P> {
+    let id = crate::request_state::take_panicked();
+    crate::request_state::log_panic(id, panic, "answered 500");
+    let mut head = http::Request::new(()).into_parts().0;
+    head.method = method;
+    head.version = version;
+    let session = Session::new(head, conn.client_addr, conn.forwarding.scheme);
+    let mut state = RequestState::new(proxy, false, session, Instant::now(), conn.metrics.clone());
+    state.mark_finished();
+    let (parts, body) = Response::error_page(StatusCode::INTERNAL_SERVER_ERROR).into_parts();
+    http::Response::from_parts(parts, ResponseBody::full(state, body))
+}
+
+/// The phases of one request, from its header to the response header.
+async fn phases<P: Proxy>(
+    proxy: &Arc<P>,
+    access_log: bool,
+    conn: &ConnInfo,
+    req: Request<Incoming>,
+) -> ProxyResponse<P> {
     let start = Instant::now();
     let (mut parts, body) = req.into_parts();
     let refused = conn.limits.check_head(&parts);
@@ -94,10 +136,16 @@ pub(crate) async fn handle<P: Proxy>(
     let downstream_upgrade = upgrade::take_downstream(&mut parts);
     let mut session = Session::new(parts, conn.client_addr, conn.forwarding.scheme);
     session.set_tls(conn.tls.clone());
-    let mut state = RequestState::new(proxy, access_log, session, start, conn.metrics.clone());
+    let mut state = RequestState::new(
+        proxy.clone(),
+        access_log,
+        session,
+        start,
+        conn.metrics.clone(),
+    );
     if let Err(e) = refused {
         // Over a size limit: answered before any hook but `fail_to_proxy`.
-        return Ok(limits::closing(version, send_error(state, e).await));
+        return limits::closing(version, send_error(state, e).await);
     }
 
     let filtered = {
@@ -107,7 +155,7 @@ pub(crate) async fn handle<P: Proxy>(
     let response = match filtered {
         Ok(Some(local)) => send_local(state, local).await,
         Ok(None) => match proxy_upstream(&mut state, &conn.forwarding, body).await {
-            Ok(proxied) => send_upstream(state, &conn, proxied, downstream_upgrade).await,
+            Ok(proxied) => send_upstream(state, conn, proxied, downstream_upgrade).await,
             Err(e) if e.kind() == ErrorKind::BodyTooLarge => {
                 limits::closing(version, send_error(state, e).await)
             }
@@ -115,7 +163,7 @@ pub(crate) async fn handle<P: Proxy>(
         },
         Err(e) => send_error(state, e).await,
     };
-    Ok(response)
+    response
 }
 
 /// Sends a local response from `request_filter`.
