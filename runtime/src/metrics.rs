@@ -1,5 +1,6 @@
 //! Metrics: the runtime's Prometheus registry and the per-backend series it exposes; the
-//! requests by route are in `requests.rs`, the client side's refusals in `downstream.rs`.
+//! requests by route are in `requests.rs`, the upstream latency histograms in `timing.rs`, the
+//! client side's refusals in `downstream.rs`.
 //!
 //! Nothing on the request path touches Prometheus: backends keep plain atomic counters
 //! (in-flight requests, open connections, attempts, failures, health transitions) and a
@@ -11,7 +12,9 @@
 //! (gauge), `pxy_upstream_backend_open_connections` (gauge),
 //! `pxy_upstream_backend_open_tunnels` (gauge: upgraded connections being relayed),
 //! `pxy_upstream_backend_requests_total`, `pxy_upstream_backend_failures_total`,
-//! `pxy_upstream_backend_upgrades_total` and
+//! `pxy_upstream_backend_upgrades_total`, `pxy_upstream_backend_connections_new_total`,
+//! `pxy_upstream_backend_connections_reused_total`,
+//! `pxy_upstream_backend_connect_errors_total`, `pxy_upstream_backend_retries_total` and
 //! `pxy_upstream_backend_health_transitions_total` (counters).
 
 use std::collections::{BTreeMap, HashMap};
@@ -71,7 +74,7 @@ struct Series {
     read: fn(&Backend) -> f64,
 }
 
-const SERIES: [Series; 8] = [
+const SERIES: [Series; 12] = [
     Series {
         name: "pxy_upstream_backend_healthy",
         help: "1 if the backend receives traffic (health checks pass, not ejected), else 0.",
@@ -113,6 +116,30 @@ const SERIES: [Series; 8] = [
         help: "Connections to the backend that switched protocols (101, WebSocket).",
         kind: MetricType::COUNTER,
         read: |b| b.upgrades() as f64,
+    },
+    Series {
+        name: "pxy_upstream_backend_connections_new_total",
+        help: "Connections opened to the backend.",
+        kind: MetricType::COUNTER,
+        read: |b| b.connections_new() as f64,
+    },
+    Series {
+        name: "pxy_upstream_backend_connections_reused_total",
+        help: "Attempts that reused a kept-alive connection (or the shared HTTP/2 one).",
+        kind: MetricType::COUNTER,
+        read: |b| b.connections_reused() as f64,
+    },
+    Series {
+        name: "pxy_upstream_backend_connect_errors_total",
+        help: "Connections to the backend that could not be opened (refused, timed out, TLS).",
+        kind: MetricType::COUNTER,
+        read: |b| b.connect_errors() as f64,
+    },
+    Series {
+        name: "pxy_upstream_backend_retries_total",
+        help: "Attempts on the backend that failed and were retried.",
+        kind: MetricType::COUNTER,
+        read: |b| b.retries() as f64,
     },
     Series {
         name: "pxy_upstream_backend_health_transitions_total",
@@ -202,6 +229,7 @@ fn sample(series: &Series, upstream: &str, backend: &str, value: f64) -> Metric 
 
 pub(crate) mod downstream;
 pub(crate) mod requests;
+pub(crate) mod timing;
 
 #[cfg(test)]
 mod tests;

@@ -23,15 +23,19 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_by_route_status_class_and_server() {
     let (listen, admin, origin_addr) = (free_addr(), free_addr(), free_addr());
+    let dead = [free_addr(), free_addr()];
     let _origin = Origin::start("app", origin_addr).await;
     let source = format!(
         "server {{ admin {admin} }}\n\
          listen http {listen}\n\
          upstream app {{ server {origin_addr} }}\n\
+         upstream gone {{ server {} server {} retries 1 }}\n\
          on request {{ if req.path == \"/early\" {{ respond 403 }} }}\n\
          route \"api\" path \"/api/\" {{ strip_prefix \"/api\" proxy app }}\n\
          route path \"/local\" {{ respond 204 }}\n\
-         route {{ respond 404 \"no\" }}\n"
+         route \"gone\" path \"/gone\" {{ proxy gone }}\n\
+         route {{ respond 404 \"no\" }}\n",
+        dead[0], dead[1]
     );
     let bin = build_source("metrics", &source);
     let mut proxy = ProxyProcess::start(&bin, &[], 2);
@@ -46,6 +50,7 @@ async fn metrics_count_requests_by_route_status_class_and_server() {
         (&h1, "/nope", 3),
         (&h2, "/nope", 1),
         (&h1, "/early", 1),
+        (&h1, "/gone", 2),
     ] {
         for _ in 0..n {
             sent.push((path, client.get(&format!("{base}{path}"), &[]).await.status));
@@ -54,7 +59,7 @@ async fn metrics_count_requests_by_route_status_class_and_server() {
     let statuses: Vec<u16> = sent.iter().map(|(_, s)| *s).collect();
     assert_eq!(
         statuses,
-        [200, 200, 200, 503, 503, 204, 404, 404, 404, 404, 403]
+        [200, 200, 200, 503, 503, 204, 404, 404, 404, 404, 403, 502, 502]
     );
 
     let scrape = h1.get(&format!("http://{admin}/metrics"), &[]).await;
@@ -71,11 +76,12 @@ async fn metrics_count_requests_by_route_status_class_and_server() {
     assert_eq!(requests("api", "5xx"), Some(2.0));
     assert_eq!(requests("api", "4xx"), Some(0.0));
     assert_eq!(
-        requests("metrics.pxy:6", "2xx"),
+        requests("metrics.pxy:7", "2xx"),
         Some(1.0),
         "unnamed: file:line"
     );
-    assert_eq!(requests("metrics.pxy:7", "4xx"), Some(4.0));
+    assert_eq!(requests("metrics.pxy:9", "4xx"), Some(4.0));
+    assert_eq!(requests("gone", "5xx"), Some(2.0));
     assert_eq!(requests("none", "4xx"), Some(1.0), "answered by on request");
     let count = |route: &str| {
         sample(
@@ -85,7 +91,7 @@ async fn metrics_count_requests_by_route_status_class_and_server() {
         )
     };
     assert_eq!(count("api"), Some(5.0));
-    assert_eq!(count("metrics.pxy:7"), Some(4.0));
+    assert_eq!(count("metrics.pxy:9"), Some(4.0));
     assert_eq!(count("none"), Some(1.0));
     let backend = origin_addr.to_string();
     let server = [("upstream", "app"), ("backend", backend.as_str())];
@@ -97,6 +103,37 @@ async fn metrics_count_requests_by_route_status_class_and_server() {
         sample(&text, "pxy_upstream_backend_healthy", &server),
         Some(1.0)
     );
+    // One connection to the origin, kept alive for the four requests after the first.
+    let app = |name: &str| sample(&text, name, &server);
+    assert_eq!(app("pxy_upstream_backend_connections_new_total"), Some(1.0));
+    assert_eq!(
+        app("pxy_upstream_backend_connections_reused_total"),
+        Some(4.0)
+    );
+    assert_eq!(app("pxy_upstream_backend_connect_errors_total"), Some(0.0));
+    assert_eq!(app("pxy_upstream_connect_seconds_count"), Some(1.0));
+    assert_eq!(app("pxy_upstream_header_seconds_count"), Some(5.0));
+    // Nothing listens at either server of `gone`: each request tries one, then (`retries
+    // 1`) the other, both refused. Summed over the two servers:
+    let gone = |name: &str| {
+        let each = dead.map(|d| {
+            let d = d.to_string();
+            sample(
+                &text,
+                name,
+                &[("upstream", "gone"), ("backend", d.as_str())],
+            )
+        });
+        each[0].zip(each[1]).map(|(a, b)| a + b)
+    };
+    assert_eq!(gone("pxy_upstream_backend_requests_total"), Some(4.0));
+    assert_eq!(gone("pxy_upstream_backend_connect_errors_total"), Some(4.0));
+    assert_eq!(gone("pxy_upstream_backend_retries_total"), Some(2.0));
+    assert_eq!(
+        gone("pxy_upstream_backend_connections_new_total"),
+        Some(0.0)
+    );
+    assert_eq!(gone("pxy_upstream_header_seconds_count"), Some(0.0));
     let status = proxy
         .terminate(std::time::Duration::from_secs(10))
         .expect("exits after SIGTERM");

@@ -111,7 +111,8 @@ async fn attempts<P: Proxy>(
         backend.record_attempt();
         let outcome = match connect(&backend).await {
             Ok(connection) => {
-                send(
+                let sending = Instant::now();
+                let sent = send(
                     proxy,
                     state,
                     client,
@@ -120,7 +121,14 @@ async fn attempts<P: Proxy>(
                     &mut source,
                     replayable,
                 )
-                .await
+                .await;
+                if sent.is_ok() {
+                    backend
+                        .timing
+                        .header
+                        .observe(sending.elapsed().as_secs_f64());
+                }
+                sent
             }
             Err(e) => Err(Exchange::Other(e)),
         };
@@ -168,6 +176,7 @@ async fn attempts<P: Proxy>(
             }
         };
         retries += 1;
+        backend.record_retry();
         tracing::debug!(peer = %peer.addr(), error = %retry, retries, "attempt failed; retrying");
         peer = next_peer(proxy, state, Some(&backend)).await?;
     }

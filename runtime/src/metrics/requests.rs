@@ -22,7 +22,7 @@ pub const NO_ROUTE: &str = "none";
 
 /// The histogram's buckets, in seconds: a proxy answers in well under a millisecond when it
 /// answers itself, and its upstreams in anything up to seconds.
-const BUCKETS: [f64; 14] = [
+pub(crate) const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::health::{HealthState, Who};
 use super::options::UpstreamOptions;
 use super::pool::Pool;
+use crate::metrics::timing::BackendTiming;
 
 /// A backend as configured: its address, weight and whether it is a backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,11 @@ pub struct Backend {
     failures: AtomicU64,
     upgrades: AtomicU64,
     open_tunnels: AtomicUsize,
+    connections_new: AtomicU64,
+    connections_reused: AtomicU64,
+    connect_errors: AtomicU64,
+    retries: AtomicU64,
+    pub(crate) timing: BackendTiming,
 }
 
 impl Backend {
@@ -68,6 +74,7 @@ impl Backend {
         options: Arc<UpstreamOptions>,
     ) -> Self {
         let pool = Pool::new(&options);
+        let timing = BackendTiming::new(&upstream, &config.addr.to_string());
         Backend {
             addr: config.addr,
             weight: config.weight,
@@ -81,6 +88,11 @@ impl Backend {
             failures: AtomicU64::new(0),
             upgrades: AtomicU64::new(0),
             open_tunnels: AtomicUsize::new(0),
+            connections_new: AtomicU64::new(0),
+            connections_reused: AtomicU64::new(0),
+            connect_errors: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            timing,
         }
     }
 
@@ -183,6 +195,47 @@ impl Backend {
     /// An attempt is about to be sent to this backend.
     pub(crate) fn record_attempt(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Connections opened to this backend.
+    pub fn connections_new(&self) -> u64 {
+        self.connections_new.load(Ordering::Relaxed)
+    }
+
+    /// Attempts that took a pooled (kept-alive) connection, or a stream of the shared HTTP/2
+    /// one, instead of opening a connection.
+    pub fn connections_reused(&self) -> u64 {
+        self.connections_reused.load(Ordering::Relaxed)
+    }
+
+    /// Connections to this backend that could not be opened (refused, timed out, TLS).
+    pub fn connect_errors(&self) -> u64 {
+        self.connect_errors.load(Ordering::Relaxed)
+    }
+
+    /// Attempts on this backend that failed and were retried (on it or another).
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    /// A connection was opened in `took` (`ok`) or could not be.
+    pub(crate) fn record_connect(&self, took: std::time::Duration, ok: bool) {
+        if ok {
+            self.connections_new.fetch_add(1, Ordering::Relaxed);
+            self.timing.connect.observe(took.as_secs_f64());
+        } else {
+            self.connect_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An attempt reuses a connection.
+    pub(crate) fn record_reuse(&self) {
+        self.connections_reused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An attempt on this backend failed and is retried.
+    pub(crate) fn record_retry(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A tunnel to this backend opened.

@@ -41,6 +41,7 @@ pub(crate) async fn connect(backend: &Arc<Backend>) -> Result<Conn> {
     loop {
         while let Some(mut sender) = backend.pool.checkout() {
             if sender.is_ready() {
+                backend.record_reuse();
                 return Ok(Conn {
                     sender,
                     reused: true,
@@ -48,6 +49,7 @@ pub(crate) async fn connect(backend: &Arc<Backend>) -> Result<Conn> {
             }
             // Its previous response just ended and the connection task has not caught up yet.
             if let Ok(Ok(())) = tokio::time::timeout(timeout, sender.ready()).await {
+                backend.record_reuse();
                 return Ok(Conn {
                     sender,
                     reused: true,
@@ -98,6 +100,7 @@ pub(crate) async fn connect_fresh(backend: &Arc<Backend>) -> Result<Conn> {
 /// a time; the others wait for its connection).
 async fn connect_shared(backend: &Arc<Backend>) -> Result<Conn> {
     if let Some(sender) = backend.pool.shared() {
+        backend.record_reuse();
         return Ok(Conn {
             sender,
             reused: true,
@@ -105,6 +108,7 @@ async fn connect_shared(backend: &Arc<Backend>) -> Result<Conn> {
     }
     let _opening = backend.pool.opening.lock().await;
     if let Some(sender) = backend.pool.shared() {
+        backend.record_reuse();
         return Ok(Conn {
             sender,
             reused: true,
@@ -152,7 +156,8 @@ async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
         }
     };
     // The connect timeout covers TCP, TLS and the HTTP/2 preface.
-    match tokio::time::timeout(timeout, opening).await {
+    let start = Instant::now();
+    let opened = match tokio::time::timeout(timeout, opening).await {
         Ok(result) => result.map(|sender| Conn {
             sender,
             reused: false,
@@ -161,7 +166,9 @@ async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
             ErrorKind::ConnectTimeout,
             format!("connecting to {addr} ({timeout:?})"),
         )),
-    }
+    };
+    backend.record_connect(start.elapsed(), opened.is_ok());
+    opened
 }
 
 /// The HTTP handshake on a connected stream, and its connection task.
