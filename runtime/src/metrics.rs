@@ -200,6 +200,7 @@ fn sample(series: &Series, upstream: &str, backend: &str, value: f64) -> Metric 
 }
 
 pub(crate) mod downstream;
+pub(crate) mod limits;
 
 #[cfg(test)]
 mod tests;
