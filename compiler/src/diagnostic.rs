@@ -12,8 +12,8 @@ use crate::catalog::fields::Availability;
 use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
-    CheckError, DuplicateKind, Expected, FileKind, LogFieldProblem, Malformed, Statement,
-    StatusRange, TlsFix, WriteHint,
+    CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
+    Statement, StatusRange, TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -144,7 +144,8 @@ fn check(e: &CheckError) -> Words {
             Some(match what {
                 DuplicateKind::ServerBlock => "a program has one `server { }` block; move these settings into the first".into(),
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route => {
+                DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -381,6 +382,42 @@ fn check(e: &CheckError) -> Words {
             vec![label(*span, "unreachable"), label(*after, "the request is answered here")],
             Some("remove it, or move it before the answer".into()),
         ),
+        CheckError::UnknownLimit { span, name, suggestion } => (
+            "E0701",
+            format!("no limit named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `limit {name} = 100 per 1m by client.ip`"))),
+        ),
+        CheckError::OtherwiseMustAnswer { span } => (
+            "E0702",
+            "the `else` of a limit must answer the request".into(),
+            vec![label(*span, "this does not answer")],
+            Some("write `else respond 429 \"...\"`, `else redirect ...` or `else proxy NAME`, or leave `else` out for the default error page".into()),
+        ),
+        CheckError::InvalidLimit { span, problem } => (
+            "E0703",
+            match problem {
+                LimitProblem::Zero => "a limit of 0 refuses every request".into(),
+                LimitProblem::TooLarge => "this number is too large for a limit".into(),
+                LimitProblem::PeriodTooShort => "more requests than nanoseconds in the period".into(),
+            },
+            vec![label(*span, match problem {
+                LimitProblem::Zero => "0",
+                LimitProblem::TooLarge => "at most 4294967295",
+                LimitProblem::PeriodTooShort => "too many for the period",
+            })],
+            Some(match problem {
+                LimitProblem::Zero => "use at least 1; to refuse requests, `respond 429` or `respond 503`".into(),
+                LimitProblem::TooLarge => "use a number up to 4294967295, or a longer period".into(),
+                LimitProblem::PeriodTooShort => "write the same rate with a longer period: `1000 per 1s` rather than `1000000 per 1ms`".into(),
+            }),
+        ),
+        CheckError::UnusedLimit { span, name } => (
+            "W0701",
+            format!("limit `{name}` is never used"),
+            vec![label(*span, "no `rate_limit` refers to it")],
+            Some(format!("enforce it with `rate_limit {name}` in a route or `on request`, or remove it")),
+        ),
         CheckError::UnusedUpstream { span, name } => (
             "W0603",
             format!("upstream `{name}` is never used"),
@@ -451,6 +488,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::PassiveOption => "passive option",
         WordKind::DnsOption => "dns discovery option",
         WordKind::FileOption => "file discovery option",
+        WordKind::LimitOption => "limit option",
         WordKind::Value => "value",
     }
 }
@@ -464,6 +502,8 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::ServerSetting => "server setting",
         DuplicateKind::ServerBlock => "block",
         DuplicateKind::Route => "route name",
+        DuplicateKind::Limit => "limit",
+        DuplicateKind::ListenerLine => "listener line",
     }
 }
 
@@ -488,6 +528,7 @@ fn expected_words(expected: &Expected) -> String {
         Expected::Nameable => {
             "a value that can be named (CIDRs and lists are written where they are used)".into()
         }
+        Expected::LimitKey => "a `str`, `ip` or `int` to count by".into(),
     }
 }
 
@@ -604,6 +645,8 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::StripPrefix => "strip_prefix",
         Statement::RewritePath => "rewrite path",
         Statement::Proxy => "proxy",
+        Statement::RateLimit => "rate_limit",
+        Statement::MaxInFlight => "max_in_flight",
     }
 }
 

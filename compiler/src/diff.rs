@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::typed::{
-    BalancePolicy, StatusValue, TypedProgram, TypedRoute, TypedStmt, TypedStmtKind, TypedUpstream,
+    BalancePolicy, StatusValue, TypedLimit, TypedProgram, TypedRoute, TypedStmt, TypedStmtKind,
+    TypedUpstream,
 };
 
 /// One difference, already in words.
@@ -31,6 +32,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     server(old, new, &mut changes);
     listeners(old, new, &mut changes);
     upstreams(old, new, &mut changes);
+    limits(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -86,6 +88,47 @@ fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         out.push(Change {
             sign: '+',
             text: format!("listener {addr}"),
+        });
+    }
+}
+
+/// Limits added, removed, or whose numbers changed (`max_in_flight` statements are route
+/// statements, compared with the routes).
+fn limits(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let by_name = |p: &TypedProgram| -> BTreeMap<String, TypedLimit> {
+        p.limits
+            .iter()
+            .map(|l| (l.name.clone(), l.clone()))
+            .collect()
+    };
+    let (a, b) = (by_name(old), by_name(new));
+    let show = |l: &TypedLimit| {
+        let mut text = format!("{} per {}ms", l.requests, l.period_ms);
+        if let Some(burst) = l.burst {
+            let _ = write!(text, " burst {burst}");
+        }
+        if let Some(keys) = l.keys {
+            let _ = write!(text, " keys {keys}");
+        }
+        text
+    };
+    for (name, l) in &a {
+        match b.get(name) {
+            None => out.push(Change {
+                sign: '-',
+                text: format!("limit {name}"),
+            }),
+            Some(m) if m != l => out.push(Change {
+                sign: '~',
+                text: format!("limit {name}: {} → {}", show(l), show(m)),
+            }),
+            Some(_) => {}
+        }
+    }
+    for name in b.keys().filter(|n| !a.contains_key(*n)) {
+        out.push(Change {
+            sign: '+',
+            text: format!("limit {name}"),
         });
     }
 }
@@ -417,6 +460,16 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
                 out.extend(terminals(then, program));
                 out.extend(terminals(else_, program));
             }
+            TypedStmtKind::RateLimit { otherwise, .. }
+            | TypedStmtKind::MaxInFlight { otherwise, .. } => match otherwise {
+                Some(answer) => {
+                    out.extend(terminals(std::slice::from_ref(answer.as_ref()), program))
+                }
+                None => out.push(match s.kind {
+                    TypedStmtKind::RateLimit { .. } => "respond 429".to_string(),
+                    _ => "respond 503".to_string(),
+                }),
+            },
             TypedStmtKind::SetHeader { .. }
             | TypedStmtKind::AddHeader { .. }
             | TypedStmtKind::RemoveHeader { .. }

@@ -31,6 +31,20 @@ impl SourceFile {
             .clamp(start, self.text.len());
         Span::new(start, end)
     }
+
+    /// The 1-based line `span` starts on.
+    pub fn line_of(&self, span: Span) -> usize {
+        let local = self.local(span);
+        1 + self.text[..local.start]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+    }
+
+    /// The file's name without its directories: `gateway.pxy`.
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
 }
 
 /// The files of one program, in the order they were read.

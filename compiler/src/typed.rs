@@ -41,6 +41,39 @@ pub struct TypedProgram {
     pub variables: usize,
     /// Every `let` binding with its name, type and scope, in source order (for editors).
     pub bindings: Vec<Binding>,
+    /// Rate limits, indexed by [`LimitId`], in source order.
+    pub limits: Vec<TypedLimit>,
+    /// `max_in_flight` statements, indexed by their `index`, in source order.
+    pub in_flights: Vec<TypedInFlight>,
+}
+
+/// Index into [`TypedProgram::limits`].
+pub type LimitId = usize;
+
+/// A checked `limit NAME = N per D [burst B] [keys K] by KEY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedLimit {
+    /// Its name: the `limit` label of its metrics.
+    pub name: String,
+    /// N, at least 1.
+    pub requests: u32,
+    /// D in milliseconds, long enough for N (at least 1 ns per request).
+    pub period_ms: u64,
+    /// B, when declared.
+    pub burst: Option<u32>,
+    /// K, when declared.
+    pub keys: Option<u64>,
+}
+
+/// A checked `max_in_flight N [by KEY] [queue D]` (the key is in its statement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedInFlight {
+    /// The `limit` label of its metrics: `max_in_flight@LINE`.
+    pub label: String,
+    /// N, at least 1.
+    pub max: u32,
+    /// D in milliseconds, when declared.
+    pub queue_ms: Option<u64>,
 }
 
 /// A `let` binding as the checker saw it.
@@ -65,6 +98,17 @@ pub struct TypedListener {
     pub addr: SocketAddr,
     /// `listen https`: its TLS settings.
     pub tls: Option<TypedTls>,
+    /// `proxy_protocol`, `trust_proxies ...`.
+    pub client_address: TypedClientAddress,
+}
+
+/// How a listener learns the client's address behind a load balancer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypedClientAddress {
+    /// `proxy_protocol`
+    pub proxy_protocol: bool,
+    /// `trust_proxies`: networks and prefix lengths (an IP is a full-length prefix).
+    pub trusted: Vec<(IpAddr, u8)>,
 }
 
 impl std::fmt::Display for TypedListener {
@@ -402,6 +446,24 @@ pub enum TypedStmtKind {
         var: usize,
         /// Its value.
         value: TypedExpr,
+    },
+    /// `rate_limit NAME [else STMT]`.
+    RateLimit {
+        /// The limit.
+        limit: LimitId,
+        /// Its key (copied from the declaration): a `str`, `ip` or `int`.
+        key: TypedExpr,
+        /// What answers a refused request; `None` for the 429 error page.
+        otherwise: Option<Box<TypedStmt>>,
+    },
+    /// `max_in_flight N [by KEY] [queue D] [else STMT]`.
+    MaxInFlight {
+        /// Index into [`TypedProgram::in_flights`].
+        index: usize,
+        /// The key, when given: a `str`, `ip` or `int`.
+        key: Option<TypedExpr>,
+        /// What answers a refused request; `None` for the 503 error page.
+        otherwise: Option<Box<TypedStmt>>,
     },
 }
 

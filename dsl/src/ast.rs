@@ -33,6 +33,8 @@ pub enum Item {
     Listen(Listen),
     /// `upstream api { ... }`
     Upstream(UpstreamDecl),
+    /// `limit per_key = 100 per 1m by req.headers["x-api-key"] ?? ""`
+    Limit(LimitDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -103,8 +105,8 @@ pub struct Listen {
     pub span: Span,
 }
 
-/// A line inside `listen https ADDR { ... }`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A line inside `listen PROTOCOL ADDR { ... }`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ListenItem {
     /// `cert "chain.pem" key "key.pem"`
     Cert {
@@ -131,15 +133,37 @@ pub enum ListenItem {
         /// The whole line.
         span: Span,
     },
+    /// `proxy_protocol`: connections start with a PROXY protocol header naming the client.
+    ProxyProtocol {
+        /// The line.
+        span: Span,
+    },
+    /// `trust_proxies 10.0.0.0/8, 127.0.0.1`: peers whose `X-Forwarded-For` is believed.
+    TrustProxies {
+        /// CIDR and IP literals.
+        addrs: Vec<Expr>,
+        /// The whole line.
+        span: Span,
+    },
 }
 
 impl ListenItem {
+    /// Whether the line is about TLS (only `listen https` has those).
+    pub fn is_tls(&self) -> bool {
+        match self {
+            ListenItem::Cert { .. } | ListenItem::Alpn { .. } | ListenItem::ClientCa { .. } => true,
+            ListenItem::ProxyProtocol { .. } | ListenItem::TrustProxies { .. } => false,
+        }
+    }
+
     /// The whole line.
     pub fn span(&self) -> Span {
         match self {
             ListenItem::Cert { span, .. }
             | ListenItem::Alpn { span, .. }
-            | ListenItem::ClientCa { span, .. } => *span,
+            | ListenItem::ClientCa { span, .. }
+            | ListenItem::ProxyProtocol { span }
+            | ListenItem::TrustProxies { span, .. } => *span,
         }
     }
 }
@@ -255,6 +279,24 @@ pub struct Setting {
     /// Its value (a duration, size or integer literal, or a name such as `unavailable`).
     pub value: Expr,
     /// The whole line.
+    pub span: Span,
+}
+
+/// `limit NAME = N per DURATION [burst N] [keys N] by KEY`: a rate limit, counted per value
+/// of `KEY`, enforced where `rate_limit NAME` is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitDecl {
+    /// The limit's name, used by `rate_limit NAME`.
+    pub name: Ident,
+    /// N: requests per period.
+    pub requests: IntLit,
+    /// The period, a duration literal.
+    pub period: Expr,
+    /// `burst N`, `keys N`, in source order.
+    pub options: Vec<Setting>,
+    /// What requests are counted by.
+    pub key: Expr,
+    /// The whole declaration.
     pub span: Span,
 }
 
@@ -399,6 +441,27 @@ pub enum StmtKind {
         /// Its value.
         value: Expr,
     },
+    /// `rate_limit NAME [else STMT]`: the request counts against the limit `NAME`; over it,
+    /// `STMT` runs (by default a 429 error page with `Retry-After`).
+    RateLimit {
+        /// The limit.
+        limit: Ident,
+        /// What answers a refused request, when given.
+        otherwise: Option<Box<Stmt>>,
+    },
+    /// `max_in_flight N [by KEY] [queue DURATION] [else STMT]`: at most N requests (per value
+    /// of `KEY`) at once past this point; the excess waits up to `queue`, then `STMT` runs (by
+    /// default a 503 error page with `Retry-After`).
+    MaxInFlight {
+        /// N.
+        max: IntLit,
+        /// What requests are counted by, when given; otherwise all together.
+        key: Option<Expr>,
+        /// How long a request may wait for a place, a duration literal.
+        queue: Option<Expr>,
+        /// What answers a refused request, when given.
+        otherwise: Option<Box<Stmt>>,
+    },
 }
 
 impl StmtKind {
@@ -413,7 +476,9 @@ impl StmtKind {
             | StmtKind::StripPrefix(_)
             | StmtKind::RewritePath(_)
             | StmtKind::If { .. }
-            | StmtKind::Let { .. } => false,
+            | StmtKind::Let { .. }
+            | StmtKind::RateLimit { .. }
+            | StmtKind::MaxInFlight { .. } => false,
         }
     }
 }

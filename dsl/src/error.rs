@@ -54,6 +54,10 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::key_word => "`key \"key.pem\"`",
         Rule::alpn_decl | Rule::alpn_word => "`alpn h2, http/1.1`",
         Rule::client_ca_decl | Rule::client_ca_word => "`client_ca \"ca.pem\" required`",
+        Rule::proxy_protocol_decl | Rule::proxy_protocol_word => "`proxy_protocol`",
+        Rule::trust_proxies_decl | Rule::trust_proxies_word => {
+            "`trust_proxies 10.0.0.0/8, 127.0.0.1`"
+        }
         Rule::alpn_id => "a protocol like `h2` or `http/1.1`",
         Rule::setting_value => "a value like `5s`, `64KB` or `3`",
         Rule::host_matcher | Rule::host_kw => "`host \"...\"`",
@@ -105,6 +109,13 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::passive_option | Rule::passive_word => {
             "a passive health option (`fails`, `cool_down`)"
         }
+        Rule::limit_decl | Rule::limit_kw => "`limit`",
+        Rule::limit_option | Rule::limit_word => "a limit option (`burst`, `keys`)",
+        Rule::per_word => "`per` and a duration, as in `100 per 1m`",
+        Rule::by_word => "`by` and what to count by, as in `by client.ip`",
+        Rule::queue_word => "`queue` and a duration",
+        Rule::rate_limit_stmt | Rule::rate_limit_kw => "`rate_limit`",
+        Rule::max_in_flight_stmt | Rule::max_in_flight_kw => "`max_in_flight`",
         Rule::op_not => "`!`",
         Rule::string | Rule::str_text | Rule::str_escape | Rule::str_brace => {
             "a string like `\"text\"`"

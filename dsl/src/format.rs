@@ -31,6 +31,7 @@ pub fn format(source: &str) -> Result<String, ParseError> {
         indent: 0,
         last_end: 0,
         last_trailing: None,
+        prefix: None,
     };
     f.program(&program);
     Ok(f.out)
@@ -54,6 +55,8 @@ struct Formatter<'s> {
     last_end: usize,
     /// The comment at the end of the last output line, if any.
     last_trailing: Option<String>,
+    /// Text the next line starts with after its indentation (`rate_limit x else `).
+    prefix: Option<String>,
 }
 
 impl Formatter<'_> {
@@ -63,6 +66,9 @@ impl Formatter<'_> {
         self.last_trailing = None;
         for _ in 0..self.indent {
             self.out.push_str("    ");
+        }
+        if let Some(prefix) = self.prefix.take() {
+            self.out.push_str(&prefix);
         }
         self.out.push_str(text);
         self.out.push('\n');
@@ -123,13 +129,14 @@ impl Formatter<'_> {
     // ===== Items =====
 
     fn program(&mut self, program: &ParsedProgram) {
-        // Consecutive one-line items of one kind (listeners, includes) stay together.
+        // Consecutive one-line items of one kind (listeners, includes, limits) stay together.
         let mut previous_group = None;
         for item in &program.items {
             let span = item_span(item);
             let group = match item {
                 Item::Listen(_) => Some("listen"),
                 Item::Include(_) => Some("include"),
+                Item::Limit(_) => Some("limit"),
                 _ => None,
             };
             if !(group.is_some() && group == previous_group && !self.had_blank_line(span.start)) {
@@ -143,6 +150,17 @@ impl Formatter<'_> {
                 Item::Listen(l) => self.listen(l),
                 Item::Server(b) => self.server_block(b),
                 Item::Upstream(u) => self.upstream(u),
+                Item::Limit(l) => {
+                    self.line(&format!(
+                        "limit {} = {} per {}{} by {}",
+                        l.name.name,
+                        l.requests.value,
+                        expr(&l.period),
+                        settings(&l.options),
+                        expr(&l.key)
+                    ));
+                    self.end_line(l.span.end);
+                }
                 Item::Route(r) => {
                     let head = route_head(r);
                     self.block(&head, &r.body);
@@ -189,6 +207,11 @@ impl Formatter<'_> {
                 }
                 ListenItem::ClientCa { ca, mode, .. } => {
                     format!("client_ca {} {}", string_text(&ca.value), mode.name)
+                }
+                ListenItem::ProxyProtocol { .. } => "proxy_protocol".to_string(),
+                ListenItem::TrustProxies { addrs, .. } => {
+                    let addrs: Vec<String> = addrs.iter().map(expr).collect();
+                    format!("trust_proxies {}", addrs.join(", "))
                 }
             };
             self.line(&text);
@@ -353,9 +376,44 @@ impl Formatter<'_> {
                 self.if_chain(s, false);
                 return;
             }
+            StmtKind::RateLimit { limit, otherwise } => {
+                let head = format!("rate_limit {}", limit.name);
+                self.then_otherwise(head, otherwise.as_deref(), s.span.end);
+                return;
+            }
+            StmtKind::MaxInFlight {
+                max,
+                key,
+                queue,
+                otherwise,
+            } => {
+                let mut head = format!("max_in_flight {}", max.value);
+                if let Some(key) = key {
+                    head.push_str(&format!(" by {}", expr(key)));
+                }
+                if let Some(queue) = queue {
+                    head.push_str(&format!(" queue {}", expr(queue)));
+                }
+                self.then_otherwise(head, otherwise.as_deref(), s.span.end);
+                return;
+            }
         };
         self.line(&text);
         self.end_line(s.span.end);
+    }
+
+    /// `HEAD`, or `HEAD else STMT` with the statement's first line after `else`.
+    fn then_otherwise(&mut self, head: String, otherwise: Option<&Stmt>, end: usize) {
+        match otherwise {
+            None => {
+                self.line(&head);
+                self.end_line(end);
+            }
+            Some(stmt) => {
+                self.prefix = Some(format!("{head} else "));
+                self.stmt(stmt);
+            }
+        }
     }
 
     /// `if c { } else if c { } else { }`, with `} else` on the closing line.
@@ -420,6 +478,7 @@ fn item_span(item: &Item) -> Span {
         Item::Listen(l) => l.span,
         Item::Server(b) => b.span,
         Item::Upstream(u) => u.span,
+        Item::Limit(l) => l.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,

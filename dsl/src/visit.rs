@@ -64,6 +64,11 @@ pub trait Visit<'ast> {
         walk_upstream(self, upstream);
     }
 
+    /// `limit NAME = N per D ... by KEY`.
+    fn visit_limit(&mut self, limit: &'ast LimitDecl) {
+        walk_limit(self, limit);
+    }
+
     /// A line of an upstream block.
     fn visit_upstream_item(&mut self, item: &'ast UpstreamItem) {
         walk_upstream_item(self, item);
@@ -168,6 +173,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Server(block) => v.visit_server_block(block),
         Item::Listen(listen) => v.visit_listen(listen),
         Item::Upstream(upstream) => v.visit_upstream(upstream),
+        Item::Limit(limit) => v.visit_limit(limit),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -212,7 +218,7 @@ pub fn walk_listen<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, listen: &'ast Liste
     tls.iter().for_each(|item| v.visit_listen_item(item));
 }
 
-/// Visits a TLS line's span and its files, protocols or mode.
+/// Visits a listener line's span and its files, protocols, mode or addresses.
 pub fn walk_listen_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast ListenItem) {
     match item {
         ListenItem::Cert { cert, key, span } => {
@@ -229,6 +235,11 @@ pub fn walk_listen_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Li
             v.visit_text(ca);
             v.visit_ident(mode);
         }
+        ListenItem::ProxyProtocol { span } => v.visit_span(*span),
+        ListenItem::TrustProxies { addrs, span } => {
+            v.visit_span(*span);
+            addrs.iter().for_each(|a| v.visit_expr(a));
+        }
     }
 }
 
@@ -238,6 +249,24 @@ pub fn walk_upstream<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, upstream: &'ast U
     v.visit_span(*span);
     v.visit_ident(name);
     items.iter().for_each(|item| v.visit_upstream_item(item));
+}
+
+/// Visits a limit's span, name, numbers, options and key in source order.
+pub fn walk_limit<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, limit: &'ast LimitDecl) {
+    let LimitDecl {
+        name,
+        requests,
+        period,
+        options,
+        key,
+        span,
+    } = limit;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    v.visit_int_lit(requests);
+    v.visit_expr(period);
+    options.iter().for_each(|o| v.visit_setting(o));
+    v.visit_expr(key);
 }
 
 /// Visits an upstream line: its span, then its words, values and options in source order.
@@ -411,6 +440,29 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
         StmtKind::Let { name, value } => {
             v.visit_ident(name);
             v.visit_expr(value);
+        }
+        StmtKind::RateLimit { limit, otherwise } => {
+            v.visit_ident(limit);
+            if let Some(otherwise) = otherwise {
+                v.visit_stmt(otherwise);
+            }
+        }
+        StmtKind::MaxInFlight {
+            max,
+            key,
+            queue,
+            otherwise,
+        } => {
+            v.visit_int_lit(max);
+            if let Some(key) = key {
+                v.visit_expr(key);
+            }
+            if let Some(queue) = queue {
+                v.visit_expr(queue);
+            }
+            if let Some(otherwise) = otherwise {
+                v.visit_stmt(otherwise);
+            }
         }
     }
 }

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use http::StatusCode;
 
@@ -34,6 +35,7 @@ struct ErrorImpl {
     retryable: bool,
     context: Option<Cow<'static, str>>,
     cause: Option<Cause>,
+    retry_after: Option<Duration>,
 }
 
 /// What went wrong. New kinds may be added; match with a wildcard arm.
@@ -86,6 +88,12 @@ pub enum ErrorKind {
     Bind,
     /// A bug or an unexpected failure inside the proxy. Status 500.
     Internal,
+    /// The request is over a rate limit of the program (`rate_limit`). Status 429, with
+    /// `Retry-After` ([`Error::retry_after`]).
+    RateLimited,
+    /// The request is over a concurrency limit of the program (`max_in_flight`) and no
+    /// place became free within its queue time. Status 503, with `Retry-After`.
+    InFlightLimit,
 }
 
 /// Whose fault an error is; it picks the default status and where it is logged.
@@ -119,7 +127,9 @@ impl ErrorKind {
             | ErrorKind::InvalidRequest
             | ErrorKind::UriTooLong
             | ErrorKind::HeadersTooLarge
-            | ErrorKind::BodyTooLarge => ErrorSide::Downstream,
+            | ErrorKind::BodyTooLarge
+            | ErrorKind::RateLimited
+            | ErrorKind::InFlightLimit => ErrorSide::Downstream,
             ErrorKind::InvalidConfig | ErrorKind::Bind | ErrorKind::Internal => ErrorSide::Internal,
         }
     }
@@ -132,7 +142,10 @@ impl ErrorKind {
             | ErrorKind::TlsHandshake
             | ErrorKind::UpstreamProtocol
             | ErrorKind::NoBackend => StatusCode::BAD_GATEWAY,
-            ErrorKind::NoHealthyBackend | ErrorKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::NoHealthyBackend | ErrorKind::Overloaded | ErrorKind::InFlightLimit => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::ConnectTimeout
             | ErrorKind::ReadTimeout
             | ErrorKind::WriteTimeout
@@ -185,6 +198,8 @@ impl ErrorKind {
             ErrorKind::NoHealthyBackend => "no_healthy_backend",
             ErrorKind::Overloaded => "overloaded",
             ErrorKind::TotalTimeout => "total_timeout",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::InFlightLimit => "in_flight_limit",
         }
     }
 
@@ -210,6 +225,8 @@ impl ErrorKind {
             ErrorKind::InvalidConfig => "invalid configuration",
             ErrorKind::Bind => "cannot listen",
             ErrorKind::Internal => "internal error",
+            ErrorKind::RateLimited => "over a rate limit",
+            ErrorKind::InFlightLimit => "too many requests in flight",
         }
     }
 }
@@ -231,6 +248,7 @@ impl Error {
                 retryable: kind.is_retryable_by_default(),
                 context: None,
                 cause: None,
+                retry_after: None,
             }),
         }
     }
@@ -257,6 +275,19 @@ impl Error {
     pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
         self.inner.cause = Some(cause.into());
         self
+    }
+
+    /// Sets how long the client should wait before trying again, sent as `Retry-After`
+    /// (whole seconds, rounded up) on the error page.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.inner.retry_after = Some(wait);
+        self
+    }
+
+    /// How long the client should wait before trying again, if known (a limit refused it).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
     }
 
     /// Overrides whether the request may be retried on another backend.

@@ -59,6 +59,7 @@ pub mod error;
 mod forward;
 pub mod headers;
 mod lifecycle;
+pub mod limit;
 pub mod log;
 pub mod metrics;
 mod phase;
@@ -83,8 +84,8 @@ pub use phase::Proxy;
 pub use response::Response;
 pub use run::{run, run_with_args};
 pub use server::{
-    bind, serve, serve_until, serve_with, tls_acceptors, ClientLimits, Listener, ListenerConfig,
-    ServeOptions, ServerConfig, ServerSettings, Stop, StopHandle, StopSignal,
+    bind, serve, serve_until, serve_with, tls_acceptors, ClientAddress, ClientLimits, Listener,
+    ListenerConfig, ServeOptions, ServerConfig, ServerSettings, Stop, StopHandle, StopSignal,
 };
 pub use session::Session;
 pub use upstream::{

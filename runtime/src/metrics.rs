@@ -228,6 +228,7 @@ fn sample(series: &Series, upstream: &str, backend: &str, value: f64) -> Metric 
 }
 
 pub(crate) mod downstream;
+pub(crate) mod limits;
 pub(crate) mod requests;
 pub(crate) mod timing;
 

@@ -1,11 +1,14 @@
 //! Everything generated code needs, in one import: `use pxy_runtime::prelude::*;`.
 
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
+pub use crate::limit::{InFlight, InFlightPermit, LimitKey, RateLimit, RateQuota};
 pub use crate::log::LogFields;
 pub use crate::phase::Proxy;
 pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;
-pub use crate::server::{ClientLimits, ListenerConfig, ServeOptions, ServerConfig, ServerSettings};
+pub use crate::server::{
+    ClientAddress, ClientLimits, ListenerConfig, ServeOptions, ServerConfig, ServerSettings,
+};
 pub use crate::session::Session;
 pub use crate::text::{base64_decode, base64_encode, hash, unix_time, url_decode, url_encode};
 pub use crate::tls::{Alpn, CertKey, ClientAuth, TlsConfig, UpstreamTls, UpstreamTlsConfig};
@@ -14,6 +17,7 @@ pub use crate::upstream::{
     Upstream, UpstreamOptions, UpstreamProtocol,
 };
 pub use crate::{run, serve};
+pub use ipnet::IpNet;
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};

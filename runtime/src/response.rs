@@ -6,10 +6,22 @@
 //! the runtime sends it. Like every response, it then passes `response_filter`.
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use std::time::Duration;
+
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use crate::error::{Error, ErrorKind, Result};
+
+/// Sets `Retry-After` to `wait` in whole seconds, rounded up (at least 1: a client told to
+/// wait 0 s would come back at once and be refused again), unless `headers` has one.
+pub(crate) fn set_retry_after(headers: &mut HeaderMap, wait: Duration) {
+    if headers.contains_key(RETRY_AFTER) {
+        return;
+    }
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    headers.insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+}
 
 /// A complete local response: status, headers and a body held in memory.
 #[derive(Debug, Clone)]
@@ -40,6 +52,14 @@ impl Response {
     #[must_use]
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.append(name, value);
+        self
+    }
+
+    /// Adds `Retry-After: SECONDS` (`wait` rounded up to whole seconds, at least 1) unless
+    /// the response already has one: what a refusal by a limit sends.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        set_retry_after(&mut self.headers, wait);
         self
     }
 

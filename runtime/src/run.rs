@@ -230,10 +230,11 @@ fn listeners(
             let taken = inherited
                 .as_deref_mut()
                 .and_then(|i| i.take(Kind::Listen, l.addr));
-            match taken {
+            let listener = match taken {
                 Some(socket) => adopt(l.addr, socket, tls),
                 None => Ok(Listener::new(bind_one(l.addr)?, tls)),
-            }
+            };
+            listener.map(|l2| l2.with_client_address(l.client_address.clone()))
         })
         .collect()
 }

@@ -8,6 +8,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::header::{AsHeaderName, HOST};
 use http::uri::{PathAndQuery, Uri};
@@ -30,6 +31,8 @@ pub struct Session {
     upstream: Option<Peer>,
     /// The protocol the request asks to switch to, lower-cased, as received.
     upgrade: Option<Box<str>>,
+    /// How long the client should wait, when a limit refused the request.
+    retry_after: Option<Duration>,
 }
 
 impl Session {
@@ -51,6 +54,7 @@ impl Session {
             request_id: None,
             upstream: None,
             upgrade,
+            retry_after: None,
         }
     }
 
@@ -180,6 +184,17 @@ impl Session {
     /// The whole request header, mutable.
     pub fn req_header_mut(&mut self) -> &mut http::request::Parts {
         &mut self.req
+    }
+
+    /// Records that a limit refused the request and the client should wait `wait` (`None`:
+    /// unknown): a local 429 or 503 answer then carries `Retry-After`.
+    pub fn set_retry_after(&mut self, wait: Option<Duration>) {
+        self.retry_after = wait;
+    }
+
+    /// What [`Session::set_retry_after`] recorded.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// The client's address (the TCP peer).

@@ -219,6 +219,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
                 block(&route.body, &mut spans);
             }
             Item::On(on) => block(&on.body, &mut spans),
+            Item::Limit(limit) => expr(&limit.key, &mut spans),
             Item::Listen(_) | Item::Upstream(_) | Item::Server(_) => {}
             Item::Include(i) => spans.push(i.path.span),
         }
@@ -251,6 +252,13 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
             expr(e, spans)
         }
         StmtKind::Proxy(_) => {}
+        StmtKind::RateLimit { otherwise, .. } => {
+            otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans))
+        }
+        StmtKind::MaxInFlight { key, otherwise, .. } => {
+            key.iter().for_each(|k| expr(k, spans));
+            otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans));
+        }
         StmtKind::If {
             cond, then, else_, ..
         } => {

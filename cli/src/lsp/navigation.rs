@@ -106,6 +106,17 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 up.children = Some(servers);
                 up
             }
+            Item::Limit(limit) => symbol(
+                limit.name.name.clone(),
+                Some(format!(
+                    "limit {} per {}",
+                    limit.requests.value,
+                    &source[limit.period.span.start..limit.period.span.end]
+                )),
+                SymbolKind::CONSTANT,
+                limit.span,
+                limit.name.span,
+            ),
             Item::Route(route) => symbol(
                 collapse_whitespace(&source[route.head_span.start..route.head_span.end]),
                 None,

@@ -270,6 +270,31 @@ pub const PASSIVE_OPTIONS: &[SettingWord<PassiveOption>] = &[
     },
 ];
 
+/// The options of `limit NAME = N per D ... by KEY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitOption {
+    /// `burst N`
+    Burst,
+    /// `keys N`
+    Keys,
+}
+
+/// The options of `limit`.
+pub const LIMIT_OPTIONS: &[SettingWord<LimitOption>] = &[
+    Word {
+        word: "burst",
+        value: (LimitOption::Burst, ValueKind::Count { min: 1, max: u32::MAX as u64 }),
+        syntax: "burst N",
+        doc: "Requests a key may send at once before the rate applies (default N, the requests per period).",
+    },
+    Word {
+        word: "keys",
+        value: (LimitOption::Keys, ValueKind::Count { min: 1, max: u64::MAX }),
+        syntax: "keys N",
+        doc: "Keys remembered at most, about 80 bytes each (default 100000); beyond it the least recently seen key is forgotten.",
+    },
+];
+
 /// The options of `discover`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiscoveryOption {

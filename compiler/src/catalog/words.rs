@@ -49,6 +49,8 @@ pub enum WordKind {
     DnsOption,
     /// `every` after `discover file`
     FileOption,
+    /// `burst`, `keys` in a `limit`
+    LimitOption,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -165,8 +167,34 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "contains", value: (), syntax: "str contains str -> bool", doc: "Whether the left string contains the right one." },
     Word { word: "matches", value: (), syntax: "str matches /REGEX/ -> bool", doc: "Whether the string matches the regex (checked at build time)." },
     Word { word: "in", value: (), syntax: "ip in CIDR -> bool | value in [a, b]", doc: "Whether the IP address is in the CIDR block, e.g. `client.ip in 10.0.0.0/8`, or the value is in the list." },
+    Word { word: "limit", value: (), syntax: "limit NAME = N per DURATION [burst N] [keys N] by KEY", doc: "A rate limit: N requests per period per value of KEY (a `str`, `ip` or `int`), enforced where `rate_limit NAME` is written." },
+    Word { word: "rate_limit", value: (), syntax: "rate_limit NAME [else STATEMENT]", doc: "Count the request against a `limit`; over it, answer 429 with `Retry-After` (or run the `else` statement)." },
+    Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
     Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
+];
+
+/// The words inside `limit` and `max_in_flight` that are not keywords (a program may still
+/// name a variable `by`).
+pub const LIMIT_WORDS: &[WordInfo] = &[
+    Word {
+        word: "per",
+        value: (),
+        syntax: "limit NAME = N per DURATION ...",
+        doc: "The period of a rate limit: N requests per DURATION.",
+    },
+    Word {
+        word: "by",
+        value: (),
+        syntax: "... by KEY",
+        doc: "What a limit counts by: each value of KEY has its own count.",
+    },
+    Word {
+        word: "queue",
+        value: (),
+        syntax: "max_in_flight N queue DURATION",
+        doc: "How long a request over `max_in_flight` may wait for a place before it is refused.",
+    },
 ];
 
 /// `listen PROTOCOL`.
@@ -304,6 +332,8 @@ pub fn word(word: &str) -> Option<WordInfo> {
     plain(KEYWORDS, word)
         .or_else(|| plain(crate::catalog::settings::UPSTREAM_SETTINGS, word))
         .or_else(|| plain(crate::catalog::settings::SERVER_SETTINGS, word))
+        .or_else(|| plain(crate::catalog::settings::LIMIT_OPTIONS, word))
+        .or_else(|| plain(LIMIT_WORDS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

@@ -307,6 +307,34 @@ pub enum CheckError {
     },
     /// No `listen` at all: the proxy would serve nothing.
     NoListener,
+    /// `rate_limit per_clent`: no `limit` of that name.
+    UnknownLimit {
+        /// The name.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest declared limit.
+        suggestion: Option<String>,
+    },
+    /// `rate_limit x else set ...`: the `else` of a limit must answer the request.
+    OtherwiseMustAnswer {
+        /// The `else` statement.
+        span: Span,
+    },
+    /// `limit x = 0 per 1m`, `limit x = 5000000 per 1ms`, `max_in_flight 0`.
+    InvalidLimit {
+        /// The number.
+        span: Span,
+        /// What is wrong.
+        problem: LimitProblem,
+    },
+    /// A `limit` that no `rate_limit` uses.
+    UnusedLimit {
+        /// Its name.
+        span: Span,
+        /// The name.
+        name: String,
+    },
     /// `m[3]` when the regex has two groups, or `m["nme"]` when no group has that name.
     CaptureOutOfRange {
         /// The group reference.
@@ -369,7 +397,11 @@ impl CheckError {
             | CheckError::RetriesNeverRun { span, .. }
             | CheckError::UnusedUpstream { span, .. }
             | CheckError::CaptureOutOfRange { span, .. }
-            | CheckError::CapturesNeedOneMatch { span, .. } => Some(*span),
+            | CheckError::CapturesNeedOneMatch { span, .. }
+            | CheckError::UnknownLimit { span, .. }
+            | CheckError::OtherwiseMustAnswer { span }
+            | CheckError::InvalidLimit { span, .. }
+            | CheckError::UnusedLimit { span, .. } => Some(*span),
             CheckError::NoListener => None,
         }
     }
@@ -386,7 +418,8 @@ impl CheckError {
             | CheckError::NoFallbackRoute { .. }
             | CheckError::OverlappingRoutes { .. }
             | CheckError::RetriesNeverRun { .. }
-            | CheckError::UnusedUpstream { .. } => true,
+            | CheckError::UnusedUpstream { .. }
+            | CheckError::UnusedLimit { .. } => true,
             CheckError::InvalidLogField { .. }
             | CheckError::LogFieldNotLiteral { .. }
             | CheckError::UnknownUpstream { .. }
@@ -416,9 +449,23 @@ impl CheckError {
             | CheckError::HopByHopWrite { .. }
             | CheckError::NoListener
             | CheckError::CaptureOutOfRange { .. }
-            | CheckError::CapturesNeedOneMatch { .. } => false,
+            | CheckError::CapturesNeedOneMatch { .. }
+            | CheckError::UnknownLimit { .. }
+            | CheckError::OtherwiseMustAnswer { .. }
+            | CheckError::InvalidLimit { .. } => false,
         }
     }
+}
+
+/// Why a limit's number cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitProblem {
+    /// 0 requests per period, or `max_in_flight 0`.
+    Zero,
+    /// More than 4294967295.
+    TooLarge,
+    /// More requests than nanoseconds in the period.
+    PeriodTooShort,
 }
 
 /// What a context needs, when a value of another type was given.
@@ -455,6 +502,8 @@ pub enum Expected {
     Setting(ValueKind),
     /// A value a `let` can name (not a CIDR, list or capture groups).
     Nameable,
+    /// What a limit counts by: a `str`, `ip` or `int` that is always there.
+    LimitKey,
 }
 
 /// What is wrong with a literal.
@@ -517,6 +566,10 @@ pub enum DuplicateKind {
     ServerBlock,
     /// Two routes of one name.
     Route,
+    /// Two limits of one name.
+    Limit,
+    /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
+    ListenerLine,
 }
 
 /// The statuses allowed in a place.
@@ -585,4 +638,8 @@ pub enum Statement {
     RewritePath,
     /// `proxy`
     Proxy,
+    /// `rate_limit`
+    RateLimit,
+    /// `max_in_flight`
+    MaxInFlight,
 }

@@ -6,6 +6,7 @@
 mod error;
 mod exprs;
 mod items;
+mod limits;
 mod routes;
 mod server;
 mod stmts;
@@ -13,8 +14,8 @@ mod suggest;
 mod tls;
 
 pub use error::{
-    CheckError, DuplicateKind, Expected, FileKind, LogFieldProblem, Malformed, Statement,
-    StatusRange, TlsFix, WriteHint,
+    CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
+    Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -44,6 +45,7 @@ pub struct Checked {
 pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader) -> Checked {
     let mut cx = Checker::new(sources, files);
     cx.declare_upstreams(parsed);
+    cx.declare_limits(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -56,6 +58,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         regexes: Vec::new(),
         variables: 0,
         bindings: Vec::new(),
+        limits: Vec::new(),
+        in_flights: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -78,6 +82,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
                     program.upstreams.push(up);
                 }
             }
+            // Checked by `declare_limits`, before any `rate_limit` refers to them.
+            Item::Limit(_) => {}
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -98,6 +104,9 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.unreachable_routes(&route_heads, &checked);
     cx.unused_lets();
     cx.unused_upstreams(parsed);
+    cx.unused_limits();
+    program.limits = cx.limits.iter().map(|l| l.limit.clone()).collect();
+    program.in_flights = std::mem::take(&mut cx.in_flights);
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
@@ -153,6 +162,12 @@ pub(crate) struct Checker<'src> {
     /// Route names (`route "api"`) → where first given.
     route_names: HashMap<String, Span>,
     listener_addrs: HashMap<std::net::SocketAddr, Span>,
+    /// Limit name → index into `limits`.
+    limit_ids: HashMap<String, usize>,
+    /// Every limit declared without error, in source order.
+    limits: Vec<limits::DeclaredLimit>,
+    /// Every `max_in_flight` checked so far.
+    in_flights: Vec<crate::typed::TypedInFlight>,
 }
 
 impl<'src> Checker<'src> {
@@ -175,6 +190,9 @@ impl<'src> Checker<'src> {
             saw_listener: false,
             route_names: HashMap::new(),
             listener_addrs: HashMap::new(),
+            limit_ids: HashMap::new(),
+            limits: Vec::new(),
+            in_flights: Vec::new(),
         }
     }
 

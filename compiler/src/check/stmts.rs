@@ -52,7 +52,7 @@ impl Checker<'_> {
         out
     }
 
-    fn not_allowed(
+    pub(super) fn not_allowed(
         &mut self,
         span: Span,
         stmt: Statement,
@@ -67,7 +67,7 @@ impl Checker<'_> {
     }
 
     /// Checks one statement of a block that ends at `block.end`.
-    fn stmt(
+    pub(super) fn stmt(
         &mut self,
         kind: &StmtKind,
         span: Span,
@@ -290,6 +290,21 @@ impl Checker<'_> {
                     else_,
                 })
             }
+            StmtKind::RateLimit { limit, otherwise } => {
+                self.rate_limit(limit, otherwise.as_deref(), span, block, section)
+            }
+            StmtKind::MaxInFlight {
+                max,
+                key,
+                queue,
+                otherwise,
+            } => self.max_in_flight(
+                (max, key.as_ref(), queue.as_ref()),
+                otherwise.as_deref(),
+                span,
+                block,
+                section,
+            ),
             StmtKind::Let { name, value: expr } => {
                 let value = self.expr(expr)?;
                 if matches!(value.ty, Type::Cidr | Type::List(_) | Type::Captures) {

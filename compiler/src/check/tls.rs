@@ -35,7 +35,7 @@ impl Checker<'_> {
         protocol: ListenProtocol,
     ) -> Option<Option<TypedTls>> {
         if protocol == ListenProtocol::Http {
-            if let Some(item) = listen.tls.first() {
+            if let Some(item) = listen.tls.iter().find(|i| i.is_tls()) {
                 self.problems.push(CheckError::TlsSettingWithoutTls {
                     span: item.span(),
                     fix: TlsFix::ListenHttps,
@@ -96,6 +96,8 @@ impl Checker<'_> {
                     };
                     tls.client_ca = Some((self.file(ca, FileKind::Ca), required));
                 }
+                // How the client's address is learnt: `Checker::client_address`.
+                ListenItem::ProxyProtocol { .. } | ListenItem::TrustProxies { .. } => {}
             }
         }
         if !alpn_seen {

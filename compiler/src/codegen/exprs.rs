@@ -32,7 +32,7 @@ pub(crate) fn socket_addr(addr: &SocketAddr) -> TokenStream {
     quote! { SocketAddr::new(#ip, #port) }
 }
 
-fn ip(ip: &IpAddr) -> TokenStream {
+pub(crate) fn ip(ip: &IpAddr) -> TokenStream {
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, c, d] = v4.octets();
@@ -233,7 +233,7 @@ impl Cx<'_> {
         }
     }
 
-    fn ip_(&mut self, e: &TypedExpr) -> TokenStream {
+    pub(crate) fn ip_(&mut self, e: &TypedExpr) -> TokenStream {
         match &e.kind {
             TypedExprKind::Ip(addr) => ip(addr),
             TypedExprKind::Field(Field::ClientIp) => quote! { session.client_addr().ip() },

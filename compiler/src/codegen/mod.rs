@@ -8,6 +8,7 @@
 //! deterministic: the same program always gives the same bytes.
 
 mod exprs;
+mod limits;
 mod names;
 mod routes;
 mod server;
@@ -17,7 +18,7 @@ mod upstreams;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::typed::{TypedAlpn, TypedListener, TypedProgram, TypedStmt};
+use crate::typed::{TypedAlpn, TypedClientAddress, TypedListener, TypedProgram, TypedStmt};
 use names::Names;
 
 /// Generates the formatted `main.rs` of the proxy for `program`. `name` is the program's name
@@ -65,6 +66,8 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         }
     });
 
+    let (limit_fields, limit_inits) = limits::fields(program);
+    let ctx_limit_fields = limits::ctx_fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = (!program.on_response.is_empty()).then(|| {
         let body = stmts::block(&program.on_response, &mut names);
@@ -112,6 +115,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
         struct Program {
             #(#upstream_fields,)*
             #(#regex_fields,)*
+            #(#limit_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -121,6 +125,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             route: Option<usize>,
             upstream: Option<usize>,
             key: u64,
+            #(#ctx_limit_fields,)*
         }
 
         impl Program {
@@ -128,6 +133,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
                 Ok(Program {
                     #(#upstream_inits,)*
                     #(#regex_inits,)*
+                    #(#limit_inits,)*
                 })
             }
 
@@ -190,8 +196,29 @@ pub(crate) fn request_id_prelude(stmts: &[TypedStmt]) -> Option<TokenStream> {
     stmts::uses_request_id(stmts).then(|| quote! { let request_id = session.request_id_value(); })
 }
 
-/// `ListenerConfig::http(ADDR)` or `ListenerConfig::https(ADDR, TlsConfig { ... })`.
+/// `ListenerConfig::http(ADDR)` or `ListenerConfig::https(ADDR, TlsConfig { ... })`, with
+/// `.with_client_address(...)` behind a load balancer.
 fn listener(listener: &TypedListener) -> TokenStream {
+    let config = listener_config(listener);
+    let client = &listener.client_address;
+    if client == &TypedClientAddress::default() {
+        return config;
+    }
+    let proxy_protocol = client.proxy_protocol;
+    let trusted = client.trusted.iter().map(|(net, bits)| {
+        let net = exprs::ip(net);
+        quote! { IpNet::new(#net, #bits).ok() }
+    });
+    quote! {
+        #config.with_client_address(ClientAddress {
+            proxy_protocol: #proxy_protocol,
+            // Checked by the compiler: every prefix fits its address.
+            trusted_proxies: Vec::<Option<IpNet>>::from([#(#trusted),*]).into_iter().flatten().collect(),
+        })
+    }
+}
+
+fn listener_config(listener: &TypedListener) -> TokenStream {
     let addr = exprs::socket_addr(&listener.addr);
     let Some(tls) = &listener.tls else {
         return quote! { ListenerConfig::http(#addr) };

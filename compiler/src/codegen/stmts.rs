@@ -78,7 +78,7 @@ fn status(code: u16) -> TokenStream {
     quote! { StatusCode::from_u16(#code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) }
 }
 
-fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
+pub(super) fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
     let s = &s.kind;
     let mut cx = Cx { names };
     match s {
@@ -196,6 +196,16 @@ fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             let v = cx.str_(value);
             quote! { fields.set(#name, #v); }
         }
+        TypedStmtKind::RateLimit {
+            limit,
+            key,
+            otherwise,
+        } => super::limits::rate_limit(*limit, key, otherwise.as_deref(), cx.names),
+        TypedStmtKind::MaxInFlight {
+            index,
+            key,
+            otherwise,
+        } => super::limits::max_in_flight(*index, key.as_ref(), otherwise.as_deref(), cx.names),
         TypedStmtKind::Let { var, value } => {
             let v = format_ident!("var_{}", var);
             let val = cx.owned(value);

@@ -27,6 +27,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Server(_) => "server",
             Item::Listen(_) => "listen",
             Item::Upstream(_) => "upstream",
+            Item::Limit(_) => "limit",
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",

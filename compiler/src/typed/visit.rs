@@ -103,6 +103,20 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a TypedStmt) {
             walk_stmts(v, then);
             walk_stmts(v, else_);
         }
+        TypedStmtKind::RateLimit { key, otherwise, .. } => {
+            v.visit_expr(key);
+            if let Some(otherwise) = otherwise {
+                v.visit_stmt(otherwise);
+            }
+        }
+        TypedStmtKind::MaxInFlight { key, otherwise, .. } => {
+            if let Some(key) = key {
+                v.visit_expr(key);
+            }
+            if let Some(otherwise) = otherwise {
+                v.visit_stmt(otherwise);
+            }
+        }
     }
 }
 

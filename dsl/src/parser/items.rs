@@ -20,6 +20,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::server_block => items.push(Item::Server(server_block(cx, item)?)),
             Rule::listen_decl => items.push(Item::Listen(listen(cx, item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
+            Rule::limit_decl => items.push(Item::Limit(limit(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -49,7 +50,12 @@ fn listen_item(cx: Cx, pair: Pair<'_, Rule>) -> Result<ListenItem, ParseError> {
     let mut parts = inner(pair).filter(|p| {
         !matches!(
             p.as_rule(),
-            Rule::cert_word | Rule::key_word | Rule::alpn_word | Rule::client_ca_word
+            Rule::cert_word
+                | Rule::key_word
+                | Rule::alpn_word
+                | Rule::client_ca_word
+                | Rule::proxy_protocol_word
+                | Rule::trust_proxies_word
         )
     });
     Ok(match rule {
@@ -60,6 +66,13 @@ fn listen_item(cx: Cx, pair: Pair<'_, Rule>) -> Result<ListenItem, ParseError> {
         },
         Rule::alpn_decl => ListenItem::Alpn {
             protocols: parts.map(|p| cx.text(&p)).collect(),
+            span: item_span,
+        },
+        Rule::proxy_protocol_decl => ListenItem::ProxyProtocol { span: item_span },
+        Rule::trust_proxies_decl => ListenItem::TrustProxies {
+            addrs: parts
+                .map(|p| expr::literal(cx, p))
+                .collect::<Result<_, _>>()?,
             span: item_span,
         },
         _ => ListenItem::ClientCa {
@@ -193,6 +206,34 @@ fn server_block(cx: Cx, pair: Pair<'_, Rule>) -> Result<ServerBlock, ParseError>
     }
     Ok(ServerBlock {
         settings,
+        span: whole,
+    })
+}
+
+/// `limit NAME = N per DURATION OPTION* by KEY`
+fn limit(cx: Cx, pair: Pair<'_, Rule>) -> Result<LimitDecl, ParseError> {
+    let whole = cx.span(&pair);
+    let mut name = None;
+    let mut requests = None;
+    let mut period = None;
+    let mut options = Vec::new();
+    let mut key = None;
+    for part in no_keywords(pair) {
+        match part.as_rule() {
+            Rule::ident => name = Some(cx.ident(part)),
+            Rule::int_lit => requests = Some(cx.int_lit(&part)?),
+            Rule::duration_lit => period = Some(expr::literal(cx, part)?),
+            Rule::limit_option => options.push(setting(cx, part)?),
+            Rule::expr => key = Some(expr::expr(cx, part)?),
+            _ => {}
+        }
+    }
+    Ok(LimitDecl {
+        name: name.expect("grammar: limit name"),
+        requests: requests.expect("grammar: limit requests"),
+        period: period.expect("grammar: limit period"),
+        options,
+        key: key.expect("grammar: limit key"),
         span: whole,
     })
 }

@@ -217,6 +217,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::health_kw
             | Rule::passive_kw
             | Rule::include_kw
+            | Rule::limit_kw
+            | Rule::rate_limit_kw
+            | Rule::max_in_flight_kw
     )
 }
 

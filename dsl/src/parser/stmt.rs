@@ -73,6 +73,31 @@ fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
             name: cx.ident(next()),
             value: expr::expr(cx, next())?,
         },
+        Rule::rate_limit_stmt => StmtKind::RateLimit {
+            limit: cx.ident(next()),
+            otherwise: parts
+                .next()
+                .map(|p| stmt(cx, p).map(Box::new))
+                .transpose()?,
+        },
+        Rule::max_in_flight_stmt => {
+            let max = cx.int_lit(&next())?;
+            let (mut key, mut queue, mut otherwise) = (None, None, None);
+            for part in parts {
+                match part.as_rule() {
+                    Rule::expr => key = Some(expr::expr(cx, part)?),
+                    Rule::duration_lit => queue = Some(expr::literal(cx, part)?),
+                    Rule::by_word | Rule::queue_word => {}
+                    _ => otherwise = Some(Box::new(stmt(cx, part)?)),
+                }
+            }
+            StmtKind::MaxInFlight {
+                max,
+                key,
+                queue,
+                otherwise,
+            }
+        }
         Rule::if_stmt => {
             let cond = expr::expr(cx, next())?;
             let mut part = next();

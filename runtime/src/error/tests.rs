@@ -29,6 +29,8 @@ fn status_follows_kind() {
         (ErrorKind::UriTooLong, 414),
         (ErrorKind::HeadersTooLarge, 431),
         (ErrorKind::BodyTooLarge, 413),
+        (ErrorKind::RateLimited, 429),
+        (ErrorKind::InFlightLimit, 503),
         (ErrorKind::Internal, 500),
         (ErrorKind::InvalidConfig, 500),
     ];

@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use http::header::{CONTENT_LENGTH, HOST, TE, TRANSFER_ENCODING};
 use http::{HeaderValue, Request, Uri, Version};
 
-use crate::headers::{keep_upgrade, remove_hop_by_hop, requested_upgrade, set_forwarding};
+use crate::headers::{
+    keep_upgrade, remove_hop_by_hop, requested_upgrade, set_forwarding, X_FORWARDED_FOR,
+};
 use crate::session::Session;
 
 /// What forwarding needs to know of the client, once per downstream connection: its IP
@@ -21,6 +23,8 @@ pub(crate) struct Forwarding {
     pub(crate) client_ip: HeaderValue,
     /// `http` or `https`.
     pub(crate) scheme: &'static str,
+    /// `X-Forwarded-For` from this client is not believed: the origin gets only `client_ip`.
+    pub(crate) replace_forwarded_for: bool,
     /// The most request body bytes the client may send (`None`: no limit); a streamed body
     /// is cut before the chunk that crosses it (`budget.rs`).
     pub(crate) max_body_bytes: Option<u64>,
@@ -31,11 +35,13 @@ impl Forwarding {
         client_addr: SocketAddr,
         scheme: &'static str,
         max_body_bytes: Option<u64>,
+        replace_forwarded_for: bool,
     ) -> Self {
         let mut buf = [0u8; 64];
         Forwarding {
             client_ip: render_ip(client_addr, &mut buf),
             scheme,
+            replace_forwarded_for,
             max_body_bytes,
         }
     }
@@ -86,6 +92,9 @@ pub(crate) fn upstream_request(
     remove_hop_by_hop(headers);
     if let Some(protocol) = upgrade {
         keep_upgrade(headers, protocol);
+    }
+    if client.replace_forwarded_for {
+        headers.remove(X_FORWARDED_FOR);
     }
     set_forwarding(headers, &client.client_ip, client.scheme);
     if has_body && !headers.contains_key(CONTENT_LENGTH) {

@@ -43,3 +43,20 @@ fn error_page_names_the_status() {
     assert_eq!(resp.body(), "502 Bad Gateway\n");
     assert_eq!(resp.headers()[CONTENT_TYPE], "text/plain; charset=utf-8");
 }
+
+#[test]
+fn retry_after_rounds_up_and_keeps_a_declared_one() {
+    let wait = |d: Duration| {
+        Response::new(StatusCode::TOO_MANY_REQUESTS)
+            .with_retry_after(d)
+            .headers()[http::header::RETRY_AFTER]
+            .clone()
+    };
+    assert_eq!(wait(Duration::from_millis(11_400)), "12");
+    assert_eq!(wait(Duration::from_secs(12)), "12");
+    assert_eq!(wait(Duration::ZERO), "1");
+    let declared = Response::new(StatusCode::TOO_MANY_REQUESTS)
+        .with_header(http::header::RETRY_AFTER, HeaderValue::from_static("60"))
+        .with_retry_after(Duration::from_secs(3));
+    assert_eq!(declared.headers()[http::header::RETRY_AFTER], "60");
+}

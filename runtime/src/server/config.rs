@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::client_address::ClientAddress;
 use super::limits::ClientLimits;
 use super::settings::ServerSettings;
 use crate::error::{Error, ErrorKind, Result};
@@ -16,12 +17,19 @@ pub struct ListenerConfig {
     pub addr: SocketAddr,
     /// TLS termination; `None` for cleartext.
     pub tls: Option<TlsConfig>,
+    /// How the client's address is learnt behind a load balancer (PROXY protocol, trusted
+    /// `X-Forwarded-For`); by default the TCP peer is the client.
+    pub client_address: ClientAddress,
 }
 
 impl ListenerConfig {
     /// A cleartext listener.
     pub fn http(addr: SocketAddr) -> Self {
-        ListenerConfig { addr, tls: None }
+        ListenerConfig {
+            addr,
+            tls: None,
+            client_address: ClientAddress::default(),
+        }
     }
 
     /// A TLS listener.
@@ -29,7 +37,15 @@ impl ListenerConfig {
         ListenerConfig {
             addr,
             tls: Some(tls),
+            client_address: ClientAddress::default(),
         }
+    }
+
+    /// The same listener, learning the client's address as `client_address` says.
+    #[must_use]
+    pub fn with_client_address(mut self, client_address: ClientAddress) -> Self {
+        self.client_address = client_address;
+        self
     }
 }
 

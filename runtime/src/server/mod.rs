@@ -15,6 +15,7 @@
 //! accepted and stop after draining.
 
 mod body;
+mod client_address;
 mod config;
 mod drain;
 mod framing;
@@ -39,6 +40,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 
+pub use client_address::ClientAddress;
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
 use drain::Draining;
 pub use drain::{Stop, StopHandle, StopSignal, CLOSE_DELAY};
@@ -228,12 +230,24 @@ async fn stop_background(background: Vec<Background>) {
 pub struct Listener {
     socket: TcpListener,
     tls: Option<TlsAcceptor>,
+    client_address: Arc<ClientAddress>,
 }
 
 impl Listener {
     /// A listener on `socket`, terminating TLS with `tls` when given.
     pub fn new(socket: TcpListener, tls: Option<TlsAcceptor>) -> Self {
-        Listener { socket, tls }
+        Listener {
+            socket,
+            tls,
+            client_address: Arc::default(),
+        }
+    }
+
+    /// The same listener, learning the client's address as `client_address` says.
+    #[must_use]
+    pub fn with_client_address(mut self, client_address: ClientAddress) -> Self {
+        self.client_address = Arc::new(client_address);
+        self
     }
 
     /// The bound address.
@@ -305,18 +319,23 @@ async fn accept_loop<P: Proxy>(
                 }
                 // Watched from its accept on: a graceful stop waits for it.
                 let watcher = graceful.watcher();
-                match &listener.tls {
-                    None => serve_connection(stream, client_addr, None, slot, &serving, watcher),
-                    Some(tls) => {
-                        tokio::spawn(handshake(
-                            tls.clone(),
-                            stream,
-                            client_addr,
-                            slot,
-                            serving.clone(),
-                            watcher,
-                        ));
-                    }
+                let accepted = Accepted {
+                    stream,
+                    peer: client_addr,
+                    slot,
+                    watcher,
+                };
+                if listener.client_address.proxy_protocol {
+                    // The header is read on the connection's own task: a slow load balancer
+                    // never holds up the accept loop.
+                    tokio::spawn(after_proxy_header(
+                        accepted,
+                        listener.tls.clone(),
+                        listener.client_address.clone(),
+                        serving.clone(),
+                    ));
+                } else {
+                    start(accepted, &listener, &serving);
                 }
             }
             Err(e) => {
@@ -328,12 +347,84 @@ async fn accept_loop<P: Proxy>(
     }
 }
 
+/// A connection just accepted, with its place under `max_connections`.
+struct Accepted {
+    stream: TcpStream,
+    /// The TCP peer; after a PROXY protocol header, the client it names.
+    peer: SocketAddr,
+    slot: ConnectionSlot,
+    watcher: Watcher,
+}
+
+/// Serves `accepted` on `listener`: at once for cleartext, after the TLS handshake (on its own
+/// task) otherwise.
+fn start<P: Proxy>(accepted: Accepted, listener: &Listener, serving: &Arc<Serving<P>>) {
+    start_with(
+        accepted,
+        listener.tls.clone(),
+        listener.client_address.clone(),
+        serving,
+    );
+}
+
+fn start_with<P: Proxy>(
+    accepted: Accepted,
+    tls: Option<TlsAcceptor>,
+    client_address: Arc<ClientAddress>,
+    serving: &Arc<Serving<P>>,
+) {
+    let Accepted {
+        stream,
+        peer,
+        slot,
+        watcher,
+    } = accepted;
+    let conn = Downstream {
+        addr: peer,
+        client_address,
+    };
+    match tls {
+        None => serve_connection(stream, conn, None, slot, serving, watcher),
+        Some(tls) => {
+            tokio::spawn(handshake(tls, stream, conn, slot, serving.clone(), watcher));
+        }
+    }
+}
+
+/// Reads the PROXY protocol header of `accepted` (within the header timeout), then serves it
+/// as coming from the client the header names; a connection without a valid header is closed.
+async fn after_proxy_header<P: Proxy>(
+    mut accepted: Accepted,
+    tls: Option<TlsAcceptor>,
+    client_address: Arc<ClientAddress>,
+    serving: Arc<Serving<P>>,
+) {
+    let timeout = serving.limits.header_read_timeout;
+    match client_address::read_proxy_header(&mut accepted.stream, accepted.peer, timeout).await {
+        Ok(client) => {
+            accepted.peer = client;
+            start_with(accepted, tls, client_address, &serving);
+        }
+        Err(e) => {
+            crate::metrics::downstream::rejected("proxy_protocol");
+            tracing::info!(target: "pxy::reject", peer = %accepted.peer, error = %e, "PROXY protocol header missing or invalid; connection closed");
+        }
+    }
+}
+
+/// The other end of a connection, as far as requests are concerned: its address and how the
+/// listener believes what it says about the client.
+struct Downstream {
+    addr: SocketAddr,
+    client_address: Arc<ClientAddress>,
+}
+
 /// Completes the TLS handshake of one connection (on its own task, so a slow client never
 /// holds up the accept loop), then serves it.
 async fn handshake<P: Proxy>(
     tls: TlsAcceptor,
     stream: TcpStream,
-    client_addr: SocketAddr,
+    peer: Downstream,
     slot: ConnectionSlot,
     serving: Arc<Serving<P>>,
     watcher: Watcher,
@@ -347,17 +438,10 @@ async fn handshake<P: Proxy>(
             // its payload) and flush once; unbuffered, each piece would become its own TLS
             // record and syscall. Buffered, a flush sends one record of up to 16 KiB.
             let stream = BufWriter::with_capacity(TLS_WRITE_BUFFER, stream);
-            serve_connection(
-                stream,
-                client_addr,
-                Some(Arc::new(info)),
-                slot,
-                &serving,
-                watcher,
-            );
+            serve_connection(stream, peer, Some(Arc::new(info)), slot, &serving, watcher);
         }
         Err(e) => {
-            tracing::info!(target: "pxy::reject", client = %client_addr, error = %e, "TLS handshake failed");
+            tracing::info!(target: "pxy::reject", client = %peer.addr, error = %e, "TLS handshake failed");
         }
     }
 }
@@ -365,7 +449,7 @@ async fn handshake<P: Proxy>(
 /// Spawns the task serving one downstream connection, which holds `slot` until it ends.
 fn serve_connection<P: Proxy, IO>(
     stream: IO,
-    client_addr: SocketAddr,
+    peer: Downstream,
     tls: Option<Arc<TlsInfo>>,
     slot: ConnectionSlot,
     serving: &Serving<P>,
@@ -375,8 +459,10 @@ fn serve_connection<P: Proxy, IO>(
 {
     let upgrade = UpgradeSwitch::default();
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let client_addr = peer.addr;
     let info = ConnInfo::new(
-        client_addr,
+        peer.addr,
+        peer.client_address,
         scheme,
         tls,
         upgrade.clone(),
@@ -454,7 +540,9 @@ pub fn bind(listeners: &[ListenerConfig]) -> Result<Vec<Listener>> {
     listeners
         .iter()
         .zip(acceptors)
-        .map(|(l, tls)| Ok(Listener::new(bind_one(l.addr)?, tls)))
+        .map(|(l, tls)| {
+            Ok(Listener::new(bind_one(l.addr)?, tls).with_client_address(l.client_address.clone()))
+        })
         .collect()
 }
 

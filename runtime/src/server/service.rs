@@ -25,6 +25,7 @@ use hyper::body::Incoming;
 use tokio_util::task::TaskTracker;
 
 use super::body::{ResponseBody, UpstreamParts};
+use super::client_address::ClientAddress;
 use super::framing::UpgradeSwitch;
 use super::grpc;
 use super::limits::{self, ClientLimits};
@@ -35,14 +36,17 @@ use crate::headers::remove_hop_by_hop;
 use crate::metrics::requests::RouteMetrics;
 use crate::phase::Proxy;
 use crate::request_state::RequestState;
-use crate::response::Response;
+use crate::response::{set_retry_after, Response};
 use crate::session::Session;
 use crate::tls::TlsInfo;
 
 /// What every request of one downstream connection shares.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnInfo {
+    /// The peer: the TCP peer, or the client a PROXY protocol header named.
     pub(crate) client_addr: SocketAddr,
+    /// Whose `X-Forwarded-For` the listener believes (`client_address.rs`).
+    pub(crate) client_address: Arc<ClientAddress>,
     /// The client IP and scheme, rendered once per connection for the forwarding headers.
     pub(crate) forwarding: Forwarding,
     /// What the TLS handshake established, on an HTTPS listener.
@@ -60,6 +64,7 @@ pub(crate) struct ConnInfo {
 impl ConnInfo {
     pub(crate) fn new(
         client_addr: SocketAddr,
+        client_address: Arc<ClientAddress>,
         scheme: &'static str,
         tls: Option<Arc<TlsInfo>>,
         upgrade: UpgradeSwitch,
@@ -67,9 +72,11 @@ impl ConnInfo {
         limits: ClientLimits,
         metrics: Arc<RouteMetrics>,
     ) -> Self {
+        let replace = client_address.replaces_forwarded_for(client_addr.ip());
         ConnInfo {
             client_addr,
-            forwarding: Forwarding::new(client_addr, scheme, limits.max_body_bytes),
+            forwarding: Forwarding::new(client_addr, scheme, limits.max_body_bytes, replace),
+            client_address,
             tls,
             upgrade,
             tunnels,
@@ -134,7 +141,8 @@ async fn phases<P: Proxy>(
     let refused = conn.limits.check_head(&parts);
     let version = parts.version;
     let downstream_upgrade = upgrade::take_downstream(&mut parts);
-    let mut session = Session::new(parts, conn.client_addr, conn.forwarding.scheme);
+    let client = conn.client_address.client(conn.client_addr, &parts.headers);
+    let mut session = Session::new(parts, client, conn.forwarding.scheme);
     session.set_tls(conn.tls.clone());
     let mut state = RequestState::new(
         proxy.clone(),
@@ -169,6 +177,14 @@ async fn phases<P: Proxy>(
 /// Sends a local response from `request_filter`.
 async fn send_local<P: Proxy>(mut state: RequestState<P>, local: Response) -> ProxyResponse<P> {
     let (mut parts, body) = local.into_parts();
+    if let Some(wait) = state.session.retry_after() {
+        if matches!(
+            parts.status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            set_retry_after(&mut parts.headers, wait);
+        }
+    }
     state.session.set_response_status(parts.status);
     let filtered = {
         let st = &mut state;
@@ -257,6 +273,9 @@ async fn send_error<P: Proxy>(mut state: RequestState<P>, error: Error) -> Proxy
             .await
     };
     let (mut parts, mut body) = page.into_parts();
+    if let Some(wait) = error.retry_after() {
+        set_retry_after(&mut parts.headers, wait);
+    }
     if grpc::is_grpc(&state.session) {
         state.grpc_status = grpc::error_page(&mut parts, &mut body);
     }
