@@ -461,8 +461,7 @@ fn serve_connection<P: Proxy, IO>(
     let scheme = if tls.is_some() { "https" } else { "http" };
     let client_addr = peer.addr;
     let info = ConnInfo::new(
-        peer.addr,
-        peer.client_address,
+        peer,
         scheme,
         tls,
         upgrade.clone(),

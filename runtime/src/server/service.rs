@@ -62,9 +62,9 @@ pub(crate) struct ConnInfo {
 }
 
 impl ConnInfo {
-    pub(crate) fn new(
-        client_addr: SocketAddr,
-        client_address: Arc<ClientAddress>,
+    /// The connection from `peer` (its address, and whose `X-Forwarded-For` is believed).
+    pub(super) fn new(
+        peer: super::Downstream,
         scheme: &'static str,
         tls: Option<Arc<TlsInfo>>,
         upgrade: UpgradeSwitch,
@@ -72,6 +72,10 @@ impl ConnInfo {
         limits: ClientLimits,
         metrics: Arc<RouteMetrics>,
     ) -> Self {
+        let super::Downstream {
+            addr: client_addr,
+            client_address,
+        } = peer;
         let replace = client_address.replaces_forwarded_for(client_addr.ip());
         ConnInfo {
             client_addr,
