@@ -238,7 +238,8 @@ impl Checker<'_> {
                 .flat_map(|s| s.iter().rev())
                 .find(|(n, _, _)| *n == single.name);
             if let Some((_, var, ty)) = found {
-                let (var, ty) = (*var, ty.clone());
+                // A `let` whose value had an error: reported there, nothing more here.
+                let (var, ty) = (*var, ty.clone()?);
                 if let Some(entry) = self.let_uses.get_mut(&var) {
                     entry.2 = true;
                 }
