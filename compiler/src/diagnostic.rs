@@ -503,8 +503,8 @@ fn expected_words(expected: &Expected) -> String {
         Expected::RegexLiteral => "a regex literal like `/^\\/api/`".into(),
         Expected::ListOf(ty) => format!("a list of {ty}"),
         Expected::CidrLiteral => "a CIDR literal like `10.0.0.0/8`".into(),
-        Expected::OptionalStr => {
-            "an optional str (`??` gives a default to a value that may be absent)".into()
+        Expected::Defaultable => {
+            "an optional str, int or ip (`??` gives a default to a value that may be absent)".into()
         }
         Expected::Comparable => "a value that can be compared".into(),
         Expected::Ordered => "a number, duration, size or status".into(),

@@ -51,6 +51,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod convert;
 pub mod error;
 mod forward;
 pub mod headers;
