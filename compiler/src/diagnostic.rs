@@ -235,7 +235,11 @@ fn check(e: &CheckError) -> Words {
         }
         CheckError::FieldNotInPhase { span, field, writing, phase, available } => (
             "E0401",
-            format!("`{}{field}` is not available in {}", if *writing { "writing " } else { "" }, phase_words(*phase)),
+            if *writing {
+                format!("`{field}` is written in {}, but it can be written only in {}", phase_words(*phase), availability(*available))
+            } else {
+                format!("`{field}` is read in {}, but it exists only in {}", phase_words(*phase), availability(*available))
+            },
             vec![label(*span, format!("only in {}", availability(*available)))],
             Some(match (available, phase) {
                 (Availability::ResponseOnly | Availability::ResponseOrLog, Phase::Request | Phase::Error) => "the response does not exist before the upstream answers; move this to `on response`".to_string(),
@@ -447,6 +451,28 @@ fn syntax(e: &pxy_dsl::ParseError) -> Words {
                 None,
             )
         }
+        ParseErrorKind::KeywordAsName { keyword } => (
+            format!("`{keyword}` is a keyword and cannot be used as a name"),
+            "a keyword".into(),
+            Some(format!("choose another name, like `{keyword}_name`")),
+        ),
+        ParseErrorKind::ExpressionAsStatement { text, is_word } => (
+            if *is_word {
+                format!("`{text}` is not a statement")
+            } else {
+                format!("`{text}` is an expression, not a statement")
+            },
+            if *is_word {
+                "expected a statement".into()
+            } else {
+                "its value would be unused".into()
+            },
+            Some(format!(
+                "a statement starts with {} or {}; to keep a value, name it with `let NAME = ...` or write it with `set`",
+                STATEMENT_WORDS[..STATEMENT_WORDS.len() - 1].join(", "),
+                STATEMENT_WORDS[STATEMENT_WORDS.len() - 1],
+            )),
+        ),
         ParseErrorKind::IntTooLarge => (
             "number too large".into(),
             "does not fit in 64 bits".into(),
@@ -472,6 +498,20 @@ fn syntax(e: &pxy_dsl::ParseError) -> Words {
     };
     ("E0001", message, vec![label(e.span, text)], help)
 }
+
+/// The words a statement starts with, as the help of a misplaced expression lists them.
+const STATEMENT_WORDS: [&str; 10] = [
+    "`set`",
+    "`add`",
+    "`remove`",
+    "`respond`",
+    "`redirect`",
+    "`strip_prefix`",
+    "`rewrite path`",
+    "`proxy`",
+    "`if`",
+    "`let`",
+];
 
 fn word_kind(kind: WordKind) -> &'static str {
     match kind {
@@ -519,8 +559,8 @@ fn expected_words(expected: &Expected) -> String {
         Expected::RegexLiteral => "a regex literal like `/^\\/api/`".into(),
         Expected::ListOf(ty) => format!("a list of {ty}"),
         Expected::CidrLiteral => "a CIDR literal like `10.0.0.0/8`".into(),
-        Expected::OptionalStr => {
-            "an optional str (`??` gives a default to a value that may be absent)".into()
+        Expected::Defaultable => {
+            "an optional str, int or ip (`??` gives a default to a value that may be absent)".into()
         }
         Expected::Comparable => "a value that can be compared".into(),
         Expected::Ordered => "a number, duration, size or status".into(),
@@ -606,21 +646,21 @@ fn malformed(reason: &Malformed) -> (&'static str, String) {
 
 fn phase_words(phase: Phase) -> &'static str {
     match phase {
-        Phase::Request => "the request phase",
-        Phase::Response => "on response",
-        Phase::Error => "on error",
-        Phase::Log => "on log",
+        Phase::Request => "`on request` or a route",
+        Phase::Response => "`on response`",
+        Phase::Error => "`on error`",
+        Phase::Log => "`on log`",
     }
 }
 
 fn availability(available: Availability) -> &'static str {
     match available {
         Availability::Always => "every phase",
-        Availability::RequestOnly => "on request and routes",
-        Availability::ResponseOnly => "on response",
-        Availability::ResponseOrLog => "on response or on log",
-        Availability::ErrorOnly => "on error",
-        Availability::AfterRouting => "on response, on error or on log",
+        Availability::RequestOnly => "`on request` or a route",
+        Availability::ResponseOnly => "`on response`",
+        Availability::ResponseOrLog => "`on response` or `on log`",
+        Availability::ErrorOnly => "`on error`",
+        Availability::AfterRouting => "`on response`, `on error` or `on log`",
     }
 }
 

@@ -655,4 +655,8 @@ pub enum Func {
     Hash,
     /// `split(s, sep)`: the pieces, as a `list<str>`.
     Split,
+    /// `int(s)`: `int?`, the decimal number `s` spells; absent when it spells none (or `s` is).
+    Int,
+    /// `ip(s)`: `ip?`, the address `s` spells; absent when it spells none (or `s` is).
+    Ip,
 }

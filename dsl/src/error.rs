@@ -26,6 +26,20 @@ pub enum ParseErrorKind {
         /// The offending text (a word or one character), empty at end of input.
         found: String,
     },
+    /// A keyword where a name is expected: `let host = ...`, `upstream route { ... }`.
+    KeywordAsName {
+        /// The keyword as written.
+        keyword: String,
+    },
+    /// An expression where a statement is expected: `route { lower("x") respond 200 }`.
+    /// The span covers the whole expression.
+    ExpressionAsStatement {
+        /// The expression as written.
+        text: String,
+        /// Whether the expression is one bare word (most often a misspelt statement keyword,
+        /// `respnd 200`), rather than a call or another expression.
+        is_word: bool,
+    },
     /// An integer literal that does not fit in 64 bits.
     IntTooLarge,
     /// Brackets nested deeper than [`MAX_NESTING`](crate::parser::MAX_NESTING), or an

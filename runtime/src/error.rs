@@ -290,6 +290,19 @@ impl Error {
         self.inner.retry_after
     }
 
+    /// Wraps this error in one more layer of context, keeping its kind and retry decision:
+    /// `Error::explain(ErrorKind::InvalidConfig, "no backend").wrap("upstream web")`.
+    /// The chain of such layers prints the kind once (see [`chain`]).
+    #[must_use]
+    pub fn wrap(self, context: impl Into<Cow<'static, str>>) -> Self {
+        let (kind, retryable, retry_after) = (self.kind(), self.is_retryable(), self.retry_after());
+        let mut wrapped = Error::explain(kind, context)
+            .with_retryable(retryable)
+            .with_cause(self);
+        wrapped.inner.retry_after = retry_after;
+        wrapped
+    }
+
     /// Overrides whether the request may be retried on another backend.
     #[must_use]
     pub fn with_retryable(mut self, retryable: bool) -> Self {
@@ -400,16 +413,26 @@ impl<T, E: Into<Cause>> OrErr<T> for std::result::Result<T, E> {
     }
 }
 
-/// `error: cause: cause's cause`, each cause written only if the text so far does not
-/// already contain it.
+/// `error: cause: cause's cause`, one cause chain with each layer once: a cause that is an
+/// [`Error`] of the same kind as the layer above it adds only its context (so "invalid
+/// configuration" is said once, however many layers wrap it), and a cause whose text the chain
+/// already holds (an I/O error repeated by its context) is left out.
 pub(crate) fn chain(error: &Error) -> String {
     let mut text = error.to_string();
+    let mut kind = error.kind();
     let mut source = error.source();
     while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
+        let layer = match cause.downcast_ref::<Error>() {
+            Some(inner) if inner.kind() == kind => inner.context().map(str::to_string),
+            Some(inner) => {
+                kind = inner.kind();
+                Some(inner.to_string())
+            }
+            None => Some(cause.to_string()).filter(|l| !text.contains(l.as_str())),
+        };
+        if let Some(layer) = layer {
             text.push_str(": ");
-            text.push_str(&cause_text);
+            text.push_str(&layer);
         }
         source = cause.source();
     }

@@ -55,6 +55,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod convert;
 pub mod error;
 mod forward;
 pub mod headers;

@@ -492,8 +492,8 @@ pub enum Expected {
     ListOf(Type),
     /// A CIDR literal (after `in`).
     CidrLiteral,
-    /// An optional `str` (before `??`).
-    OptionalStr,
+    /// An optional `str`, `int` or `ip` (before `??`).
+    Defaultable,
     /// A value that can be compared.
     Comparable,
     /// A number, duration, size or status (for `<`, `>`, ...).

@@ -124,6 +124,20 @@ impl Checker<'_> {
         None
     }
 
+    /// A `str` or `str?` expression.
+    fn expect_maybe_str(&mut self, expr: &Expr) -> Option<TypedExpr> {
+        let e = self.expr(expr)?;
+        if e.ty.unwrapped() == &Type::Str {
+            return Some(e);
+        }
+        self.problems.push(CheckError::TypeMismatch {
+            span: expr.span,
+            expected: Expected::Type(Type::optional(Type::Str)),
+            found: e.ty,
+        });
+        None
+    }
+
     /// A `str` expression (interpolations of other scalar types are already `str`).
     pub(crate) fn expect_str(&mut self, expr: &Expr, _what: &str) -> Option<TypedExpr> {
         self.expect(expr, &Type::Str)
@@ -238,7 +252,8 @@ impl Checker<'_> {
                 .flat_map(|s| s.iter().rev())
                 .find(|(n, _, _)| *n == single.name);
             if let Some((_, var, ty)) = found {
-                let (var, ty) = (*var, ty.clone());
+                // A `let` whose value had an error: reported there, nothing more here.
+                let (var, ty) = (*var, ty.clone()?);
                 if let Some(entry) = self.let_uses.get_mut(&var) {
                     entry.2 = true;
                 }
@@ -517,6 +532,7 @@ impl Checker<'_> {
                 Param::Str => self.expect(arg, &Type::Str),
                 // What `present` proves is read from the argument by `if`; any value is taken.
                 Param::AnyOptional => self.expr(arg),
+                Param::MaybeStr => self.expect_maybe_str(arg),
             })
             .collect();
         let typed_args: Option<Vec<TypedExpr>> = typed_args.into_iter().collect();
@@ -616,10 +632,10 @@ impl Checker<'_> {
             BinOp::Coalesce => {
                 let l = self.expr(lhs)?;
                 let want = l.ty.unwrapped().clone();
-                if want != Type::Str {
+                if !matches!(want, Type::Str | Type::Int | Type::Ip) {
                     self.problems.push(CheckError::TypeMismatch {
                         span: lhs.span,
-                        expected: Expected::OptionalStr,
+                        expected: Expected::Defaultable,
                         found: l.ty,
                     });
                     return None;

@@ -144,8 +144,9 @@ pub(crate) struct Checker<'src> {
     used_upstreams: Vec<bool>,
     regexes: Vec<String>,
     /// `let` scopes, innermost last: name → (variable index, type). For a `captures` name the
-    /// index is into `capture_scopes`.
-    scopes: Vec<Vec<(String, usize, crate::types::Type)>>,
+    /// index is into `capture_scopes`. The type is `None` for a `let` whose value had an error
+    /// (already reported): the name is known, and its uses report nothing more.
+    scopes: Vec<Vec<(String, usize, Option<crate::types::Type>)>>,
     /// Capture bindings (`as m`), indexed from `scopes`.
     capture_scopes: Vec<CaptureScope>,
     /// Every `let` variable: its name, where it is declared, and whether it is read.
@@ -244,7 +245,7 @@ impl<'src> Checker<'src> {
         self.scopes.push(vec![(
             name.name.clone(),
             index,
-            crate::types::Type::Captures,
+            Some(crate::types::Type::Captures),
         )]);
         let stmts = check_block(self);
         self.scopes.pop();

@@ -306,21 +306,28 @@ impl Checker<'_> {
                 section,
             ),
             StmtKind::Let { name, value: expr } => {
-                let value = self.expr(expr)?;
-                if matches!(value.ty, Type::Cidr | Type::List(_) | Type::Captures) {
-                    self.problems.push(CheckError::TypeMismatch {
-                        span: expr.span,
-                        expected: Expected::Nameable,
-                        found: value.ty,
-                    });
-                    return None;
-                }
+                let value = self.expr(expr).filter(|value| {
+                    let nameable = !matches!(value.ty, Type::Cidr | Type::List(_) | Type::Captures);
+                    if !nameable {
+                        self.problems.push(CheckError::TypeMismatch {
+                            span: expr.span,
+                            expected: Expected::Nameable,
+                            found: value.ty.clone(),
+                        });
+                    }
+                    nameable
+                });
                 // A second `let` of the same name shadows the first, as in Rust.
                 let var = self.new_variable();
+                let scope = self.scopes.last_mut().expect("a block pushed a scope");
+                let Some(value) = value else {
+                    // Known, with no type: its uses raise nothing on top of the value's error.
+                    scope.push((name.name.clone(), var, None));
+                    return None;
+                };
+                scope.push((name.name.clone(), var, Some(value.ty.clone())));
                 self.let_uses
                     .insert(var, (name.span, name.name.clone(), false));
-                let scope = self.scopes.last_mut().expect("a block pushed a scope");
-                scope.push((name.name.clone(), var, value.ty.clone()));
                 self.bindings.push(crate::typed::Binding {
                     var,
                     name: name.name.clone(),

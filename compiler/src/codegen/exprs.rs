@@ -8,6 +8,7 @@
 //! | `int`, `status`, `duration` (ms), `size` (bytes) | `u64` |
 //! | `method` | `&Method` |
 //! | `ip` | `IpAddr` |
+//! | `int?`, `ip?` | `Option<u64>`, `Option<IpAddr>` |
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -210,11 +211,78 @@ impl Cx<'_> {
                 let (a, b) = (self.number(l), self.number(r));
                 quote! { (#a).checked_rem(#b).unwrap_or(0) }
             }
+            TypedExprKind::Binary(BinOp::Coalesce, l, r) => {
+                let r = self.number(r);
+                if l.ty.is_optional() {
+                    let l = self.opt_number(l);
+                    quote! { (#l).unwrap_or(#r) }
+                } else {
+                    self.number(l)
+                }
+            }
             TypedExprKind::Var(i) => {
                 let v = var(*i);
                 quote! { #v }
             }
             _ => unreachable!("checker: not a number: {e:?}"),
+        }
+    }
+
+    /// An `int?` expression as `Option<u64>`.
+    fn opt_number(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Call(Func::Int, args) => {
+                let s = self.opt_str(&args[0]);
+                quote! { (#s).and_then(|s| to_int(&s)) }
+            }
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { #v }
+            }
+            _ if !e.ty.is_optional() => {
+                let n = self.number(e);
+                quote! { Some(#n) }
+            }
+            _ => unreachable!("checker: not an optional int: {e:?}"),
+        }
+    }
+
+    /// An `ip?` expression as `Option<IpAddr>`.
+    fn opt_ip(&mut self, e: &TypedExpr) -> TokenStream {
+        match &e.kind {
+            TypedExprKind::Call(Func::Ip, args) => {
+                let s = self.opt_str(&args[0]);
+                quote! { (#s).and_then(|s| to_ip(&s)) }
+            }
+            TypedExprKind::Var(i) => {
+                let v = var(*i);
+                quote! { #v }
+            }
+            _ if !e.ty.is_optional() => {
+                let ip = self.ip_(e);
+                quote! { Some(#ip) }
+            }
+            _ => unreachable!("checker: not an optional ip: {e:?}"),
+        }
+    }
+
+    /// An optional expression of any type, as an `Option` of its type's Rust shape.
+    fn optional(&mut self, e: &TypedExpr) -> TokenStream {
+        match e.ty.unwrapped() {
+            Type::Int => self.opt_number(e),
+            Type::Ip => self.opt_ip(e),
+            Type::Str => self.opt_str(e),
+            Type::Bool
+            | Type::Duration
+            | Type::Size
+            | Type::Cidr
+            | Type::Regex
+            | Type::Method
+            | Type::Status
+            | Type::Optional(_)
+            | Type::Headers
+            | Type::List(_)
+            | Type::Captures => unreachable!("checker: optionals are of str, int or ip: {e:?}"),
         }
     }
 
@@ -237,6 +305,15 @@ impl Cx<'_> {
         match &e.kind {
             TypedExprKind::Ip(addr) => ip(addr),
             TypedExprKind::Field(Field::ClientIp) => quote! { session.client_addr().ip() },
+            TypedExprKind::Binary(BinOp::Coalesce, l, r) => {
+                let r = self.ip_(r);
+                if l.ty.is_optional() {
+                    let l = self.opt_ip(l);
+                    quote! { (#l).unwrap_or(#r) }
+                } else {
+                    self.ip_(l)
+                }
+            }
             TypedExprKind::Var(i) => {
                 let v = var(*i);
                 quote! { #v }
@@ -280,7 +357,7 @@ impl Cx<'_> {
             }
             TypedExprKind::Call(Func::Present, args) => {
                 if args[0].ty.is_optional() {
-                    let a = self.opt_str(&args[0]);
+                    let a = self.optional(&args[0]);
                     quote! { (#a).is_some() }
                 } else {
                     quote! { true }
@@ -466,6 +543,7 @@ impl Cx<'_> {
                 let s = self.str_(e);
                 quote! { (#s).into_owned() }
             }
+            Type::Optional(inner) if matches!(**inner, Type::Int | Type::Ip) => self.optional(e),
             Type::Optional(_) => {
                 let o = self.opt_str(e);
                 quote! { (#o).map(Cow::into_owned) }

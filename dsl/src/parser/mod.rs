@@ -2,6 +2,7 @@
 //! AST and turns pest's failures into a [`ParseError`] in plain words.
 
 mod expr;
+mod hints;
 mod items;
 mod stmt;
 
@@ -138,12 +139,17 @@ fn from_pest(cx: Cx, source: &str, error: pest::error::Error<Rule>) -> ParseErro
     };
     let found = token_at(source, pos);
     let span = cx.at(pos, pos + found.len());
-    let mut expected: Vec<&'static str> = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|r| describe(*r)).collect()
-        }
-        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    let positives: &[Rule] = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
+        pest::error::ErrorVariant::CustomError { .. } => &[],
     };
+    if let Some((end, kind)) = hints::recognise(source, pos, found, positives) {
+        return ParseError {
+            span: cx.at(pos, end),
+            kind,
+        };
+    }
+    let mut expected: Vec<&'static str> = positives.iter().filter_map(|r| describe(*r)).collect();
     expected.sort_unstable();
     expected.dedup();
     ParseError {

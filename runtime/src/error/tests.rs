@@ -74,3 +74,33 @@ fn or_err_attaches_kind_and_context() {
     assert_eq!(e.to_string(), "internal error: doing a thing");
     assert!(e.source().is_some());
 }
+
+#[test]
+fn chain_says_each_layer_once() {
+    // What a `discover file` listing no backend gives: three layers of one kind.
+    let e = Error::explain(ErrorKind::InvalidConfig, "no backend listed")
+        .wrap("in backends.txt")
+        .wrap("upstream web");
+    assert_eq!(
+        chain(&e),
+        "invalid configuration: upstream web: in backends.txt: no backend listed"
+    );
+    // A cause of another kind is written whole; a foreign cause once.
+    let io = std::io::Error::other("port 1 closed");
+    let inner = Error::explain(ErrorKind::ConnectRefused, "connecting").with_cause(io);
+    let e = Error::explain(ErrorKind::InvalidConfig, "health check").with_cause(inner);
+    assert_eq!(
+        chain(&e),
+        "invalid configuration: health check: connection refused by upstream: connecting: port 1 closed"
+    );
+}
+
+#[test]
+fn wrap_keeps_kind_and_retry_decision() {
+    let e = Error::new(ErrorKind::ReadTimeout)
+        .with_retryable(true)
+        .wrap("upstream web");
+    assert_eq!(e.kind(), ErrorKind::ReadTimeout);
+    assert!(e.is_retryable());
+    assert_eq!(e.context(), Some("upstream web"));
+}

@@ -558,9 +558,7 @@ pub fn tls_acceptors(listeners: &[ListenerConfig]) -> Result<Vec<Option<TlsAccep
             l.tls
                 .as_ref()
                 .map(|tls| {
-                    TlsAcceptor::new(tls).map_err(|e| {
-                        Error::explain(e.kind(), format!("listener {}", l.addr)).with_cause(e)
-                    })
+                    TlsAcceptor::new(tls).map_err(|e| e.wrap(format!("listener {}", l.addr)))
                 })
                 .transpose()
         })

@@ -173,7 +173,7 @@ fn read_error(path: &std::path::Path, e: std::io::Error) -> Error {
 }
 
 fn in_file(path: &std::path::Path, e: Error) -> Error {
-    Error::explain(e.kind(), format!("in {}", path.display())).with_cause(e)
+    e.wrap(format!("in {}", path.display()))
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl Upstream {
     ) -> Result<Self> {
         let backends = discovery
             .read_blocking()
-            .map_err(|e| Error::explain(e.kind(), format!("upstream {name}")).with_cause(e))?;
+            .map_err(|e| e.wrap(format!("upstream {name}")))?;
         Upstream::build(name, &backends, balance, options, Some(discovery))
     }
 
@@ -111,7 +111,7 @@ impl Upstream {
         let name: Arc<str> = Arc::from(name);
         let options = Arc::new(options);
         let set = BackendSet::new(&name, backends, balance, &options, None)
-            .map_err(|e| Error::explain(e.kind(), format!("upstream {name}")).with_cause(e))?;
+            .map_err(|e| e.wrap(format!("upstream {name}")))?;
         let shared = Arc::new(Shared {
             name,
             balance,

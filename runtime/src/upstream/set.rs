@@ -87,15 +87,11 @@ impl BackendSet {
             .collect();
         let (backups, primaries): (Vec<_>, Vec<_>) =
             all.iter().cloned().partition(|b| b.is_backup());
-        let primary = Group::new(primaries, balance)
-            .map_err(|e| Error::explain(e.kind(), "primary backends").with_cause(e))?;
+        let primary = Group::new(primaries, balance).map_err(|e| e.wrap("primary backends"))?;
         let backup = if backups.is_empty() {
             None
         } else {
-            Some(
-                Group::new(backups, balance)
-                    .map_err(|e| Error::explain(e.kind(), "backup backends").with_cause(e))?,
-            )
+            Some(Group::new(backups, balance).map_err(|e| e.wrap("backup backends"))?)
         };
         Ok(BackendSet {
             all,
