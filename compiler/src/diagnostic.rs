@@ -422,6 +422,21 @@ fn check(e: &CheckError) -> Words {
             vec![label(*span, "no `rate_limit` refers to it")],
             Some(format!("enforce it with `rate_limit {name}` in a route or `on request`, or remove it")),
         ),
+        CheckError::ClientAddressHeaderRead { span, name } => (
+            "W0702",
+            format!("`{name}` is whatever the client says it is"),
+            vec![label(*span, "any client can send this header")],
+            Some("declare the load balancers in front with `trust_proxies` on the listener and use `client.ip`: it reads `X-Forwarded-For` only as far as they vouch for it".into()),
+        ),
+        CheckError::UntrustedProxyProtocol { span, rule } => (
+            "W0703",
+            "any peer can choose `client.ip` on this listener".into(),
+            vec![
+                label(*span, "PROXY headers are believed from every peer"),
+                label(*rule, "`client.ip` decides here"),
+            ],
+            Some("add `trust_proxies` with the load balancers' addresses: then only they may send a PROXY header, and other connections are closed".into()),
+        ),
         CheckError::UnusedUpstream { span, name } => (
             "W0603",
             format!("upstream `{name}` is never used"),
@@ -468,9 +483,8 @@ fn syntax(e: &pxy_dsl::ParseError) -> Words {
                 "its value would be unused".into()
             },
             Some(format!(
-                "a statement starts with {} or {}; to keep a value, name it with `let NAME = ...` or write it with `set`",
-                STATEMENT_WORDS[..STATEMENT_WORDS.len() - 1].join(", "),
-                STATEMENT_WORDS[STATEMENT_WORDS.len() - 1],
+                "a statement starts with {}; to keep a value, name it with `let NAME = ...` or write it with `set`",
+                one_of(&statement_words()),
             )),
         ),
         ParseErrorKind::IntTooLarge => (
@@ -499,19 +513,17 @@ fn syntax(e: &pxy_dsl::ParseError) -> Words {
     ("E0001", message, vec![label(e.span, text)], help)
 }
 
-/// The words a statement starts with, as the help of a misplaced expression lists them.
-const STATEMENT_WORDS: [&str; 10] = [
-    "`set`",
-    "`add`",
-    "`remove`",
-    "`respond`",
-    "`redirect`",
-    "`strip_prefix`",
-    "`rewrite path`",
-    "`proxy`",
-    "`if`",
-    "`let`",
-];
+/// The words a statement starts with, as the help of a misplaced expression lists them:
+/// every statement (`set log[...]` is a `set`), then `if` and `let`.
+fn statement_words() -> Vec<String> {
+    Statement::ALL
+        .iter()
+        .filter(|s| **s != Statement::SetLog)
+        .map(|s| statement(*s))
+        .chain(["if", "let"])
+        .map(|word| format!("`{word}`"))
+        .collect()
+}
 
 fn word_kind(kind: WordKind) -> &'static str {
     match kind {
@@ -687,6 +699,15 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::Proxy => "proxy",
         Statement::RateLimit => "rate_limit",
         Statement::MaxInFlight => "max_in_flight",
+    }
+}
+
+/// `a, b or c`.
+fn one_of(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 

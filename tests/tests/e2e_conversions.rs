@@ -14,12 +14,12 @@ route path "/page" {
 }
 
 route path "/who" {
-    if (ip(req.headers["x-real-ip"]) ?? client.ip) in 10.0.0.0/8 { respond 200 "internal\n" }
+    if (ip(req.headers["x-device-ip"]) ?? client.ip) in 10.0.0.0/8 { respond 200 "internal\n" }
     respond 200 "external\n"
 }
 
 route path "/valid" {
-    let addr = ip(req.headers["x-real-ip"])
+    let addr = ip(req.headers["x-device-ip"])
     if present(addr) { respond 200 "an address\n" }
     respond 200 "not an address\n"
 }
@@ -67,11 +67,13 @@ async fn query_parameters_become_numbers_and_headers_addresses() {
     assert_eq!((r.status, r.body.as_str()), (400, "page out of range\n"));
 
     assert_eq!(
-        c.get(&url("/who"), &[("x-real-ip", "10.1.2.3")]).await.body,
+        c.get(&url("/who"), &[("x-device-ip", "10.1.2.3")])
+            .await
+            .body,
         "internal\n"
     );
     assert_eq!(
-        c.get(&url("/who"), &[("x-real-ip", "192.0.2.1")])
+        c.get(&url("/who"), &[("x-device-ip", "192.0.2.1")])
             .await
             .body,
         "external\n"
@@ -82,7 +84,7 @@ async fn query_parameters_become_numbers_and_headers_addresses() {
         "absent: client.ip, 127.0.0.1, is not in 10.0.0.0/8"
     );
     assert_eq!(
-        c.get(&url("/who"), &[("x-real-ip", "10.0.0.1:80")])
+        c.get(&url("/who"), &[("x-device-ip", "10.0.0.1:80")])
             .await
             .body,
         "external\n",
@@ -90,13 +92,13 @@ async fn query_parameters_become_numbers_and_headers_addresses() {
     );
 
     assert_eq!(
-        c.get(&url("/valid"), &[("x-real-ip", "2001:db8::1")])
+        c.get(&url("/valid"), &[("x-device-ip", "2001:db8::1")])
             .await
             .body,
         "an address\n"
     );
     assert_eq!(
-        c.get(&url("/valid"), &[("x-real-ip", "localhost")])
+        c.get(&url("/valid"), &[("x-device-ip", "localhost")])
             .await
             .body,
         "not an address\n"

@@ -72,7 +72,7 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
     FunctionInfo { func: Func::Now, name: "now", params: &[], returns: || Type::Int, doc: "Seconds since the Unix epoch." },
     FunctionInfo { func: Func::Hash, name: "hash", params: &[S], returns: || Type::Int, doc: "A stable 64-bit hash (FNV-1a): the same in every build and process, for splits like `hash(id) % 100 < 5`." },
     FunctionInfo { func: Func::Int, name: "int", params: &[("s", Param::MaybeStr)], returns: || Type::optional(Type::Int), doc: "The decimal number `s` spells (spaces around it ignored); absent when it spells none or `s` is absent: `int(req.query[\"page\"]) ?? 1`." },
-    FunctionInfo { func: Func::Ip, name: "ip", params: &[("s", Param::MaybeStr)], returns: || Type::optional(Type::Ip), doc: "The IPv4 or IPv6 address `s` spells (spaces around it ignored); absent when it spells none or `s` is absent: `(ip(req.headers[\"x-real-ip\"]) ?? client.ip) in 10.0.0.0/8`." },
+    FunctionInfo { func: Func::Ip, name: "ip", params: &[("s", Param::MaybeStr)], returns: || Type::optional(Type::Ip), doc: "The IPv4 or IPv6 address `s` spells (spaces around it ignored); absent when it spells none or `s` is absent: `(ip(req.query[\"addr\"]) ?? 0.0.0.0) in 10.0.0.0/8`." },
     FunctionInfo { func: Func::Split, name: "split", params: &[S, ("sep", Param::Str)], returns: || Type::List(Box::new(Type::Str)), doc: "The pieces of `s` between `sep`s; index with a number: `split(s, \",\")[0]` is a `str?`." },
 ];
 

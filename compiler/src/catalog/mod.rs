@@ -11,6 +11,7 @@
 
 pub mod fields;
 pub mod functions;
+pub mod headers;
 pub mod settings;
 pub mod words;
 

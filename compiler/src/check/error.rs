@@ -328,6 +328,22 @@ pub enum CheckError {
         /// What is wrong.
         problem: LimitProblem,
     },
+    /// A decision on a request header in which clients name their own address
+    /// (`X-Forwarded-For` and the like).
+    ClientAddressHeaderRead {
+        /// The header read.
+        span: Span,
+        /// Its name, in lower case.
+        name: String,
+    },
+    /// `client.ip` decides something while a listener takes it from PROXY headers that any
+    /// peer may send (`proxy_protocol` without `trust_proxies`).
+    UntrustedProxyProtocol {
+        /// The listener's `proxy_protocol`.
+        span: Span,
+        /// The first `client.ip` outside `on log`.
+        rule: Span,
+    },
     /// A `limit` that no `rate_limit` uses.
     UnusedLimit {
         /// Its name.
@@ -401,6 +417,8 @@ impl CheckError {
             | CheckError::UnknownLimit { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
+            | CheckError::ClientAddressHeaderRead { span, .. }
+            | CheckError::UntrustedProxyProtocol { span, .. }
             | CheckError::UnusedLimit { span, .. } => Some(*span),
             CheckError::NoListener => None,
         }
@@ -419,6 +437,8 @@ impl CheckError {
             | CheckError::OverlappingRoutes { .. }
             | CheckError::RetriesNeverRun { .. }
             | CheckError::UnusedUpstream { .. }
+            | CheckError::ClientAddressHeaderRead { .. }
+            | CheckError::UntrustedProxyProtocol { .. }
             | CheckError::UnusedLimit { .. } => true,
             CheckError::InvalidLogField { .. }
             | CheckError::LogFieldNotLiteral { .. }
@@ -642,4 +662,21 @@ pub enum Statement {
     RateLimit,
     /// `max_in_flight`
     MaxInFlight,
+}
+
+impl Statement {
+    /// Every statement, in the order help texts list them.
+    pub const ALL: [Statement; 11] = [
+        Statement::Set,
+        Statement::Add,
+        Statement::Remove,
+        Statement::SetLog,
+        Statement::Respond,
+        Statement::Redirect,
+        Statement::StripPrefix,
+        Statement::RewritePath,
+        Statement::Proxy,
+        Statement::RateLimit,
+        Statement::MaxInFlight,
+    ];
 }

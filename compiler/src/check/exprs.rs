@@ -10,7 +10,7 @@ use super::suggest::closest;
 use super::{CheckError, Checker};
 use crate::catalog::fields::Keyed;
 use crate::catalog::functions::Param;
-use crate::typed::{Field, Func, InterpPart, TypedExpr, TypedExprKind};
+use crate::typed::{Field, Func, InterpPart, Side, TypedExpr, TypedExprKind};
 use crate::types::Type;
 
 /// The type of a literal expression (used where only literals may appear).
@@ -307,6 +307,9 @@ impl Checker<'_> {
         if !self.available(info, span) {
             return None;
         }
+        if field == Field::ClientIp {
+            self.read_client_ip(span);
+        }
         Some(self.narrow(field, (info.ty)(), span))
     }
 
@@ -359,7 +362,12 @@ impl Checker<'_> {
             return None;
         }
         let name = match keyed {
-            Keyed::Header(_) => self.literal_header_name(key)?,
+            Keyed::Header(Side::Request) => {
+                let name = self.literal_header_name(key)?;
+                self.read_request_header(&name, span);
+                name
+            }
+            Keyed::Header(Side::Response) => self.literal_header_name(key)?,
             Keyed::QueryParam | Keyed::Cookie => self.literal_key(key)?,
         };
         Some(self.narrow(keyed.field(name), (info.ty)(), span))

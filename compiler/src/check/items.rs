@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 
 use pxy_dsl::ast::{
-    Expr, ExprKind, Ident, Item, Listen, ListenItem, OnBlock, ParsedProgram, ServerDecl, Setting,
-    Text, UpstreamDecl, UpstreamItem,
+    Expr, ExprKind, Ident, Item, Listen, OnBlock, ParsedProgram, ServerDecl, Setting, Text,
+    UpstreamDecl, UpstreamItem,
 };
 
 use super::error::{DuplicateKind, Expected, Malformed};
@@ -17,8 +17,8 @@ use crate::catalog::settings::{
 };
 use crate::catalog::words::{self, DiscoveryKind, HealthKind, Section, Word, WordKind};
 use crate::typed::{
-    BalancePolicy, TypedClientAddress, TypedDiscovery, TypedExprKind, TypedHealth, TypedListener,
-    TypedPassive, TypedProgram, TypedServer, TypedUpstream, UpstreamSettings,
+    BalancePolicy, TypedDiscovery, TypedHealth, TypedListener, TypedPassive, TypedProgram,
+    TypedServer, TypedUpstream, UpstreamSettings,
 };
 
 impl Checker<'_> {
@@ -68,48 +68,6 @@ impl Checker<'_> {
             tls: tls?,
             client_address: client_address?,
         })
-    }
-
-    /// `proxy_protocol` and `trust_proxies` of a listener (each at most once).
-    fn client_address(&mut self, listen: &Listen) -> Option<TypedClientAddress> {
-        let mut out = TypedClientAddress::default();
-        let mut ok = true;
-        let mut seen: Vec<(&str, pxy_dsl::Span)> = Vec::new();
-        for item in &listen.tls {
-            let (word, span) = match item {
-                ListenItem::ProxyProtocol { span } => {
-                    out.proxy_protocol = true;
-                    ("proxy_protocol", *span)
-                }
-                ListenItem::TrustProxies { addrs, span } => {
-                    for addr in addrs {
-                        match self.expr(addr).map(|e| e.kind) {
-                            Some(TypedExprKind::Cidr(net, bits)) => out.trusted.push((net, bits)),
-                            Some(TypedExprKind::Ip(ip)) => {
-                                out.trusted.push((ip, if ip.is_ipv4() { 32 } else { 128 }))
-                            }
-                            // The grammar allows only CIDR and IP literals; a bad one is reported.
-                            _ => ok = false,
-                        }
-                    }
-                    ("trust_proxies", *span)
-                }
-                ListenItem::Cert { .. } | ListenItem::Alpn { .. } | ListenItem::ClientCa { .. } => {
-                    continue
-                }
-            };
-            if let Some((_, first)) = seen.iter().find(|(w, _)| *w == word) {
-                self.problems.push(CheckError::Duplicate {
-                    span,
-                    first: *first,
-                    what: DuplicateKind::ListenerLine,
-                    name: word.to_string(),
-                });
-                ok = false;
-            }
-            seen.push((word, span));
-        }
-        ok.then_some(out)
     }
 
     /// The value `name` stands for in `table`; reports it with a suggestion otherwise.

@@ -3,6 +3,7 @@
 //! The checker keeps going after a mistake so that one run reports everything it can; a program
 //! is only handed on when no error was found. Warnings ride along either way.
 
+mod client_address;
 mod error;
 mod exprs;
 mod items;
@@ -105,6 +106,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.unused_lets();
     cx.unused_upstreams(parsed);
     cx.unused_limits();
+    cx.untrusted_client_address();
     program.limits = cx.limits.iter().map(|l| l.limit.clone()).collect();
     program.in_flights = std::mem::take(&mut cx.in_flights);
     program.regexes = std::mem::take(&mut cx.regexes);
@@ -169,6 +171,10 @@ pub(crate) struct Checker<'src> {
     limits: Vec<limits::DeclaredLimit>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
+    /// The `proxy_protocol` lines of listeners that trust no proxy.
+    untrusted_proxy_protocol: Vec<Span>,
+    /// The first read of `client.ip` that can decide something (outside `on log`).
+    client_ip_rule: Option<Span>,
 }
 
 impl<'src> Checker<'src> {
@@ -194,6 +200,8 @@ impl<'src> Checker<'src> {
             limit_ids: HashMap::new(),
             limits: Vec::new(),
             in_flights: Vec::new(),
+            untrusted_proxy_protocol: Vec::new(),
+            client_ip_rule: None,
         }
     }
 

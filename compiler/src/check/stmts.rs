@@ -7,20 +7,9 @@ use pxy_dsl::Span;
 use super::error::{DuplicateKind, Expected, LogFieldProblem, Statement, StatusRange, WriteHint};
 use super::{CheckError, Checker};
 use crate::catalog::fields::Availability;
+use crate::catalog::headers::MANAGED_HEADERS;
 use crate::catalog::words::{Phase, Section};
 
-/// Headers that belong to one connection or to message framing (RFC 9110 §7.6.1, RFC 9112 §6):
-/// the proxy removes and recomputes them, so a program must not write them.
-const MANAGED_HEADERS: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-];
 use crate::typed::visit::{walk_expr, Visit};
 use crate::typed::{Field, Side, TypedExpr, TypedExprKind, TypedStmt, TypedStmtKind};
 use crate::types::Type;

@@ -63,6 +63,10 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::if_kw
             | Rule::let_stmt
             | Rule::let_kw
+            | Rule::rate_limit_stmt
+            | Rule::rate_limit_kw
+            | Rule::max_in_flight_stmt
+            | Rule::max_in_flight_kw
     )
 }
 

@@ -2,7 +2,8 @@
 //!
 //! A listener may declare that a load balancer in front speaks the PROXY protocol (HAProxy's
 //! v1 text or v2 binary header, parsed with the `ppp` crate): every connection must then start
-//! with one, and its source address is the client's. A listener may also declare the proxies
+//! with one, and its source address is the client's; with trusted proxies declared, only they
+//! may connect. A listener may also declare the proxies
 //! it trusts: from a trusted peer, the client is the right-most address of `X-Forwarded-For`
 //! that is not itself trusted (the left-most if all are), and the header is passed on with the
 //! peer appended; from anyone else, the header is a claim nobody vouches for, so it is ignored
@@ -40,6 +41,13 @@ impl ClientAddress {
     pub(crate) fn trusts(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+
+    /// Whether `peer` may open a connection with a PROXY protocol header: any peer when the
+    /// listener declares no trusted proxies (the network must keep others away), otherwise
+    /// only those.
+    pub(crate) fn may_send_proxy_header(&self, peer: IpAddr) -> bool {
+        self.trusted_proxies.is_empty() || self.trusts(peer)
     }
 
     /// Whether the origin should get only the peer in `X-Forwarded-For`: the listener declares
@@ -227,6 +235,23 @@ mod tests {
             cfg.client(peer("10.0.0.1"), &headers).ip().to_string(),
             "198.51.100.7"
         );
+    }
+
+    #[test]
+    fn only_trusted_peers_may_send_proxy_headers_once_some_are_declared() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("an address");
+        let open = ClientAddress {
+            proxy_protocol: true,
+            trusted_proxies: Vec::new(),
+        };
+        assert!(open.may_send_proxy_header(ip("203.0.113.1")));
+        let guarded = ClientAddress {
+            proxy_protocol: true,
+            ..trusting(&["10.0.0.0/8"])
+        };
+        assert!(guarded.may_send_proxy_header(ip("10.9.9.9")));
+        assert!(guarded.may_send_proxy_header(ip("::ffff:10.9.9.9")));
+        assert!(!guarded.may_send_proxy_header(ip("203.0.113.1")));
     }
 
     #[test]

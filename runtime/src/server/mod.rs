@@ -392,13 +392,19 @@ fn start_with<P: Proxy>(
 }
 
 /// Reads the PROXY protocol header of `accepted` (within the header timeout), then serves it
-/// as coming from the client the header names; a connection without a valid header is closed.
+/// as coming from the client the header names; a connection without a valid header, or from a
+/// peer the listener does not trust when it declares trusted proxies, is closed.
 async fn after_proxy_header<P: Proxy>(
     mut accepted: Accepted,
     tls: Option<TlsAcceptor>,
     client_address: Arc<ClientAddress>,
     serving: Arc<Serving<P>>,
 ) {
+    if !client_address.may_send_proxy_header(accepted.peer.ip()) {
+        crate::metrics::downstream::rejected("untrusted_proxy");
+        tracing::info!(target: "pxy::reject", peer = %accepted.peer, "PROXY protocol connection from a peer that is not a trusted proxy; closed");
+        return;
+    }
     let timeout = serving.limits.header_read_timeout;
     match client_address::read_proxy_header(&mut accepted.stream, accepted.peer, timeout).await {
         Ok(client) => {
