@@ -291,7 +291,7 @@ pub const LIMIT_OPTIONS: &[SettingWord<LimitOption>] = &[
         word: "keys",
         value: (LimitOption::Keys, ValueKind::Count { min: 1, max: u64::MAX }),
         syntax: "keys N",
-        doc: "Keys remembered at most, about 80 bytes each (default 100000); beyond it the least recently seen key is forgotten.",
+        doc: "Keys remembered at most, 77 bytes each (default 100000: 7.7 MB); beyond it the least recently seen key is forgotten.",
     },
 ];
 

@@ -36,7 +36,7 @@ pub struct RateQuota {
     pub keys: Option<usize>,
 }
 
-/// Keys a rate limit remembers unless declared otherwise (about 8 MB).
+/// Keys a rate limit remembers unless declared otherwise (7.7 MB, see `store.rs`).
 pub const DEFAULT_KEYS: usize = 100_000;
 
 /// One declared rate limit (see the module docs).
