@@ -312,6 +312,7 @@ fn check(e: &CheckError) -> Words {
                 FileKind::Certificate => "certificate",
                 FileKind::PrivateKey => "private key",
                 FileKind::Ca => "CA",
+                FileKind::Discovery => "discovery",
             }),
             vec![label(*span, format!("no file at {path}"))],
             Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),

@@ -11,7 +11,9 @@ mod process;
 
 pub use certs::Pki;
 pub use origin::{Origin, OriginRequest};
-pub use process::{build_program, build_source, is_running, proxyc, DaemonProcess, ProxyProcess};
+pub use process::{
+    build_file, build_program, build_source, is_running, proxyc, DaemonProcess, ProxyProcess,
+};
 
 use std::net::{SocketAddr, TcpListener};
 

@@ -56,6 +56,12 @@ pub fn build_source(name: &str, source: &str) -> PathBuf {
     run_build(&file, &dir.join(name))
 }
 
+/// Builds the program at `file` (which may name files beside it) into a binary beside it,
+/// named after it.
+pub fn build_file(file: &Path) -> PathBuf {
+    run_build(file, &file.with_extension(""))
+}
+
 fn run_build(file: &Path, out: &Path) -> PathBuf {
     let status = Command::new(proxyc())
         .arg("build")

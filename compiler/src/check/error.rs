@@ -619,6 +619,8 @@ pub enum FileKind {
     PrivateKey,
     /// A CA bundle.
     Ca,
+    /// The server list of `discover file`.
+    Discovery,
 }
 
 /// Where TLS would be turned on for a TLS setting to take effect.

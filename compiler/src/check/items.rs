@@ -7,7 +7,7 @@ use pxy_dsl::ast::{
     UpstreamDecl, UpstreamItem,
 };
 
-use super::error::{DuplicateKind, Expected, Malformed};
+use super::error::{DuplicateKind, Expected, FileKind, Malformed};
 use super::suggest::closest;
 use super::tls::UpstreamTlsLines;
 use super::{CheckError, Checker};
@@ -380,7 +380,7 @@ impl Checker<'_> {
                 })
             }
             DiscoveryKind::File => Some(TypedDiscovery::File {
-                path: target.value.clone(),
+                path: self.file(target, FileKind::Discovery),
                 every_ms,
             }),
         }

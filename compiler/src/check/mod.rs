@@ -6,6 +6,7 @@
 mod client_address;
 mod error;
 mod exprs;
+mod files;
 mod items;
 mod limits;
 mod routes;

@@ -1,9 +1,6 @@
-//! TLS: the block of `listen https`, an upstream's `tls` settings, and the files they name.
-//!
-//! Files are looked up at build time through the program's file loader (relative paths are
-//! relative to the file that names them, and are stored made absolute so that the binary
-//! finds them from any working directory). A missing file is a warning, not an error: certificates are often
-//! installed on the target machine after the build. The binary's `--test` and start-up
+//! TLS: the block of `listen https`, an upstream's `tls` settings, and the files they name
+//! (resolved as `files.rs` says). A missing file is a warning, not an error: certificates are
+//! often installed on the target machine after the build. The binary's `--test` and start-up
 //! still refuse a missing or bad file, naming it.
 
 use pxy_dsl::ast::{Listen, ListenItem, Setting, Text};
@@ -185,26 +182,5 @@ impl Checker<'_> {
             ca: lines.ca,
             verify: lines.verify.unwrap_or(true),
         })
-    }
-
-    /// The path the runtime will open for `path` (relative to the directory of the file
-    /// that names it), warning when no file is there.
-    fn file(&mut self, path: &Text, what: FileKind) -> String {
-        let named_in = std::path::Path::new(&self.sources.file_of(path.span).path);
-        let full = named_in
-            .parent()
-            .unwrap_or(std::path::Path::new(""))
-            .join(&path.value);
-        if self.files.exists(&full) == Some(false) {
-            self.problems.push(CheckError::MissingFile {
-                span: path.span,
-                what,
-                path: full.display().to_string(),
-            });
-        }
-        self.files
-            .runtime_path(&full)
-            .to_string_lossy()
-            .into_owned()
     }
 }
