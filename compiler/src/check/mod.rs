@@ -7,6 +7,7 @@ mod error;
 mod exprs;
 mod items;
 mod limits;
+mod retry;
 mod routes;
 mod server;
 mod stmts;
@@ -15,7 +16,7 @@ mod tls;
 
 pub use error::{
     CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
-    Statement, StatusRange, TlsFix, WriteHint,
+    NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 

@@ -126,7 +126,8 @@ impl Checker<'_> {
             | SettingValue::Switch(_)
             | SettingValue::AllDown(_)
             | SettingValue::Protocol(_)
-            | SettingValue::Address(_) => None,
+            | SettingValue::Address(_)
+            | SettingValue::Statuses(_) => None,
         };
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {
@@ -154,7 +155,12 @@ impl Checker<'_> {
             | UpstreamSetting::ReadTimeout
             | UpstreamSetting::WriteTimeout
             | UpstreamSetting::RequestTimeout
+            | UpstreamSetting::TryTimeout
             | UpstreamSetting::Retries
+            | UpstreamSetting::RetryOn
+            | UpstreamSetting::RetryNonIdempotent
+            | UpstreamSetting::RetryBudget
+            | UpstreamSetting::RetryBudgetMin
             | UpstreamSetting::RetryBodyLimit
             | UpstreamSetting::MaxConnections
             | UpstreamSetting::QueueTimeout

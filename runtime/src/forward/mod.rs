@@ -15,6 +15,7 @@
 
 mod attempt;
 mod budget;
+mod discard;
 mod exchange;
 mod pump;
 mod replay;
