@@ -236,7 +236,7 @@ fn describe_server(s: &crate::typed::TypedServer) -> String {
 }
 
 /// Every setting with its value, in declaration-reference order.
-fn settings(st: &crate::typed::UpstreamSettings) -> [(&'static str, Option<u64>); 15] {
+fn settings(st: &crate::typed::UpstreamSettings) -> [(&'static str, Option<u64>); 17] {
     [
         ("connect_timeout", st.connect_timeout_ms),
         ("read_timeout", st.read_timeout_ms),
@@ -255,6 +255,8 @@ fn settings(st: &crate::typed::UpstreamSettings) -> [(&'static str, Option<u64>)
         ("queue_timeout", st.queue_timeout_ms),
         ("max_idle", st.max_idle),
         ("idle_timeout", st.idle_timeout_ms),
+        ("tunnel_idle_timeout", st.tunnel_idle_timeout_ms),
+        ("grpc_max_timeout", st.grpc_max_timeout_ms),
         (
             "when_all_down unavailable",
             st.all_down_unavailable.map(u64::from),

@@ -260,6 +260,10 @@ pub struct UpstreamSettings {
     pub max_idle: Option<u64>,
     /// `idle_timeout`
     pub idle_timeout_ms: Option<u64>,
+    /// `tunnel_idle_timeout`: a WebSocket tunnel that carries nothing.
+    pub tunnel_idle_timeout_ms: Option<u64>,
+    /// `grpc_max_timeout`: the cap on a gRPC call's deadline.
+    pub grpc_max_timeout_ms: Option<u64>,
     /// `when_all_down unavailable` (true) or `try_anyway` (false).
     pub all_down_unavailable: Option<bool>,
 }

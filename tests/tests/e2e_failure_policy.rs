@@ -1,8 +1,8 @@
 //! An upstream's failure policy in a real proxy process, with real clients and counting
 //! origins: `retry_on` statuses retried on another server for idempotent methods only (the
 //! discarded response's connection kept), `retry_non_idempotent` for connect failures, the
-//! retry budget, `try_timeout`, and the default ejection of a server whose connects time
-//! out.
+//! retry budget, `try_timeout`, the default ejection of a server whose connects time out,
+//! and the cap on gRPC deadlines.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -307,5 +307,86 @@ async fn a_server_whose_connects_time_out_is_ejected_without_passive() {
     assert!(
         proxy.log_text().contains("backend ejected"),
         "the ejection is logged"
+    );
+}
+
+const GRPC_PROGRAM: &str = r#"
+listen http LISTEN
+
+upstream rpc {
+    server ORIGIN
+    protocol h2
+    grpc_max_timeout 500ms
+}
+
+route { proxy rpc }
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_deadlines_are_lowered_to_the_cap_and_enforced() {
+    let listen = free_addr();
+    let origin = Origin::start("rpc", free_addr()).await;
+    let source = GRPC_PROGRAM
+        .replace("LISTEN", &listen.to_string())
+        .replace("ORIGIN", &origin.addr.to_string());
+    let bin = build_source("grpc_deadline", &source);
+    let _proxy = ProxyProcess::start(&bin, &[], 1);
+    let c = HttpClient::http2();
+    let grpc = |timeout: Option<&'static str>| {
+        let mut headers = vec![("content-type", "application/grpc")];
+        headers.extend(timeout.map(|t| ("grpc-timeout", t)));
+        headers
+    };
+    let seen = |path: &str| -> Option<String> {
+        let requests = origin.requests();
+        let r = requests.iter().rev().find(|r| r.uri.ends_with(path))?;
+        let (_, v) = r.headers.iter().find(|(k, _)| k == "grpc-timeout")?;
+        Some(v.clone())
+    };
+
+    let r = c
+        .send(
+            "POST",
+            &format!("http://{listen}/long"),
+            &grpc(Some("30S")),
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(seen("/long").as_deref(), Some("500m"), "lowered to the cap");
+    c.send(
+        "POST",
+        &format!("http://{listen}/short"),
+        &grpc(Some("200m")),
+        "",
+    )
+    .await;
+    assert_eq!(
+        seen("/short").as_deref(),
+        Some("200m"),
+        "a shorter one is kept"
+    );
+    c.send("POST", &format!("http://{listen}/none"), &grpc(None), "")
+        .await;
+    assert_eq!(seen("/none").as_deref(), Some("500m"), "set when absent");
+    c.send("POST", &format!("http://{listen}/plain"), &[], "")
+        .await;
+    assert_eq!(seen("/plain"), None, "not gRPC: untouched");
+
+    // Enforced: a call the origin answers after 3 s ends at the cap, as a gRPC error.
+    let started = Instant::now();
+    let r = c
+        .send(
+            "POST",
+            &format!("http://{listen}/slow/3000"),
+            &grpc(Some("10S")),
+            "",
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(r.header("grpc-status"), Some("14"), "{r:?}");
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_secs(2),
+        "ended at the cap: {took:?}"
     );
 }

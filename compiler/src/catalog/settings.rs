@@ -153,6 +153,10 @@ pub enum UpstreamSetting {
     MaxIdle,
     /// `idle_timeout D`
     IdleTimeout,
+    /// `tunnel_idle_timeout D`
+    TunnelIdleTimeout,
+    /// `grpc_max_timeout D`
+    GrpcMaxTimeout,
     /// `when_all_down try_anyway|unavailable`
     WhenAllDown,
     /// `protocol http1|h2`
@@ -187,6 +191,8 @@ pub const UPSTREAM_SETTINGS: &[SettingWord<UpstreamSetting>] = &[
     Word { word: "queue_timeout", value: (UpstreamSetting::QueueTimeout, ValueKind::Duration), syntax: "queue_timeout DURATION", doc: "How long a request waits for a connection beyond `max_connections` (default 1s)." },
     Word { word: "max_idle", value: (UpstreamSetting::MaxIdle, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "max_idle N", doc: "Idle keep-alive connections kept per server (default 128)." },
     Word { word: "idle_timeout", value: (UpstreamSetting::IdleTimeout, ValueKind::Duration), syntax: "idle_timeout DURATION", doc: "How long an idle connection is kept (default 60s)." },
+    Word { word: "tunnel_idle_timeout", value: (UpstreamSetting::TunnelIdleTimeout, ValueKind::Duration), syntax: "tunnel_idle_timeout DURATION", doc: "How long a WebSocket (or other upgraded) tunnel may carry no byte either way before it is closed (default none)." },
+    Word { word: "grpc_max_timeout", value: (UpstreamSetting::GrpcMaxTimeout, ValueKind::Duration), syntax: "grpc_max_timeout DURATION", doc: "The longest deadline of a gRPC call: a longer or missing `grpc-timeout` is lowered to it, and the proxy ends the call when it passes (default none)." },
     Word { word: "when_all_down", value: (UpstreamSetting::WhenAllDown, ValueKind::AllDown), syntax: "when_all_down try_anyway | unavailable", doc: "What happens when every server is down: try them anyway (default), or answer 503." },
     Word { word: "protocol", value: (UpstreamSetting::Protocol, ValueKind::Protocol), syntax: "protocol http1 | h2", doc: "The HTTP version spoken to the servers; `h2` shares one connection per server (needed for gRPC)." },
     Word { word: "tls", value: (UpstreamSetting::Tls, ValueKind::Switch), syntax: "tls on | off", doc: "Speak TLS to the servers (default off)." },

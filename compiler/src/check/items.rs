@@ -299,6 +299,8 @@ impl Checker<'_> {
             UpstreamSetting::QueueTimeout => st.queue_timeout_ms = number,
             UpstreamSetting::MaxIdle => st.max_idle = number,
             UpstreamSetting::IdleTimeout => st.idle_timeout_ms = number,
+            UpstreamSetting::TunnelIdleTimeout => st.tunnel_idle_timeout_ms = number,
+            UpstreamSetting::GrpcMaxTimeout => st.grpc_max_timeout_ms = number,
             UpstreamSetting::WhenAllDown => {
                 if let SettingValue::AllDown(all_down) = value {
                     st.all_down_unavailable = Some(match all_down {

@@ -166,6 +166,8 @@ impl Checker<'_> {
             | UpstreamSetting::QueueTimeout
             | UpstreamSetting::MaxIdle
             | UpstreamSetting::IdleTimeout
+            | UpstreamSetting::TunnelIdleTimeout
+            | UpstreamSetting::GrpcMaxTimeout
             | UpstreamSetting::WhenAllDown
             | UpstreamSetting::Protocol => return,
         }

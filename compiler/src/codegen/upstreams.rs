@@ -71,6 +71,8 @@ fn options(up: &TypedUpstream) -> TokenStream {
     for (name, value) in [
         ("total_timeout", st.total_timeout_ms),
         ("try_timeout", st.try_timeout_ms),
+        ("tunnel_idle_timeout", st.tunnel_idle_timeout_ms),
+        ("grpc_max_timeout", st.grpc_max_timeout_ms),
     ] {
         if let Some(ms) = value {
             let (f, d) = (format_ident!("{}", name), millis(ms));

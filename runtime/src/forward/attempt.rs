@@ -19,7 +19,8 @@
 //! the same backend without using the count. Every attempt feeds the backend's passive
 //! health (or, without it, the default ejection on connect failures) and counters. Each try
 //! must end before `try_timeout`; the whole phase, and then the response body, before
-//! `total_timeout`.
+//! `total_timeout`, or before a gRPC call's deadline capped at `grpc_max_timeout`
+//! (`grpc_deadline.rs`), whichever comes first.
 
 use std::sync::Arc;
 
@@ -32,10 +33,12 @@ use tokio::time::Instant;
 use super::budget::BodyBudget;
 use super::discard::discard;
 use super::exchange::{exchange, Exchange, Timeouts};
+use super::grpc_deadline;
 use super::pump::RequestPump;
 use super::replay::{self, BodySource};
 use super::request::{as_http2, upstream_request, Forwarding};
 use crate::error::{Error, ErrorKind, Result};
+use crate::headers::is_grpc;
 use crate::phase::Proxy;
 use crate::request_state::RequestState;
 use crate::upstream::body::UpstreamBody;
@@ -63,7 +66,12 @@ pub(crate) async fn proxy_upstream<P: Proxy>(
     let proxy = state.proxy.clone();
     let proxy = &*proxy;
     let first = next_peer(proxy, state, None).await?;
-    let Some(total) = first.backend().options().total_timeout else {
+    let options = first.backend().options();
+    let grpc_deadline = options
+        .grpc_max_timeout
+        .filter(|_| is_grpc(&state.session.req_header().headers))
+        .map(|max| grpc_deadline::cap(&mut state.session.req_header_mut().headers, max));
+    let Some(total) = options.total_timeout.into_iter().chain(grpc_deadline).min() else {
         return attempts(proxy, state, client, body, first, None).await;
     };
     let deadline = Instant::now() + total;

@@ -17,6 +17,7 @@ mod attempt;
 mod budget;
 mod discard;
 mod exchange;
+mod grpc_deadline;
 mod pump;
 mod replay;
 mod request;

@@ -57,6 +57,13 @@ pub struct UpstreamOptions {
     pub max_idle_per_backend: usize,
     /// How long an idle connection is kept before it is closed instead of reused. Default 60 s.
     pub idle_timeout: Duration,
+    /// The longest deadline a gRPC call (`content-type: application/grpc...`) may have:
+    /// its `grpc-timeout` is lowered to it (or set to it when absent), and the call ends
+    /// when it passes, as at `total_timeout`. Default `None`: the client's deadline stands.
+    pub grpc_max_timeout: Option<Duration>,
+    /// How long a tunnel (a connection switched by `101`, WebSocket) may carry no byte
+    /// either way before both its connections are closed. Default `None`: no limit.
+    pub tunnel_idle_timeout: Option<Duration>,
     /// The most connections (idle or busy) open to one backend at a time. Default `None`:
     /// unlimited.
     pub max_open_per_backend: Option<usize>,
@@ -106,6 +113,8 @@ impl Default for UpstreamOptions {
             retry_body_limit: 64 * 1024,
             max_idle_per_backend: 128,
             idle_timeout: Duration::from_secs(60),
+            tunnel_idle_timeout: None,
+            grpc_max_timeout: None,
             max_open_per_backend: None,
             pool_wait: Duration::from_secs(1),
             health_check: None,
