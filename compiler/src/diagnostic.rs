@@ -13,7 +13,7 @@ use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
     CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
-    Statement, StatusRange, TlsFix, WriteHint,
+    NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -163,6 +163,7 @@ fn check(e: &CheckError) -> Words {
             match (expected, found) {
                 (Expected::Type(Type::Duration) | Expected::Setting(ValueKind::Duration), Type::Int) => Some("numbers need a unit here, like `5s` or `250ms`".into()),
                 (Expected::Type(Type::Method), Type::Str) => Some("write the method bare: `GET`, not `\"GET\"`".into()),
+                (Expected::Setting(ValueKind::Statuses), Type::Int) => Some("only error statuses are retried; other answers go to the client as they are".into()),
                 _ => None,
             },
         ),
@@ -374,6 +375,24 @@ fn check(e: &CheckError) -> Words {
             "retries cannot all run within `request_timeout`".into(),
             vec![label(*span, format!("{total_ms} ms in all, but the tries may take {needed_ms} ms"))],
             Some("connect_timeout × (retries + 1) must fit in request_timeout: lower retries or connect_timeout, or raise request_timeout".into()),
+        ),
+        CheckError::RetryOnNeverRetries { span, reason } => (
+            "W0801",
+            "`retry_on` can never retry".into(),
+            vec![label(*span, match reason {
+                NeverRetries::NoRetries => "the upstream says `retries 0`",
+                NeverRetries::OneServer => "the upstream has one server, and a retry goes to another",
+            })],
+            Some(match reason {
+                NeverRetries::NoRetries => "allow retries (`retries 1` or more), or remove `retry_on`",
+                NeverRetries::OneServer => "add a server to retry on, or remove `retry_on`",
+            }.into()),
+        ),
+        CheckError::TryTimeoutNeverFires { span, total } => (
+            "W0802",
+            "`try_timeout` never fires".into(),
+            vec![label(*span, "each try may take this long"), label(*total, "but the whole request ends here first")],
+            Some("make `try_timeout` shorter than `request_timeout`, so a slow try leaves time for a retry".into()),
         ),
         CheckError::UnreachableRoute { span, shadowed_by } => (
             "W0601",
@@ -603,6 +622,7 @@ fn value_kind(kind: ValueKind) -> String {
             crate::catalog::settings::UPSTREAM_PROTOCOLS,
         )),
         ValueKind::Address => "an address like `127.0.0.1:9100`".into(),
+        ValueKind::Statuses => "error statuses from 400 to 599, like `502, 503`".into(),
     }
 }
 

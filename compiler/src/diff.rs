@@ -212,6 +212,11 @@ fn upstreams(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         );
         changed("protocol", protocol(before).into(), protocol(after).into());
         changed("tls", tls(before), tls(after));
+        changed(
+            "retry_on",
+            statuses(before.settings.retry_on.as_deref()),
+            statuses(after.settings.retry_on.as_deref()),
+        );
         for ((what, x), (_, y)) in settings(&before.settings)
             .into_iter()
             .zip(settings(&after.settings))
@@ -231,18 +236,27 @@ fn describe_server(s: &crate::typed::TypedServer) -> String {
 }
 
 /// Every setting with its value, in declaration-reference order.
-fn settings(st: &crate::typed::UpstreamSettings) -> [(&'static str, Option<u64>); 11] {
+fn settings(st: &crate::typed::UpstreamSettings) -> [(&'static str, Option<u64>); 17] {
     [
         ("connect_timeout", st.connect_timeout_ms),
         ("read_timeout", st.read_timeout_ms),
         ("write_timeout", st.write_timeout_ms),
         ("request_timeout", st.total_timeout_ms),
+        ("try_timeout", st.try_timeout_ms),
         ("retries", st.retries),
+        (
+            "retry_non_idempotent",
+            st.retry_non_idempotent.map(u64::from),
+        ),
+        ("retry_budget", st.retry_budget_percent),
+        ("retry_budget_min", st.retry_budget_min),
         ("retry_body_limit", st.retry_body_limit),
         ("max_connections", st.max_connections),
         ("queue_timeout", st.queue_timeout_ms),
         ("max_idle", st.max_idle),
         ("idle_timeout", st.idle_timeout_ms),
+        ("tunnel_idle_timeout", st.tunnel_idle_timeout_ms),
+        ("grpc_max_timeout", st.grpc_max_timeout_ms),
         (
             "when_all_down unavailable",
             st.all_down_unavailable.map(u64::from),
@@ -270,6 +284,13 @@ fn policy(p: BalancePolicy) -> &'static str {
         BalancePolicy::PowerOfTwo => "power_of_two",
         BalancePolicy::Hash => "hash",
     }
+}
+
+fn statuses(value: Option<&[u16]>) -> String {
+    value.map_or_else(
+        || "default".to_string(),
+        |s| s.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
+    )
 }
 
 fn setting(value: Option<u64>) -> String {
@@ -575,6 +596,27 @@ route { respond 404 }
                 !changes.is_empty(),
                 "{from:?} -> {to:?} reported as equivalent"
             );
+        }
+    }
+
+    #[test]
+    fn failure_policy_changes_are_named() {
+        let old = BASE.replace(
+            "server 127.0.0.1:9002 }",
+            "server 127.0.0.1:9002 retry_on 503 try_timeout 1s }",
+        );
+        let new = BASE.replace(
+            "server 127.0.0.1:9002 }",
+            "server 127.0.0.1:9002 retry_on 502, 503 try_timeout 2s retry_budget 10 retry_non_idempotent on }",
+        );
+        let text = render(&diff(&program(&old), &program(&new)));
+        for line in [
+            "~ upstream api: retry_on 503 -> 502, 503",
+            "~ upstream api: try_timeout 1000 -> 2000",
+            "~ upstream api: retry_budget default -> 10",
+            "~ upstream api: retry_non_idempotent default -> 1",
+        ] {
+            assert!(text.contains(line), "{line} missing in:\n{text}");
         }
     }
 

@@ -228,7 +228,7 @@ pub enum TypedDiscovery {
 }
 
 /// The settings of an upstream (durations in milliseconds, sizes in bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UpstreamSettings {
     /// `connect_timeout`
     pub connect_timeout_ms: Option<u64>,
@@ -238,8 +238,18 @@ pub struct UpstreamSettings {
     pub write_timeout_ms: Option<u64>,
     /// `timeout`: the whole request.
     pub total_timeout_ms: Option<u64>,
+    /// `try_timeout`: one try.
+    pub try_timeout_ms: Option<u64>,
     /// `retries`
     pub retries: Option<u64>,
+    /// `retry_on`: the statuses retried.
+    pub retry_on: Option<Vec<u16>>,
+    /// `retry_non_idempotent`
+    pub retry_non_idempotent: Option<bool>,
+    /// `retry_budget`, in percent.
+    pub retry_budget_percent: Option<u64>,
+    /// `retry_budget_min`
+    pub retry_budget_min: Option<u64>,
     /// `retry_body_limit`
     pub retry_body_limit: Option<u64>,
     /// `max_connections`, per server.
@@ -250,6 +260,10 @@ pub struct UpstreamSettings {
     pub max_idle: Option<u64>,
     /// `idle_timeout`
     pub idle_timeout_ms: Option<u64>,
+    /// `tunnel_idle_timeout`: a WebSocket tunnel that carries nothing.
+    pub tunnel_idle_timeout_ms: Option<u64>,
+    /// `grpc_max_timeout`: the cap on a gRPC call's deadline.
+    pub grpc_max_timeout_ms: Option<u64>,
     /// `when_all_down unavailable` (true) or `try_anyway` (false).
     pub all_down_unavailable: Option<bool>,
 }

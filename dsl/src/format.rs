@@ -285,7 +285,15 @@ impl Formatter<'_> {
                     format!("health {}{request}{}", kind.name, settings(options))
                 }
                 UpstreamItem::Passive { options, .. } => format!("passive{}", settings(options)),
-                UpstreamItem::Setting(s) => format!("{} {}", s.name.name, expr(&s.value)),
+                UpstreamItem::Setting(s) => {
+                    // `retry_on 502, 503`: a list is written without brackets.
+                    let value = if let ExprKind::List(values) = &s.value.kind {
+                        values.iter().map(expr).collect::<Vec<_>>().join(", ")
+                    } else {
+                        expr(&s.value)
+                    };
+                    format!("{} {value}", s.name.name)
+                }
             };
             self.line(&text);
             self.end_line(span.end);

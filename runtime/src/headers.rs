@@ -24,6 +24,13 @@ pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for
 /// `X-Forwarded-Proto`, the scheme the client used, set by the runtime.
 pub const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
+/// Whether a message with `headers` is gRPC (`content-type: application/grpc...`).
+pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+}
+
 /// Removes every hop-by-hop header (RFC 9110 §7.6.1) from `headers`, including the ones
 /// listed in `Connection`.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {

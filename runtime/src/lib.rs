@@ -91,5 +91,5 @@ pub use server::{
 pub use session::Session;
 pub use upstream::{
     AllDown, Backend, BackendConfig, Background, Balance, Discovery, HealthCheck, PassiveHealth,
-    Peer, Probe, Upstream, UpstreamOptions, UpstreamProtocol,
+    Peer, Probe, RetryBudget, Upstream, UpstreamOptions, UpstreamProtocol,
 };

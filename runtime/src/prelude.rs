@@ -15,7 +15,7 @@ pub use crate::text::{base64_decode, base64_encode, hash, unix_time, url_decode,
 pub use crate::tls::{Alpn, CertKey, ClientAuth, TlsConfig, UpstreamTls, UpstreamTlsConfig};
 pub use crate::upstream::{
     AllDown, Backend, BackendConfig, Balance, Discovery, HealthCheck, PassiveHealth, Peer, Probe,
-    Upstream, UpstreamOptions, UpstreamProtocol,
+    RetryBudget, Upstream, UpstreamOptions, UpstreamProtocol,
 };
 pub use crate::{run, serve};
 pub use ipnet::IpNet;

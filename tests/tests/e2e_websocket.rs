@@ -3,10 +3,11 @@
 //! text and binary messages are echoed and checked, and the close handshake completes. Around
 //! it: a plain request to the WebSocket route gets the local answer, an upgrade the origin
 //! refuses is an ordinary response on a connection that stays usable, and plain requests are
-//! served while a tunnel is open.
+//! served while a tunnel is open. An upstream's `tunnel_idle_timeout` closes a tunnel that
+//! stays silent, and only then.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use pxy_tests::{build_program, free_addr, HttpClient, Origin, ProxyProcess};
+use pxy_tests::{build_program, build_source, free_addr, HttpClient, Origin, ProxyProcess};
 
 /// Messages echoed through one tunnel.
 const MESSAGES: usize = 1_000;
@@ -202,6 +203,56 @@ async fn read_response(stream: &mut TcpStream) -> (String, String) {
 
 /// A WebSocket echo server: every text and binary message goes back as it came; a close is
 /// answered by tungstenite with the same code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_tunnel_is_closed_after_the_upstreams_tunnel_idle_timeout() {
+    let (listen, chat) = (free_addr(), free_addr());
+    let source = format!(
+        "listen http {listen}\nupstream chat {{\n    server {chat}\n    tunnel_idle_timeout 600ms\n}}\nroute {{ proxy chat }}\n"
+    );
+    let bin = build_source("tunnel_idle", &source);
+    let echo = tokio::spawn(echo_server(TcpListener::bind(chat).await.expect("bind")));
+    let proxy = ProxyProcess::start(&bin, &[], 1);
+    let stream = TcpStream::connect(listen).await.expect("connect");
+    let (mut ws, _) = within(tokio_tungstenite::client_async(
+        format!("ws://{listen}/chat"),
+        stream,
+    ))
+    .await
+    .expect("handshake through the proxy");
+
+    // A message every 200 ms keeps the tunnel open well past 600 ms.
+    for i in 0..8 {
+        within(ws.send(Message::text(format!("ping {i}"))))
+            .await
+            .expect("send");
+        let echoed = within(ws.next()).await.expect("open").expect("echo");
+        assert_eq!(echoed, Message::text(format!("ping {i}")));
+        if i < 7 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // Then silence: the proxy closes the tunnel about 600 ms after the last byte.
+    let silent = Instant::now();
+    let end = within(ws.next()).await;
+    assert!(
+        matches!(end, None | Some(Err(_))),
+        "closed without a message: {end:?}"
+    );
+    let waited = silent.elapsed();
+    assert!(
+        waited >= Duration::from_millis(450) && waited < Duration::from_secs(5),
+        "closed after {waited:?}"
+    );
+    echo.abort();
+    for _ in 0..100 {
+        if proxy.log_text().contains("tunnel idle") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no `tunnel idle` in the log:\n{}", proxy.log_text());
+}
+
 async fn echo_server(listener: TcpListener) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {

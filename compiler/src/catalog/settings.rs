@@ -33,6 +33,8 @@ pub enum ValueKind {
     Protocol,
     /// A socket address, `127.0.0.1:9100` (written bare, as in `listen`).
     Address,
+    /// One or more error statuses, 400 to 599: `502, 503, 504`.
+    Statuses,
 }
 
 /// A setting's checked value.
@@ -50,6 +52,8 @@ pub enum SettingValue {
     Protocol(UpstreamProtocol),
     /// `admin 127.0.0.1:9100`
     Address(std::net::SocketAddr),
+    /// `retry_on 502, 503`
+    Statuses(Vec<u16>),
 }
 
 impl SettingValue {
@@ -61,7 +65,8 @@ impl SettingValue {
             | SettingValue::Switch(_)
             | SettingValue::AllDown(_)
             | SettingValue::Protocol(_)
-            | SettingValue::Address(_) => None,
+            | SettingValue::Address(_)
+            | SettingValue::Statuses(_) => None,
         }
     }
 }
@@ -126,8 +131,18 @@ pub enum UpstreamSetting {
     WriteTimeout,
     /// `request_timeout D`
     RequestTimeout,
+    /// `try_timeout D`
+    TryTimeout,
     /// `retries N`
     Retries,
+    /// `retry_on STATUS, ...`
+    RetryOn,
+    /// `retry_non_idempotent on|off`
+    RetryNonIdempotent,
+    /// `retry_budget PERCENT`
+    RetryBudget,
+    /// `retry_budget_min N`
+    RetryBudgetMin,
     /// `retry_body_limit SIZE`
     RetryBodyLimit,
     /// `max_connections N`
@@ -138,6 +153,10 @@ pub enum UpstreamSetting {
     MaxIdle,
     /// `idle_timeout D`
     IdleTimeout,
+    /// `tunnel_idle_timeout D`
+    TunnelIdleTimeout,
+    /// `grpc_max_timeout D`
+    GrpcMaxTimeout,
     /// `when_all_down try_anyway|unavailable`
     WhenAllDown,
     /// `protocol http1|h2`
@@ -161,12 +180,19 @@ pub const UPSTREAM_SETTINGS: &[SettingWord<UpstreamSetting>] = &[
     Word { word: "read_timeout", value: (UpstreamSetting::ReadTimeout, ValueKind::Duration), syntax: "read_timeout DURATION", doc: "How long the upstream may take to answer, and between body reads (default 60s); a timeout answers 504." },
     Word { word: "write_timeout", value: (UpstreamSetting::WriteTimeout, ValueKind::Duration), syntax: "write_timeout DURATION", doc: "How long sending the request body may stall (default 60s)." },
     Word { word: "request_timeout", value: (UpstreamSetting::RequestTimeout, ValueKind::Duration), syntax: "request_timeout DURATION", doc: "The whole request, every try included; 504 before the response header (default none)." },
-    Word { word: "retries", value: (UpstreamSetting::Retries, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "retries N", doc: "How many other servers to try when connecting fails (default one per other server, at most 3)." },
+    Word { word: "try_timeout", value: (UpstreamSetting::TryTimeout, ValueKind::Duration), syntax: "try_timeout DURATION", doc: "One try, connect to response header; past it the try fails like a reset and may be retried (default none)." },
+    Word { word: "retries", value: (UpstreamSetting::Retries, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "retries N", doc: "How many other servers to try after a failed connect, a reset, a `try_timeout` or a `retry_on` status (default one per other server, at most 3)." },
+    Word { word: "retry_on", value: (UpstreamSetting::RetryOn, ValueKind::Statuses), syntax: "retry_on STATUS, ...", doc: "Response statuses (400 to 599) retried on another server, for idempotent methods; the response is discarded (default none)." },
+    Word { word: "retry_non_idempotent", value: (UpstreamSetting::RetryNonIdempotent, ValueKind::Switch), syntax: "retry_non_idempotent on | off", doc: "Retry POST, PATCH and other non-idempotent requests when connecting fails, where the origin saw nothing (default off: never retried)." },
+    Word { word: "retry_budget", value: (UpstreamSetting::RetryBudget, ValueKind::Count { min: 1, max: 100 }), syntax: "retry_budget PERCENT", doc: "Retries in flight at most, in percent of the upstream's requests in flight (default 20)." },
+    Word { word: "retry_budget_min", value: (UpstreamSetting::RetryBudgetMin, ValueKind::Count { min: 0, max: u32::MAX as u64 }), syntax: "retry_budget_min N", doc: "Retries in flight always allowed, so that little traffic can still retry (default 3)." },
     Word { word: "retry_body_limit", value: (UpstreamSetting::RetryBodyLimit, ValueKind::Size), syntax: "retry_body_limit SIZE", doc: "The largest request body kept to replay on a retry (default 64KiB)." },
     Word { word: "max_connections", value: (UpstreamSetting::MaxConnections, ValueKind::Count { min: 1, max: u64::MAX }), syntax: "max_connections N", doc: "Open connections per server; beyond it requests wait `queue_timeout`, then 503 (default unlimited)." },
     Word { word: "queue_timeout", value: (UpstreamSetting::QueueTimeout, ValueKind::Duration), syntax: "queue_timeout DURATION", doc: "How long a request waits for a connection beyond `max_connections` (default 1s)." },
     Word { word: "max_idle", value: (UpstreamSetting::MaxIdle, ValueKind::Count { min: 0, max: u64::MAX }), syntax: "max_idle N", doc: "Idle keep-alive connections kept per server (default 128)." },
     Word { word: "idle_timeout", value: (UpstreamSetting::IdleTimeout, ValueKind::Duration), syntax: "idle_timeout DURATION", doc: "How long an idle connection is kept (default 60s)." },
+    Word { word: "tunnel_idle_timeout", value: (UpstreamSetting::TunnelIdleTimeout, ValueKind::Duration), syntax: "tunnel_idle_timeout DURATION", doc: "How long a WebSocket (or other upgraded) tunnel may carry no byte either way before it is closed (default none)." },
+    Word { word: "grpc_max_timeout", value: (UpstreamSetting::GrpcMaxTimeout, ValueKind::Duration), syntax: "grpc_max_timeout DURATION", doc: "The longest deadline of a gRPC call: a longer or missing `grpc-timeout` is lowered to it, and the proxy ends the call when it passes (default none)." },
     Word { word: "when_all_down", value: (UpstreamSetting::WhenAllDown, ValueKind::AllDown), syntax: "when_all_down try_anyway | unavailable", doc: "What happens when every server is down: try them anyway (default), or answer 503." },
     Word { word: "protocol", value: (UpstreamSetting::Protocol, ValueKind::Protocol), syntax: "protocol http1 | h2", doc: "The HTTP version spoken to the servers; `h2` shares one connection per server (needed for gRPC)." },
     Word { word: "tls", value: (UpstreamSetting::Tls, ValueKind::Switch), syntax: "tls on | off", doc: "Speak TLS to the servers (default off)." },

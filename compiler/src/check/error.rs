@@ -288,6 +288,21 @@ pub enum CheckError {
         /// A request both match, in words.
         example: String,
     },
+    /// `retry_on 503` where no retry can happen. (warning)
+    RetryOnNeverRetries {
+        /// The `retry_on` line.
+        span: Span,
+        /// Why not.
+        reason: NeverRetries,
+    },
+    /// `try_timeout` at least as long as `request_timeout`: the whole request ends first.
+    /// (warning)
+    TryTimeoutNeverFires {
+        /// The `try_timeout` line.
+        span: Span,
+        /// The `request_timeout` line.
+        total: Span,
+    },
     /// `timeout 2s` with `connect_timeout 1s` and `retries 3`: the last tries cannot fit in the
     /// request's time. (warning)
     RetriesNeverRun {
@@ -411,6 +426,8 @@ impl CheckError {
             | CheckError::NoFallbackRoute { span, .. }
             | CheckError::OverlappingRoutes { span, .. }
             | CheckError::RetriesNeverRun { span, .. }
+            | CheckError::RetryOnNeverRetries { span, .. }
+            | CheckError::TryTimeoutNeverFires { span, .. }
             | CheckError::UnusedUpstream { span, .. }
             | CheckError::CaptureOutOfRange { span, .. }
             | CheckError::CapturesNeedOneMatch { span, .. }
@@ -436,6 +453,8 @@ impl CheckError {
             | CheckError::NoFallbackRoute { .. }
             | CheckError::OverlappingRoutes { .. }
             | CheckError::RetriesNeverRun { .. }
+            | CheckError::RetryOnNeverRetries { .. }
+            | CheckError::TryTimeoutNeverFires { .. }
             | CheckError::UnusedUpstream { .. }
             | CheckError::ClientAddressHeaderRead { .. }
             | CheckError::UntrustedProxyProtocol { .. }
@@ -524,6 +543,15 @@ pub enum Expected {
     Nameable,
     /// What a limit counts by: a `str`, `ip` or `int` that is always there.
     LimitKey,
+}
+
+/// Why an upstream's `retry_on` can never retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeverRetries {
+    /// `retries 0`
+    NoRetries,
+    /// One server, and a retry goes to another.
+    OneServer,
 }
 
 /// What is wrong with a literal.

@@ -217,7 +217,7 @@ impl Checker<'_> {
             });
         }
         up.tls = self.upstream_tls(tls_lines);
-        self.retry_algebra(decl, &up.settings);
+        self.retry_policy(decl, &up);
         let first = self.upstream_ids.get(&up.name).map(|(_, s)| *s);
         (first == Some(decl.name.span)).then_some(up)
     }
@@ -238,12 +238,27 @@ impl Checker<'_> {
             UpstreamSetting::ReadTimeout => st.read_timeout_ms = number,
             UpstreamSetting::WriteTimeout => st.write_timeout_ms = number,
             UpstreamSetting::RequestTimeout => st.total_timeout_ms = number,
+            UpstreamSetting::TryTimeout => st.try_timeout_ms = number,
             UpstreamSetting::Retries => st.retries = number,
+            UpstreamSetting::RetryOn => {
+                if let SettingValue::Statuses(statuses) = value {
+                    st.retry_on = Some(statuses);
+                }
+            }
+            UpstreamSetting::RetryNonIdempotent => {
+                if let SettingValue::Switch(on) = value {
+                    st.retry_non_idempotent = Some(on);
+                }
+            }
+            UpstreamSetting::RetryBudget => st.retry_budget_percent = number,
+            UpstreamSetting::RetryBudgetMin => st.retry_budget_min = number,
             UpstreamSetting::RetryBodyLimit => st.retry_body_limit = number,
             UpstreamSetting::MaxConnections => st.max_connections = number,
             UpstreamSetting::QueueTimeout => st.queue_timeout_ms = number,
             UpstreamSetting::MaxIdle => st.max_idle = number,
             UpstreamSetting::IdleTimeout => st.idle_timeout_ms = number,
+            UpstreamSetting::TunnelIdleTimeout => st.tunnel_idle_timeout_ms = number,
+            UpstreamSetting::GrpcMaxTimeout => st.grpc_max_timeout_ms = number,
             UpstreamSetting::WhenAllDown => {
                 if let SettingValue::AllDown(all_down) = value {
                     st.all_down_unavailable = Some(match all_down {
@@ -501,6 +516,11 @@ impl Checker<'_> {
                 Some(SettingValue::Number(*n))
             }
             (ValueKind::Text, ExprKind::Str(_)) => value.plain_str().map(SettingValue::Text),
+            (ValueKind::Statuses, _) => {
+                return self
+                    .statuses(value)
+                    .map(|s| (which, SettingValue::Statuses(s)))
+            }
             (ValueKind::Switch, ExprKind::Path(p)) if p.len() == 1 => {
                 return self
                     .word(&p[0].name, value.span, WordKind::Value, settings::SWITCH)
@@ -540,37 +560,6 @@ impl Checker<'_> {
             });
         }
         got.map(|v| (which, v))
-    }
-
-    /// Warns when the time for all tries (`connect_timeout` × (`retries` + 1)) exceeds the
-    /// `request_timeout`, so the last retries can never run.
-    fn retry_algebra(&mut self, decl: &UpstreamDecl, st: &UpstreamSettings) {
-        let Some(total) = st.total_timeout_ms else {
-            return;
-        };
-        let per_try = st.connect_timeout_ms.unwrap_or(5_000);
-        let needed = per_try.saturating_mul(st.retries.unwrap_or(0).saturating_add(1));
-        if st.retries.unwrap_or(0) > 0 && needed > total {
-            let span = decl.items.iter().find_map(|i| match i {
-                UpstreamItem::Setting(s) => {
-                    crate::catalog::lookup(settings::UPSTREAM_SETTINGS, &s.name.name)
-                        .filter(|w| w.value.0 == UpstreamSetting::RequestTimeout)
-                        .map(|_| s.span)
-                }
-                UpstreamItem::Server(_)
-                | UpstreamItem::Balance { .. }
-                | UpstreamItem::Discover { .. }
-                | UpstreamItem::Health { .. }
-                | UpstreamItem::Passive { .. } => None,
-            });
-            if let Some(span) = span {
-                self.problems.push(CheckError::RetriesNeverRun {
-                    span,
-                    needed_ms: needed,
-                    total_ms: total,
-                });
-            }
-        }
     }
 
     pub(super) fn on_block(&mut self, on: &OnBlock, program: &mut TypedProgram) {

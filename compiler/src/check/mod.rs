@@ -9,6 +9,7 @@ mod exprs;
 mod files;
 mod items;
 mod limits;
+mod retry;
 mod routes;
 mod server;
 mod stmts;
@@ -17,7 +18,7 @@ mod tls;
 
 pub use error::{
     CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
-    Statement, StatusRange, TlsFix, WriteHint,
+    NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 

@@ -123,7 +123,8 @@ impl Checker<'_> {
             | SettingValue::Switch(_)
             | SettingValue::AllDown(_)
             | SettingValue::Protocol(_)
-            | SettingValue::Address(_) => None,
+            | SettingValue::Address(_)
+            | SettingValue::Statuses(_) => None,
         };
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {
@@ -151,12 +152,19 @@ impl Checker<'_> {
             | UpstreamSetting::ReadTimeout
             | UpstreamSetting::WriteTimeout
             | UpstreamSetting::RequestTimeout
+            | UpstreamSetting::TryTimeout
             | UpstreamSetting::Retries
+            | UpstreamSetting::RetryOn
+            | UpstreamSetting::RetryNonIdempotent
+            | UpstreamSetting::RetryBudget
+            | UpstreamSetting::RetryBudgetMin
             | UpstreamSetting::RetryBodyLimit
             | UpstreamSetting::MaxConnections
             | UpstreamSetting::QueueTimeout
             | UpstreamSetting::MaxIdle
             | UpstreamSetting::IdleTimeout
+            | UpstreamSetting::TunnelIdleTimeout
+            | UpstreamSetting::GrpcMaxTimeout
             | UpstreamSetting::WhenAllDown
             | UpstreamSetting::Protocol => return,
         }

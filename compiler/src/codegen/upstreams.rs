@@ -68,13 +68,38 @@ fn options(up: &TypedUpstream) -> TokenStream {
     duration("write_timeout", st.write_timeout_ms);
     duration("pool_wait", st.queue_timeout_ms);
     duration("idle_timeout", st.idle_timeout_ms);
-    if let Some(ms) = st.total_timeout_ms {
-        let d = millis(ms);
-        fields.push(quote! { total_timeout: Some(#d), });
+    for (name, value) in [
+        ("total_timeout", st.total_timeout_ms),
+        ("try_timeout", st.try_timeout_ms),
+        ("tunnel_idle_timeout", st.tunnel_idle_timeout_ms),
+        ("grpc_max_timeout", st.grpc_max_timeout_ms),
+    ] {
+        if let Some(ms) = value {
+            let (f, d) = (format_ident!("{}", name), millis(ms));
+            fields.push(quote! { #f: Some(#d), });
+        }
     }
     let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
     if let Some(n) = st.retries.map(count) {
         fields.push(quote! { max_retries: #n, });
+    }
+    if let Some(statuses) = &st.retry_on {
+        fields.push(quote! { retry_on: Vec::from([#(#statuses),*]), });
+    }
+    if let Some(on) = st.retry_non_idempotent {
+        fields.push(quote! { retry_non_idempotent: #on, });
+    }
+    if st.retry_budget_percent.is_some() || st.retry_budget_min.is_some() {
+        let mut set = Vec::new();
+        if let Some(n) = st.retry_budget_percent {
+            let n = u32::try_from(n).unwrap_or(100);
+            set.push(quote! { percent: #n, });
+        }
+        if let Some(n) = st.retry_budget_min {
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            set.push(quote! { min_concurrent: #n, });
+        }
+        fields.push(quote! { retry_budget: RetryBudget { #(#set)* ..RetryBudget::default() }, });
     }
     if let Some(n) = st.retry_body_limit.map(count) {
         fields.push(quote! { retry_body_limit: #n, });

@@ -165,12 +165,22 @@ fn upstream(cx: Cx, pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
     })
 }
 
-/// `NAME VALUE`, where a value that is a bare word becomes a one-segment path.
+/// `NAME VALUE` or `NAME VALUE, VALUE, ...` (whose values become a list), where a value
+/// that is a bare word becomes a one-segment path.
 fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
     let whole = cx.span(&pair);
     let mut parts = inner(pair);
     let name = cx.ident(parts.next().expect("grammar: setting name"));
-    let value = setting_value(cx, parts.next().expect("grammar: setting value"))?;
+    let mut values = parts
+        .map(|p| setting_value(cx, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let value = match values.as_slice() {
+        [first, .., last] => Expr {
+            span: crate::Span::new(first.span.start, last.span.end),
+            kind: ExprKind::List(values),
+        },
+        _ => values.pop().expect("grammar: setting value"),
+    };
     Ok(Setting {
         name,
         value,

@@ -5,16 +5,22 @@
 //! upstream_peer ─▶ connect ─ fail ─▶ fail_to_connect ─ retryable? ─▶ upstream_peer (again)
 //!                     │ ok
 //!                     ▼
-//!        upstream_request_filter ─▶ send ─ reset before any response byte, idempotent,
-//!                     │                    body replayable? ─▶ upstream_peer (again)
+//!        upstream_request_filter ─▶ send ─ reset or try timeout before any response byte,
+//!                     │                    idempotent, body replayable? ─▶ upstream_peer (again)
 //!                     ▼
-//!               response header
+//!               response header ─ status in `retry_on`, idempotent, body replayable?
+//!                                   ─▶ body discarded ─▶ upstream_peer (again)
 //! ```
-//! Retries share one budget, `max_retries` of the first peer's upstream, and each goes to a
-//! backend chosen anew (avoiding the one that just failed when the hook allows). A pooled
-//! connection found closed is replaced by a new one to the same backend without using the
-//! budget. Every attempt feeds the backend's passive health and counters. The whole phase,
-//! and then the response body, must end before `total_timeout`.
+//! Retries share one count, `max_retries` of the first peer's upstream, and each goes to a
+//! backend chosen anew (avoiding the one that just failed when the hook allows). Each also
+//! needs room in the upstream's retry budget (`upstream/retry_budget.rs`), so that retries
+//! cannot multiply an outage. A connect failure of a non-idempotent request is retried only
+//! with `retry_non_idempotent`. A pooled connection found closed is replaced by a new one to
+//! the same backend without using the count. Every attempt feeds the backend's passive
+//! health (or, without it, the default ejection on connect failures) and counters. Each try
+//! must end before `try_timeout`; the whole phase, and then the response body, before
+//! `total_timeout`, or before a gRPC call's deadline capped at `grpc_max_timeout`
+//! (`grpc_deadline.rs`), whichever comes first.
 
 use std::sync::Arc;
 
@@ -25,17 +31,20 @@ use hyper::body::Incoming;
 use tokio::time::Instant;
 
 use super::budget::BodyBudget;
+use super::discard::discard;
 use super::exchange::{exchange, Exchange, Timeouts};
+use super::grpc_deadline;
 use super::pump::RequestPump;
 use super::replay::{self, BodySource};
 use super::request::{as_http2, upstream_request, Forwarding};
 use crate::error::{Error, ErrorKind, Result};
+use crate::headers::is_grpc;
 use crate::phase::Proxy;
 use crate::request_state::RequestState;
 use crate::upstream::body::UpstreamBody;
 use crate::upstream::connect::{connect, connect_fresh, Conn};
 use crate::upstream::pool::Sender;
-use crate::upstream::{Backend, Peer, UpstreamProtocol};
+use crate::upstream::{Backend, InFlightGuard, Peer, UpstreamProtocol};
 
 /// An upstream exchange whose response header arrived.
 pub(crate) struct Proxied {
@@ -57,7 +66,12 @@ pub(crate) async fn proxy_upstream<P: Proxy>(
     let proxy = state.proxy.clone();
     let proxy = &*proxy;
     let first = next_peer(proxy, state, None).await?;
-    let Some(total) = first.backend().options().total_timeout else {
+    let options = first.backend().options();
+    let grpc_deadline = options
+        .grpc_max_timeout
+        .filter(|_| is_grpc(&state.session.req_header().headers))
+        .map(|max| grpc_deadline::cap(&mut state.session.req_header_mut().headers, max));
+    let Some(total) = options.total_timeout.into_iter().chain(grpc_deadline).min() else {
         return attempts(proxy, state, client, body, first, None).await;
     };
     let deadline = Instant::now() + total;
@@ -93,7 +107,8 @@ async fn attempts<P: Proxy>(
     first: Peer,
     deadline: Option<Instant>,
 ) -> Result<Proxied> {
-    let options = first.backend().options();
+    let upstream = first.backend().clone();
+    let options = upstream.options();
     let max_retries = options.max_retries;
     let idempotent = is_idempotent(state.session.method());
     let mut source = if body.is_end_stream() {
@@ -104,68 +119,70 @@ async fn attempts<P: Proxy>(
         BodySource::Streamed(Some(body))
     };
     let replayable = idempotent && source.is_replayable();
+    let _in_flight = upstream.load.request();
+    let mut retrying: Option<InFlightGuard> = None;
+    // Drops the slot of this request's previous retry, then takes one for the next if the
+    // budget has room.
+    let budget_allows = |retrying: &mut Option<InFlightGuard>| {
+        *retrying = None;
+        *retrying = upstream.load.try_retry(options.retry_budget);
+        if retrying.is_none() {
+            tracing::debug!(
+                upstream = upstream.upstream_name(),
+                "retry budget exhausted; not retrying"
+            );
+        }
+        retrying.is_some()
+    };
     let mut retries = 0;
     let mut peer = first;
     loop {
         let backend = peer.backend().clone();
         backend.record_attempt();
-        let outcome = match connect(&backend).await {
-            Ok(connection) => {
-                let sending = Instant::now();
-                let sent = send(
-                    proxy,
-                    state,
-                    client,
-                    &backend,
-                    connection,
-                    &mut source,
-                    replayable,
-                )
-                .await;
-                if sent.is_ok() {
-                    backend
-                        .timing
-                        .header
-                        .observe(sending.elapsed().as_secs_f64());
-                }
-                sent
-            }
-            Err(e) => Err(Exchange::Other(e)),
-        };
+        let outcome = one_try(proxy, state, client, &backend, &mut source, replayable).await;
+        let more = retries < max_retries;
         let retry = match outcome {
             Ok((response, sender, pump)) => {
-                if response.status().is_server_error() {
+                let status = response.status();
+                if status.is_server_error() {
                     backend.record_failure();
                 } else {
                     backend.record_success();
                 }
-                return Ok(Proxied {
-                    response,
-                    sender,
-                    pump,
-                    read_timeout: backend.options().read_timeout,
-                    deadline,
-                });
+                let retried = replayable
+                    && more
+                    && options.retry_on.contains(&status.as_u16())
+                    && budget_allows(&mut retrying);
+                if !retried {
+                    return Ok(Proxied {
+                        response,
+                        sender,
+                        pump,
+                        read_timeout: backend.options().read_timeout,
+                        deadline,
+                    });
+                }
+                discard(response, sender, backend.clone());
+                format!("status {status}")
             }
             // Connecting failed (first or after a pooled connection turned out closed): the
             // origin saw nothing of this attempt.
-            Err(Exchange::Other(e)) if e.kind().is_retryable_by_default() => {
-                backend.record_failure();
+            Err(Exchange::Other(mut e)) if e.kind().is_retryable_by_default() => {
+                backend.record_connect_failure();
+                if !(idempotent || options.retry_non_idempotent) {
+                    e.set_retryable(false);
+                }
                 let e = proxy.fail_to_connect(&mut state.session, &peer, &mut state.ctx, e);
-                if !e.is_retryable() || retries >= max_retries {
+                if !e.is_retryable() || !more || !budget_allows(&mut retrying) {
                     return Err(e);
                 }
-                e
+                e.to_string()
             }
-            Err(Exchange::Failed(e) | Exchange::NotSent(_, e))
-                if replayable && retries < max_retries =>
+            Err(e @ (Exchange::Failed(_) | Exchange::NotSent(..) | Exchange::TryTimeout(_)))
+                if replayable && more && budget_allows(&mut retrying) =>
             {
                 backend.record_failure();
-                Error::explain(
-                    ErrorKind::UpstreamProtocol,
-                    "connection reset before the response",
-                )
-                .with_cause(e)
+                e.into_error().to_string()
             }
             Err(e) => {
                 let e = e.into_error();
@@ -179,6 +196,39 @@ async fn attempts<P: Proxy>(
         backend.record_retry();
         tracing::debug!(peer = %peer.addr(), error = %retry, retries, "attempt failed; retrying");
         peer = next_peer(proxy, state, Some(&backend)).await?;
+    }
+}
+
+/// One try on `backend`: connect, send, wait for the response header, all within the
+/// upstream's `try_timeout` if it has one.
+async fn one_try<P: Proxy>(
+    proxy: &P,
+    state: &mut RequestState<P>,
+    client: &Forwarding,
+    backend: &Arc<Backend>,
+    source: &mut BodySource,
+    replayable: bool,
+) -> std::result::Result<Sent, Exchange> {
+    let attempt = async {
+        let connection = connect(backend).await.map_err(Exchange::Other)?;
+        let sending = Instant::now();
+        let sent = send(
+            proxy, state, client, backend, connection, source, replayable,
+        )
+        .await;
+        if sent.is_ok() {
+            backend
+                .timing
+                .header
+                .observe(sending.elapsed().as_secs_f64());
+        }
+        sent
+    };
+    match backend.options().try_timeout {
+        None => attempt.await,
+        Some(limit) => tokio::time::timeout(limit, attempt)
+            .await
+            .unwrap_or(Err(Exchange::TryTimeout(limit))),
     }
 }
 

@@ -36,6 +36,9 @@ pub(crate) enum Exchange {
     Failed(hyper::Error),
     /// Any other failure (timeout, client body, filter, connect).
     Other(Error),
+    /// The try took longer than the upstream's `try_timeout` (connect and response header
+    /// included); the request may have reached the origin.
+    TryTimeout(Duration),
 }
 
 impl Exchange {
@@ -43,6 +46,10 @@ impl Exchange {
         match self {
             Exchange::NotSent(_, e) | Exchange::Failed(e) => upstream_error(e),
             Exchange::Other(e) => e,
+            Exchange::TryTimeout(limit) => Error::explain(
+                ErrorKind::ReadTimeout,
+                format!("no response header within the try timeout of {limit:?}"),
+            ),
         }
     }
 }

@@ -15,7 +15,9 @@
 
 mod attempt;
 mod budget;
+mod discard;
 mod exchange;
+mod grpc_deadline;
 mod pump;
 mod replay;
 mod request;

@@ -16,11 +16,7 @@ use crate::session::Session;
 
 /// Whether the request is a gRPC call.
 pub(crate) fn is_grpc(session: &Session) -> bool {
-    session
-        .req_header()
-        .headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+    crate::headers::is_grpc(&session.req_header().headers)
 }
 
 /// Rewrites an error page (`parts` and `body`) into a trailers-only gRPC response, unless it

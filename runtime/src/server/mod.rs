@@ -23,6 +23,7 @@ mod grpc;
 mod limits;
 mod service;
 mod settings;
+mod tunnel_idle;
 mod upgrade;
 
 use std::future::Future;

@@ -12,8 +12,10 @@
 //! origin's after it is read (upstream connections are driven `with_upgrades`, and one that
 //! switched never returns to its pool). [`copy_bidirectional`] relays bytes both ways until
 //! both directions end: an end of stream on one side is passed on as a write shutdown to the
-//! other (half-close), whose own direction continues. The tunnel has no timeout of its own:
-//! WebSocket peers keep their connections alive with pings. Tunnels run on the server's
+//! other (half-close), whose own direction continues. By default the tunnel has no timeout of
+//! its own (WebSocket peers keep their connections alive with pings); the upstream's
+//! `tunnel_idle_timeout` closes one that carried no byte for that long (`tunnel_idle.rs`),
+//! logged with the error `tunnel idle`. Tunnels run on the server's
 //! tracker, so a graceful stop (and an upgrade) waits for them within its grace period.
 //!
 //! The framing guard below hyper stops following the client's bytes as requests when the
@@ -38,6 +40,7 @@ use tokio::io::copy_bidirectional;
 use tokio_util::task::TaskTracker;
 
 use super::framing::UpgradeSwitch;
+use super::tunnel_idle::{Activity, Watched};
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::{keep_upgrade, requested_upgrade};
 use crate::request_id::RequestId;
@@ -128,8 +131,20 @@ async fn relay(downstream: OnUpgrade, upstream: OnUpgrade, tunnel: Tunnel) {
             return;
         }
     };
-    let (mut downstream, mut upstream) = (TokioIo::new(downstream), TokioIo::new(upstream));
-    let relayed = copy_bidirectional(&mut downstream, &mut upstream).await;
+    let activity = Activity::new();
+    let mut downstream = Watched::new(TokioIo::new(downstream), &activity);
+    let mut upstream = Watched::new(TokioIo::new(upstream), &activity);
+    let relaying = copy_bidirectional(&mut downstream, &mut upstream);
+    let relayed = match tunnel.backend.options().tunnel_idle_timeout {
+        None => relaying.await,
+        Some(limit) => tokio::select! {
+            relayed = relaying => relayed,
+            () = activity.idle(limit) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("tunnel idle for {limit:?}"),
+            )),
+        },
+    };
     let Some(request_id) = tunnel.logged else {
         return;
     };

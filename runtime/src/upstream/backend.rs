@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::health::{HealthState, Who};
 use super::options::UpstreamOptions;
 use super::pool::Pool;
+use super::retry_budget::RetryLoad;
 use crate::metrics::timing::BackendTiming;
 
 /// A backend as configured: its address, weight and whether it is a backup.
@@ -53,6 +54,8 @@ pub struct Backend {
     backup: bool,
     upstream: Arc<str>,
     options: Arc<UpstreamOptions>,
+    /// The upstream's requests and retries in flight (shared by its backends).
+    pub(crate) load: Arc<RetryLoad>,
     pub(crate) pool: Pool,
     pub(crate) health: HealthState,
     in_flight: AtomicUsize,
@@ -72,6 +75,7 @@ impl Backend {
         config: BackendConfig,
         upstream: Arc<str>,
         options: Arc<UpstreamOptions>,
+        load: Arc<RetryLoad>,
     ) -> Self {
         let pool = Pool::new(&options);
         let timing = BackendTiming::new(&upstream, &config.addr.to_string());
@@ -81,6 +85,7 @@ impl Backend {
             backup: config.backup,
             upstream,
             options,
+            load,
             pool,
             health: HealthState::default(),
             in_flight: AtomicUsize::new(0),
@@ -259,6 +264,18 @@ impl Backend {
         self.failures.fetch_add(1, Ordering::Relaxed);
         self.health
             .record_failure(self.options.passive_health.as_ref(), self.who());
+    }
+
+    /// Connecting failed: passive health, or without it the default connect ejection, may
+    /// eject the backend.
+    pub(crate) fn record_connect_failure(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        let policy = self
+            .options
+            .passive_health
+            .as_ref()
+            .or(self.options.connect_ejection.as_ref());
+        self.health.record_failure(policy, self.who());
     }
 }
 

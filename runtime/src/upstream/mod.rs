@@ -25,6 +25,7 @@ mod health;
 mod options;
 mod peer;
 pub(crate) mod pool;
+mod retry_budget;
 mod sender;
 mod set;
 
@@ -42,6 +43,9 @@ pub use health::{AllDown, HealthCheck, PassiveHealth, Probe};
 pub use options::{UpstreamOptions, UpstreamProtocol};
 pub(crate) use peer::InFlight;
 pub use peer::Peer;
+pub(crate) use retry_budget::InFlightGuard;
+pub use retry_budget::RetryBudget;
+use retry_budget::RetryLoad;
 use set::BackendSet;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -57,6 +61,8 @@ pub(crate) struct Shared {
     balance: Balance,
     options: Arc<UpstreamOptions>,
     set: ArcSwap<BackendSet>,
+    /// The requests and retries in flight, for the retry budget.
+    load: Arc<RetryLoad>,
     discovery: Option<Discovery>,
     /// Whether background tasks run for this upstream (they are started once).
     background: AtomicBool,
@@ -110,13 +116,15 @@ impl Upstream {
     ) -> Result<Self> {
         let name: Arc<str> = Arc::from(name);
         let options = Arc::new(options);
-        let set = BackendSet::new(&name, backends, balance, &options, None)
+        let load = Arc::new(RetryLoad::default());
+        let set = BackendSet::new(&name, backends, balance, &options, &load, None)
             .map_err(|e| e.wrap(format!("upstream {name}")))?;
         let shared = Arc::new(Shared {
             name,
             balance,
             options,
             set: ArcSwap::from_pointee(set),
+            load,
             discovery,
             background: AtomicBool::new(false),
         });
@@ -230,6 +238,7 @@ impl Shared {
             configs,
             self.balance,
             &self.options,
+            &self.load,
             Some(&current),
         )?;
         let added: Vec<String> = next

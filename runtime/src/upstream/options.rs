@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::health::{AllDown, HealthCheck, PassiveHealth};
+use super::retry_budget::RetryBudget;
 use crate::tls::UpstreamTls;
 
 /// Settings shared by every backend of an upstream. Defaults may change between versions.
@@ -25,13 +26,29 @@ pub struct UpstreamOptions {
     /// response body, retries included; past it the client gets `504` (or, once the
     /// response header was sent, a truncated body). Default `None`: no limit.
     pub total_timeout: Option<Duration>,
+    /// How long one try may take, from choosing its backend to the response header; past
+    /// it the try counts as a read timeout and may be retried like a reset. Default `None`:
+    /// only `connect_timeout`, `read_timeout` and `total_timeout` bound a try.
+    pub try_timeout: Option<Duration>,
     /// How many more attempts (each on a backend chosen anew) a request may get after a
-    /// failed connect, or after the connection was reset before any response byte. Connect
-    /// failures are retried for every method (the origin saw nothing); resets only for
-    /// idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) whose body is empty or
-    /// replayable (see `retry_body_limit`). [`Upstream::new`](super::Upstream::new) caps it
-    /// at the number of backends minus one. Default 3.
+    /// failed connect, after the connection was reset (or `try_timeout` passed) before any
+    /// response byte, or after a response whose status is in `retry_on`. Resets, try
+    /// timeouts and statuses are retried only for idempotent methods (GET, HEAD, OPTIONS,
+    /// TRACE, PUT, DELETE) whose body is empty or replayable (see `retry_body_limit`);
+    /// connect failures (the origin saw nothing) for idempotent methods, and for the others
+    /// only with `retry_non_idempotent`. Every retry needs room in `retry_budget`.
+    /// [`Upstream::new`](super::Upstream::new) caps it at the number of backends minus
+    /// one. Default 3.
     pub max_retries: usize,
+    /// Response statuses retried on another backend (their body is discarded). Default
+    /// none.
+    pub retry_on: Vec<u16>,
+    /// Whether requests with a non-idempotent method (POST, PATCH, ...) are retried after a
+    /// failed connect. Default `false`: they are never retried.
+    pub retry_non_idempotent: bool,
+    /// How many retries may be in flight at once. Default 20 % of the requests in flight,
+    /// at least 3.
+    pub retry_budget: RetryBudget,
     /// The largest request body (by its declared `Content-Length`) kept in memory so that an
     /// idempotent request can be sent again after a reset. Larger or unsized bodies are
     /// streamed and never retried once sent. Default 64 KiB.
@@ -40,6 +57,13 @@ pub struct UpstreamOptions {
     pub max_idle_per_backend: usize,
     /// How long an idle connection is kept before it is closed instead of reused. Default 60 s.
     pub idle_timeout: Duration,
+    /// The longest deadline a gRPC call (`content-type: application/grpc...`) may have:
+    /// its `grpc-timeout` is lowered to it (or set to it when absent), and the call ends
+    /// when it passes, as at `total_timeout`. Default `None`: the client's deadline stands.
+    pub grpc_max_timeout: Option<Duration>,
+    /// How long a tunnel (a connection switched by `101`, WebSocket) may carry no byte
+    /// either way before both its connections are closed. Default `None`: no limit.
+    pub tunnel_idle_timeout: Option<Duration>,
     /// The most connections (idle or busy) open to one backend at a time. Default `None`:
     /// unlimited.
     pub max_open_per_backend: Option<usize>,
@@ -50,6 +74,10 @@ pub struct UpstreamOptions {
     pub health_check: Option<HealthCheck>,
     /// Passive health: ejection after consecutive failures of real requests. Default `None`.
     pub passive_health: Option<PassiveHealth>,
+    /// While `passive_health` is `None`: ejection after consecutive failed connects (refused,
+    /// timed out, TLS), so that a dead server stops costing every request its connect
+    /// timeout. Default 3 failures, 10 s out; `None` turns it off.
+    pub connect_ejection: Option<PassiveHealth>,
     /// What to do when every backend (backups included) is unhealthy. Default
     /// [`AllDown::TryAnyway`].
     pub all_down: AllDown,
@@ -77,14 +105,21 @@ impl Default for UpstreamOptions {
             read_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(60),
             total_timeout: None,
+            try_timeout: None,
             max_retries: 3,
+            retry_on: Vec::new(),
+            retry_non_idempotent: false,
+            retry_budget: RetryBudget::default(),
             retry_body_limit: 64 * 1024,
             max_idle_per_backend: 128,
             idle_timeout: Duration::from_secs(60),
+            tunnel_idle_timeout: None,
+            grpc_max_timeout: None,
             max_open_per_backend: None,
             pool_wait: Duration::from_secs(1),
             health_check: None,
             passive_health: None,
+            connect_ejection: Some(PassiveHealth::default()),
             all_down: AllDown::TryAnyway,
             protocol: UpstreamProtocol::Http1,
             tls: None,

@@ -12,6 +12,7 @@ use super::backend::{Backend, BackendConfig};
 use super::balance::{Balance, Balancer};
 use super::health::AllDown;
 use super::options::UpstreamOptions;
+use super::retry_budget::RetryLoad;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The backends of an upstream at one moment.
@@ -64,6 +65,7 @@ impl BackendSet {
         configs: &[BackendConfig],
         balance: Balance,
         options: &Arc<UpstreamOptions>,
+        load: &Arc<RetryLoad>,
         previous: Option<&BackendSet>,
     ) -> Result<BackendSet> {
         if configs.is_empty() {
@@ -81,7 +83,12 @@ impl BackendSet {
                 });
                 match kept {
                     Some(backend) => backend.clone(),
-                    None => Arc::new(Backend::new(*config, upstream.clone(), options.clone())),
+                    None => Arc::new(Backend::new(
+                        *config,
+                        upstream.clone(),
+                        options.clone(),
+                        load.clone(),
+                    )),
                 }
             })
             .collect();

@@ -15,7 +15,12 @@ fn members(weights: &[u32]) -> Vec<Arc<Backend>> {
                 weight,
                 ..BackendConfig::new(SocketAddr::from(([10, 0, 0, i as u8 + 1], 8080)))
             };
-            Arc::new(Backend::new(config, Arc::from("t"), options.clone()))
+            Arc::new(Backend::new(
+                config,
+                Arc::from("t"),
+                options.clone(),
+                Arc::default(),
+            ))
         })
         .collect()
 }
