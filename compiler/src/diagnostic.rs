@@ -457,6 +457,15 @@ fn check(e: &CheckError) -> Words {
             ],
             Some("add `trust_proxies` with the load balancers' addresses: then only they may send a PROXY header, and other connections are closed".into()),
         ),
+        CheckError::PhaseInRoute { span, section } => (
+            "E0404",
+            format!("`{}` cannot be written inside a route", section_words(*section)),
+            vec![label(*span, "only `response` here")],
+            Some(match section {
+                Section::OnRequest | Section::Route => "a route's own statements already run before it proxies; write them in the route, or move `on request` to the top level".into(),
+                Section::OnError | Section::OnLog | Section::OnResponse => format!("write `{}` at the top level: it runs for every request; inside it, test `req.path` or other fields to treat this route's requests apart", section_words(*section)),
+            }),
+        ),
         CheckError::UnusedUpstream { span, name } => (
             "W0603",
             format!("upstream `{name}` is never used"),

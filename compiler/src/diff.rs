@@ -357,7 +357,10 @@ fn routes(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
                     sign: '~',
                     text: format!("{sig}: {} -> {}", x.join(" or "), y.join(" or ")),
                 });
-            } else if before.body != after.body || before.captures != after.captures {
+            } else if before.body != after.body
+                || before.captures != after.captures
+                || before.on_response != after.on_response
+            {
                 // Same answers, other work on the way: conditions, values, headers.
                 out.push(Change {
                     sign: '~',

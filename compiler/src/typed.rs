@@ -329,6 +329,9 @@ pub struct TypedRoute {
     pub captures: Option<CaptureBinding>,
     /// The route's statements; every path through them ends in a terminal action.
     pub body: Vec<TypedStmt>,
+    /// Its `on response` blocks: run on the responses to the requests it handled, after the
+    /// program's own `on response`.
+    pub on_response: Vec<TypedStmt>,
 }
 
 /// The capture groups of one regex match that a block uses (`as m` ... `m[1]`).

@@ -307,8 +307,11 @@ pub struct Route {
     pub name: Option<Text>,
     /// What a request must look like; none means "every request".
     pub matchers: Vec<Matcher>,
-    /// What to do with a matching request.
+    /// What to do with a matching request (its span is the whole `{ ... }`).
     pub body: Block,
+    /// `on PHASE { ... }` blocks inside the route (the checker allows `on response`): they
+    /// run on the responses to the requests this route handled.
+    pub on: Vec<OnBlock>,
     /// `route` and its matchers, without the body: what diagnostics point at.
     pub head_span: Span,
     /// The whole route.

@@ -161,10 +161,7 @@ impl Formatter<'_> {
                     ));
                     self.end_line(l.span.end);
                 }
-                Item::Route(r) => {
-                    let head = route_head(r);
-                    self.block(&head, &r.body);
-                }
+                Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
                 Item::Include(i) => {
                     let path = &self.source[i.path.span.start..i.path.span.end];
@@ -324,6 +321,32 @@ impl Formatter<'_> {
         self.indent += 1;
         self.stmts(&body.stmts);
         self.close(body.span.end);
+    }
+
+    /// A route: its statements and its `on` blocks, in source order.
+    fn route(&mut self, r: &Route) {
+        self.line(&format!("{} {{", route_head(r)));
+        self.end_line(r.body.span.start + 1);
+        self.indent += 1;
+        let (mut stmts, mut ons) = (r.body.stmts.iter().peekable(), r.on.iter().peekable());
+        loop {
+            let on_first = match (stmts.peek(), ons.peek()) {
+                (Some(s), Some(o)) => o.span.start < s.span.start,
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if on_first {
+                let on = ons.next().expect("peeked");
+                self.stmt_start(on.span.start);
+                self.block(&format!("on {}", on.phase.name), &on.body);
+            } else if let Some(s) = stmts.next() {
+                self.stmt_start(s.span.start);
+                self.stmt(s);
+            } else {
+                break;
+            }
+        }
+        self.close(r.body.span.end);
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) {

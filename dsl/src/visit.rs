@@ -342,6 +342,7 @@ pub fn walk_route<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, route: &'ast Route) 
         name,
         matchers,
         body,
+        on,
         head_span,
         span,
     } = route;
@@ -352,6 +353,7 @@ pub fn walk_route<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, route: &'ast Route) 
     }
     matchers.iter().for_each(|m| v.visit_matcher(m));
     v.visit_block(body);
+    on.iter().for_each(|o| v.visit_on_block(o));
 }
 
 /// Visits a matcher's span and what it matches against.

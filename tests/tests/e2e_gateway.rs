@@ -31,6 +31,11 @@ async fn gateway_routes_rewrites_and_refuses() {
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
     assert_eq!(r.header("server"), Some("proxyc-gateway"));
+    assert_eq!(
+        r.header("x-api-version"),
+        Some("1"),
+        "the route's on response"
+    );
     assert_eq!(api1.requests().len() + api2.requests().len(), 0);
 
     // With a token: /v1 stripped, headers rewritten, request id made, weights 3:1.
@@ -54,6 +59,7 @@ async fn gateway_routes_rewrites_and_refuses() {
                 .to_string(),
         );
         assert_eq!(r.header("server"), Some("proxyc-gateway"));
+        assert_eq!(r.header("x-api-version"), Some("1"));
         assert!(r.header("x-powered-by").is_none(), "removed in on response");
     }
     assert_eq!(ids.len(), 8, "a fresh request id per request");
@@ -96,6 +102,8 @@ async fn gateway_routes_rewrites_and_refuses() {
         (r.status, r.header("location")),
         (301, Some("https://www.example.com/new/"))
     );
+    assert_eq!(r.header("server"), Some("proxyc-gateway"), "another route");
+    assert_eq!(r.header("x-api-version"), None);
     let r = c
         .get(
             &format!("{base}/index.html"),
@@ -103,6 +111,9 @@ async fn gateway_routes_rewrites_and_refuses() {
         )
         .await;
     assert_eq!((r.status, r.header("x-origin")), (200, Some("web")));
+    // The route's on response runs after the program's: its `server` wins.
+    assert_eq!(r.header("server"), Some("proxyc-web"));
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
     assert_eq!(web.requests().len(), 1);
     let r = c
         .get(&format!("{base}/nothing"), &[("host", "other.example.com")])
@@ -110,6 +121,14 @@ async fn gateway_routes_rewrites_and_refuses() {
     assert_eq!(
         (r.status, r.body.as_str()),
         (404, "no route for other.example.com/nothing\n")
+    );
+    assert_eq!(
+        (
+            r.header("server"),
+            r.header("x-api-version"),
+            r.header("cache-control")
+        ),
+        (Some("proxyc-gateway"), None, None)
     );
 
     // Malformed framing never reaches an origin: 400.

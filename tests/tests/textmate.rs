@@ -217,6 +217,9 @@ fn literal_spans(source: &str) -> Vec<Span> {
                     }
                 }
                 block(&route.body, &mut spans);
+                for on in &route.on {
+                    block(&on.body, &mut spans);
+                }
             }
             Item::On(on) => block(&on.body, &mut spans),
             Item::Limit(limit) => expr(&limit.key, &mut spans),

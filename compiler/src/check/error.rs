@@ -359,6 +359,13 @@ pub enum CheckError {
         /// The first `client.ip` outside `on log`.
         rule: Span,
     },
+    /// `on request`, `on error` or `on log` inside a route: only `on response` belongs there.
+    PhaseInRoute {
+        /// The phase's name.
+        span: Span,
+        /// The phase written.
+        section: Section,
+    },
     /// A `limit` that no `rate_limit` uses.
     UnusedLimit {
         /// Its name.
@@ -436,6 +443,7 @@ impl CheckError {
             | CheckError::InvalidLimit { span, .. }
             | CheckError::ClientAddressHeaderRead { span, .. }
             | CheckError::UntrustedProxyProtocol { span, .. }
+            | CheckError::PhaseInRoute { span, .. }
             | CheckError::UnusedLimit { span, .. } => Some(*span),
             CheckError::NoListener => None,
         }
@@ -460,6 +468,7 @@ impl CheckError {
             | CheckError::UntrustedProxyProtocol { .. }
             | CheckError::UnusedLimit { .. } => true,
             CheckError::InvalidLogField { .. }
+            | CheckError::PhaseInRoute { .. }
             | CheckError::LogFieldNotLiteral { .. }
             | CheckError::UnknownUpstream { .. }
             | CheckError::UnknownName { .. }

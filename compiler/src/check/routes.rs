@@ -1,12 +1,12 @@
 //! Routes: matchers, the rule that every route ends in a terminal action, and routes that an
 //! earlier route makes unreachable.
 
-use pxy_dsl::ast::{Else, MatcherKind, Route, Stmt, StmtKind};
+use pxy_dsl::ast::{Else, MatcherKind, OnBlock, Route, Stmt, StmtKind};
 
 use super::error::{DuplicateKind, Malformed};
 use super::{CheckError, Checker};
-use crate::catalog::words::{Phase, Section};
-use crate::typed::TypedRoute;
+use crate::catalog::words::{self, Phase, Section, WordKind};
+use crate::typed::{TypedRoute, TypedStmt};
 
 /// Whether every path through `stmts` ends in `respond`, `redirect` or `proxy`. Judged on the
 /// source, so a terminal statement with a mistake in it still counts as terminal.
@@ -69,6 +69,7 @@ impl Checker<'_> {
             headers: Vec::new(),
             captures: None,
             body: Vec::new(),
+            on_response: Vec::new(),
         };
         let mut capture_name = None;
         let mut ok = true;
@@ -127,6 +128,13 @@ impl Checker<'_> {
             }
             None => self.block(&route.body, Section::Route),
         };
+        for on in &route.on {
+            match self.route_phase(on) {
+                Some(stmts) => typed.on_response.extend(stmts),
+                None => ok = false,
+            }
+        }
+
         if !terminates(&route.body.stmts) {
             let end = pxy_dsl::Span::new(route.body.span.end - 1, route.body.span.end);
             self.problems.push(CheckError::MissingTerminal {
@@ -136,6 +144,32 @@ impl Checker<'_> {
             ok = false;
         }
         (typed, ok)
+    }
+
+    /// An `on` block inside a route: `on response` is checked as the program's own is; any
+    /// other phase is refused (E0404).
+    fn route_phase(&mut self, on: &OnBlock) -> Option<Vec<TypedStmt>> {
+        let section = self.word(
+            &on.phase.name,
+            on.phase.span,
+            WordKind::Phase,
+            words::PHASES,
+        )?;
+        match section {
+            Section::OnResponse => {
+                self.phase = section.phase();
+                let stmts = self.block(&on.body, section);
+                self.phase = Phase::Request;
+                Some(stmts)
+            }
+            Section::OnRequest | Section::Route | Section::OnError | Section::OnLog => {
+                self.problems.push(CheckError::PhaseInRoute {
+                    span: on.phase.span,
+                    section,
+                });
+                None
+            }
+        }
     }
 
     /// Warns about each route whose every request an earlier route already takes, about pairs

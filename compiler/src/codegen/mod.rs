@@ -69,17 +69,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
     let (limit_fields, limit_inits) = limits::fields(program);
     let ctx_limit_fields = limits::ctx_fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
-    let response_filter = (!program.on_response.is_empty()).then(|| {
-        let body = stmts::block(&program.on_response, &mut names);
-        let rid = request_id_prelude(&program.on_response);
-        quote! {
-            fn response_filter(&self, session: &mut Session, response: &mut http::response::Parts, ctx: &mut Ctx) -> Result<()> {
-                #rid
-                #body
-                Ok(())
-            }
-        }
-    });
+    let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
     let logging = stmts::logging(program, &mut names);
     let select_route = routes::select_route(program, &mut names);
@@ -188,6 +178,46 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             )
         }
     }
+}
+
+/// The program's `on response`, then the `on response` of the route that handled the request;
+/// no hook at all when neither exists.
+fn response_filter(program: &TypedProgram, names: &mut Names) -> Option<TokenStream> {
+    let per_route: Vec<(usize, &[TypedStmt])> = program
+        .routes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.on_response.is_empty())
+        .map(|(i, r)| (i, r.on_response.as_slice()))
+        .collect();
+    if program.on_response.is_empty() && per_route.is_empty() {
+        return None;
+    }
+    let body = stmts::block(&program.on_response, names);
+    let uses_request_id = std::iter::once(program.on_response.as_slice())
+        .chain(per_route.iter().map(|(_, stmts)| *stmts))
+        .any(stmts::uses_request_id);
+    let rid = uses_request_id.then(|| quote! { let request_id = session.request_id_value(); });
+    let route_arms = per_route.iter().map(|(i, stmts)| {
+        let block = stmts::block(stmts, names);
+        quote! { Some(#i) => { #block } }
+    });
+    let routes = (!per_route.is_empty()).then(|| {
+        quote! {
+            match ctx.route {
+                #(#route_arms)*
+                _ => {}
+            }
+        }
+    });
+    Some(quote! {
+        fn response_filter(&self, session: &mut Session, response: &mut http::response::Parts, ctx: &mut Ctx) -> Result<()> {
+            #rid
+            #body
+            #routes
+            Ok(())
+        }
+    })
 }
 
 /// When a block calls `request_id()`, the id (a small `Copy` value) is taken out of the session

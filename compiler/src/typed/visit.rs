@@ -61,6 +61,7 @@ pub fn walk_route<'a, V: Visit<'a> + ?Sized>(v: &mut V, route: &'a TypedRoute) {
         v.visit_captures(captures);
     }
     walk_stmts(v, &route.body);
+    walk_stmts(v, &route.on_response);
 }
 
 /// Visits the children of a statement.

@@ -253,6 +253,7 @@ fn route(cx: Cx, pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
     let mut matchers = Vec::new();
     let mut name = None;
     let mut body = None;
+    let mut on = Vec::new();
     let mut head_end = whole.start;
     for part in inner(pair) {
         match part.as_rule() {
@@ -262,7 +263,17 @@ fn route(cx: Cx, pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
                 head_end = text.span.end;
                 name = Some(text);
             }
-            Rule::block => body = Some(stmt::block(cx, part)?),
+            Rule::route_body => {
+                let span = cx.span(&part);
+                let mut stmts = Vec::new();
+                for inside in inner(part) {
+                    match inside.as_rule() {
+                        Rule::on_decl => on.push(on_block(cx, inside)?),
+                        _ => stmts.push(stmt::stmt(cx, inside)?),
+                    }
+                }
+                body = Some(Block { stmts, span });
+            }
             _ => {
                 let m = matcher(cx, part)?;
                 head_end = m.span.end;
@@ -274,6 +285,7 @@ fn route(cx: Cx, pair: Pair<'_, Rule>) -> Result<Route, ParseError> {
         name,
         matchers,
         body: body.expect("grammar: route body"),
+        on,
         head_span: crate::Span::new(whole.start, head_end),
         span: whole,
     })

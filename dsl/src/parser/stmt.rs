@@ -13,7 +13,7 @@ pub(super) fn block(cx: Cx, pair: Pair<'_, Rule>) -> Result<Block, ParseError> {
     Ok(Block { stmts, span: whole })
 }
 
-fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
+pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
     let whole = cx.span(&pair);
     let rule = pair.as_rule();
     let mut parts = no_keywords(pair);
