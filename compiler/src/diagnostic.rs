@@ -422,6 +422,18 @@ fn check(e: &CheckError) -> Words {
             vec![label(*span, "no `rate_limit` refers to it")],
             Some(format!("enforce it with `rate_limit {name}` in a route or `on request`, or remove it")),
         ),
+        CheckError::LogFieldsNotWritten { span, on_log } => (
+            "W0820",
+            "the combined log format does not write the `on log` fields".into(),
+            vec![label(*span, "Apache's combined format has a fixed set of fields"), label(*on_log, "the fields set here are left out")],
+            Some("use `access_log json` or `access_log text` to keep them, or remove the `on log` block".into()),
+        ),
+        CheckError::LogFileWithoutLog { span, off } => (
+            "W0821",
+            "the access log is off, so `access_log_file` writes nothing".into(),
+            vec![label(*span, "no file is written"), label(*off, "the access log is turned off here")],
+            Some("remove `access_log off` to write the log to this file, or remove `access_log_file`".into()),
+        ),
         CheckError::UnusedUpstream { span, name } => (
             "W0603",
             format!("upstream `{name}` is never used"),
@@ -590,6 +602,9 @@ fn value_kind(kind: ValueKind) -> String {
             crate::catalog::settings::UPSTREAM_PROTOCOLS,
         )),
         ValueKind::Address => "an address like `127.0.0.1:9100`".into(),
+        ValueKind::LogFormat => words(crate::catalog::choices(
+            crate::catalog::settings::ACCESS_LOG_FORMATS,
+        )),
     }
 }
 

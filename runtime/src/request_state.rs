@@ -44,6 +44,8 @@ pub(crate) struct RequestState<P: Proxy> {
     metrics: Arc<RouteMetrics>,
     /// The response header went to hyper (the body phases own the state now).
     pub(crate) response_started: bool,
+    /// Response body bytes handed to hyper so far (the access log's size of the response).
+    pub(crate) body_bytes: u64,
     finished: bool,
 }
 
@@ -98,6 +100,7 @@ impl<P: Proxy> RequestState<P> {
             grpc_status: None,
             metrics,
             response_started: false,
+            body_bytes: 0,
             finished: false,
         }
     }
@@ -154,7 +157,13 @@ impl<P: Proxy> RequestState<P> {
             fields.set(crate::log::reserved::GRPC_STATUS, code.to_string());
         }
         if self.access_log {
-            crate::log::access(&mut self.session, self.start, error.as_ref(), &fields);
+            crate::log::access(
+                &mut self.session,
+                self.start,
+                self.body_bytes,
+                error.as_ref(),
+                &fields,
+            );
         }
     }
 }

@@ -328,6 +328,22 @@ pub enum CheckError {
         /// What is wrong.
         problem: LimitProblem,
     },
+    /// `server { access_log combined }` with `on log { set log["user"] = ... }`: the
+    /// combined format has no place for the program's fields. (warning)
+    LogFieldsNotWritten {
+        /// The `access_log combined` setting.
+        span: Span,
+        /// The `log` of the first `on log` block.
+        on_log: Span,
+    },
+    /// `server { access_log off access_log_file "/var/log/p.log" }`: no file is written.
+    /// (warning)
+    LogFileWithoutLog {
+        /// The `access_log_file` setting.
+        span: Span,
+        /// The `access_log off` setting.
+        off: Span,
+    },
     /// A `limit` that no `rate_limit` uses.
     UnusedLimit {
         /// Its name.
@@ -401,7 +417,9 @@ impl CheckError {
             | CheckError::UnknownLimit { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
-            | CheckError::UnusedLimit { span, .. } => Some(*span),
+            | CheckError::UnusedLimit { span, .. }
+            | CheckError::LogFieldsNotWritten { span, .. }
+            | CheckError::LogFileWithoutLog { span, .. } => Some(*span),
             CheckError::NoListener => None,
         }
     }
@@ -419,7 +437,9 @@ impl CheckError {
             | CheckError::OverlappingRoutes { .. }
             | CheckError::RetriesNeverRun { .. }
             | CheckError::UnusedUpstream { .. }
-            | CheckError::UnusedLimit { .. } => true,
+            | CheckError::UnusedLimit { .. }
+            | CheckError::LogFieldsNotWritten { .. }
+            | CheckError::LogFileWithoutLog { .. } => true,
             CheckError::InvalidLogField { .. }
             | CheckError::LogFieldNotLiteral { .. }
             | CheckError::UnknownUpstream { .. }

@@ -126,7 +126,8 @@ impl Checker<'_> {
             | SettingValue::Switch(_)
             | SettingValue::AllDown(_)
             | SettingValue::Protocol(_)
-            | SettingValue::Address(_) => None,
+            | SettingValue::Address(_)
+            | SettingValue::LogFormat(_) => None,
         };
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {
