@@ -59,7 +59,8 @@ pub struct Args {
     /// Log filter, e.g. `info` or `warn,pxy::access=info` (default: env `PXY_LOG`, else `info`).
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<String>,
-    /// Serve `/metrics` (Prometheus) and `/healthz` on this address, e.g. `127.0.0.1:9900`
+    /// Serve `/metrics` (Prometheus), `/healthz` and the status page (`/status`,
+    /// `/status.json`) on this address, e.g. `127.0.0.1:9900`
     /// (default: the program's `admin`, else no admin listener).
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<std::net::SocketAddr>,

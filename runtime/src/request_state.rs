@@ -89,6 +89,7 @@ impl<P: Proxy> RequestState<P> {
         metrics: Arc<RouteMetrics>,
     ) -> Self {
         let ctx = proxy.new_ctx();
+        crate::metrics::requests::in_flight().inc();
         RequestState {
             proxy,
             access_log,
@@ -130,6 +131,9 @@ impl<P: Proxy> RequestState<P> {
 
     /// A state made only to carry a response whose request was already counted and logged.
     pub(crate) fn mark_finished(&mut self) {
+        if !self.finished {
+            crate::metrics::requests::in_flight().dec();
+        }
         self.finished = true;
     }
 
@@ -138,6 +142,7 @@ impl<P: Proxy> RequestState<P> {
             return;
         }
         self.finished = true;
+        crate::metrics::requests::in_flight().dec();
         self.in_flight = None;
         let error = error.or_else(|| self.error.take());
         // `route` only reads the context (generated code: a field).

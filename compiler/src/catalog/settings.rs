@@ -111,7 +111,7 @@ pub enum ServerSetting {
 pub const SERVER_SETTINGS: &[SettingWord<ServerSetting>] = &[
     Word { word: "threads", value: (ServerSetting::Threads, ValueKind::Count { min: 1, max: 1024 }), syntax: "threads N", doc: "Worker threads (default: one per core); 1 runs a single-threaded runtime." },
     Word { word: "grace_period", value: (ServerSetting::GracePeriod, ValueKind::Duration), syntax: "grace_period DURATION", doc: "How long in-flight requests and tunnels may take to finish after SIGTERM or an upgrade (default 30s)." },
-    Word { word: "admin", value: (ServerSetting::Admin, ValueKind::Address), syntax: "admin ADDRESS", doc: "Serve `/metrics` and `/healthz` on this address, e.g. `127.0.0.1:9100` (default: no admin listener)." },
+    Word { word: "admin", value: (ServerSetting::Admin, ValueKind::Address), syntax: "admin ADDRESS", doc: "Serve `/metrics`, `/healthz` and the status page `/status` on this address, e.g. `127.0.0.1:9100` (default: no admin listener)." },
     Word { word: "access_log", value: (ServerSetting::AccessLog, ValueKind::LogFormat), syntax: "access_log text | json | combined | off", doc: "The access log's format: `name=value` text (default), JSON lines, Apache's combined format, or none." },
     Word { word: "access_log_file", value: (ServerSetting::AccessLogFile, ValueKind::Text), syntax: "access_log_file \"PATH\"", doc: "Append the access log to this file (reopened on SIGUSR1, for logrotate) instead of standard error." },
     Word { word: "header_read_timeout", value: (ServerSetting::HeaderReadTimeout, ValueKind::Duration), syntax: "header_read_timeout DURATION", doc: "How long a client may take to send a complete request head (default 10s); then the connection is closed." },
