@@ -49,7 +49,8 @@ fn collect(dir: &Path, rel: &str, files: &mut Vec<(String, PathBuf)>) {
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());
             collect(&path, &format!("{rel}/{name}"), files);
-        } else if name.ends_with(".rs") {
+        } else if name.ends_with(".rs") || name.ends_with(".html") {
+            // `.html`: pages the runtime embeds with `include_str!` (the admin status page).
             files.push((format!("{rel}/{name}"), path));
         }
     }

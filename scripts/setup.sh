@@ -7,6 +7,7 @@
 #                                  s_client) for end-to-end tests and demos
 #   - nginx-light, haproxy, wrk    peers and load generator for benches/load.sh
 #   - util-linux, procps           taskset, ps, pgrep for pinning and process checks
+#   - chromium                     headless browser for the admin status page's test
 #   - python3-pip (if pip missing) then grpcio and websockets for gRPC/WebSocket tests
 #
 # Runs unattended (CI has no stdin). Never leaves a system nginx/haproxy service running:
@@ -37,6 +38,7 @@ APT_PACKAGES=(
     curl nghttp2-client openssl
     haproxy wrk
     util-linux procps
+    chromium
 )
 
 # Prints the packages (from the arguments) that dpkg does not report as installed.

@@ -466,6 +466,18 @@ fn check(e: &CheckError) -> Words {
                 Section::OnError | Section::OnLog | Section::OnResponse => format!("write `{}` at the top level: it runs for every request; inside it, test `req.path` or other fields to treat this route's requests apart", section_words(*section)),
             }),
         ),
+        CheckError::LogFieldsNotWritten { span, on_log } => (
+            "W0820",
+            "the combined log format does not write the `on log` fields".into(),
+            vec![label(*span, "Apache's combined format has a fixed set of fields"), label(*on_log, "the fields set here are left out")],
+            Some("use `access_log json` or `access_log text` to keep them, or remove the `on log` block".into()),
+        ),
+        CheckError::LogFileWithoutLog { span, off } => (
+            "W0821",
+            "the access log is off, so `access_log_file` writes nothing".into(),
+            vec![label(*span, "no file is written"), label(*off, "the access log is turned off here")],
+            Some("remove `access_log off` to write the log to this file, or remove `access_log_file`".into()),
+        ),
         CheckError::UnusedUpstream { span, name } => (
             "W0603",
             format!("upstream `{name}` is never used"),
@@ -632,6 +644,9 @@ fn value_kind(kind: ValueKind) -> String {
         )),
         ValueKind::Address => "an address like `127.0.0.1:9100`".into(),
         ValueKind::Statuses => "error statuses from 400 to 599, like `502, 503`".into(),
+        ValueKind::LogFormat => words(crate::catalog::choices(
+            crate::catalog::settings::ACCESS_LOG_FORMATS,
+        )),
     }
 }
 

@@ -1,6 +1,9 @@
-//! The admin listener (`--admin ADDR`): `GET /metrics` in the Prometheus text format and
-//! `GET /healthz` for liveness. It is separate from the proxy's listeners so that it can stay
-//! on loopback or a private interface, and it serves nothing else.
+//! The admin listener (`--admin ADDR`): `GET /metrics` in the Prometheus text format,
+//! `GET /healthz` for liveness, and the status page, `GET /status` (HTML) and
+//! `GET /status.json` (`admin/status.rs`). It is separate from the proxy's listeners so that
+//! it can stay on loopback or a private interface, and it serves nothing else.
+
+mod status;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -73,6 +76,16 @@ async fn answer(req: Request<Incoming>) -> std::result::Result<Response<Full<Byt
             Bytes::from(crate::metrics::encode_text()),
         ),
         (&Method::GET, "/healthz") => (StatusCode::OK, "text/plain", Bytes::from_static(b"ok\n")),
+        (&Method::GET, "/status") => (
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            Bytes::from_static(status::PAGE.as_bytes()),
+        ),
+        (&Method::GET, "/status.json") => (
+            StatusCode::OK,
+            "application/json",
+            Bytes::from(status::json()),
+        ),
         _ => (
             StatusCode::NOT_FOUND,
             "text/plain",

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::log::AccessLogFormat;
 use crate::server::{ClientLimits, ServerSettings};
 
 /// Process flags, parsed by [`run`](crate::run).
@@ -43,13 +44,23 @@ pub struct Args {
     /// rewrites it).
     #[arg(long, value_name = "PATH")]
     pub pid_file: Option<std::path::PathBuf>,
-    /// Do not write the per-request access log (target `pxy::access`).
+    /// Do not write the per-request access log (as `--access-log off`).
     #[arg(long)]
     pub no_access_log: bool,
+    /// The access log's format: `text` (`name=value` pairs), `json` (JSON lines),
+    /// `combined` (Apache's combined log format) or `off` (default: the program's
+    /// `access_log`, else text).
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub access_log: Option<AccessLogFormat>,
+    /// Append the access log to this file instead of standard error; SIGUSR1 reopens it
+    /// (after logrotate moved it). Default: the program's `access_log_file`.
+    #[arg(long, value_name = "PATH")]
+    pub access_log_file: Option<std::path::PathBuf>,
     /// Log filter, e.g. `info` or `warn,pxy::access=info` (default: env `PXY_LOG`, else `info`).
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<String>,
-    /// Serve `/metrics` (Prometheus) and `/healthz` on this address, e.g. `127.0.0.1:9900`
+    /// Serve `/metrics` (Prometheus), `/healthz` and the status page (`/status`,
+    /// `/status.json`) on this address, e.g. `127.0.0.1:9900`
     /// (default: the program's `admin`, else no admin listener).
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<std::net::SocketAddr>,
@@ -146,6 +157,14 @@ impl Args {
                 .grace_period
                 .map_or(program.grace_period, Duration::from_secs),
             admin: self.admin.or(program.admin),
+            access_log: match self.no_access_log {
+                true => AccessLogFormat::Off,
+                false => self.access_log.unwrap_or(program.access_log),
+            },
+            access_log_file: self
+                .access_log_file
+                .clone()
+                .or_else(|| program.access_log_file.clone()),
             limits: self.limits.client_limits(program.limits),
         }
     }
@@ -279,6 +298,8 @@ mod tests {
             threads: Some(4),
             grace_period: Duration::from_secs(3),
             admin: Some("127.0.0.1:9100".parse().expect("address")),
+            access_log: AccessLogFormat::Json,
+            access_log_file: Some("/var/log/gw.log".into()),
             limits: ClientLimits {
                 max_uri_len: 100,
                 max_headers: 7,
@@ -308,5 +329,23 @@ mod tests {
             (merged.limits.max_uri_len, merged.limits.max_headers),
             (300, 7)
         );
+        assert_eq!(merged.access_log, AccessLogFormat::Json);
+        let logs = |flags: &[&str]| {
+            let args = Args::try_parse_from([&["gw"], flags].concat()).expect("valid flags");
+            let merged = args.settings(&program);
+            (merged.access_log, merged.access_log_file)
+        };
+        assert_eq!(
+            logs(&[
+                "--access-log",
+                "combined",
+                "--access-log-file",
+                "/tmp/a.log"
+            ]),
+            (AccessLogFormat::Combined, Some("/tmp/a.log".into()))
+        );
+        assert_eq!(logs(&["--access-log", "off"]).0, AccessLogFormat::Off);
+        assert_eq!(logs(&["--no-access-log"]).0, AccessLogFormat::Off);
+        assert!(Args::try_parse_from(["gw", "--access-log", "xml"]).is_err());
     }
 }

@@ -1,33 +1,54 @@
-//! Logging: the `tracing` subscriber of a proxy process and the access log line.
+//! Logging: the `tracing` subscriber of a proxy process and the access log.
 //!
 //! Everything the runtime logs goes through `tracing` to standard error, written by a
-//! background thread (tracing-appender) through a buffer: a request never waits for a write
-//! system call, and under load many lines go out in one write. One `info` event per
-//! request is written on target `pxy::access` (method, path, status, upstream, duration in
-//! µs, request id, error: the names in [`reserved`]), followed by the [`LogFields`] the
-//! program's `logging` hook added (and `grpc_status` on a gRPC error answer the proxy made);
-//! requests hyper rejects before the service are logged on `pxy::reject`.
+//! background thread (tracing-appender): a request never waits for a write system call.
+//!
+//! The access log is written apart, one line per request in the [`AccessLogFormat`] the
+//! program (`server { access_log json }`) or `--access-log` chose: the text line (method,
+//! path, status, upstream, duration in µs, request id, error: the names in [`reserved`],
+//! then the [`LogFields`] the program's `logging` hook added, and `grpc_status` on a gRPC
+//! error answer the proxy made), JSON lines, or Apache's combined format. The request
+//! formats its line (`record.rs` holds the facts, `kv.rs`, `json.rs`, `combined.rs` the
+//! formats) and hands it to a bounded queue; one thread writes it to standard error or to
+//! the `access_log_file`, which SIGUSR1 reopens (`sink.rs`, `output.rs`). When the writer
+//! falls behind, lines are dropped and counted, never queued without bound. The log
+//! filter's `pxy::access` target still turns the access log off (`--log-level warn`).
+//! Requests hyper rejects before the service are logged on `pxy::reject`.
 
+mod clock;
+mod combined;
 mod fields;
+mod format;
+mod json;
+mod kv;
+mod output;
+mod record;
 pub mod reserved;
+mod sink;
 #[cfg(test)]
 mod tests;
 
 pub use fields::LogFields;
+pub use format::AccessLogFormat;
 
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::EnvFilter;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
+use output::{LogFile, PipeChunks};
+use record::Record;
+use sink::{Drops, Sink};
 
 /// The environment variable holding the default log filter.
 pub const LOG_ENV: &str = "PXY_LOG";
 
-/// Keeps the log writer thread alive; dropping it flushes every pending line. Hold it until
-/// the process exits.
+/// Keeps the log writer threads alive; dropping it writes every pending line (waiting a few
+/// seconds at most). Hold it until the process exits.
 #[must_use = "dropping the guard stops the log writer"]
 #[derive(Debug)]
 pub struct LogGuard {
@@ -35,10 +56,18 @@ pub struct LogGuard {
     _worker: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        if let Some(access) = ACCESS.get() {
+            access.sink.flush(Duration::from_secs(5));
+        }
+    }
+}
+
 /// Installs the global subscriber with filter `level` (or `PXY_LOG`, or `info`). Colours
 /// are used only when standard error is a terminal, so files and log collectors get plain
-/// text. Lines are never dropped: when the writer falls far behind (more than 16k lines
-/// queued), logging waits. Does nothing if a subscriber is already installed (tests,
+/// text. These lines are never dropped: when the writer falls far behind (more than 16k
+/// lines queued), logging waits. Does nothing if a subscriber is already installed (tests,
 /// embedding).
 pub fn init(level: Option<&str>) -> LogGuard {
     let filter = match level {
@@ -49,10 +78,7 @@ pub fn init(level: Option<&str>) -> LogGuard {
         .lossy(false)
         .buffered_lines_limit(16 * 1024)
         .thread_name("pxy-log")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+        .finish(PipeChunks::new(std::io::stderr()));
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -64,31 +90,117 @@ pub fn init(level: Option<&str>) -> LogGuard {
     }
 }
 
-/// Writes the access log line of a finished request, with `extra` at its end.
+/// The access log of the process: its format and writer.
+struct AccessLog {
+    format: AccessLogFormat,
+    sink: Sink,
+}
+
+static ACCESS: OnceLock<AccessLog> = OnceLock::new();
+
+impl AccessLog {
+    fn start(format: AccessLogFormat, file: Option<PathBuf>) -> Result<AccessLog> {
+        let output: Box<dyn output::Output> = match file {
+            Some(path) => Box::new(LogFile::open(path.clone()).map_err(|e| {
+                Error::explain(
+                    ErrorKind::InvalidConfig,
+                    format!("access log file {}", path.display()),
+                )
+                .with_cause(e)
+            })?),
+            None => Box::new(PipeChunks::new(std::io::stderr())),
+        };
+        let sink = Sink::start(output, sink::CAPACITY, Drops::registered()).map_err(|e| {
+            Error::explain(ErrorKind::Internal, "starting the access log writer").with_cause(e)
+        })?;
+        Ok(AccessLog { format, sink })
+    }
+}
+
+/// Starts the process's access log in `format`, to `file` (opened for appending, created
+/// if missing) or standard error. Call once, before serving; without it the access log is
+/// the text format on standard error. A later call changes nothing.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidConfig`] naming the file if it cannot be opened for writing.
+pub fn init_access(format: AccessLogFormat, file: Option<PathBuf>) -> Result<()> {
+    if !format.is_on() || ACCESS.get().is_some() {
+        return Ok(());
+    }
+    let access = AccessLog::start(format, file)?;
+    if ACCESS.set(access).is_err() {
+        tracing::warn!("the access log was started twice; the first one is kept");
+    }
+    Ok(())
+}
+
+/// Reopens the access log file (SIGUSR1, after logrotate moved it).
+pub(crate) fn reopen_access() {
+    if let Some(access) = ACCESS.get() {
+        access.sink.reopen();
+    }
+}
+
+fn access_log() -> Option<&'static AccessLog> {
+    if let Some(access) = ACCESS.get() {
+        return Some(access);
+    }
+    // Embedding without `run`: the default log, made on first use.
+    if let Err(e) = init_access(AccessLogFormat::Text, None) {
+        tracing::error!(error = %crate::error::chain(&e), "no access log");
+    }
+    ACCESS.get()
+}
+
+/// Writes the access log line of a finished request that sent `body_bytes` of response
+/// body, with the program's `extra` fields.
 pub(crate) fn access(
     session: &mut Session,
     start: Instant,
+    body_bytes: u64,
     error: Option<&Error>,
     extra: &LogFields,
 ) {
     if !tracing::enabled!(target: "pxy::access", tracing::Level::INFO) {
         return;
     }
+    let Some(log) = access_log() else {
+        return;
+    };
+    let mut line = Vec::with_capacity(256);
+    log.format
+        .write(&record(session, start, body_bytes, error, extra), &mut line);
+    log.sink.send(line);
+}
+
+/// The facts of `session`'s line.
+fn record<'a>(
+    session: &'a mut Session,
+    start: Instant,
+    body_bytes: u64,
+    error: Option<&'a Error>,
+    extra: &'a LogFields,
+) -> Record<'a> {
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     session.request_id();
-    tracing::info!(
-        target: "pxy::access",
-        // The names of `reserved::RESERVED_FIELDS` (tracing wants them as identifiers here;
-        // `log/tests.rs` checks a real line has exactly that list).
-        method = %session.method(),
-        path = session.path(),
-        status = session.response_status().map_or(0, |s| s.as_u16()),
-        upstream = session.upstream().map(|peer| display(peer.addr())),
+    let session = &*session;
+    let headers = session.headers();
+    Record {
+        time: time::OffsetDateTime::now_utc(),
+        client: session.client_addr().ip(),
+        method: session.method(),
+        path: session.path(),
+        query: session.query(),
+        version: session.req_header().version,
+        status: session.response_status(),
+        body_bytes,
+        upstream: session.upstream().map(|peer| peer.addr()),
         duration_us,
-        request_id = session.known_request_id(),
-        error = error.map(display),
-        // Declared last, `message` is written last and without a name: the extra fields
-        // follow the standard ones as `name="value"`.
-        message = (!extra.is_empty()).then(|| display(extra)),
-    );
+        request_id: session.known_request_id(),
+        error,
+        referer: headers.get(http::header::REFERER).map(|v| v.as_bytes()),
+        user_agent: headers.get(http::header::USER_AGENT).map(|v| v.as_bytes()),
+        extra,
+    }
 }

@@ -66,6 +66,21 @@ pub(crate) fn track(shared: &Arc<Shared>) {
     list.push(Arc::downgrade(shared));
 }
 
+/// Every backend of every live upstream, keyed by (upstream name, backend address), in that
+/// order. Two live upstreams with the same name and backend (tests, a misconfiguration)
+/// give one entry, the later one's.
+pub(crate) fn live_backends() -> BTreeMap<(String, String), Arc<Backend>> {
+    let mut backends = BTreeMap::new();
+    let list: Vec<Arc<Shared>> = upstreams().iter().filter_map(Weak::upgrade).collect();
+    for shared in &list {
+        for backend in shared.backends().all() {
+            let key = (shared.name().to_owned(), backend.addr().to_string());
+            backends.insert(key, backend.clone());
+        }
+    }
+    backends
+}
+
 /// One series: its name, help, type and how to read it from a backend.
 struct Series {
     name: &'static str,
@@ -176,16 +191,7 @@ impl Collector for UpstreamCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        // Keyed by labels: two live upstreams with the same name and backend (tests, a
-        // misconfiguration) report one series, the later one's.
-        let mut backends: BTreeMap<(String, String), Arc<Backend>> = BTreeMap::new();
-        let list: Vec<Arc<Shared>> = upstreams().iter().filter_map(Weak::upgrade).collect();
-        for shared in &list {
-            for backend in shared.backends().all() {
-                let key = (shared.name().to_owned(), backend.addr().to_string());
-                backends.insert(key, backend.clone());
-            }
-        }
+        let backends = live_backends();
         SERIES
             .iter()
             .map(|series| {

@@ -3,7 +3,7 @@
 pub use crate::convert::{to_int, to_ip};
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
 pub use crate::limit::{InFlight, InFlightPermit, LimitKey, RateLimit, RateQuota};
-pub use crate::log::LogFields;
+pub use crate::log::{AccessLogFormat, LogFields};
 pub use crate::phase::Proxy;
 pub use crate::request_id::{self, RequestId};
 pub use crate::response::Response;

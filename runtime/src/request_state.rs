@@ -44,6 +44,8 @@ pub(crate) struct RequestState<P: Proxy> {
     metrics: Arc<RouteMetrics>,
     /// The response header went to hyper (the body phases own the state now).
     pub(crate) response_started: bool,
+    /// Response body bytes handed to hyper so far (the access log's size of the response).
+    pub(crate) body_bytes: u64,
     finished: bool,
 }
 
@@ -87,6 +89,7 @@ impl<P: Proxy> RequestState<P> {
         metrics: Arc<RouteMetrics>,
     ) -> Self {
         let ctx = proxy.new_ctx();
+        crate::metrics::requests::in_flight().inc();
         RequestState {
             proxy,
             access_log,
@@ -98,6 +101,7 @@ impl<P: Proxy> RequestState<P> {
             grpc_status: None,
             metrics,
             response_started: false,
+            body_bytes: 0,
             finished: false,
         }
     }
@@ -127,6 +131,9 @@ impl<P: Proxy> RequestState<P> {
 
     /// A state made only to carry a response whose request was already counted and logged.
     pub(crate) fn mark_finished(&mut self) {
+        if !self.finished {
+            crate::metrics::requests::in_flight().dec();
+        }
         self.finished = true;
     }
 
@@ -135,6 +142,7 @@ impl<P: Proxy> RequestState<P> {
             return;
         }
         self.finished = true;
+        crate::metrics::requests::in_flight().dec();
         self.in_flight = None;
         let error = error.or_else(|| self.error.take());
         // `route` only reads the context (generated code: a field).
@@ -154,7 +162,13 @@ impl<P: Proxy> RequestState<P> {
             fields.set(crate::log::reserved::GRPC_STATUS, code.to_string());
         }
         if self.access_log {
-            crate::log::access(&mut self.session, self.start, error.as_ref(), &fields);
+            crate::log::access(
+                &mut self.session,
+                self.start,
+                self.body_bytes,
+                error.as_ref(),
+                &fields,
+            );
         }
     }
 }

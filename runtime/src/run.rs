@@ -91,8 +91,9 @@ fn serve_process<P: Proxy>(
     config.validate()?;
     let settings = args.settings(&config.settings);
     let runtime = runtime(settings.threads)?;
+    crate::log::init_access(settings.access_log, settings.access_log_file.clone())?;
     let options = ServeOptions {
-        access_log: !args.no_access_log,
+        access_log: settings.access_log.is_on(),
         grace_period: settings.grace_period,
         limits: settings.limits,
     };

@@ -18,6 +18,8 @@ fn args(test: bool) -> Args {
         daemon: false,
         pid_file: None,
         no_access_log: true,
+        access_log: None,
+        access_log_file: None,
         log_level: Some("off".to_owned()),
         admin: None,
         limits: LimitArgs::default(),

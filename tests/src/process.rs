@@ -169,6 +169,11 @@ impl ProxyProcess {
         self.child.id()
     }
 
+    /// Sends signal `name` (`USR1`, `HUP`, ...) without waiting for anything.
+    pub fn signal(&self, name: &str) {
+        signal(self.child.id(), name);
+    }
+
     /// Sends SIGTERM and waits (up to `within`) for the exit status.
     pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         signal(self.child.id(), "TERM");

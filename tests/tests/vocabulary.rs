@@ -47,6 +47,7 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(settings::SWITCH));
     all.extend(names(settings::WHEN_ALL_DOWN));
     all.extend(names(settings::UPSTREAM_PROTOCOLS));
+    all.extend(names(settings::ACCESS_LOG_FORMATS));
     all.extend(names(words::LISTEN_PROTOCOLS));
     all.extend(names(words::POLICIES));
     all.extend(names(words::PHASES));

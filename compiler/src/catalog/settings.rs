@@ -35,6 +35,8 @@ pub enum ValueKind {
     Address,
     /// One or more error statuses, 400 to 599: `502, 503, 504`.
     Statuses,
+    /// [`ACCESS_LOG_FORMATS`]
+    LogFormat,
 }
 
 /// A setting's checked value.
@@ -54,6 +56,8 @@ pub enum SettingValue {
     Address(std::net::SocketAddr),
     /// `retry_on 502, 503`
     Statuses(Vec<u16>),
+    /// `access_log json`
+    LogFormat(LogFormat),
 }
 
 impl SettingValue {
@@ -66,7 +70,8 @@ impl SettingValue {
             | SettingValue::AllDown(_)
             | SettingValue::Protocol(_)
             | SettingValue::Address(_)
-            | SettingValue::Statuses(_) => None,
+            | SettingValue::Statuses(_)
+            | SettingValue::LogFormat(_) => None,
         }
     }
 }
@@ -81,6 +86,10 @@ pub enum ServerSetting {
     GracePeriod,
     /// `admin ADDR`
     Admin,
+    /// `access_log text|json|combined|off`
+    AccessLog,
+    /// `access_log_file "PATH"`
+    AccessLogFile,
     /// `header_read_timeout D`
     HeaderReadTimeout,
     /// `idle_timeout D`
@@ -107,7 +116,9 @@ pub enum ServerSetting {
 pub const SERVER_SETTINGS: &[SettingWord<ServerSetting>] = &[
     Word { word: "threads", value: (ServerSetting::Threads, ValueKind::Count { min: 1, max: 1024 }), syntax: "threads N", doc: "Worker threads (default: one per core); 1 runs a single-threaded runtime." },
     Word { word: "grace_period", value: (ServerSetting::GracePeriod, ValueKind::Duration), syntax: "grace_period DURATION", doc: "How long in-flight requests and tunnels may take to finish after SIGTERM or an upgrade (default 30s)." },
-    Word { word: "admin", value: (ServerSetting::Admin, ValueKind::Address), syntax: "admin ADDRESS", doc: "Serve `/metrics` and `/healthz` on this address, e.g. `127.0.0.1:9100` (default: no admin listener)." },
+    Word { word: "admin", value: (ServerSetting::Admin, ValueKind::Address), syntax: "admin ADDRESS", doc: "Serve `/metrics`, `/healthz` and the status page `/status` on this address, e.g. `127.0.0.1:9100` (default: no admin listener)." },
+    Word { word: "access_log", value: (ServerSetting::AccessLog, ValueKind::LogFormat), syntax: "access_log text | json | combined | off", doc: "The access log's format: `name=value` text (default), JSON lines, Apache's combined format, or none." },
+    Word { word: "access_log_file", value: (ServerSetting::AccessLogFile, ValueKind::Text), syntax: "access_log_file \"PATH\"", doc: "Append the access log to this file (reopened on SIGUSR1, for logrotate) instead of standard error." },
     Word { word: "header_read_timeout", value: (ServerSetting::HeaderReadTimeout, ValueKind::Duration), syntax: "header_read_timeout DURATION", doc: "How long a client may take to send a complete request head (default 10s); then the connection is closed." },
     Word { word: "idle_timeout", value: (ServerSetting::IdleTimeout, ValueKind::Duration), syntax: "idle_timeout DURATION", doc: "How long a keep-alive connection may wait for the next request (default 60s)." },
     Word { word: "max_connections", value: (ServerSetting::MaxConnections, ValueKind::Count { min: 1, max: u64::MAX }), syntax: "max_connections N", doc: "Client connections open at once; more are accepted and closed (default 10000)." },
@@ -366,6 +377,47 @@ pub enum UpstreamProtocol {
     /// HTTP/2
     H2,
 }
+
+/// The format of the access log (`access_log ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// No access log.
+    Off,
+    /// `name=value` pairs.
+    Text,
+    /// JSON lines.
+    Json,
+    /// Apache's combined log format.
+    Combined,
+}
+
+/// The values of `access_log`.
+pub const ACCESS_LOG_FORMATS: &[Word<LogFormat>] = &[
+    Word {
+        word: "text",
+        value: LogFormat::Text,
+        syntax: "access_log text",
+        doc: "`TIME  INFO pxy::access: method=GET path=\"/\" status=200 ...`, then the `on log` fields (the default).",
+    },
+    Word {
+        word: "json",
+        value: LogFormat::Json,
+        syntax: "access_log json",
+        doc: "One JSON object per line: `time`, the same fields, then the `on log` fields.",
+    },
+    Word {
+        word: "combined",
+        value: LogFormat::Combined,
+        syntax: "access_log combined",
+        doc: "Apache's combined log format, as log analysers read it (`on log` fields are not written).",
+    },
+    Word {
+        word: "off",
+        value: LogFormat::Off,
+        syntax: "access_log off",
+        doc: "No access log.",
+    },
+];
 
 /// `on` / `off`.
 pub const SWITCH: &[Word<bool>] = &[

@@ -366,6 +366,22 @@ pub enum CheckError {
         /// The phase written.
         section: Section,
     },
+    /// `server { access_log combined }` with `on log { set log["user"] = ... }`: the
+    /// combined format has no place for the program's fields. (warning)
+    LogFieldsNotWritten {
+        /// The `access_log combined` setting.
+        span: Span,
+        /// The `log` of the first `on log` block.
+        on_log: Span,
+    },
+    /// `server { access_log off access_log_file "/var/log/p.log" }`: no file is written.
+    /// (warning)
+    LogFileWithoutLog {
+        /// The `access_log_file` setting.
+        span: Span,
+        /// The `access_log off` setting.
+        off: Span,
+    },
     /// A `limit` that no `rate_limit` uses.
     UnusedLimit {
         /// Its name.
@@ -444,7 +460,9 @@ impl CheckError {
             | CheckError::ClientAddressHeaderRead { span, .. }
             | CheckError::UntrustedProxyProtocol { span, .. }
             | CheckError::PhaseInRoute { span, .. }
-            | CheckError::UnusedLimit { span, .. } => Some(*span),
+            | CheckError::UnusedLimit { span, .. }
+            | CheckError::LogFieldsNotWritten { span, .. }
+            | CheckError::LogFileWithoutLog { span, .. } => Some(*span),
             CheckError::NoListener => None,
         }
     }
@@ -466,7 +484,9 @@ impl CheckError {
             | CheckError::UnusedUpstream { .. }
             | CheckError::ClientAddressHeaderRead { .. }
             | CheckError::UntrustedProxyProtocol { .. }
-            | CheckError::UnusedLimit { .. } => true,
+            | CheckError::UnusedLimit { .. }
+            | CheckError::LogFieldsNotWritten { .. }
+            | CheckError::LogFileWithoutLog { .. } => true,
             CheckError::InvalidLogField { .. }
             | CheckError::PhaseInRoute { .. }
             | CheckError::LogFieldNotLiteral { .. }

@@ -546,6 +546,16 @@ impl Checker<'_> {
                     )
                     .map(|v| (which, SettingValue::Protocol(v)));
             }
+            (ValueKind::LogFormat, ExprKind::Path(p)) if p.len() == 1 => {
+                return self
+                    .word(
+                        &p[0].name,
+                        value.span,
+                        WordKind::Value,
+                        settings::ACCESS_LOG_FORMATS,
+                    )
+                    .map(|v| (which, SettingValue::LogFormat(v)));
+            }
             _ => None,
         };
         if got.is_none() {

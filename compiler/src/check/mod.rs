@@ -109,6 +109,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.unused_upstreams(parsed);
     cx.unused_limits();
     cx.untrusted_client_address();
+    cx.access_log_settings(parsed);
     program.limits = cx.limits.iter().map(|l| l.limit.clone()).collect();
     program.in_flights = std::mem::take(&mut cx.in_flights);
     program.regexes = std::mem::take(&mut cx.regexes);

@@ -1,14 +1,15 @@
 //! `server { ... }`: the process's settings, checked against
 //! [`SERVER_SETTINGS`](crate::catalog::settings::SERVER_SETTINGS). One block per program, each
-//! setting once in it.
+//! setting once in it. Settings that make each other useless (the access log's) are warned
+//! about once the whole program is known.
 
-use pxy_dsl::ast::{ServerBlock, ServerValue};
+use pxy_dsl::ast::{Item, ServerBlock, ServerValue};
 use pxy_dsl::Span;
 
 use super::error::{DuplicateKind, Expected};
 use super::{CheckError, Checker};
-use crate::catalog::settings::{self, ServerSetting, SettingValue, ValueKind};
-use crate::catalog::words::WordKind;
+use crate::catalog::settings::{self, LogFormat, ServerSetting, SettingValue, ValueKind};
+use crate::catalog::words::{self, WordKind};
 
 impl Checker<'_> {
     /// Checks one `server { }` block; `first` is where an earlier one is (a duplicate is
@@ -75,5 +76,90 @@ impl Checker<'_> {
             return Vec::new();
         }
         out
+    }
+
+    /// Warns when `access_log combined` leaves out the `on log` fields (W0820), and when
+    /// `access_log off` leaves `access_log_file` unwritten (W0821). Reads the first `server`
+    /// block, the one that is used.
+    pub(super) fn access_log_settings(&mut self, parsed: &pxy_dsl::ast::ParsedProgram) {
+        let mut block = None;
+        let mut on_log = None;
+        for item in &parsed.items {
+            match item {
+                Item::Server(b) => {
+                    block.get_or_insert(b);
+                }
+                Item::On(on) => {
+                    let phase = crate::catalog::lookup(words::PHASES, &on.phase.name);
+                    if phase.is_some_and(|w| w.value == words::Section::OnLog) {
+                        on_log.get_or_insert(on.phase.span);
+                    }
+                }
+                Item::Listen(_)
+                | Item::Upstream(_)
+                | Item::Limit(_)
+                | Item::Include(_)
+                | Item::Route(_) => {}
+            }
+        }
+        let Some(block) = block else {
+            return;
+        };
+        let mut format = None;
+        let mut file = None;
+        for line in &block.settings {
+            let Some((which, _)) =
+                crate::catalog::lookup(settings::SERVER_SETTINGS, &line.name.name).map(|w| w.value)
+            else {
+                continue;
+            };
+            let ServerValue::Value(expr) = &line.value else {
+                continue;
+            };
+            match which {
+                ServerSetting::AccessLog => {
+                    let word = match &expr.kind {
+                        pxy_dsl::ast::ExprKind::Path(p) if p.len() == 1 => {
+                            crate::catalog::lookup(settings::ACCESS_LOG_FORMATS, &p[0].name)
+                        }
+                        _ => None,
+                    };
+                    if let Some(word) = word {
+                        format.get_or_insert((word.value, line.span));
+                    }
+                }
+                ServerSetting::AccessLogFile => {
+                    file.get_or_insert(line.span);
+                }
+                ServerSetting::Threads
+                | ServerSetting::GracePeriod
+                | ServerSetting::Admin
+                | ServerSetting::HeaderReadTimeout
+                | ServerSetting::IdleTimeout
+                | ServerSetting::MaxConnections
+                | ServerSetting::MaxUriLength
+                | ServerSetting::MaxHeaderBytes
+                | ServerSetting::MaxHeaders
+                | ServerSetting::MaxBodyBytes
+                | ServerSetting::H2MaxConcurrentStreams
+                | ServerSetting::H2MaxPendingResetStreams
+                | ServerSetting::H2MaxErrorResetStreams => {}
+            }
+        }
+        match format {
+            Some((LogFormat::Combined, span)) => {
+                if let Some(on_log) = on_log {
+                    self.problems
+                        .push(CheckError::LogFieldsNotWritten { span, on_log });
+                }
+            }
+            Some((LogFormat::Off, off)) => {
+                if let Some(span) = file {
+                    self.problems
+                        .push(CheckError::LogFileWithoutLog { span, off });
+                }
+            }
+            Some((LogFormat::Text | LogFormat::Json, _)) | None => {}
+        }
     }
 }

@@ -124,7 +124,8 @@ impl Checker<'_> {
             | SettingValue::AllDown(_)
             | SettingValue::Protocol(_)
             | SettingValue::Address(_)
-            | SettingValue::Statuses(_) => None,
+            | SettingValue::Statuses(_)
+            | SettingValue::LogFormat(_) => None,
         };
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::catalog::settings::{ServerSetting, SettingValue};
+use crate::catalog::settings::{LogFormat, ServerSetting, SettingValue};
 use crate::typed::TypedProgram;
 
 /// `ServerSettings { ... }` for the program's settings, `ServerSettings::default()` without.
@@ -28,6 +28,23 @@ pub(super) fn settings(program: &TypedProgram) -> TokenStream {
                 if let SettingValue::Address(addr) = value {
                     let addr = super::exprs::socket_addr(addr);
                     fields.push(quote! { admin: Some(#addr) });
+                }
+            }
+            ServerSetting::AccessLog => {
+                if let SettingValue::LogFormat(format) = value {
+                    let format = match format {
+                        LogFormat::Off => quote! { Off },
+                        LogFormat::Text => quote! { Text },
+                        LogFormat::Json => quote! { Json },
+                        LogFormat::Combined => quote! { Combined },
+                    };
+                    fields.push(quote! { access_log: AccessLogFormat::#format });
+                }
+            }
+            ServerSetting::AccessLogFile => {
+                if let SettingValue::Text(path) = value {
+                    fields
+                        .push(quote! { access_log_file: Some(::std::path::PathBuf::from(#path)) });
                 }
             }
             ServerSetting::HeaderReadTimeout => {

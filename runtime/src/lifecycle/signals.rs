@@ -6,6 +6,7 @@
 //! | SIGQUIT | graceful stop, as SIGTERM (nginx's meaning) |
 //! | SIGINT  | fast stop: close every connection now (also during a graceful stop) |
 //! | SIGHUP  | logged; reserved for re-reading run-time data (lists, discovery files) |
+//! | SIGUSR1 | reopen the access log file (after logrotate moved it) |
 //!
 //! An upgrade needs no signal: the new binary, started with `--upgrade`, asks the running one
 //! for its sockets itself (`handover.rs`); Pingora's SIGQUIT (the old process pushes its
@@ -37,6 +38,7 @@ pub(crate) fn install(handle: StopHandle) -> Result<()> {
     let mut quit = install(SignalKind::quit(), "SIGQUIT")?;
     let mut int = install(SignalKind::interrupt(), "SIGINT")?;
     let mut hup = install(SignalKind::hangup(), "SIGHUP")?;
+    let mut usr1 = install(SignalKind::user_defined1(), "SIGUSR1")?;
     tokio::spawn(async move {
         loop {
             let (name, stop) = tokio::select! {
@@ -44,6 +46,10 @@ pub(crate) fn install(handle: StopHandle) -> Result<()> {
                 _ = quit.recv() => ("SIGQUIT", Some(Stop::Graceful)),
                 _ = int.recv() => ("SIGINT", Some(Stop::Fast)),
                 _ = hup.recv() => ("SIGHUP", None),
+                _ = usr1.recv() => {
+                    crate::log::reopen_access();
+                    continue;
+                }
             };
             match stop {
                 Some(Stop::Graceful) => {

@@ -33,6 +33,11 @@ impl LogFields {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The fields in the order they were first set.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.fields.iter().map(|(n, v)| (*n, v.as_str()))
+    }
+
     /// True when no field was set.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()

@@ -8,6 +8,8 @@
 //! and a test (`log/tests.rs`) checks that a real access line has exactly these names, so a
 //! field added to the line without being listed here fails the build's tests.
 
+/// When the request finished (the text format writes it first, without a name).
+pub const TIME: &str = "time";
 /// The request method.
 pub const METHOD: &str = "method";
 /// The request path.
@@ -27,6 +29,7 @@ pub const GRPC_STATUS: &str = "grpc_status";
 
 /// Every name the runtime may write on an access log line, in the order it writes them.
 pub const RESERVED_FIELDS: &[&str] = &[
+    TIME,
     METHOD,
     PATH,
     STATUS,

@@ -2,7 +2,8 @@
 //! words: `pxy_requests_total{route, status}` (status `1xx` … `5xx`, or `none` when the client
 //! went away before a response) and the histogram `pxy_request_duration_seconds{route}`, from
 //! the request header to the end of the response (or of the request); and
-//! `pxy_panics_total`, requests a phase of the program panicked in. `route` is the route's
+//! `pxy_panics_total`, requests a phase of the program panicked in, and the gauge
+//! `pxy_requests_in_flight`. `route` is the route's
 //! name (`route "api"`), its file and line (`gateway.pxy:12`), or `none` for a request no
 //! route took (answered by `on request`, refused by a client limit, or matched by none).
 //!
@@ -15,7 +16,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use http::StatusCode;
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+};
 
 /// The label of requests no route took.
 pub const NO_ROUTE: &str = "none";
@@ -33,6 +36,7 @@ struct Families {
     requests: IntCounterVec,
     duration: HistogramVec,
     panics: IntCounter,
+    in_flight: IntGauge,
 }
 
 fn families() -> &'static Families {
@@ -57,8 +61,14 @@ fn families() -> &'static Families {
             "pxy_panics_total",
             "Requests a phase of the program panicked in (answered 500 when no response had started).",
         );
-        let (requests, duration, panics) = match (requests, duration, panics) {
-            (Ok(requests), Ok(duration), Ok(panics)) => (requests, duration, panics),
+        let in_flight = IntGauge::new(
+            "pxy_requests_in_flight",
+            "Requests the proxy has read the header of and not finished.",
+        );
+        let (requests, duration, panics, in_flight) = match (requests, duration, panics, in_flight) {
+            (Ok(requests), Ok(duration), Ok(panics), Ok(in_flight)) => {
+                (requests, duration, panics, in_flight)
+            }
             // Constant, valid names and buckets: cannot fail.
             _ => unreachable!("valid metric descriptions"),
         };
@@ -66,6 +76,7 @@ fn families() -> &'static Families {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
             Box::new(panics.clone()),
+            Box::new(in_flight.clone()),
         ] {
             if let Err(e) = super::registry().register(collector) {
                 tracing::error!(error = %e, "cannot register the request metrics");
@@ -75,6 +86,7 @@ fn families() -> &'static Families {
             requests,
             duration,
             panics,
+            in_flight,
         }
     })
 }
@@ -133,4 +145,10 @@ impl RouteMetrics {
 /// Counts a request a phase panicked in (`pxy_panics_total`).
 pub(crate) fn panicked() {
     families().panics.inc();
+}
+
+/// The gauge of requests in flight (`pxy_requests_in_flight`): the request state adds one
+/// when it is made and takes it back when the request finishes.
+pub(crate) fn in_flight() -> &'static IntGauge {
+    &families().in_flight
 }

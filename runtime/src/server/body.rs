@@ -286,6 +286,7 @@ impl<P: Proxy> Body for ResponseBody<P> {
                     }
                     if let Some(data) = last.filter(|data| !data.is_empty()) {
                         this.source = Source::Done;
+                        this.state.body_bytes += data.len() as u64;
                         return Poll::Ready(Some(Ok(Frame::data(data))));
                     }
                 }
@@ -300,6 +301,7 @@ impl<P: Proxy> Body for ResponseBody<P> {
                         return this.fail(e);
                     }
                     if let Some(data) = chunk.filter(|data| !data.is_empty()) {
+                        this.state.body_bytes += data.len() as u64;
                         if end {
                             this.complete();
                         }

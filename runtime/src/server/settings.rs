@@ -1,5 +1,5 @@
 //! The process settings a program declares in its `server { ... }` block: worker threads,
-//! the grace period, the admin listener and the client limits.
+//! the grace period, the admin listener, the access log and the client limits.
 //!
 //! Generated code fills [`ServerSettings`] (in [`ServerConfig`](super::ServerConfig)) with
 //! what the `.pxy` file says and leaves the rest at the defaults; the binary's flags
@@ -7,9 +7,11 @@
 //! rebuild.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::limits::ClientLimits;
+use crate::log::AccessLogFormat;
 
 /// How the process runs, as the program declares it. Defaults may change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,12 @@ pub struct ServerSettings {
     pub grace_period: Duration,
     /// Where to serve `/metrics` and `/healthz`; `None`: nowhere. Flag `--admin`.
     pub admin: Option<SocketAddr>,
+    /// The format of the access log, or off. Default text. Flags `--access-log`,
+    /// `--no-access-log`.
+    pub access_log: AccessLogFormat,
+    /// The file the access log is appended to (reopened on SIGUSR1); `None`: standard
+    /// error. Flag `--access-log-file`.
+    pub access_log_file: Option<PathBuf>,
     /// Timeouts and size limits for clients. Flags `--header-read-timeout` and the others of
     /// [`LimitArgs`](crate::args::LimitArgs).
     pub limits: ClientLimits,
@@ -32,6 +40,8 @@ impl Default for ServerSettings {
             threads: None,
             grace_period: Duration::from_secs(30),
             admin: None,
+            access_log: AccessLogFormat::default(),
+            access_log_file: None,
             limits: ClientLimits::default(),
         }
     }
