@@ -114,8 +114,32 @@ pub fn generate(checked: Checked, name: &str) -> Result<(String, Vec<Problem>), 
 pub struct BuildOptions {
     /// The cargo target directory shared by every build (the runtime compiles once here).
     pub target_dir: PathBuf,
-    /// Build with optimisations (`--release`); on by default.
-    pub release: bool,
+    /// How the proxy is compiled.
+    pub profile: Profile,
+}
+
+/// How a generated proxy is compiled (see [`RELEASE_PROFILE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Optimised, with thin LTO across the runtime: what is deployed, and the default.
+    Release,
+    /// Optimised the same way without cross-crate LTO and with parallel code generation: the
+    /// same program links in seconds instead of about a minute, for about 25% more CPU per
+    /// request (benches/load.sh, HTTP/1.1: 26.3 against 20.7 µs). For tests and development (`proxyc build --quick`).
+    Quick,
+    /// Not optimised (`proxyc build --debug`).
+    Debug,
+}
+
+impl Profile {
+    /// cargo's name of the profile, which is also its output directory.
+    fn cargo_name(self) -> &'static str {
+        match self {
+            Profile::Release => "release",
+            Profile::Quick => "quick",
+            Profile::Debug => "debug",
+        }
+    }
 }
 
 impl BuildOptions {
@@ -201,7 +225,7 @@ pub fn build(
         std::path::absolute(&options.target_dir).map_err(io("resolving the target directory"))?;
     let options = &BuildOptions {
         target_dir,
-        release: options.release,
+        profile: options.profile,
     };
     let runtime_root = write_runtime(&options.target_dir)?;
     let package = format!(
@@ -231,8 +255,11 @@ pub fn build(
         .arg("short")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");
-    if options.release {
-        cmd.arg("--release");
+    match options.profile {
+        Profile::Release | Profile::Quick => {
+            cmd.arg("--profile").arg(options.profile.cargo_name());
+        }
+        Profile::Debug => {}
     }
     let out = cmd.output().map_err(BuildError::CargoMissing)?;
     let cargo_time = started.elapsed();
@@ -251,8 +278,10 @@ pub fn build(
             generated: crate_dir.join("src/main.rs"),
         });
     }
-    let profile = if options.release { "release" } else { "debug" };
-    let built = options.target_dir.join(profile).join(&package);
+    let built = options
+        .target_dir
+        .join(options.profile.cargo_name())
+        .join(&package);
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
     }
@@ -327,11 +356,10 @@ fn runtime_workspace_manifest(manifest: &str) -> String {
 }
 
 /// How generated proxies are compiled. Thin LTO with one codegen unit lets the optimizer see
-/// through the runtime's generic phases into the generated hooks: about 5% less CPU per proxied
-/// request (measured with benches/load.sh), for about 10 s more per build once the runtime is
-/// compiled. Line tables keep panics and profiles readable.
-const RELEASE_PROFILE: &str =
-    "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n";
+/// through the runtime's generic phases into the generated hooks: 21% less CPU per proxied
+/// request than `quick`, which has neither (benches/load.sh, HTTP/1.1: 20.7 against 26.3 µs),
+/// for about 35 s more per build once the runtime is compiled (50 s against 15 s). Line tables keep panics and profiles readable. `quick` is [`Profile::Quick`].
+const RELEASE_PROFILE: &str = "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n\n[profile.quick]\ninherits = \"release\"\nlto = false\ncodegen-units = 16\n";
 
 /// The runtime's manifest as a library only: the embedded copy has `src/` and nothing else, so
 /// benches, tests, examples and their dev-dependencies are dropped.

@@ -581,6 +581,8 @@ pub enum Field {
     ReqUpgrade,
     /// `req.headers["name"]`, lower-case name.
     ReqHeader(String),
+    /// `req.header_values["name"]`: all its lines, comma-joined; lower-case name.
+    ReqHeaderValues(String),
     /// `resp.status`
     RespStatus,
     /// `resp.headers["name"]`, lower-case name.
@@ -616,6 +618,7 @@ impl Field {
     pub fn key(&self) -> Option<&str> {
         match self {
             Field::ReqHeader(name)
+            | Field::ReqHeaderValues(name)
             | Field::RespHeader(name)
             | Field::QueryParam(name)
             | Field::Cookie(name) => Some(name),

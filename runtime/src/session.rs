@@ -6,6 +6,7 @@
 //! to every hook; tests build one from a synthetic request with [`Session::new_synthetic`], so
 //! any phase can run without a socket.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,6 +165,29 @@ impl Session {
     /// uses) or a `&str`.
     pub fn header<K: AsHeaderName>(&self, name: K) -> Option<&str> {
         self.req.headers.get(name)?.to_str().ok()
+    }
+
+    /// Every line of a request header, in order, joined with `, ` (RFC 9110 §5.3: a list-based
+    /// field sent as several lines means the same as one comma-separated line); `None` when it
+    /// has none. Lines that are not visible ASCII are left out, as [`Session::header`] does.
+    /// Borrowed when there is one line: the common case costs no allocation.
+    pub fn header_values<K: AsHeaderName>(&self, name: K) -> Option<Cow<'_, str>> {
+        let mut lines = self
+            .req
+            .headers
+            .get_all(name)
+            .into_iter()
+            .filter_map(|v| v.to_str().ok());
+        let first = lines.next()?;
+        let Some(second) = lines.next() else {
+            return Some(Cow::Borrowed(first));
+        };
+        let mut joined = format!("{first}, {second}");
+        for line in lines {
+            joined.push_str(", ");
+            joined.push_str(line);
+        }
+        Some(Cow::Owned(joined))
     }
 
     /// All request headers.

@@ -63,8 +63,12 @@ pub fn build_file(file: &Path) -> PathBuf {
 }
 
 fn run_build(file: &Path, out: &Path) -> PathBuf {
+    // `--quick`: the same generated code and runtime, optimised without link-time
+    // optimisation, so the suite's proxies link in seconds (benches/ measure the release
+    // profile that is deployed).
     let status = Command::new(proxyc())
         .arg("build")
+        .arg("--quick")
         .arg(file)
         .arg("-o")
         .arg(out)

@@ -1,6 +1,7 @@
 //! The checked conversions `int(s)` and `ip(s)` in a real proxy process: a query parameter
 //! turned into a number, a header into an address tested `in` a CIDR, and absent results
-//! taking their `??` default.
+//! taking their `??` default; and a header sent as several lines read whole with
+//! `req.header_values`.
 
 use pxy_tests::{build_source, free_addr, HttpClient, ProxyProcess};
 
@@ -22,6 +23,10 @@ route path "/valid" {
     let addr = ip(req.headers["x-device-ip"])
     if present(addr) { respond 200 "an address\n" }
     respond 200 "not an address\n"
+}
+
+route path "/tags" {
+    respond 200 "{req.header_values["x-tag"] ?? "none"} / first {req.headers["x-tag"] ?? "none"}\n"
 }
 
 route { respond 404 }
@@ -104,4 +109,17 @@ async fn query_parameters_become_numbers_and_headers_addresses() {
         "not an address\n"
     );
     assert_eq!(c.get(&url("/valid"), &[]).await.body, "not an address\n");
+
+    // Two lines of one header: all of them, in order, against the first only.
+    assert_eq!(
+        c.get(&url("/tags"), &[("x-tag", "a"), ("x-tag", "b, c")])
+            .await
+            .body,
+        "a, b, c / first a\n"
+    );
+    assert_eq!(
+        c.get(&url("/tags"), &[("x-tag", "solo")]).await.body,
+        "solo / first solo\n"
+    );
+    assert_eq!(c.get(&url("/tags"), &[]).await.body, "none / first none\n");
 }

@@ -185,7 +185,17 @@ mod tests {
         ));
         assert_eq!(
             got,
-            ["method", "path", "query", "host", "scheme", "headers", "cookies", "upgrade"]
+            [
+                "method",
+                "path",
+                "query",
+                "host",
+                "scheme",
+                "headers",
+                "header_values",
+                "cookies",
+                "upgrade"
+            ]
         );
         assert_eq!(labels("on response { if resp.st$"), ["status", "headers"]);
         assert_eq!(labels("on response { if client.$ }"), ["ip", "port"]);
@@ -242,6 +252,6 @@ mod tests {
     fn nothing_in_strings_and_comments() {
         assert!(labels("route { respond 200 \"req.$\" }").is_empty());
         assert!(labels("# proxy $").is_empty());
-        assert_eq!(labels("route { respond 200 \"{req.$}\" }").len(), 8);
+        assert_eq!(labels("route { respond 200 \"{req.$}\" }").len(), 9);
     }
 }

@@ -94,6 +94,8 @@ impl Availability {
 pub enum Keyed {
     /// `req.headers["name"]` / `resp.headers["name"]`: a header, the key an RFC 9110 name.
     Header(Side),
+    /// `req.header_values["name"]`: every line of a request header, joined with `, `.
+    HeaderValues,
     /// `req.query["name"]`: a query parameter's raw value.
     QueryParam,
     /// `req.cookies["name"]`: a cookie.
@@ -106,6 +108,7 @@ impl Keyed {
         match self {
             Keyed::Header(Side::Request) => Field::ReqHeader(key),
             Keyed::Header(Side::Response) => Field::RespHeader(key),
+            Keyed::HeaderValues => Field::ReqHeaderValues(key),
             Keyed::QueryParam => Field::QueryParam(key),
             Keyed::Cookie => Field::Cookie(key),
         }
@@ -165,6 +168,7 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: Object::Req, name: "host", value: Some(Field::ReqHost), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The request's host, from `Host` or `:authority`, port removed." },
     FieldInfo { object: Object::Req, name: "scheme", value: Some(Field::ReqScheme), keyed: None, in_log: None, ty: || Type::Str, available: Availability::Always, doc: "The request's scheme: `http`, or `https` on a TLS listener." },
     FieldInfo { object: Object::Req, name: "headers", value: None, keyed: Some(Keyed::Header(Side::Request)), in_log: None, ty: optional_str, available: Availability::Always, doc: "A request header's first value, `req.headers[\"name\"]`; writable in the request phase." },
+    FieldInfo { object: Object::Req, name: "header_values", value: None, keyed: Some(Keyed::HeaderValues), in_log: None, ty: optional_str, available: Availability::Always, doc: "Every line of a request header, in order, joined with `, ` as RFC 9110 allows for list-based fields (`X-Forwarded-For` sent as two lines reads `a, b`); absent when there is none. Read-only." },
     FieldInfo { object: Object::Req, name: "cookies", value: None, keyed: Some(Keyed::Cookie), in_log: None, ty: optional_str, available: Availability::Always, doc: "A cookie's value from the `Cookie` header, `req.cookies[\"name\"]`." },
     FieldInfo { object: Object::Req, name: "upgrade", value: Some(Field::ReqUpgrade), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The protocol an HTTP/1.1 request asks to switch to (`Connection: upgrade`), lower-cased: `\"websocket\"`; absent otherwise." },
     FieldInfo { object: Object::Resp, name: "status", value: Some(Field::RespStatus), keyed: None, in_log: Some(Field::SentStatus), ty: || Type::Status, available: Availability::ResponseOrLog, doc: "The response's status code; only in `on response` and `on log` (there the status sent, 0 if none was)." },

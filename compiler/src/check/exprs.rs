@@ -362,7 +362,7 @@ impl Checker<'_> {
             return None;
         }
         let name = match keyed {
-            Keyed::Header(Side::Request) => {
+            Keyed::Header(Side::Request) | Keyed::HeaderValues => {
                 let name = self.literal_header_name(key)?;
                 self.read_request_header(&name, span);
                 name

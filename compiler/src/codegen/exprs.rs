@@ -137,6 +137,10 @@ impl Cx<'_> {
                 let h = self.names.header(name);
                 quote! { response.headers.get(&#h).and_then(|v| v.to_str().ok()).map(Cow::Borrowed) }
             }
+            TypedExprKind::Field(Field::ReqHeaderValues(name)) => {
+                let h = self.names.header(name);
+                quote! { session.header_values(&#h) }
+            }
             TypedExprKind::Field(Field::ReqHost) => quote! { session.host().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::ReqUpgrade) => {
                 quote! { session.upgrade().map(Cow::Borrowed) }
