@@ -99,7 +99,7 @@ struct BuildArgs {
     #[arg(long, conflicts_with = "quick")]
     debug: bool,
     /// Build optimised but without link-time optimisation: links in seconds rather than
-    /// about a minute, for about 25% more CPU per request (tests, development).
+    /// about a minute, for about 27% more CPU per request (tests, development).
     #[arg(long)]
     quick: bool,
 }

@@ -124,7 +124,7 @@ pub enum Profile {
     /// Optimised, with thin LTO across the runtime: what is deployed, and the default.
     Release,
     /// Optimised the same way without cross-crate LTO and with parallel code generation: the
-    /// same program links in seconds instead of about a minute, for about 25% more CPU per
+    /// same program links in seconds instead of about a minute, for about 27% more CPU per
     /// request (benches/load.sh, HTTP/1.1: 26.3 against 20.7 µs). For tests and development (`proxyc build --quick`).
     Quick,
     /// Not optimised (`proxyc build --debug`).
