@@ -194,10 +194,10 @@ fn response_filter(program: &TypedProgram, names: &mut Names) -> Option<TokenStr
         return None;
     }
     let body = stmts::block(&program.on_response, names);
-    let uses_request_id = std::iter::once(program.on_response.as_slice())
-        .chain(per_route.iter().map(|(_, stmts)| *stmts))
-        .any(stmts::uses_request_id);
-    let rid = uses_request_id.then(|| quote! { let request_id = session.request_id_value(); });
+    let rid = request_id_prelude_of(
+        std::iter::once(program.on_response.as_slice())
+            .chain(per_route.iter().map(|(_, stmts)| *stmts)),
+    );
     let route_arms = per_route.iter().map(|(i, stmts)| {
         let block = stmts::block(stmts, names);
         quote! { Some(#i) => { #block } }
@@ -223,7 +223,17 @@ fn response_filter(program: &TypedProgram, names: &mut Names) -> Option<TokenStr
 /// When a block calls `request_id()`, the id (a small `Copy` value) is taken out of the session
 /// once at the top of the phase, so expressions can borrow it while the session is borrowed too.
 pub(crate) fn request_id_prelude(stmts: &[TypedStmt]) -> Option<TokenStream> {
-    stmts::uses_request_id(stmts).then(|| quote! { let request_id = session.request_id_value(); })
+    request_id_prelude_of([stmts])
+}
+
+/// [`request_id_prelude`] for a phase made of several blocks.
+fn request_id_prelude_of<'a>(
+    blocks: impl IntoIterator<Item = &'a [TypedStmt]>,
+) -> Option<TokenStream> {
+    let mut blocks = blocks.into_iter();
+    blocks
+        .any(stmts::uses_request_id)
+        .then(|| quote! { let request_id = session.request_id_value(); })
 }
 
 /// `ListenerConfig::http(ADDR)` or `ListenerConfig::https(ADDR, TlsConfig { ... })`, with
