@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 the program has errors (or the build failed), 2 usage errors.
 
+mod deploy;
 mod lsp;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,23 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         build: BuildArgs,
+        /// Run the new binary's own checks (`--test`, with the proxy arguments) before it
+        /// replaces OUTPUT; if they fail, OUTPUT is left as it was.
+        #[arg(long)]
+        test: bool,
+        /// After the checks, take over from the running proxy: start the new binary with
+        /// `--upgrade --daemon` and the proxy arguments. OUTPUT is replaced only once the new
+        /// proxy serves; if it fails, the running one goes on untouched.
+        #[arg(long)]
+        upgrade: bool,
+        /// Where the new proxy's output goes when `--upgrade` starts it (appended; default:
+        /// OUTPUT with the extension `.log`).
+        #[arg(long, value_name = "PATH", requires = "upgrade")]
+        proxy_log: Option<PathBuf>,
+        /// Arguments for the proxy (with `--test` or `--upgrade`), e.g.
+        /// `-- --pid-file /run/gateway.pid --grace-period 30`.
+        #[arg(last = true)]
+        proxy_args: Vec<String>,
     },
     /// Check a program and report every problem, without building.
     Check {
@@ -130,10 +148,36 @@ fn main() -> ExitCode {
             file,
             output,
             build,
+            test,
+            upgrade,
+            proxy_log,
+            proxy_args,
         } => {
             let output = output.unwrap_or_else(|| PathBuf::from(program_name(&file)));
-            match build_file(&file, &output, &build) {
-                Ok(_) => ExitCode::SUCCESS,
+            if !test && !upgrade {
+                if !proxy_args.is_empty() {
+                    eprintln!(
+                        "error: arguments after `--` are for the proxy: give --test or --upgrade"
+                    );
+                    return ExitCode::from(2);
+                }
+                return match build_file(&file, &output, &build) {
+                    Ok(_) => ExitCode::SUCCESS,
+                    Err(code) => code,
+                };
+            }
+            let deploy = deploy::Deploy {
+                proxy_args,
+                upgrade,
+                proxy_log,
+            };
+            if let Err(message) = deploy.validate() {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+            let staged = deploy::Deploy::staging_path(&output);
+            match build_file(&file, &staged, &build) {
+                Ok(_) => deploy.finish(&staged, &output),
                 Err(code) => code,
             }
         }

@@ -6,10 +6,12 @@
 //! bounded in time.
 
 mod certs;
+mod load;
 mod origin;
 mod process;
 
 pub use certs::Pki;
+pub use load::Load;
 pub use origin::{Origin, OriginRequest};
 pub use process::{
     build_file, build_program, build_source, is_running, proxyc, DaemonProcess, ProxyProcess,
@@ -106,24 +108,42 @@ impl HttpClient {
         let req = req
             .body(Full::new(Bytes::from(body.to_string())))
             .expect("valid request");
-        let fut = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .expect("request reaches the proxy");
-            let (parts, body) = resp.into_parts();
-            let bytes = body.collect().await.expect("read body").to_bytes();
-            Reply {
-                status: parts.status.as_u16(),
-                headers: parts.headers,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-                version: parts.version,
-            }
-        };
-        tokio::time::timeout(std::time::Duration::from_secs(30), fut)
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.exchange(req))
             .await
             .expect("response within 30 s")
+            .unwrap_or_else(|e| panic!("request reaches the proxy: {e}"))
+    }
+
+    /// `GET url`, or `None` if nothing answers within 5 s (a server still starting).
+    pub async fn try_get(&self, url: &str) -> Option<Reply> {
+        let req = hyper::Request::get(url)
+            .body(Full::new(Bytes::new()))
+            .expect("valid request");
+        tokio::time::timeout(std::time::Duration::from_secs(5), self.exchange(req))
+            .await
+            .ok()?
+            .ok()
+    }
+
+    /// Sends `req` and reads the whole response.
+    async fn exchange(&self, req: hyper::Request<Full<Bytes>>) -> Result<Reply, String> {
+        let resp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let (parts, body) = resp.into_parts();
+        let bytes = body
+            .collect()
+            .await
+            .map_err(|e| format!("reading the body: {e}"))?
+            .to_bytes();
+        Ok(Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            version: parts.version,
+        })
     }
 
     /// `GET url` with headers.

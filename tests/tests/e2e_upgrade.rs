@@ -24,8 +24,6 @@
 use std::net::SocketAddr;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -33,7 +31,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use pxy_tests::{build_source, free_addr, DaemonProcess, Origin, ProxyProcess};
+use pxy_tests::{build_source, free_addr, DaemonProcess, Load, Origin, ProxyProcess};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -125,145 +123,6 @@ async fn echo_through(tunnel: &mut TcpStream, message: &[u8]) {
         .expect("the echo within 5 s")
         .expect("read the echo");
     assert_eq!(back, message);
-}
-
-/// What the clients saw.
-#[derive(Default)]
-struct Tally {
-    sent: AtomicU64,
-    old: AtomicU64,
-    new: AtomicU64,
-    failed: AtomicU64,
-    /// Requests sent again because an HTTP/2 GOAWAY refused them unprocessed.
-    retried: AtomicU64,
-    /// The first failures, for the assertion message.
-    errors: Mutex<Vec<String>>,
-    /// When the last `old` answer arrived.
-    last_old: Mutex<Option<Instant>>,
-}
-
-impl Tally {
-    fn fail(&self, what: String) {
-        self.failed.fetch_add(1, Ordering::SeqCst);
-        let mut errors = self.errors.lock().expect("not poisoned");
-        if errors.len() < 10 {
-            errors.push(what);
-        }
-    }
-
-    fn counts(&self) -> (u64, u64, u64) {
-        (
-            self.old.load(Ordering::SeqCst),
-            self.new.load(Ordering::SeqCst),
-            self.failed.load(Ordering::SeqCst),
-        )
-    }
-}
-
-type HttpClient = Client<HttpConnector, Empty<Bytes>>;
-
-type Answer = Result<(hyper::StatusCode, Bytes), hyper_util::client::legacy::Error>;
-
-/// One `GET url`, within 10 s (`Err` on timeout).
-async fn send(client: &HttpClient, url: &str) -> Result<Answer, tokio::time::error::Elapsed> {
-    let request = hyper::Request::get(url)
-        .body(Empty::new())
-        .expect("a valid request");
-    tokio::time::timeout(Duration::from_secs(10), async {
-        let response = client.request(request).await?;
-        let status = response.status();
-        match response.into_body().collect().await {
-            Ok(body) => Ok((status, body.to_bytes())),
-            // A body cut short is a failure: report it with the status it had.
-            Err(e) => Ok((status, Bytes::from(format!("body: {e:?}")))),
-        }
-    })
-    .await
-}
-
-/// Whether `error` is an HTTP/2 stream refused by the server's GOAWAY (so never processed).
-fn refused_by_goaway(error: &hyper_util::client::legacy::Error) -> bool {
-    let mut source = std::error::Error::source(error);
-    while let Some(e) = source {
-        if let Some(h2) = e.downcast_ref::<h2::Error>() {
-            return h2.is_go_away() && h2.is_remote() && h2.reason() == Some(h2::Reason::NO_ERROR);
-        }
-        source = e.source();
-    }
-    false
-}
-
-/// Sends `GET url` until `stop` is set, the hard cap is reached or the deadline passes.
-async fn client_loop(client: HttpClient, url: String, tally: Arc<Tally>, stop: Arc<AtomicBool>) {
-    let deadline = Instant::now() + DEADLINE;
-    while !stop.load(Ordering::SeqCst)
-        && Instant::now() < deadline
-        && tally.sent.fetch_add(1, Ordering::SeqCst) < 20 * TOTAL
-    {
-        let mut answer = send(&client, &url).await;
-        // A request that an HTTP/2 GOAWAY refused was not processed (RFC 9113 §6.8, §8.7):
-        // clients may send it again, and this one does, a few times at most. Counted apart.
-        for _ in 0..3 {
-            match &answer {
-                Ok(Err(e)) if refused_by_goaway(e) => {
-                    tally.retried.fetch_add(1, Ordering::SeqCst);
-                    answer = send(&client, &url).await;
-                }
-                _ => break,
-            }
-        }
-        let answer = answer.map(|r| r.map_err(|e| format!("{e:?}")));
-        match answer {
-            Ok(Ok((status, body))) if status == 200 && &body[..] == b"old\n" => {
-                tally.old.fetch_add(1, Ordering::SeqCst);
-                *tally.last_old.lock().expect("not poisoned") = Some(Instant::now());
-            }
-            Ok(Ok((status, body))) if status == 200 && &body[..] == b"new\n" => {
-                tally.new.fetch_add(1, Ordering::SeqCst);
-            }
-            Ok(Ok((status, body))) => tally.fail(format!("{status} {body:?}")),
-            Ok(Err(e)) => tally.fail(e),
-            Err(_) => tally.fail("no answer within 10 s".into()),
-        }
-    }
-}
-
-/// Starts the load: 4 HTTP/1.1 keep-alive loops, 2 HTTP/1.1 loops opening a connection per
-/// request, 4 HTTP/2 loops sharing one connection.
-fn start_load(
-    url: &str,
-    tally: &Arc<Tally>,
-    stop: &Arc<AtomicBool>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let keep_alive: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-    let fresh: HttpClient = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(0)
-        .build_http();
-    let h2: HttpClient = Client::builder(TokioExecutor::new())
-        .http2_only(true)
-        .build_http();
-    let clients = [(keep_alive, 4), (fresh, 2), (h2, 4)];
-    let mut tasks = Vec::new();
-    for (client, loops) in clients {
-        for _ in 0..loops {
-            tasks.push(tokio::spawn(client_loop(
-                client.clone(),
-                url.to_owned(),
-                tally.clone(),
-                stop.clone(),
-            )));
-        }
-    }
-    tasks
-}
-
-/// Waits (bounded) until `done` holds.
-async fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 /// Runs a binary that must fail its `--upgrade`, under load; returns its stderr.
@@ -366,13 +225,13 @@ async fn an_upgrade_under_load_fails_no_request_and_a_failed_one_changes_nothing
         old_pid.to_string()
     );
 
-    let tally = Arc::new(Tally::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = start_load(&format!("http://{listen}/"), &tally, &stop);
-    wait_until("the first requests", || {
-        tally.sent.load(Ordering::SeqCst) > 5_000
-    })
-    .await;
+    let load = Load::start(
+        &format!("http://{listen}/"),
+        &["old\n", "new\n"],
+        20 * TOTAL,
+        DEADLINE,
+    );
+    load.wait_sent(5_000, DEADLINE).await;
 
     // 1. A missing certificate: the checks fail before the running process is contacted.
     let mut args = common.to_vec();
@@ -393,19 +252,14 @@ async fn an_upgrade_under_load_fails_no_request_and_a_failed_one_changes_nothing
         old_proxy.wait_exit(Duration::ZERO).is_none(),
         "the old process still runs"
     );
-    let before = tally.sent.load(Ordering::SeqCst);
-    wait_until("more requests", || {
-        tally.sent.load(Ordering::SeqCst) > before + 5_000
-    })
-    .await;
-    let (old_answers, new_answers, failed) = tally.counts();
+    load.wait_sent(load.sent() + 5_000, DEADLINE).await;
     assert_eq!(
-        failed,
+        load.failed(),
         0,
         "no request fails around failed upgrades: {:?}",
-        tally.errors.lock().expect("not poisoned")
+        load.errors()
     );
-    assert!(old_answers > 10_000 && new_answers == 0);
+    assert!(load.answered("old\n") > 10_000 && load.answered("new\n") == 0);
     let old_log = old_proxy.log_text();
     assert!(
         old_log.contains("still serving"),
@@ -417,7 +271,8 @@ async fn an_upgrade_under_load_fails_no_request_and_a_failed_one_changes_nothing
     let mut tunnel = open_tunnel(listen).await;
     echo_through(&mut tunnel, b"before the upgrade").await;
     let slow = tokio::spawn(async move {
-        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+        let client: Client<HttpConnector, Empty<Bytes>> =
+            Client::builder(TokioExecutor::new()).build_http();
         let request = hyper::Request::get(format!("http://{listen}/slow/1500"))
             .body(Empty::new())
             .expect("a valid request");
@@ -491,45 +346,35 @@ async fn an_upgrade_under_load_fails_no_request_and_a_failed_one_changes_nothing
         "the old process exits cleanly: {exited:?}"
     );
 
-    let at_exit = tally.sent.load(Ordering::SeqCst);
-    wait_until("the rest of the load", || {
-        let sent = tally.sent.load(Ordering::SeqCst);
-        sent >= TOTAL && sent >= at_exit + AFTER_EXIT
-    })
-    .await;
-    stop.store(true, Ordering::SeqCst);
-    for task in load {
-        task.await.expect("a client loop");
-    }
-    let (old_answers, new_answers, failed) = tally.counts();
+    let at_exit = load.sent();
+    load.wait_sent(TOTAL.max(at_exit + AFTER_EXIT), DEADLINE)
+        .await;
+    let (old_answers, new_answers, failed) = (
+        load.answered("old\n"),
+        load.answered("new\n"),
+        load.failed(),
+    );
+    let last_old = load.last_answered("old\n").expect("old answers");
+    let retried = load.retried();
+    let errors = load.errors();
+    load.finish().await;
     let new_peak = daemon.peak_rss_kib();
     println!(
         "upgrade under load: {} requests, {old_answers} answered by the old program, \
-         {new_answers} by the new, {failed} failed ({} HTTP/2 requests refused unprocessed by \
+         {new_answers} by the new, {failed} failed ({retried} HTTP/2 requests refused unprocessed by \
          a GOAWAY were sent again); `--upgrade` returned after {} ms, the \
          old process exited {} ms after `--upgrade` started (it waited for a 1.5 s request and \
          a tunnel closed after about 1.6 s); peak RSS old {old_peak} KiB, new {new_peak} KiB",
         old_answers + new_answers + failed,
-        tally.retried.load(Ordering::SeqCst),
         taken_over.as_millis(),
         drained.as_millis(),
     );
-    assert_eq!(
-        failed,
-        0,
-        "no request fails across the upgrade: {:?}",
-        tally.errors.lock().expect("not poisoned")
-    );
+    assert_eq!(failed, 0, "no request fails across the upgrade: {errors:?}");
     assert!(old_answers + new_answers >= TOTAL);
     assert!(
         new_answers >= AFTER_EXIT,
         "the answers switched to the new program"
     );
-    let last_old = tally
-        .last_old
-        .lock()
-        .expect("not poisoned")
-        .expect("old answers");
     assert!(
         last_old <= old_exited_at,
         "no old answer after the old process exited"
