@@ -8,9 +8,10 @@
 #   - nginx-light, haproxy, wrk    peers and load generator for benches/load.sh
 #   - util-linux, procps           taskset, ps, pgrep for pinning and process checks
 #   - chromium                     headless browser for the admin status page's test
+#   - prometheus                   a real Prometheus server scraping /metrics in e2e_metrics
 #   - python3-pip (if pip missing) then grpcio and websockets for gRPC/WebSocket tests
 #
-# Runs unattended (CI has no stdin). Never leaves a system nginx/haproxy service running:
+# Runs unattended (CI has no stdin). Never leaves a system nginx/haproxy/prometheus service running:
 # benches and tests start their own foreground instances on loopback ports.
 #
 # Environment:
@@ -39,6 +40,7 @@ APT_PACKAGES=(
     haproxy wrk
     util-linux procps
     chromium
+    prometheus
 )
 
 # Prints the packages (from the arguments) that dpkg does not report as installed.
@@ -119,6 +121,7 @@ install_debs() {
         case $p in
             nginx*) stop_system_service nginx ;;
             haproxy) stop_system_service haproxy ;;
+            prometheus) stop_system_service prometheus ;;
         esac
     done
 }

@@ -238,5 +238,7 @@ pub(crate) mod limits;
 pub(crate) mod requests;
 pub(crate) mod timing;
 
+pub use requests::RouteMetrics;
+
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ mod certs;
 mod load;
 mod origin;
 mod process;
+mod prometheus;
 
 pub use certs::Pki;
 pub use load::Load;
@@ -16,6 +17,7 @@ pub use origin::{Origin, OriginRequest};
 pub use process::{
     build_file, build_program, build_source, is_running, proxyc, DaemonProcess, ProxyProcess,
 };
+pub use prometheus::Prometheus;
 
 use std::net::{SocketAddr, TcpListener};
 

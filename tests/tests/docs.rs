@@ -74,3 +74,51 @@ fn example_programs() -> Vec<std::path::PathBuf> {
         .filter(|path| path.extension().is_some_and(|e| e == "pxy"))
         .collect()
 }
+
+/// Every metric name the runtime's sources register (a `"pxy_..."` string literal), with
+/// the file it is in.
+fn runtime_metric_names() -> Vec<(String, String)> {
+    let literal = regex::Regex::new(r#""(pxy_[a-z_]+)""#).unwrap();
+    let mut names = Vec::new();
+    let mut dirs = vec![pxy_tests::workspace_root().join("runtime/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for capture in literal.captures_iter(&text) {
+                    names.push((capture[1].to_owned(), path.display().to_string()));
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn every_metric_is_documented_and_every_documented_metric_exists() {
+    let doc = std::fs::read_to_string(pxy_tests::workspace_root().join("docs/metrics.md")).unwrap();
+    let documented: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `pxy_"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let names = runtime_metric_names();
+    assert!(names.len() >= 20, "found only {names:?}");
+    for (name, file) in &names {
+        assert!(
+            documented.contains(&&name["pxy_".len()..]),
+            "{name} (registered in {file}) is missing from docs/metrics.md"
+        );
+    }
+    for name in documented {
+        assert!(
+            names.iter().any(|(n, _)| n[4..] == *name),
+            "docs/metrics.md lists pxy_{name}, which the runtime does not register"
+        );
+    }
+}

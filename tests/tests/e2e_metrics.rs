@@ -1,8 +1,9 @@
 //! `/metrics` on the admin listener counts a known mix of requests exactly, by the program's
 //! own route names (or file:line), status class and upstream server, scraped with a real
-//! HTTP client from a compiled binary.
+//! HTTP client from a compiled binary, and then by a real Prometheus server, whose query API
+//! shows the same series.
 
-use pxy_tests::{build_source, free_addr, HttpClient, Origin, ProxyProcess};
+use pxy_tests::{build_source, free_addr, HttpClient, Origin, Prometheus, ProxyProcess};
 
 /// The value of the sample `name{labels}` in a Prometheus text exposition, if present.
 fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
@@ -134,6 +135,47 @@ async fn metrics_count_requests_by_route_status_class_and_server() {
         Some(0.0)
     );
     assert_eq!(gone("pxy_upstream_header_seconds_count"), Some(0.0));
+
+    // A real Prometheus server scrapes the same endpoint: the series arrive with the same
+    // values, labelled by the program's own words.
+    let dir = bin.parent().expect("a scratch dir");
+    let prometheus = Prometheus::start(dir, admin).await;
+    let within = std::time::Duration::from_secs(30);
+    let by_route = prometheus
+        .wait_for(
+            "sum by (route, status) (pxy_requests_total{job=\"proxy\"}) > 0",
+            within,
+            |series| series.len() == 6,
+        )
+        .await;
+    let mut seen: Vec<(String, String, f64)> = by_route
+        .iter()
+        .map(|(labels, value)| {
+            let label = |name: &str| labels[name].as_str().unwrap_or_default().to_owned();
+            (label("route"), label("status"), *value)
+        })
+        .collect();
+    seen.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let expected = [
+        ("api", "2xx", 3.0),
+        ("api", "5xx", 2.0),
+        ("gone", "5xx", 2.0),
+        ("metrics.pxy:7", "2xx", 1.0),
+        ("metrics.pxy:9", "4xx", 4.0),
+        ("none", "4xx", 1.0),
+    ]
+    .map(|(r, s, v)| (r.to_owned(), s.to_owned(), v));
+    assert_eq!(seen, expected);
+    let up = prometheus.query("up{job=\"proxy\"}").await;
+    assert_eq!(up.len(), 1);
+    assert_eq!(up[0].1, 1.0, "the scrape succeeds");
+    let reused = prometheus
+        .query("pxy_upstream_backend_connections_reused_total{upstream=\"app\"}")
+        .await;
+    assert_eq!(reused.len(), 1);
+    assert_eq!(reused[0].1, 4.0);
+    drop(prometheus);
+
     let status = proxy
         .terminate(std::time::Duration::from_secs(10))
         .expect("exits after SIGTERM");

@@ -109,14 +109,16 @@ impl RouteSeries {
 }
 
 /// The request series of one server's program: one entry per route, then [`NO_ROUTE`].
+/// Public for embedders and for the benchmark of what a request costs in metrics
+/// (`runtime/benches/metrics.rs`); the server makes one per program.
 #[derive(Debug)]
-pub(crate) struct RouteMetrics {
+pub struct RouteMetrics {
     routes: Vec<RouteSeries>,
 }
 
 impl RouteMetrics {
     /// The series of routes named `names` (in the program's order) and of [`NO_ROUTE`].
-    pub(crate) fn new(names: &[&str]) -> Self {
+    pub fn new(names: &[&str]) -> Self {
         let routes = names
             .iter()
             .copied()
@@ -128,12 +130,7 @@ impl RouteMetrics {
 
     /// Counts a finished request of `route` (an index into the names; `None` or out of
     /// range: [`NO_ROUTE`]) that was answered `status` after `elapsed`.
-    pub(crate) fn record(
-        &self,
-        route: Option<usize>,
-        status: Option<StatusCode>,
-        elapsed: Duration,
-    ) {
+    pub fn record(&self, route: Option<usize>, status: Option<StatusCode>, elapsed: Duration) {
         let none = self.routes.len() - 1;
         let series = &self.routes[route.filter(|&r| r < none).unwrap_or(none)];
         let class = status.map_or(0, |s| usize::from(s.as_u16() / 100).clamp(1, 5));
