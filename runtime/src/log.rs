@@ -101,13 +101,7 @@ static ACCESS: OnceLock<AccessLog> = OnceLock::new();
 impl AccessLog {
     fn start(format: AccessLogFormat, file: Option<PathBuf>) -> Result<AccessLog> {
         let output: Box<dyn output::Output> = match file {
-            Some(path) => Box::new(LogFile::open(path.clone()).map_err(|e| {
-                Error::explain(
-                    ErrorKind::InvalidConfig,
-                    format!("access log file {}", path.display()),
-                )
-                .with_cause(e)
-            })?),
+            Some(path) => Box::new(open_access_file(path)?),
             None => Box::new(PipeChunks::new(std::io::stderr())),
         };
         let sink = Sink::start(output, sink::CAPACITY, Drops::registered()).map_err(|e| {
@@ -133,6 +127,31 @@ pub fn init_access(format: AccessLogFormat, file: Option<PathBuf>) -> Result<()>
         tracing::warn!("the access log was started twice; the first one is kept");
     }
     Ok(())
+}
+
+/// Opens the access log file for appending (created if missing).
+fn open_access_file(path: PathBuf) -> Result<LogFile> {
+    LogFile::open(path.clone()).map_err(|e| {
+        Error::explain(
+            ErrorKind::InvalidConfig,
+            format!("access log file {}", path.display()),
+        )
+        .with_cause(e)
+    })
+}
+
+/// For `--test`: the access log file, when one is written, can be opened for appending (it
+/// is created if missing, as serving would), so a bad path fails the check rather than the
+/// start.
+///
+/// # Errors
+///
+/// As [`init_access`].
+pub fn check_access(format: AccessLogFormat, file: Option<PathBuf>) -> Result<()> {
+    match (format.is_on(), file) {
+        (true, Some(path)) => open_access_file(path).map(drop),
+        _ => Ok(()),
+    }
 }
 
 /// Reopens the access log file (SIGUSR1, after logrotate moved it).

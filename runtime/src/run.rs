@@ -69,15 +69,17 @@ pub fn run_with_args<P: Proxy>(
     }
 }
 
-/// `--test`: the configuration is valid, every certificate, key and CA file loads, and the
-/// proxy builds (upstreams included).
+/// `--test`: the configuration is valid, the access log file can be written, every
+/// certificate, key and CA file loads, and the proxy builds (upstreams included).
 fn check<P: Proxy>(
     config: &ServerConfig,
     args: &Args,
     build: impl FnOnce() -> Result<P>,
 ) -> Result<()> {
     config.validate()?;
-    args.settings(&config.settings).limits.validate()?;
+    let settings = args.settings(&config.settings);
+    settings.limits.validate()?;
+    crate::log::check_access(settings.access_log, settings.access_log_file)?;
     tls_acceptors(&config.listeners)?;
     build().map(drop)
 }

@@ -57,6 +57,26 @@ async fn json_lines_go_to_a_file_that_mv_and_sigusr1_rotate() {
         file.display()
     );
     let bin = build_source("access_json", &source);
+    // `--test` opens the log file as serving would: a directory that does not exist fails the
+    // check, with the path; the program's own file passes.
+    let unwritable = dir.join("no-such-dir").join("access.log");
+    let checked = std::process::Command::new(&bin)
+        .arg("--test")
+        .arg("--access-log-file")
+        .arg(&unwritable)
+        .output()
+        .expect("run --test");
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(!checked.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&unwritable.display().to_string()),
+        "{stderr}"
+    );
+    let checked = std::process::Command::new(&bin)
+        .arg("--test")
+        .output()
+        .expect("run --test");
+    assert!(checked.status.success(), "{checked:?}");
     let mut proxy = ProxyProcess::start(&bin, &["--threads", "1"], 1);
     let client = HttpClient::http1();
     let base = format!("http://{listen}");
