@@ -27,6 +27,7 @@ pub mod reserved;
 mod sink;
 #[cfg(test)]
 mod tests;
+mod tunnel;
 
 pub use fields::LogFields;
 pub use format::AccessLogFormat;
@@ -43,6 +44,7 @@ use crate::session::Session;
 use output::{LogFile, PipeChunks};
 use record::Record;
 use sink::{Drops, Sink};
+pub(crate) use tunnel::TunnelRecord;
 
 /// The environment variable holding the default log filter.
 pub const LOG_ENV: &str = "PXY_LOG";
@@ -191,6 +193,21 @@ pub(crate) fn access(
     log.format
         .write(&record(session, start, body_bytes, error, extra), &mut line);
     log.sink.send(line);
+}
+
+/// Writes the line of a closed tunnel where the request lines go, in their format.
+pub(crate) fn tunnel_closed(record: &TunnelRecord<'_>) {
+    if !tracing::enabled!(target: "pxy::access", tracing::Level::INFO) {
+        return;
+    }
+    let Some(log) = access_log() else {
+        return;
+    };
+    let mut line = Vec::with_capacity(192);
+    record.write(log.format, &mut line);
+    if !line.is_empty() {
+        log.sink.send(line);
+    }
 }
 
 /// The facts of `session`'s line.

@@ -4,7 +4,8 @@
 //! it: a plain request to the WebSocket route gets the local answer, an upgrade the origin
 //! refuses is an ordinary response on a connection that stays usable, and plain requests are
 //! served while a tunnel is open. An upstream's `tunnel_idle_timeout` closes a tunnel that
-//! stays silent, and only then.
+//! stays silent, and only then; its closing line comes in the access log's chosen format
+//! (JSON there).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -211,7 +212,8 @@ async fn a_silent_tunnel_is_closed_after_the_upstreams_tunnel_idle_timeout() {
     );
     let bin = build_source("tunnel_idle", &source);
     let echo = tokio::spawn(echo_server(TcpListener::bind(chat).await.expect("bind")));
-    let proxy = ProxyProcess::start(&bin, &[], 1);
+    // JSON lines: the tunnel's own line comes in the chosen format too.
+    let proxy = ProxyProcess::start(&bin, &["--access-log", "json"], 1);
     let stream = TcpStream::connect(listen).await.expect("connect");
     let (mut ws, _) = within(tokio_tungstenite::client_async(
         format!("ws://{listen}/chat"),
@@ -244,13 +246,32 @@ async fn a_silent_tunnel_is_closed_after_the_upstreams_tunnel_idle_timeout() {
         "closed after {waited:?}"
     );
     echo.abort();
+    let json_lines = |log: &str| -> Vec<serde_json::Value> {
+        log.lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
     for _ in 0..100 {
-        if proxy.log_text().contains("tunnel idle") {
+        let lines = json_lines(&proxy.log_text());
+        if let Some(closed) = lines.iter().find(|l| l["tunnel"] == "closed") {
+            assert!(
+                closed["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("tunnel idle")),
+                "{closed}"
+            );
+            assert_eq!(closed["upstream"], chat.to_string());
+            let switched = lines
+                .iter()
+                .find(|l| l["status"] == 101)
+                .expect("the 101 line");
+            assert_eq!(switched["request_id"], closed["request_id"]);
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no `tunnel idle` in the log:\n{}", proxy.log_text());
+    panic!("no JSON tunnel line in the log:\n{}", proxy.log_text());
 }
 
 async fn echo_server(listener: TcpListener) {

@@ -15,7 +15,7 @@ use super::record::Record;
 use super::reserved;
 
 /// Serializes a `Display` value as a JSON string without an intermediate `String`.
-struct Shown<T>(T);
+pub(super) struct Shown<T>(pub(super) T);
 
 impl<T: Display> serde::Serialize for Shown<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -22,8 +22,9 @@
 //! switch is decided (`framing.rs`, [`UpgradeSwitch`]). An HTTP/2 request never switches:
 //! HTTP/2 has no `Upgrade` (RFC 9113 §8.6), so it is proxied as an ordinary request.
 //!
-//! When the tunnel closes, a line on target `pxy::access` (unless the access log is off)
-//! records the bytes each way and how long it was open; the backend counts upgrades and open
+//! When the tunnel closes, a second access log line (unless the access log is off; in its
+//! format and to its output, `log/tunnel.rs`) records the bytes each way and how long it was
+//! open; the backend counts upgrades and open
 //! tunnels for the metrics.
 //!
 //! [`requested_upgrade`]: crate::headers::requested_upgrade
@@ -153,17 +154,16 @@ async fn relay(downstream: OnUpgrade, upstream: OnUpgrade, tunnel: Tunnel) {
         Ok((up, down)) => (Some(*up), Some(*down), None),
         Err(e) => (None, None, Some(e)),
     };
-    tracing::info!(
-        target: "pxy::access",
-        client = %tunnel.client,
-        upstream = %tunnel.backend.addr(),
-        tunnel = "closed",
+    crate::log::tunnel_closed(&crate::log::TunnelRecord {
+        time: time::OffsetDateTime::now_utc(),
+        client: tunnel.client,
+        upstream: tunnel.backend.addr(),
         to_upstream,
         to_downstream,
         duration_us,
-        request_id = request_id.as_str(),
-        error = error.map(tracing::field::display),
-    );
+        request_id: request_id.as_str(),
+        error,
+    });
 }
 
 /// Counts a tunnel open on its backend while it lives.
