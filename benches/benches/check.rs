@@ -28,6 +28,10 @@ fn compiler(c: &mut Criterion) {
         .into_program()
         .expect("no errors, so a typed program");
 
+    let identity = pxy_compiler::identity::Identity {
+        name: "bench".into(),
+        source_sha256: String::new(),
+    };
     let mut group = c.benchmark_group("compiler_5000_lines");
     group.throughput(Throughput::Bytes(source.len() as u64));
     group.bench_function("parse", |b| {
@@ -37,7 +41,7 @@ fn compiler(c: &mut Criterion) {
         b.iter(|| check_source(black_box(&source)))
     });
     group.bench_function("generate", |b| {
-        b.iter(|| codegen::generate(black_box(&program), "bench"))
+        b.iter(|| codegen::generate(black_box(&program), &identity))
     });
     group.finish();
 }

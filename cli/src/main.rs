@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pxy_compiler::diagnostic::{describe, render, to_json, Diagnostic};
 use pxy_compiler::driver::{self, BuildError, BuildOptions, Profile};
 use pxy_compiler::files::DiskLoader;
+use pxy_compiler::identity::Identity;
 use pxy_compiler::problem::Problem;
 use pxy_compiler::sources::SourceMap;
 
@@ -357,7 +358,8 @@ fn emit(file: &Path) -> ExitCode {
         Ok(a) => a,
         Err(code) => return code,
     };
-    match driver::generate(analysis.checked, &program_name(file)) {
+    let identity = Identity::of(&program_name(file), &analysis.sources);
+    match driver::generate(analysis.checked, &identity) {
         Ok((code, warnings)) => {
             print_problems(file, &analysis.sources, &warnings);
             print_stdout(&code);
@@ -390,7 +392,8 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
         file.display(),
         options.target_dir.display()
     );
-    match driver::build(analysis.checked, &program_name(file), output, &options) {
+    let identity = Identity::of(&program_name(file), &analysis.sources);
+    match driver::build(analysis.checked, &identity, output, &options) {
         Ok(report) => {
             print_problems(file, &analysis.sources, &report.warnings);
             eprintln!(
@@ -398,6 +401,7 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
                 report.binary.display(),
                 report.cargo_time.as_secs_f64()
             );
+            eprintln!("      sha256 {}", report.sha256);
             Ok(report.binary)
         }
         Err(BuildError::Problems(problems)) => {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::check::check;
 use crate::codegen;
 use crate::files::{FileLoader, MemoryLoader};
+use crate::identity::{file_sha256, Identity};
 use crate::include;
 use crate::problem::Problem;
 use crate::sources::SourceMap;
@@ -100,13 +101,17 @@ pub fn check_source(source: &str) -> Checked {
 
 /// Generates the Rust source for a source text on its own, or returns its problems.
 pub fn emit(source: &str, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
-    generate(check_source(source), name)
+    let identity = Identity::of(name, &SourceMap::single(format!("{name}.pxy"), source));
+    generate(check_source(source), &identity)
 }
 
 /// The Rust source of a checked program with its warnings, or every problem.
-pub fn generate(checked: Checked, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
+pub fn generate(
+    checked: Checked,
+    identity: &Identity,
+) -> Result<(String, Vec<Problem>), Vec<Problem>> {
     let (program, warnings) = checked.into_program()?;
-    Ok((codegen::generate(&program, name), warnings))
+    Ok((codegen::generate(&program, identity), warnings))
 }
 
 /// Where and how to build.
@@ -161,6 +166,8 @@ impl BuildOptions {
 pub struct BuildReport {
     /// The binary's path.
     pub binary: PathBuf,
+    /// The binary's SHA-256, in lower-case hex.
+    pub sha256: String,
     /// The generated crate (kept, for `proxyc emit` and bug reports).
     pub crate_dir: PathBuf,
     /// Warnings found while checking.
@@ -215,11 +222,12 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
 /// Generates, compiles and copies the binary of a checked program to `output`.
 pub fn build(
     checked: Checked,
-    name: &str,
+    identity: &Identity,
     output: &Path,
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
-    let (generated, warnings) = generate(checked, name).map_err(BuildError::Problems)?;
+    let name = identity.name.as_str();
+    let (generated, warnings) = generate(checked, identity).map_err(BuildError::Problems)?;
     // The generated manifest names the runtime by path, so the directory must be absolute.
     let target_dir =
         std::path::absolute(&options.target_dir).map_err(io("resolving the target directory"))?;
@@ -253,6 +261,10 @@ pub fn build(
         .arg(&options.target_dir)
         .arg("--message-format")
         .arg("short")
+        .arg("--config")
+        .arg(remap_paths(&options.target_dir))
+        .env("CFLAGS", c_remap(&options.target_dir))
+        .env("CXXFLAGS", c_remap(&options.target_dir))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");
     match options.profile {
@@ -290,12 +302,47 @@ pub fn build(
     let tmp = output.with_extension("pxy-tmp");
     std::fs::copy(&built, &tmp).map_err(io(format!("copying {}", built.display())))?;
     std::fs::rename(&tmp, output).map_err(io(format!("writing {}", output.display())))?;
+    let sha256 = file_sha256(output).map_err(io(format!("reading {}", output.display())))?;
     Ok(BuildReport {
         binary: output.to_path_buf(),
+        sha256,
         crate_dir,
         warnings,
         cargo_time,
     })
+}
+
+/// `build.rustflags` that replace the machine's own paths in the binary (panic locations,
+/// debug info) with fixed ones, so the same program, proxyc and toolchain give the same bytes
+/// whatever the target directory and the user: the target directory (the runtime's sources
+/// and the generated crate live there) becomes `/proxyc`, cargo's home (dependencies'
+/// sources) `/cargo`. The standard library's paths are fixed by the toolchain already.
+fn remap_paths(target_dir: &Path) -> String {
+    let mut flags = vec![remap(target_dir, "/proxyc")];
+    if let Some(home) = cargo_home() {
+        flags.push(remap(&home, "/cargo"));
+    }
+    format!("build.rustflags=[{}]", flags.join(","))
+}
+
+/// The same for the C and C++ of BoringSSL (built by `boring-sys` through cmake, which reads
+/// `CFLAGS` and `CXXFLAGS`): its `__FILE__` strings name the build directory.
+fn c_remap(target_dir: &Path) -> String {
+    format!("-ffile-prefix-map={}=/proxyc", target_dir.display())
+}
+
+/// `"--remap-path-prefix=FROM=TO"` as a TOML string.
+fn remap(from: &Path, to: &str) -> String {
+    let flag = format!("--remap-path-prefix={}={to}", from.display());
+    let escaped = flag.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+/// Where cargo keeps its registry: `CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
 }
 
 fn file(path: &str) -> &'static str {
@@ -425,4 +472,26 @@ fn fnv1a_with(mut hash: u64, bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x100000001b3);
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remapped_paths_are_toml_strings() {
+        assert_eq!(
+            remap(Path::new("/home/a b/target"), "/proxyc"),
+            r#""--remap-path-prefix=/home/a b/target=/proxyc""#
+        );
+        assert_eq!(
+            remap(Path::new(r#"/odd"dir\x"#), "/cargo"),
+            r#""--remap-path-prefix=/odd\"dir\\x=/cargo""#
+        );
+        let flags = remap_paths(Path::new("/t"));
+        assert!(
+            flags.starts_with(r#"build.rustflags=["--remap-path-prefix=/t=/proxyc""#),
+            "{flags}"
+        );
+    }
 }

@@ -21,6 +21,7 @@ pub mod diff;
 pub mod driver;
 pub mod explain;
 pub mod files;
+pub mod identity;
 pub mod include;
 pub mod problem;
 pub mod sources;

@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             diagnostics.iter().all(|d| d.is_warning),
             "a program was produced despite errors"
         );
-        let rust = codegen::generate(program, "fuzz");
+        let rust = codegen::generate(program, &pxy_compiler::identity::Identity { name: "fuzz".into(), source_sha256: String::new() });
         assert!(
             !rust.starts_with("compile_error!(\"proxyc bug"),
             "generated code does not parse:\n{rust}"

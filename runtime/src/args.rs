@@ -169,11 +169,15 @@ impl Args {
         }
     }
 
-    /// Parses the process arguments, naming the program `name` in `--help`. Exits the
-    /// process on `--help` or invalid flags, as command-line tools do.
-    pub fn parse_for(name: &str) -> Self {
+    /// Parses the process arguments, naming the program `name` in `--help`; `--version`
+    /// prints `NAME VERSION`. Exits the process on `--help`, `--version` or invalid flags, as
+    /// command-line tools do.
+    pub fn parse_for(name: &str, version: &str) -> Self {
         use clap::{CommandFactory, FromArgMatches};
-        let command = Args::command().bin_name(name);
+        let command = Args::command()
+            .name(name.to_owned())
+            .bin_name(name)
+            .version(version.to_owned());
         let matches = command.get_matches();
         match Args::from_arg_matches(&matches) {
             Ok(args) => args,

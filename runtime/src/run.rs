@@ -27,7 +27,7 @@ use crate::tls::TlsAcceptor;
 /// `<name>: configuration ok`. Exit status 0 on success, 1 on any error (printed on standard
 /// error), 2 on invalid flags.
 pub fn run<P: Proxy>(config: ServerConfig, build: impl FnOnce() -> Result<P>) -> ExitCode {
-    let args = Args::parse_for(&config.name);
+    let args = Args::parse_for(&config.name, &config.version);
     run_with_args(config, args, build)
 }
 

@@ -29,6 +29,7 @@ fn args(test: bool) -> Args {
 fn config(addrs: &[&str]) -> ServerConfig {
     ServerConfig {
         name: "gw".to_owned(),
+        version: "0.0.0".to_owned(),
         listeners: addrs
             .iter()
             .map(|a| ListenerConfig::http(a.parse().expect("valid address")))

@@ -29,7 +29,7 @@ pub fn proxyc() -> PathBuf {
 }
 
 /// The shared directory where generated proxies are compiled (the runtime compiles once).
-fn build_target_dir() -> PathBuf {
+pub fn build_target_dir() -> PathBuf {
     std::env::var_os("PROXYC_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::workspace_root().join("target").join("pxy-build"))

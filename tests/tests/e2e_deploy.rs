@@ -10,11 +10,13 @@
 //!    binary, the pid file names the new process, the old one exits by itself, the answers
 //!    switch, and no request failed at any point.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use pxy_tests::{build_file, free_addr, proxyc, DaemonProcess, Load, ProxyProcess};
+use pxy_tests::{
+    build_file, build_target_dir, free_addr, proxyc, DaemonProcess, Load, ProxyProcess,
+};
 
 /// No phase of the test waits longer than this.
 const DEADLINE: Duration = Duration::from_secs(120);
@@ -26,9 +28,6 @@ fn program(listen: &str, answer: &str, extra: &str) -> String {
 
 /// `proxyc build --quick --upgrade FILE -o OUTPUT -- ARGS`, run off the async runtime.
 async fn deploy(file: &Path, output: &Path, proxy_args: &[String]) -> Output {
-    let target_dir = std::env::var_os("PROXYC_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| pxy_tests::workspace_root().join("target/pxy-build"));
     let mut command = tokio::process::Command::new(proxyc());
     command
         .arg("build")
@@ -38,7 +37,7 @@ async fn deploy(file: &Path, output: &Path, proxy_args: &[String]) -> Output {
         .arg("-o")
         .arg(output)
         .arg("--target-dir")
-        .arg(target_dir)
+        .arg(build_target_dir())
         // Not OUTPUT.log, the default: the old process, started by the test harness, writes
         // its own log there.
         .arg("--proxy-log")

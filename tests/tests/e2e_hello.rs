@@ -1,10 +1,14 @@
 //! `examples/hello.pxy` built with `proxyc build` and run as a process: it answers by itself
 //! over HTTP/1.1 and HTTP/2 (h2c), validates with `--test`, stops cleanly on SIGTERM, and
-//! applies the client limits its flags set.
+//! applies the client limits its flags set. The same program built from two directories is
+//! the same binary, whose SHA-256 `proxyc build` prints and whose `--version` names proxyc
+//! and the source's hash.
 
 use std::time::Duration;
 
-use pxy_tests::{build_program, free_addr, HttpClient, ProxyProcess};
+use pxy_tests::{
+    build_program, build_target_dir, free_addr, proxyc, workspace_root, HttpClient, ProxyProcess,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -129,4 +133,56 @@ async fn hello_answers_over_http1_and_http2_and_stops_on_sigterm() {
         .terminate(Duration::from_secs(10))
         .expect("exits after SIGTERM");
     assert!(status.success(), "{status:?}");
+}
+
+/// SHA-256 of a file, by coreutils' `sha256sum`.
+fn sha256sum(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("run sha256sum");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split_whitespace().next().expect("a hash").to_owned()
+}
+
+#[test]
+fn the_same_program_built_from_two_directories_is_the_same_binary() {
+    let first = build_program("hello", &[]);
+    // A second copy of the source, elsewhere and later: nothing of the path or the time may
+    // reach the binary.
+    let dir = first
+        .parent()
+        .expect("a scratch dir")
+        .with_file_name(format!("hello-again-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("another directory");
+    let source = dir.join("hello.pxy");
+    std::fs::copy(workspace_root().join("examples/hello.pxy"), &source).expect("copy");
+    let second = dir.join("hello");
+    let out = std::process::Command::new(proxyc())
+        .arg("build")
+        .arg("--quick")
+        .arg(&source)
+        .arg("-o")
+        .arg(&second)
+        .arg("--target-dir")
+        .arg(build_target_dir())
+        .output()
+        .expect("run proxyc build");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let hash = sha256sum(&second);
+    assert_eq!(sha256sum(&first), hash, "byte-identical binaries");
+    assert!(
+        stderr.contains(&format!("sha256 {hash}")),
+        "proxyc prints the binary's SHA-256: {stderr}"
+    );
+    let version = std::process::Command::new(&second)
+        .arg("--version")
+        .output()
+        .expect("run --version");
+    let version = String::from_utf8_lossy(&version.stdout);
+    let expected =
+        regex::Regex::new(r"^hello \(built by proxyc \S+ from source sha256:[0-9a-f]{64}\)\n$")
+            .expect("a valid regex");
+    assert!(expected.is_match(&version), "{version:?}");
 }

@@ -118,6 +118,10 @@ fn mutated_programs_never_panic_the_compiler() {
     let mut generated = 0;
     for i in 0..20_000 {
         let input = mutate(&seeds[i % seeds.len()], &mut rng);
+        let identity = pxy_compiler::identity::Identity {
+            name: "fuzz".into(),
+            source_sha256: String::new(),
+        };
         let result = catch_unwind(AssertUnwindSafe(|| {
             let checked = pxy_compiler::driver::check_source(&input);
             for p in &checked.problems {
@@ -127,7 +131,7 @@ fn mutated_programs_never_panic_the_compiler() {
             }
             checked
                 .program()
-                .map(|p| pxy_compiler::codegen::generate(p, "fuzz"))
+                .map(|p| pxy_compiler::codegen::generate(p, &identity))
         }));
         match result {
             Ok(Some(code)) => {

@@ -18,13 +18,16 @@ mod upstreams;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::identity::Identity;
 use crate::typed::{TypedAlpn, TypedClientAddress, TypedListener, TypedProgram, TypedStmt};
 use names::Names;
 
-/// Generates the formatted `main.rs` of the proxy for `program`. `name` is the program's name
-/// (the `.pxy` file stem), used in logs and `--test` output.
-pub fn generate(program: &TypedProgram, name: &str) -> String {
-    let tokens = generate_tokens(program, name);
+/// Generates the formatted `main.rs` of the proxy for `program`. The identity's name is the
+/// program's name (the `.pxy` file stem), used in logs and `--test` output; its version is
+/// what the binary's `--version` prints.
+pub fn generate(program: &TypedProgram, identity: &Identity) -> String {
+    let name = identity.name.as_str();
+    let tokens = generate_tokens(program, identity);
     let file: syn::File = match syn::parse2(tokens) {
         Ok(file) => file,
         // The generator only emits tokens it built from checked input; a parse failure here is
@@ -39,7 +42,9 @@ pub fn generate(program: &TypedProgram, name: &str) -> String {
     )
 }
 
-fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
+fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
+    let name = identity.name.as_str();
+    let version = identity.version();
     let mut names = Names::default();
     let upstream_fields = program.upstreams.iter().enumerate().map(|(i, _)| {
         let f = format_ident!("upstream_{}", i);
@@ -171,6 +176,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             pxy_runtime::run(
                 ServerConfig {
                     name: #name.to_string(),
+                    version: #version.to_string(),
                     listeners: Vec::from([#(#listeners),*]),
                     settings: #settings,
                 },

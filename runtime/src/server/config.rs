@@ -54,6 +54,9 @@ impl ListenerConfig {
 pub struct ServerConfig {
     /// The program's name, used in `--test` output and `--help`.
     pub name: String,
+    /// What `--version` prints after the name: for a generated binary, the proxyc that built
+    /// it and the SHA-256 of its source.
+    pub version: String,
     /// Where to listen; at least one.
     pub listeners: Vec<ListenerConfig>,
     /// Threads, grace period, admin listener and client limits (`server { ... }`); the
@@ -123,6 +126,7 @@ mod tests {
     fn config(addrs: &[&str]) -> ServerConfig {
         ServerConfig {
             name: "t".into(),
+            version: "test".into(),
             listeners: addrs
                 .iter()
                 .map(|a| ListenerConfig::http(a.parse().expect("valid address")))

@@ -158,6 +158,7 @@ impl Proxy for Gateway {
 fn main() {
     let config = ServerConfig {
         name: "gateway".to_owned(),
+        version: "1.0.0".to_owned(),
         listeners: vec![ListenerConfig::http(SocketAddr::from(([127, 0, 0, 1], 0)))],
         settings: ServerSettings::default(),
     };
