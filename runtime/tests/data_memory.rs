@@ -3,38 +3,12 @@
 //! a re-read does, since requests may hold the old snapshot) must stay within a few times the
 //! list's own size, and a list's size must stay near its entries' size.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
-use pxy_runtime::data::{CidrSet, List, StrSet};
+use pxy_runtime::data::{CidrSet, Contents, List, StrSet};
 
-/// The system allocator, counting live bytes and their peak.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded to `System` unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live =
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: forwarded as given.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded as given.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+mod counting;
 
 const ENTRIES: usize = 100_000;
 
@@ -50,13 +24,13 @@ fn file(name: &str, text: &str) -> std::path::PathBuf {
 /// second load while a first copy is held.
 fn measure<T>(load: impl Fn() -> T) -> (isize, isize, std::time::Duration) {
     let held = load();
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = counting::live();
+    counting::reset_peak();
     let start = Instant::now();
     let again = load();
     let took = start.elapsed();
-    let kept = LIVE.load(Ordering::Relaxed) - base;
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let kept = counting::live() - base;
+    let peak = counting::peak_since(base);
     drop((held, again));
     (kept, peak, took)
 }
@@ -73,24 +47,21 @@ fn a_100k_list_reloads_within_a_few_times_its_size() {
     let str_text: String = (0..ENTRIES)
         .map(|_| format!("k-{:016x}\n", rng.u64(..)))
         .collect();
-    let cidr = file("cidr.txt", &cidr_text);
-    let keys = file("keys.txt", &str_text);
-
-    let (kept, peak, took) = measure(|| List::<CidrSet>::load("cidr", &cidr).expect("loads"));
-    eprintln!(
-        "cidr 100k ({} bytes of file): list {kept} bytes, reload peak {peak} bytes, {took:?}",
-        cidr_text.len()
-    );
-    // 8 bytes per IPv4 range once merged, plus the file while it is parsed.
-    assert!(kept < 1_000_000, "cidr list keeps {kept} bytes");
-    assert!(peak < 6_000_000, "cidr reload peaks at {peak} bytes");
-
-    let (kept, peak, took) = measure(|| List::<StrSet>::load("keys", &keys).expect("loads"));
-    eprintln!(
-        "str 100k ({} bytes of file): list {kept} bytes, reload peak {peak} bytes, {took:?}",
-        str_text.len()
-    );
+    // 8 bytes per IPv4 range once merged; at the peak, the file while it is parsed too.
+    reload::<CidrSet>("cidr", &cidr_text, 1_000_000, 6_000_000);
     // An 18-byte key: its box and the table's slot (16 bytes, at most 8/7 empty).
-    assert!(kept < 6_000_000, "str list keeps {kept} bytes");
-    assert!(peak < 12_000_000, "str reload peaks at {peak} bytes");
+    reload::<StrSet>("str", &str_text, 6_000_000, 12_000_000);
+}
+
+/// Loads a list of `text` while another copy is held, as a re-read does, and checks that the
+/// copy keeps at most `keeps` bytes and that loading it needed at most `peaks` more.
+fn reload<C: Contents>(kind: &str, text: &str, keeps: isize, peaks: isize) {
+    let path = file(&format!("{kind}.txt"), text);
+    let (kept, peak, took) = measure(|| List::<C>::load(kind, &path).expect("loads"));
+    eprintln!(
+        "{kind} 100k ({} bytes of file): list {kept} bytes, reload peak {peak} bytes, {took:?}",
+        text.len()
+    );
+    assert!(kept < keeps, "{kind} list keeps {kept} bytes");
+    assert!(peak < peaks, "{kind} reload peaks at {peak} bytes");
 }
