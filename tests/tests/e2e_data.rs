@@ -292,3 +292,63 @@ async fn lists_and_flags_follow_their_files_under_load_and_on_sighup() {
         "{log}"
     );
 }
+
+/// `examples/maintenance.pxy` as written (addresses and health timings changed for the test):
+/// the flag file turns the 503 page on, the office list exempts the client, and every server
+/// down turns it on too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_maintenance_example_answers_503_unless_the_office_asks() {
+    let (listen, a_addr, b_addr) = (free_addr(), free_addr(), free_addr());
+    let bin = pxy_tests::build_program(
+        "maintenance",
+        &[
+            ("127.0.0.1:8080".into(), listen.to_string()),
+            ("127.0.0.1:9001".into(), a_addr.to_string()),
+            ("127.0.0.1:9002".into(), b_addr.to_string()),
+            (
+                "every 2s timeout 1s rise 2 fall 2".into(),
+                "every 100ms timeout 100ms rise 1 fall 1".into(),
+            ),
+        ],
+    );
+    // The files sit beside the program, which `build_program` wrote next to the binary.
+    let dir = bin.parent().expect("the build's directory").to_path_buf();
+    let (office, flag) = (dir.join("office.txt"), dir.join("maintenance.on"));
+    std::fs::write(&office, "# the office\n10.0.0.0/8\n").unwrap();
+    let a = Origin::start("a", a_addr).await;
+    let b = Origin::start("b", b_addr).await;
+    let _proxy = ProxyProcess::start(&bin, &[], 1);
+    let client = HttpClient::http1();
+    let url = format!("http://{listen}/page");
+    let is_maintenance = |r: &pxy_tests::Reply| {
+        r.status == 503
+            && r.header("retry-after") == Some("120")
+            && r.body.starts_with("down for maintenance")
+    };
+    assert_eq!(client.get(&url, &[]).await.status, 200);
+
+    std::fs::write(&flag, "").unwrap();
+    time_until("the flag turns the page on", || async {
+        is_maintenance(&client.get(&url, &[]).await)
+    })
+    .await;
+    // The office (the client, 127.0.0.1) still gets through.
+    replace_atomically(&office, "10.0.0.0/8\n127.0.0.1\n");
+    time_until("the office passes", || async {
+        client.get(&url, &[]).await.status == 200
+    })
+    .await;
+    replace_atomically(&office, "10.0.0.0/8\n");
+    std::fs::remove_file(&flag).unwrap();
+    time_until("the page is off", || async {
+        client.get(&url, &[]).await.status == 200
+    })
+    .await;
+
+    // Every server down: the page again, without the flag.
+    drop((a, b));
+    time_until("all down turns the page on", || async {
+        is_maintenance(&client.get(&url, &[]).await)
+    })
+    .await;
+}
