@@ -19,7 +19,7 @@ use super::Contents;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How long a file must have been left alone before a changed one is read.
-pub(crate) const SETTLE: Duration = Duration::from_millis(50);
+pub(crate) const SETTLE: Duration = Duration::from_millis(100);
 
 /// A list loaded from a file: `list NAME: TYPE from file "PATH"`. Cloning shares it.
 pub struct List<C> {

@@ -151,3 +151,40 @@ fn a_missing_list_file_stops_start_up_and_a_missing_flag_is_off() {
         crate::error::chain(&err)
     );
 }
+
+#[test]
+fn a_file_written_in_two_steps_is_only_taken_whole() {
+    use std::io::Write as _;
+    let path = file("two-steps.txt", "k-old\n");
+    let list = List::<StrSet>::load("two-steps", &path).expect("loads");
+    let data = list.data_file();
+    // A slow writer: truncate, write half, pause (shorter than SETTLE), write the rest.
+    let writer = std::thread::spawn({
+        let path = path.clone();
+        move || {
+            let mut f = std::fs::File::create(&path).expect("truncate");
+            f.write_all(b"k-1\nk-2\n").expect("first half");
+            std::thread::sleep(refresh::SETTLE / 3);
+            f.write_all(b"k-3\n").expect("second half");
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let whole_or_old = |list: &List<StrSet>| {
+        let now = list.current();
+        let old = now.len() == 1 && now.contains(Some("k-old"));
+        let new = now.len() == 3 && now.contains(Some("k-1")) && now.contains(Some("k-3"));
+        (old, new)
+    };
+    // Looked at while half written: the half is never taken.
+    data.refresh(false);
+    let (old, new) = whole_or_old(&list);
+    assert!(old || new, "a half-written file was taken");
+    writer.join().expect("writer");
+    std::thread::sleep(refresh::SETTLE);
+    data.refresh(false);
+    assert_eq!(
+        whole_or_old(&list),
+        (false, true),
+        "the whole file once it settled"
+    );
+}
