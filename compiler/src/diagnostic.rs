@@ -117,7 +117,7 @@ fn check(e: &CheckError) -> Words {
             "E0102",
             format!("`{name}` is not defined here"),
             vec![label(*span, "unknown name")],
-            did_you_mean(suggestion).or_else(|| Some("names come from `let NAME = ...` earlier in the same block or an enclosing one".into())),
+            did_you_mean(suggestion).or_else(|| Some("names come from `let NAME = ...` earlier in the same block or an enclosing one, or from a `list` or `flag` declaration".into())),
         ),
         CheckError::UnknownField { span, path, suggestion } => (
             "E0103",
@@ -137,6 +137,15 @@ fn check(e: &CheckError) -> Words {
             vec![label(*span, format!("not {}", with_article(word_kind(*what))))],
             did_you_mean(suggestion).or_else(|| Some(format!("expected one of: {}", choices.join(", ")))),
         ),
+        CheckError::UnsupportedListType { span, name, suggestion } => (
+            "E0107",
+            format!("a list cannot hold `{name}`"),
+            vec![label(*span, "not a list element type")],
+            match name.as_str() {
+                "ip" => Some("addresses go in a `cidr` list: a plain address is a /32 (or /128) network, and `client.ip in NAME` tests it".into()),
+                _ => did_you_mean(suggestion).or_else(|| Some("a list read from a file holds `str`, `int` or `cidr` entries, one per line".into())),
+            },
+        ),
         CheckError::Duplicate { span, first, what, name } => (
             "E0106",
             format!("{} `{name}` is defined twice", duplicate(*what)),
@@ -145,6 +154,7 @@ fn check(e: &CheckError) -> Words {
                 DuplicateKind::ServerBlock => "a program has one `server { }` block; move these settings into the first".into(),
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
                 DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
+                DuplicateKind::Data => "a list or flag name names one file; rename one".into(),
                 DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
@@ -314,6 +324,7 @@ fn check(e: &CheckError) -> Words {
                 FileKind::PrivateKey => "private key",
                 FileKind::Ca => "CA",
                 FileKind::Discovery => "discovery",
+                FileKind::List => "list",
             }),
             vec![label(*span, format!("no file at {path}"))],
             Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
@@ -597,6 +608,7 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::Route => "route name",
         DuplicateKind::Limit => "limit",
         DuplicateKind::ListenerLine => "listener line",
+        DuplicateKind::Data => "list or flag",
     }
 }
 
@@ -622,6 +634,7 @@ fn expected_words(expected: &Expected) -> String {
             "a value that can be named (CIDRs and lists are written where they are used)".into()
         }
         Expected::LimitKey => "a `str`, `ip` or `int` to count by".into(),
+        Expected::UpstreamName => "the name of an upstream".into(),
     }
 }
 

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::typed::{
-    BalancePolicy, StatusValue, TypedLimit, TypedProgram, TypedRoute, TypedStmt, TypedStmtKind,
-    TypedUpstream,
+    BalancePolicy, ListElement, StatusValue, TypedData, TypedDataKind, TypedLimit, TypedProgram,
+    TypedRoute, TypedStmt, TypedStmtKind, TypedUpstream,
 };
 
 /// One difference, already in words.
@@ -33,6 +33,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     listeners(old, new, &mut changes);
     upstreams(old, new, &mut changes);
     limits(old, new, &mut changes);
+    data(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -129,6 +130,43 @@ fn limits(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         out.push(Change {
             sign: '+',
             text: format!("limit {name}"),
+        });
+    }
+}
+
+/// Lists and flags added, removed, or read from another file or as another type (their
+/// contents are run-time data: a changed file is no change of the program).
+fn data(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let by_name = |p: &TypedProgram| -> BTreeMap<String, TypedData> {
+        p.data.iter().map(|d| (d.name.clone(), d.clone())).collect()
+    };
+    let (a, b) = (by_name(old), by_name(new));
+    let show = |d: &TypedData| {
+        let kind = match d.kind {
+            TypedDataKind::Flag => "flag",
+            TypedDataKind::List(ListElement::Str) => "list of str",
+            TypedDataKind::List(ListElement::Int) => "list of int",
+            TypedDataKind::List(ListElement::Cidr) => "list of cidr",
+        };
+        format!("{kind} from {}", d.path)
+    };
+    for (name, d) in &a {
+        match b.get(name) {
+            None => out.push(Change {
+                sign: '-',
+                text: format!("{} {name}", d.kind_word()),
+            }),
+            Some(e) if e != d => out.push(Change {
+                sign: '~',
+                text: format!("{name}: {} → {}", show(d), show(e)),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, d) in b.iter().filter(|(n, _)| !a.contains_key(*n)) {
+        out.push(Change {
+            sign: '+',
+            text: format!("{} {name}", d.kind_word()),
         });
     }
 }
@@ -621,6 +659,20 @@ route { respond 404 }
         ] {
             assert!(text.contains(line), "{line} missing in:\n{text}");
         }
+    }
+
+    #[test]
+    fn lists_and_flags_added_removed_or_retyped_are_named() {
+        let old =
+            format!("list keys: str from file \"keys.txt\"\nflag off from file \"off\"\n{BASE}");
+        let new = format!(
+            "list keys: int from file \"keys.txt\"\nlist nets: cidr from file \"n.txt\"\n{BASE}"
+        );
+        assert_eq!(
+            render(&diff(&program(&old), &program(&new))),
+            "~ keys: list of str from keys.txt → list of int from keys.txt\n- flag off\n+ list nets\n"
+        );
+        assert!(diff(&program(&old), &program(&old)).is_empty());
     }
 
     #[test]

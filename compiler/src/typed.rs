@@ -45,6 +45,63 @@ pub struct TypedProgram {
     pub limits: Vec<TypedLimit>,
     /// `max_in_flight` statements, indexed by their `index`, in source order.
     pub in_flights: Vec<TypedInFlight>,
+    /// Lists and flags read from files, indexed by [`DataId`], in source order.
+    pub data: Vec<TypedData>,
+}
+
+/// Index into [`TypedProgram::data`].
+pub type DataId = usize;
+
+/// A checked `list NAME: TYPE from file "PATH"` or `flag NAME from file "PATH"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedData {
+    /// Its name (in logs).
+    pub name: String,
+    /// The file, as the runtime will open it (see `check/files.rs`).
+    pub path: String,
+    /// A list of what, or a flag.
+    pub kind: TypedDataKind,
+}
+
+impl TypedData {
+    /// `list` or `flag`, as declared.
+    pub fn kind_word(&self) -> &'static str {
+        match self.kind {
+            TypedDataKind::List(_) => "list",
+            TypedDataKind::Flag => "flag",
+        }
+    }
+}
+
+/// What a [`TypedData`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypedDataKind {
+    /// A list of entries of one type.
+    List(ListElement),
+    /// A flag: on while its file exists.
+    Flag,
+}
+
+/// The entry types a list file may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListElement {
+    /// `str`: one string per line.
+    Str,
+    /// `int`: one decimal number per line.
+    Int,
+    /// `cidr`: one network or address per line; `ip in NAME` tests an address.
+    Cidr,
+}
+
+impl ListElement {
+    /// The element's type in the language.
+    pub fn ty(self) -> Type {
+        match self {
+            ListElement::Str => Type::Str,
+            ListElement::Int => Type::Int,
+            ListElement::Cidr => Type::Cidr,
+        }
+    }
 }
 
 /// Index into [`TypedProgram::limits`].
@@ -549,6 +606,15 @@ pub enum TypedExprKind {
     List(Vec<TypedExpr>),
     /// `value in [a, b, c]` (literal elements; for an IP, CIDR elements).
     InList(Box<TypedExpr>, Vec<TypedExpr>),
+    /// A list read from a file (type `list<T>`): only ever the right side of `in` (see
+    /// `InData`).
+    DataList(DataId),
+    /// `value in NAME` for a list read from a file (a `str?` value is in no list when absent).
+    InData(Box<TypedExpr>, DataId),
+    /// A flag read from a file: `true` while the file exists.
+    Flag(DataId),
+    /// `healthy(NAME)`: at least one server of the upstream is healthy.
+    Healthy(UpstreamId),
     /// `list[n]`: the element, if the list has one at `n`.
     ListIndex(Box<TypedExpr>, usize),
     /// An optional known to be present (inside `if present(x)`); absent reads as empty.
@@ -679,4 +745,7 @@ pub enum Func {
     Int,
     /// `ip(s)`: `ip?`, the address `s` spells; absent when it spells none (or `s` is).
     Ip,
+    /// `healthy(u)`: whether a server of upstream `u` is healthy (typed as
+    /// [`TypedExprKind::Healthy`]).
+    Healthy,
 }

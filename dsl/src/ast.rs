@@ -35,6 +35,8 @@ pub enum Item {
     Upstream(UpstreamDecl),
     /// `limit per_key = 100 per 1m by req.headers["x-api-key"] ?? ""`
     Limit(LimitDecl),
+    /// `list blocked: cidr from file "blocked.txt"`, `flag maintenance from file "m.on"`
+    Data(DataDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -298,6 +300,42 @@ pub struct LimitDecl {
     pub key: Expr,
     /// The whole declaration.
     pub span: Span,
+}
+
+/// `list NAME: TYPE from file "PATH"` or `flag NAME from file "PATH"`: data the program
+/// reads from a file, re-read by the running proxy when the file changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataDecl {
+    /// A list or a flag.
+    pub kind: DataKind,
+    /// Its name, used in expressions (`client.ip in NAME`, `if NAME { }`).
+    pub name: Ident,
+    /// The file, relative to the `.pxy` file (no interpolation).
+    pub path: Text,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// What a [`DataDecl`] declares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataKind {
+    /// `list NAME: TYPE`: one entry per line; `value in NAME` tests membership.
+    List {
+        /// The type of the entries, as written (`str`, `int`, `cidr`).
+        element: Ident,
+    },
+    /// `flag NAME`: a `bool`, true while the file exists.
+    Flag,
+}
+
+impl DataKind {
+    /// The declaration's keyword.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            DataKind::List { .. } => "list",
+            DataKind::Flag => "flag",
+        }
+    }
 }
 
 /// `route MATCHERS { BODY }`: the first route (in source order) whose matchers all hold runs.

@@ -124,6 +124,10 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
             "a passive health option (`fails`, `cool_down`)"
         }
         Rule::limit_decl | Rule::limit_kw => "`limit`",
+        Rule::data_decl | Rule::list_decl | Rule::list_word => "`list`",
+        Rule::flag_decl | Rule::flag_word => "`flag`",
+        Rule::from_word => "`from file` and a path, as in `from file \"blocked.txt\"`",
+        Rule::file_word => "`file` and a path",
         Rule::limit_option | Rule::limit_word => "a limit option (`burst`, `keys`)",
         Rule::per_word => "`per` and a duration, as in `100 per 1m`",
         Rule::by_word => "`by` and what to count by, as in `by client.ip`",

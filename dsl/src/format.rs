@@ -137,6 +137,7 @@ impl Formatter<'_> {
                 Item::Listen(_) => Some("listen"),
                 Item::Include(_) => Some("include"),
                 Item::Limit(_) => Some("limit"),
+                Item::Data(_) => Some("data"),
                 _ => None,
             };
             if !(group.is_some() && group == previous_group && !self.had_blank_line(span.start)) {
@@ -160,6 +161,17 @@ impl Formatter<'_> {
                         expr(&l.key)
                     ));
                     self.end_line(l.span.end);
+                }
+                Item::Data(d) => {
+                    let path = &self.source[d.path.span.start..d.path.span.end];
+                    let head = match &d.kind {
+                        DataKind::List { element } => {
+                            format!("list {}: {}", d.name.name, element.name)
+                        }
+                        DataKind::Flag => format!("flag {}", d.name.name),
+                    };
+                    self.line(&format!("{head} from file {path}"));
+                    self.end_line(d.span.end);
                 }
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
@@ -510,6 +522,7 @@ fn item_span(item: &Item) -> Span {
         Item::Server(b) => b.span,
         Item::Upstream(u) => u.span,
         Item::Limit(l) => l.span,
+        Item::Data(d) => d.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,

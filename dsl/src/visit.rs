@@ -69,6 +69,11 @@ pub trait Visit<'ast> {
         walk_limit(self, limit);
     }
 
+    /// `list NAME: TYPE from file "PATH"`, `flag NAME from file "PATH"`.
+    fn visit_data(&mut self, data: &'ast DataDecl) {
+        walk_data(self, data);
+    }
+
     /// A line of an upstream block.
     fn visit_upstream_item(&mut self, item: &'ast UpstreamItem) {
         walk_upstream_item(self, item);
@@ -174,6 +179,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Listen(listen) => v.visit_listen(listen),
         Item::Upstream(upstream) => v.visit_upstream(upstream),
         Item::Limit(limit) => v.visit_limit(limit),
+        Item::Data(data) => v.visit_data(data),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -267,6 +273,23 @@ pub fn walk_limit<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, limit: &'ast LimitDe
     v.visit_expr(period);
     options.iter().for_each(|o| v.visit_setting(o));
     v.visit_expr(key);
+}
+
+/// Visits a list's or flag's span, name, element type and path in source order.
+pub fn walk_data<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, data: &'ast DataDecl) {
+    let DataDecl {
+        kind,
+        name,
+        path,
+        span,
+    } = data;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    match kind {
+        DataKind::List { element } => v.visit_ident(element),
+        DataKind::Flag => {}
+    }
+    v.visit_text(path);
 }
 
 /// Visits an upstream line: its span, then its words, values and options in source order.

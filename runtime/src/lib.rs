@@ -8,7 +8,8 @@
 //! upgrades (a new binary takes the listening sockets over from the running one). Upstreams balance (round robin, random,
 //! least connections, power of two choices, consistent hashing, backups), check backend
 //! health actively and passively, retry and time out, and may discover their backends from
-//! DNS or a file; [`metrics::registry`] exposes their state. Generated code imports only
+//! DNS or a file; [`metrics::registry`] exposes their state. Lists and flags loaded from files
+//! ([`data`]) are re-read when the files change or on SIGHUP, without a restart. Generated code imports only
 //! [`prelude`] and the crates re-exported here ([`http`], [`bytes`], [`regex`]).
 //!
 //! # Phases
@@ -56,6 +57,7 @@
 pub mod admin;
 pub mod args;
 pub mod convert;
+pub mod data;
 pub mod error;
 mod forward;
 pub mod headers;

@@ -41,6 +41,17 @@ pub trait Proxy: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The lists and flags this proxy loads from files, so that the server keeps them
+    /// current (a look at each file twice a second, and a re-read on SIGHUP: see
+    /// [`data`](crate::data)).
+    ///
+    /// Called once by [`serve`](crate::serve) before the first connection is accepted; the
+    /// watching stops when serving ends. A list not listed here keeps what it read at
+    /// start-up. The default lists none.
+    fn data_files(&self) -> Vec<crate::data::DataFile> {
+        Vec::new()
+    }
+
     /// The names of the program's routes, in order: the `route` label of the request
     /// metrics (`pxy_requests_total`, `pxy_request_duration_seconds`). Called once by
     /// [`serve`](crate::serve) before the first connection. The default has none (every

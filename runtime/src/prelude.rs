@@ -1,6 +1,7 @@
 //! Everything generated code needs, in one import: `use pxy_runtime::prelude::*;`.
 
 pub use crate::convert::{to_int, to_ip};
+pub use crate::data::{CidrSet, DataFile, Flag, IntSet, List, StrSet};
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
 pub use crate::limit::{InFlight, InFlightPermit, LimitKey, RateLimit, RateQuota};
 pub use crate::log::{AccessLogFormat, LogFields};

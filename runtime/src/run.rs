@@ -70,7 +70,8 @@ pub fn run_with_args<P: Proxy>(
 }
 
 /// `--test`: the configuration is valid, the access log file can be written, every
-/// certificate, key and CA file loads, and the proxy builds (upstreams included).
+/// certificate, key and CA file loads, and the proxy builds (upstreams included, and every
+/// `list` file it reads).
 fn check<P: Proxy>(
     config: &ServerConfig,
     args: &Args,

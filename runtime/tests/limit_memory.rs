@@ -2,34 +2,11 @@
 //! promise (`keys N` ≈ 80 bytes each) must hold, and a full store must not grow when new
 //! keys keep coming (each evicts the least recently seen).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
 use pxy_runtime::limit::{LimitKey, RateLimit, RateQuota};
 
-/// The system allocator, counting live bytes.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded to `System` unchanged; only a counter is added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded as given.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded as given.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+mod counting;
 
 #[test]
 fn a_full_store_holds_its_keys_in_about_80_bytes_each_and_stops_growing() {
@@ -42,13 +19,13 @@ fn a_full_store_holds_its_keys_in_about_80_bytes_each_and_stops_growing() {
     };
     let keys: Vec<LimitKey> = (0..4 * KEYS as u64).map(|i| LimitKey::of(&i)).collect();
     let (filling, more) = keys.split_at(2 * KEYS);
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting::live();
     let limit = RateLimit::new("memory", quota).expect("a valid quota");
     // Twice the capacity: every shard is full, whatever the hashes' spread.
     for key in filling {
         limit.check(*key).expect("a new key passes");
     }
-    let full = LIVE.load(Ordering::Relaxed) - before;
+    let full = counting::live() - before;
     let per_key = full as f64 / KEYS as f64;
     println!("{KEYS} keys: {full} bytes, {per_key:.1} bytes per key");
     assert!(per_key < 100.0, "{per_key:.1} bytes per key");
@@ -56,7 +33,7 @@ fn a_full_store_holds_its_keys_in_about_80_bytes_each_and_stops_growing() {
     for key in more {
         limit.check(*key).expect("a new key passes");
     }
-    let after = LIVE.load(Ordering::Relaxed) - before;
+    let after = counting::live() - before;
     println!("after {} more keys: {after} bytes", more.len());
     assert!(after <= full + 4096, "grew from {full} to {after} bytes");
 }

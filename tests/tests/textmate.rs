@@ -225,6 +225,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             Item::Limit(limit) => expr(&limit.key, &mut spans),
             Item::Listen(_) | Item::Upstream(_) | Item::Server(_) => {}
             Item::Include(i) => spans.push(i.path.span),
+            Item::Data(d) => spans.push(d.path.span),
         }
     }
     spans

@@ -56,6 +56,8 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(words::CLIENT_CA_MODES));
     all.extend(names(words::ALPN_PROTOCOLS));
     all.extend(names(words::LIMIT_WORDS));
+    all.extend(names(words::DATA_WORDS));
+    all.extend(names(words::LIST_ELEMENTS));
     all.extend(catalog::fields::OBJECTS.iter().map(|o| o.word));
     all.extend(catalog::FIELDS.iter().map(|f| f.name));
     all.extend(catalog::FUNCTIONS.iter().map(|f| f.name));

@@ -117,6 +117,8 @@ pub struct Analysis {
     pub upstreams: Vec<UpstreamDef>,
     /// `let` bindings in source order, with the types the checker gave them.
     pub lets: Vec<Binding>,
+    /// Lists and flags read from files, in source order.
+    pub data: Vec<pxy_compiler::typed::TypedData>,
     /// Every name, field and call with what it refers to, in source order.
     pub occurrences: Vec<Occurrence>,
 }
@@ -148,6 +150,7 @@ impl Analysis {
                 })
                 .collect(),
             lets: program.bindings.clone(),
+            data: program.data.clone(),
             occurrences: Vec::new(),
         };
         for (id, up) in out.upstreams.iter().enumerate() {

@@ -19,6 +19,7 @@ use pxy_compiler::catalog::fields::OBJECTS;
 use pxy_compiler::catalog::settings::{SERVER_SETTINGS, UPSTREAM_SETTINGS};
 use pxy_compiler::catalog::words::{Word, LISTEN_PROTOCOLS, PHASES, POLICIES};
 use pxy_compiler::catalog::{self, FIELDS, FUNCTIONS, KEYWORDS};
+use pxy_compiler::typed::TypedDataKind;
 
 /// The keywords that start a line of an `upstream { }` block.
 const UPSTREAM_KEYWORDS: &[&str] = &["server", "balance", "health", "passive", "discover"];
@@ -138,7 +139,15 @@ fn fields(object: &str) -> Vec<CompletionItem> {
 fn general(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
     let keywords = KEYWORDS
         .iter()
+        .chain(catalog::words::DATA_WORDS)
         .map(|k| item(k.word, CompletionItemKind::KEYWORD, k.syntax.to_string()));
+    let data = analysis.data.iter().map(|d| {
+        let detail = match d.kind {
+            TypedDataKind::List(element) => format!("list of {} from {}", element.ty(), d.path),
+            TypedDataKind::Flag => format!("flag: bool, true while {} exists", d.path),
+        };
+        item(&d.name, CompletionItemKind::CONSTANT, detail)
+    });
     let functions = FUNCTIONS.iter().map(|f| {
         let mut it = item(f.name, CompletionItemKind::FUNCTION, f.signature());
         it.insert_text = Some(format!("{}(", f.name));
@@ -155,6 +164,7 @@ fn general(analysis: &Analysis, offset: usize) -> Vec<CompletionItem> {
         )
     });
     names
+        .chain(data)
         .chain(keywords)
         .chain(functions)
         .chain(objects)

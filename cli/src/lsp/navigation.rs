@@ -117,6 +117,17 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 limit.span,
                 limit.name.span,
             ),
+            Item::Data(data) => symbol(
+                data.name.name.clone(),
+                Some(format!(
+                    "{} from file {:?}",
+                    data.kind.keyword(),
+                    data.path.value
+                )),
+                SymbolKind::CONSTANT,
+                data.span,
+                data.name.span,
+            ),
             Item::Route(route) => symbol(
                 collapse_whitespace(&source[route.head_span.start..route.head_span.end]),
                 None,

@@ -14,6 +14,8 @@ pub enum Param {
     AnyOptional,
     /// A `str` or a `str?`; an absent text gives an absent result (`int(req.query["n"])`).
     MaybeStr,
+    /// The name of a declared upstream (`healthy(web)`).
+    Upstream,
 }
 
 /// A built-in function.
@@ -41,6 +43,7 @@ impl FunctionInfo {
                 Param::Str => format!("{name}: str"),
                 Param::AnyOptional => format!("{name}: T?"),
                 Param::MaybeStr => format!("{name}: str?"),
+                Param::Upstream => format!("{name}: upstream"),
             })
             .collect();
         format!(
@@ -73,6 +76,7 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
     FunctionInfo { func: Func::Hash, name: "hash", params: &[S], returns: || Type::Int, doc: "A stable 64-bit hash (FNV-1a): the same in every build and process, for splits like `hash(id) % 100 < 5`." },
     FunctionInfo { func: Func::Int, name: "int", params: &[("s", Param::MaybeStr)], returns: || Type::optional(Type::Int), doc: "The decimal number `s` spells (spaces around it ignored); absent when it spells none or `s` is absent: `int(req.query[\"page\"]) ?? 1`." },
     FunctionInfo { func: Func::Ip, name: "ip", params: &[("s", Param::MaybeStr)], returns: || Type::optional(Type::Ip), doc: "The IPv4 or IPv6 address `s` spells (spaces around it ignored); absent when it spells none or `s` is absent: `(ip(req.query[\"addr\"]) ?? 0.0.0.0) in 10.0.0.0/8`." },
+    FunctionInfo { func: Func::Healthy, name: "healthy", params: &[("u", Param::Upstream)], returns: || Type::Bool, doc: "Whether at least one server of upstream `u` is healthy now (its health checks pass and passive health has not ejected it): `if !healthy(web) { respond 503 }`." },
     FunctionInfo { func: Func::Split, name: "split", params: &[S, ("sep", Param::Str)], returns: || Type::List(Box::new(Type::Str)), doc: "The pieces of `s` between `sep`s; index with a number: `split(s, \",\")[0]` is a `str?`." },
 ];
 

@@ -2,7 +2,7 @@
 //! policies, phases, kinds of health check and discovery, ...), each table mapping a word to
 //! the enum value the compiler steers by.
 
-use crate::typed::{BalancePolicy, TypedAlpn};
+use crate::typed::{BalancePolicy, ListElement, TypedAlpn};
 
 /// A fixed word with the value it stands for.
 #[derive(Debug)]
@@ -255,6 +255,51 @@ pub const PHASES: &[Word<Section>] = &[
     Word { word: "log", value: Section::OnLog, syntax: "on log { ... }", doc: "Runs once per request after the response; adds access log fields with `set log[\"name\"] = ...`." },
 ];
 
+/// The words of `list NAME: TYPE from file "PATH"` and `flag NAME from file "PATH"` that are
+/// not keywords (a program may still name a variable `list`).
+pub const DATA_WORDS: &[WordInfo] = &[
+    Word {
+        word: "list",
+        value: (),
+        syntax: "list NAME: str|int|cidr from file \"PATH\"",
+        doc: "A list read from a file, one entry per line, re-read when the file changes or on SIGHUP: `value in NAME`.",
+    },
+    Word {
+        word: "flag",
+        value: (),
+        syntax: "flag NAME from file \"PATH\"",
+        doc: "A `bool` that is true while the file exists (looked at every second and on SIGHUP): `if NAME { ... }`.",
+    },
+    Word {
+        word: "from",
+        value: (),
+        syntax: "list NAME: TYPE from file \"PATH\"",
+        doc: "Where a list or flag is read from: a file, relative to the .pxy file.",
+    },
+];
+
+/// The entry types of `list NAME: TYPE`.
+pub const LIST_ELEMENTS: &[Word<ListElement>] = &[
+    Word {
+        word: "str",
+        value: ListElement::Str,
+        syntax: "list NAME: str from file \"PATH\"",
+        doc: "Strings, one per line (spaces around trimmed); `req.headers[\"x-key\"] in NAME` (an absent value is in no list).",
+    },
+    Word {
+        word: "int",
+        value: ListElement::Int,
+        syntax: "list NAME: int from file \"PATH\"",
+        doc: "Whole numbers from 0 to 18446744073709551615, one per line.",
+    },
+    Word {
+        word: "cidr",
+        value: ListElement::Cidr,
+        syntax: "list NAME: cidr from file \"PATH\"",
+        doc: "Networks (`10.0.0.0/8`) and addresses (a /32 or /128), IPv4 and IPv6, one per line; `client.ip in NAME`.",
+    },
+];
+
 /// `discover KIND`.
 pub const DISCOVERY_KINDS: &[Word<DiscoveryKind>] = &[
     Word {
@@ -334,6 +379,8 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(crate::catalog::settings::SERVER_SETTINGS, word))
         .or_else(|| plain(crate::catalog::settings::LIMIT_OPTIONS, word))
         .or_else(|| plain(LIMIT_WORDS, word))
+        .or_else(|| plain(DATA_WORDS, word))
+        .or_else(|| plain(LIST_ELEMENTS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

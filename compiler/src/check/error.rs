@@ -61,6 +61,15 @@ pub enum CheckError {
         /// The closest function.
         suggestion: Option<String>,
     },
+    /// `list ports: duration from file "ports.txt"`: lists hold `str`, `int` or `cidr`.
+    UnsupportedListType {
+        /// The element type as written.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest supported type.
+        suggestion: Option<String>,
+    },
     /// `balance round_robn`, `listen htp`, `on requets`, `conect_timeout 1s`.
     UnknownOption {
         /// The word.
@@ -420,6 +429,7 @@ impl CheckError {
             | CheckError::UnknownField { span, .. }
             | CheckError::UnknownFunction { span, .. }
             | CheckError::UnknownOption { span, .. }
+            | CheckError::UnsupportedListType { span, .. }
             | CheckError::Duplicate { span, .. }
             | CheckError::TypeMismatch { span, .. }
             | CheckError::AddressNotExpected { span, .. }
@@ -495,6 +505,7 @@ impl CheckError {
             | CheckError::UnknownField { .. }
             | CheckError::UnknownFunction { .. }
             | CheckError::UnknownOption { .. }
+            | CheckError::UnsupportedListType { .. }
             | CheckError::Duplicate { .. }
             | CheckError::TypeMismatch { .. }
             | CheckError::AddressNotExpected { .. }
@@ -572,6 +583,8 @@ pub enum Expected {
     Nameable,
     /// What a limit counts by: a `str`, `ip` or `int` that is always there.
     LimitKey,
+    /// The name of a declared upstream (`healthy(web)`).
+    UpstreamName,
 }
 
 /// Why an upstream's `retry_on` can never retry.
@@ -647,6 +660,8 @@ pub enum DuplicateKind {
     Limit,
     /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
     ListenerLine,
+    /// Two lists or flags of one name.
+    Data,
 }
 
 /// The statuses allowed in a place.
@@ -678,6 +693,8 @@ pub enum FileKind {
     Ca,
     /// The server list of `discover file`.
     Discovery,
+    /// The file of a `list`.
+    List,
 }
 
 /// Where TLS would be turned on for a TLS setting to take effect.

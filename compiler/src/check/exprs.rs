@@ -259,11 +259,15 @@ impl Checker<'_> {
                 }
                 return typed(TypedExprKind::Var(var), ty);
             }
+            if let Some(data) = self.data_ref(&single.name) {
+                return data;
+            }
             let names: Vec<String> = self
                 .scopes
                 .iter()
                 .flatten()
                 .map(|(n, _, _)| n.clone())
+                .chain(self.data_names().map(str::to_string))
                 .collect();
             let suggestion = closest(
                 &single.name,
@@ -533,6 +537,9 @@ impl Checker<'_> {
             });
             return None;
         }
+        if let (Func::Healthy, [arg]) = (info.func, args) {
+            return self.healthy(arg);
+        }
         let typed_args: Vec<Option<TypedExpr>> = args
             .iter()
             .zip(info.params)
@@ -541,6 +548,8 @@ impl Checker<'_> {
                 // What `present` proves is read from the argument by `if`; any value is taken.
                 Param::AnyOptional => self.expr(arg),
                 Param::MaybeStr => self.expect_maybe_str(arg),
+                // Typed above, by `healthy`.
+                Param::Upstream => None,
             })
             .collect();
         let typed_args: Option<Vec<TypedExpr>> = typed_args.into_iter().collect();
@@ -622,6 +631,11 @@ impl Checker<'_> {
                     return None;
                 }
                 typed(TypedExprKind::InList(Box::new(l), items), Type::Bool)
+            }
+            BinOp::In if self.names_data_list(rhs) => {
+                let l = self.expr(lhs);
+                let r = self.expr(rhs);
+                self.in_data(l?, lhs.span, &r?, rhs.span)
             }
             BinOp::In => {
                 let l = self.expect(lhs, &Type::Ip);

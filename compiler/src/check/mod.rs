@@ -4,6 +4,7 @@
 //! is only handed on when no error was found. Warnings ride along either way.
 
 mod client_address;
+mod data;
 mod error;
 mod exprs;
 mod files;
@@ -49,6 +50,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     let mut cx = Checker::new(sources, files);
     cx.declare_upstreams(parsed);
     cx.declare_limits(parsed);
+    cx.declare_data(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -63,6 +65,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         bindings: Vec::new(),
         limits: Vec::new(),
         in_flights: Vec::new(),
+        data: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -87,6 +90,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
             }
             // Checked by `declare_limits`, before any `rate_limit` refers to them.
             Item::Limit(_) => {}
+            // Checked by `declare_data`, before any expression names them.
+            Item::Data(_) => {}
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -112,6 +117,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.access_log_settings(parsed);
     program.limits = cx.limits.iter().map(|l| l.limit.clone()).collect();
     program.in_flights = std::mem::take(&mut cx.in_flights);
+    program.data = cx.checked_data();
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
@@ -174,6 +180,10 @@ pub(crate) struct Checker<'src> {
     limits: Vec<limits::DeclaredLimit>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
+    /// List or flag name → index into `data`.
+    data_ids: HashMap<String, usize>,
+    /// Every list and flag declared, in source order.
+    data: Vec<data::DeclaredData>,
     /// The `proxy_protocol` lines of listeners that trust no proxy.
     untrusted_proxy_protocol: Vec<Span>,
     /// The first read of `client.ip` that can decide something (outside `on log`).
@@ -203,6 +213,8 @@ impl<'src> Checker<'src> {
             limit_ids: HashMap::new(),
             limits: Vec::new(),
             in_flights: Vec::new(),
+            data_ids: HashMap::new(),
+            data: Vec::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
         }

@@ -374,6 +374,15 @@ impl Cx<'_> {
             }
             TypedExprKind::Binary(op, l, r) => self.binary(*op, l, r),
             TypedExprKind::InList(value, items) => self.in_list(value, items),
+            TypedExprKind::InData(value, id) => self.in_data(value, *id),
+            TypedExprKind::Flag(id) => {
+                let f = super::data::field(*id);
+                quote! { self.#f.is_on() }
+            }
+            TypedExprKind::Healthy(id) => {
+                let f = format_ident!("upstream_{}", id);
+                quote! { self.#f.is_healthy() }
+            }
             _ => unreachable!("checker: not a bool: {e:?}"),
         }
     }
@@ -472,6 +481,17 @@ impl Cx<'_> {
                 quote! { matches!(#v, #(#lits)|*) }
             }
         }
+    }
+
+    /// `value in NAME` for a list read from a file: one lookup in its current contents.
+    fn in_data(&mut self, value: &TypedExpr, id: usize) -> TokenStream {
+        let f = super::data::field(id);
+        let v = match value.ty.unwrapped() {
+            Type::Str => self.str_ref_opt(value),
+            Type::Ip => self.ip_(value),
+            _ => self.number(value),
+        };
+        quote! { self.#f.current().contains(#v) }
     }
 
     /// A `str` as a pattern argument: a literal stays a `&'static str`.

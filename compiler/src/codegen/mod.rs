@@ -7,6 +7,7 @@
 //! upstreams are fields built at start-up. The output is formatted with prettyplease and is
 //! deterministic: the same program always gives the same bytes.
 
+mod data;
 mod exprs;
 mod limits;
 mod names;
@@ -72,6 +73,8 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
     });
 
     let (limit_fields, limit_inits) = limits::fields(program);
+    let (data_fields, data_inits) = data::fields(program);
+    let data_files = data::data_files(program);
     let ctx_limit_fields = limits::ctx_fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
@@ -111,6 +114,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
             #(#upstream_fields,)*
             #(#regex_fields,)*
             #(#limit_fields,)*
+            #(#data_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -129,6 +133,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
                     #(#upstream_inits,)*
                     #(#regex_inits,)*
                     #(#limit_inits,)*
+                    #(#data_inits,)*
                 })
             }
 
@@ -145,6 +150,8 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
             fn upstreams(&self) -> Vec<&Upstream> {
                 Vec::from([#(#upstream_refs),*])
             }
+
+            #data_files
 
             fn route_names(&self) -> Vec<&str> {
                 Vec::from([#(#route_names),*])

@@ -133,7 +133,10 @@ pub fn walk_expr<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a TypedExpr) {
         | TypedExprKind::Ip(_)
         | TypedExprKind::Cidr(..)
         | TypedExprKind::Field(_)
-        | TypedExprKind::Var(_) => {}
+        | TypedExprKind::Var(_)
+        | TypedExprKind::DataList(_)
+        | TypedExprKind::Flag(_)
+        | TypedExprKind::Healthy(_) => {}
         TypedExprKind::Interp(parts) => {
             for part in parts {
                 match part {
@@ -150,6 +153,7 @@ pub fn walk_expr<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a TypedExpr) {
         TypedExprKind::Not(a)
         | TypedExprKind::Matches(a, _)
         | TypedExprKind::ListIndex(a, _)
+        | TypedExprKind::InData(a, _)
         | TypedExprKind::Present(a) => v.visit_expr(a),
         TypedExprKind::Binary(_, a, b) => {
             v.visit_expr(a);

@@ -21,6 +21,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::listen_decl => items.push(Item::Listen(listen(cx, item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
             Rule::limit_decl => items.push(Item::Limit(limit(cx, item)?)),
+            Rule::data_decl => items.push(Item::Data(data(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -244,6 +245,30 @@ fn limit(cx: Cx, pair: Pair<'_, Rule>) -> Result<LimitDecl, ParseError> {
         period: period.expect("grammar: limit period"),
         options,
         key: key.expect("grammar: limit key"),
+        span: whole,
+    })
+}
+
+/// `list NAME: TYPE from file "PATH"`, `flag NAME from file "PATH"`
+fn data(cx: Cx, pair: Pair<'_, Rule>) -> Result<DataDecl, ParseError> {
+    let whole = cx.span(&pair);
+    let decl = pair.into_inner().next().expect("grammar: list or flag");
+    let is_list = decl.as_rule() == Rule::list_decl;
+    let mut parts = decl
+        .into_inner()
+        .filter(|p| matches!(p.as_rule(), Rule::ident | Rule::string));
+    let name = cx.ident(parts.next().expect("grammar: data name"));
+    let kind = match is_list {
+        true => DataKind::List {
+            element: cx.ident(parts.next().expect("grammar: list type")),
+        },
+        false => DataKind::Flag,
+    };
+    let path = expr::plain_string(cx, parts.next().expect("grammar: data path"))?;
+    Ok(DataDecl {
+        kind,
+        name,
+        path,
         span: whole,
     })
 }

@@ -5,7 +5,7 @@
 //! | SIGTERM | graceful stop: stop accepting, finish in-flight requests and tunnels within `--grace-period` |
 //! | SIGQUIT | graceful stop, as SIGTERM (nginx's meaning) |
 //! | SIGINT  | fast stop: close every connection now (also during a graceful stop) |
-//! | SIGHUP  | logged; reserved for re-reading run-time data (lists, discovery files) |
+//! | SIGHUP  | re-read run-time data now: every `list` and `flag` file, every discovery file and DNS name |
 //! | SIGUSR1 | reopen the access log file (after logrotate moved it) |
 //!
 //! An upgrade needs no signal: the new binary, started with `--upgrade`, asks the running one
@@ -56,10 +56,10 @@ pub(crate) fn install(handle: StopHandle) -> Result<()> {
                     tracing::info!(signal = name, "stopping gracefully");
                 }
                 Some(Stop::Fast) => tracing::info!(signal = name, "stopping now"),
-                None => tracing::info!(
-                    signal = name,
-                    "received; there is no run-time data to re-read yet"
-                ),
+                None => {
+                    tracing::info!(signal = name, "re-reading lists, flags and discovery");
+                    super::reload::request();
+                }
             }
             if let Some(stop) = stop {
                 handle.stop(stop);

@@ -126,6 +126,8 @@ pub async fn serve_until<P: Proxy>(
         .into_iter()
         .map(Upstream::start_background)
         .collect();
+    // Lists and flags too; dropping the watcher (when this function returns) stops it.
+    let _data = crate::data::watch(proxy.data_files());
 
     let serving = Arc::new(Serving {
         proxy: proxy.clone(),

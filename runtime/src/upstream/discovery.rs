@@ -2,7 +2,8 @@
 //!
 //! [`Upstream::discovered`](super::Upstream::discovered) reads the source once to build the
 //! upstream; the task started by [`Upstream::start_background`](super::Upstream::start_background)
-//! reads it again at every interval and, when the backends differ, publishes a new backend
+//! reads it again at every interval, and at once on SIGHUP (`crate::lifecycle::reload`), and,
+//! when the backends differ, publishes a new backend
 //! set (`Shared::replace`). A failed read (name not resolving, file missing or invalid) is
 //! logged and the current backends are kept. In-flight requests never notice a change: they
 //! hold their backend.
@@ -17,6 +18,7 @@ use std::time::Duration;
 use super::backend::BackendConfig;
 use super::Shared;
 use crate::error::{Error, ErrorKind, Result};
+use crate::lifecycle::reload::Reloads;
 
 /// Where an upstream's backends come from when they are not a fixed list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,8 +112,16 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         return;
     };
     let mut current = configs_of(&shared);
+    let mut reloads = Reloads::new();
     loop {
-        tokio::time::sleep(discovery.interval().max(Duration::from_millis(1))).await;
+        tokio::select! {
+            () = tokio::time::sleep(discovery.interval().max(Duration::from_millis(1))) => {}
+            () = reloads.requested() => tracing::info!(
+                target: "pxy::discovery",
+                upstream = shared.name(),
+                "re-reading on request"
+            ),
+        }
         match discovery.read().await {
             Ok(configs) if configs == current => {}
             Ok(configs) => match shared.replace(&configs) {

@@ -179,6 +179,13 @@ impl Upstream {
         self.shared.set.load().all().to_vec()
     }
 
+    /// Whether at least one of its servers (primary or backup) is healthy now: passing its
+    /// active health checks and not ejected by passive health. `healthy(NAME)` in a program.
+    #[inline]
+    pub fn is_healthy(&self) -> bool {
+        self.shared.set.load().all().iter().any(|b| b.is_healthy())
+    }
+
     /// Its balance policy.
     pub fn balance(&self) -> Balance {
         self.shared.balance
