@@ -137,6 +137,7 @@ impl Formatter<'_> {
                 Item::Listen(_) => Some("listen"),
                 Item::Include(_) => Some("include"),
                 Item::Limit(_) => Some("limit"),
+                Item::Cache(_) => Some("cache"),
                 _ => None,
             };
             if !(group.is_some() && group == previous_group && !self.had_blank_line(span.start)) {
@@ -160,6 +161,10 @@ impl Formatter<'_> {
                         expr(&l.key)
                     ));
                     self.end_line(l.span.end);
+                }
+                Item::Cache(c) => {
+                    self.line(&cache_text(&c.name, &c.settings));
+                    self.end_line(c.span.end);
                 }
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
@@ -282,15 +287,7 @@ impl Formatter<'_> {
                     format!("health {}{request}{}", kind.name, settings(options))
                 }
                 UpstreamItem::Passive { options, .. } => format!("passive{}", settings(options)),
-                UpstreamItem::Setting(s) => {
-                    // `retry_on 502, 503`: a list is written without brackets.
-                    let value = if let ExprKind::List(values) = &s.value.kind {
-                        values.iter().map(expr).collect::<Vec<_>>().join(", ")
-                    } else {
-                        expr(&s.value)
-                    };
-                    format!("{} {value}", s.name.name)
-                }
+                UpstreamItem::Setting(s) => setting_text(s),
             };
             self.line(&text);
             self.end_line(span.end);
@@ -402,6 +399,8 @@ impl Formatter<'_> {
             StmtKind::StripPrefix(e) => format!("strip_prefix {}", expr(e)),
             StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
+            StmtKind::Cache { cache, settings } => cache_text(cache, settings),
+            StmtKind::Purge(name) => format!("purge {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
                 self.if_chain(s, false);
@@ -510,6 +509,7 @@ fn item_span(item: &Item) -> Span {
         Item::Server(b) => b.span,
         Item::Upstream(u) => u.span,
         Item::Limit(l) => l.span,
+        Item::Cache(c) => c.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,
@@ -522,6 +522,30 @@ fn brace_after(source: &str, from: usize) -> usize {
         .get(from..)
         .and_then(|s| s.find('{'))
         .map_or(from, |i| from + i + 1)
+}
+
+/// `name value`, or `name value, value` for a list (`retry_on 502, 503`, written without
+/// brackets).
+fn setting_text(s: &Setting) -> String {
+    let value = if let ExprKind::List(values) = &s.value.kind {
+        values.iter().map(expr).collect::<Vec<_>>().join(", ")
+    } else {
+        expr(&s.value)
+    };
+    format!("{} {value}", s.name.name)
+}
+
+/// `cache NAME`, or `cache NAME { setting ... }` on one line.
+fn cache_text(name: &Ident, settings: &[Setting]) -> String {
+    if settings.is_empty() {
+        return format!("cache {}", name.name);
+    }
+    let settings = settings
+        .iter()
+        .map(setting_text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("cache {} {{ {settings} }}", name.name)
 }
 
 /// ` name value name value ...` for options on one line.

@@ -55,6 +55,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod cache;
 pub mod convert;
 pub mod error;
 mod forward;

@@ -7,6 +7,7 @@
 //! upstreams are fields built at start-up. The output is formatted with prettyplease and is
 //! deterministic: the same program always gives the same bytes.
 
+mod caches;
 mod exprs;
 mod limits;
 mod names;
@@ -68,6 +69,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
 
     let (limit_fields, limit_inits) = limits::fields(program);
     let ctx_limit_fields = limits::ctx_fields(program);
+    let (cache_fields, cache_inits) = caches::fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
@@ -106,6 +108,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             #(#upstream_fields,)*
             #(#regex_fields,)*
             #(#limit_fields,)*
+            #(#cache_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -124,6 +127,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
                     #(#upstream_inits,)*
                     #(#regex_inits,)*
                     #(#limit_inits,)*
+                    #(#cache_inits,)*
                 })
             }
 

@@ -21,6 +21,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::listen_decl => items.push(Item::Listen(listen(cx, item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
             Rule::limit_decl => items.push(Item::Limit(limit(cx, item)?)),
+            Rule::cache_decl => items.push(Item::Cache(cache(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -167,7 +168,7 @@ fn upstream(cx: Cx, pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
 
 /// `NAME VALUE` or `NAME VALUE, VALUE, ...` (whose values become a list), where a value
 /// that is a bare word becomes a one-segment path.
-fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
+pub(super) fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
     let whole = cx.span(&pair);
     let mut parts = inner(pair);
     let name = cx.ident(parts.next().expect("grammar: setting name"));
@@ -244,6 +245,19 @@ fn limit(cx: Cx, pair: Pair<'_, Rule>) -> Result<LimitDecl, ParseError> {
         period: period.expect("grammar: limit period"),
         options,
         key: key.expect("grammar: limit key"),
+        span: whole,
+    })
+}
+
+/// `cache NAME { SETTING* }`
+fn cache(cx: Cx, pair: Pair<'_, Rule>) -> Result<CacheDecl, ParseError> {
+    let whole = cx.span(&pair);
+    let mut parts = no_keywords(pair);
+    let name = cx.ident(parts.next().expect("grammar: cache name"));
+    let settings = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
+    Ok(CacheDecl {
+        name,
+        settings,
         span: whole,
     })
 }
