@@ -261,6 +261,8 @@ fn check(e: &CheckError) -> Words {
             vec![label(*span, format!("not allowed in {}", section_words(*section)))],
             Some(match (stmt, section) {
                 (Statement::Proxy, _) => "`proxy` belongs in a `route`".into(),
+                (Statement::Cache, _) => "`cache` belongs in a `route`, before its `proxy`; read `cache.status` in `on response` or `on log`".into(),
+                (Statement::Purge, _) => "`purge` answers the request: write it in a route or `on request`, behind a check".into(),
                 (Statement::SetLog, _) => "log fields are set in `on log`, which runs once per request after the response is sent".into(),
                 (_, Section::OnLog) => "`on log` runs after the response was sent: it can only add access log fields with `set log[\"name\"] = ...`; change headers in `on request` or `on response`".into(),
                 (_, Section::OnError) => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),

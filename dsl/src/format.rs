@@ -163,7 +163,7 @@ impl Formatter<'_> {
                     self.end_line(l.span.end);
                 }
                 Item::Cache(c) => {
-                    self.line(&cache_text(&c.name, &c.settings));
+                    self.line(&cache_text(&c.name, &c.settings, true));
                     self.end_line(c.span.end);
                 }
                 Item::Route(r) => self.route(r),
@@ -399,7 +399,7 @@ impl Formatter<'_> {
             StmtKind::StripPrefix(e) => format!("strip_prefix {}", expr(e)),
             StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
-            StmtKind::Cache { cache, settings } => cache_text(cache, settings),
+            StmtKind::Cache { cache, settings } => cache_text(cache, settings, false),
             StmtKind::Purge(name) => format!("purge {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
@@ -535,10 +535,12 @@ fn setting_text(s: &Setting) -> String {
     format!("{} {value}", s.name.name)
 }
 
-/// `cache NAME`, or `cache NAME { setting ... }` on one line.
-fn cache_text(name: &Ident, settings: &[Setting]) -> String {
+/// `cache NAME { setting ... }` on one line; without settings `cache NAME` for a route's
+/// statement and `cache NAME {}` for a declaration (which needs its braces).
+fn cache_text(name: &Ident, settings: &[Setting], declaration: bool) -> String {
     if settings.is_empty() {
-        return format!("cache {}", name.name);
+        let braces = if declaration { " {}" } else { "" };
+        return format!("cache {}{braces}", name.name);
     }
     let settings = settings
         .iter()

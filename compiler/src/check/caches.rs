@@ -91,16 +91,18 @@ impl Checker<'_> {
         }
     }
 
-    /// The settings of a list that all checked, each with the line it came from (none when
-    /// one failed: its problem is reported).
+    /// The settings of a list that checked, each with the line it came from (a line that
+    /// did not check is left out: its problem is reported).
     fn checked_settings<'a, S: Copy>(
         &mut self,
         lines: &'a [Setting],
         what: WordKind,
         table: &'static [settings::SettingWord<S>],
     ) -> Vec<(&'a Setting, (S, SettingValue))> {
-        let values = self.settings(lines, what, table).unwrap_or_default();
-        lines.iter().zip(values).collect()
+        lines
+            .iter()
+            .filter_map(|line| Some((line, self.setting(line, what, table)?)))
+            .collect()
     }
 
     /// The cache `name` refers to, or an error with a suggestion.
@@ -131,12 +133,13 @@ impl Checker<'_> {
         }
         let cache = self.cache_id(name);
         let mut rule = TypedCacheRule::default();
-        let mut ok = true;
-        for (setting, (which, value)) in self.checked_settings(
+        let checked = self.checked_settings(
             lines,
             WordKind::CacheRuleSetting,
             settings::CACHE_RULE_SETTINGS,
-        ) {
+        );
+        let mut ok = checked.len() == lines.len();
+        for (setting, (which, value)) in checked {
             let duration = value.number();
             if matches!(which, CacheRuleSetting::Ttl | CacheRuleSetting::DefaultTtl)
                 && duration == Some(0)

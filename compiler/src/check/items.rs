@@ -486,7 +486,7 @@ impl Checker<'_> {
     }
 
     /// One `NAME VALUE` setting, checked for its name and its kind of value.
-    fn setting<S: Copy>(
+    pub(super) fn setting<S: Copy>(
         &mut self,
         setting: &Setting,
         what: WordKind,

@@ -92,9 +92,8 @@ pub(super) async fn serve<P: Proxy>(
         });
         return match stale {
             Some((object, past)) if past < object.freshness.stale_while_revalidate => {
-                match plan {
-                    Some(plan) => refresh_in_background(&state, conn, plan, object.clone()),
-                    None => {}
+                if let Some(plan) = plan {
+                    refresh_in_background(&state, conn, plan, object.clone());
                 }
                 send_hit(state, &cache, &object, CacheStatus::Stale).await
             }
