@@ -15,10 +15,12 @@
 //!   header and body) and its metrics;
 //! - `lock.rs`: the cache lock (concurrent misses of one key make one upstream request);
 //! - `fill.rs`: the body stored while it streams to the first client;
-//! - `conditional.rs`: the client's `If-None-Match` / `If-Modified-Since` against an entry.
+//! - `conditional.rs`: the client's `If-None-Match` / `If-Modified-Since` against an entry;
+//! - `hit.rs`: a complete response stored, a fresh entry answered.
 
 mod conditional;
 mod fill;
+mod hit;
 pub(crate) mod key;
 mod lock;
 mod metrics;

@@ -15,7 +15,8 @@ use http::header::CONTENT_LENGTH;
 
 use super::lock::FillLock;
 use super::policy::Freshness;
-use super::{Cache, CacheRule, Object};
+use super::{Cache, CacheRule};
+use crate::session::Session;
 
 /// What a miss's writer needs to store the response it is about to get.
 #[derive(Debug)]
@@ -35,7 +36,8 @@ pub(crate) struct Fill {
     plan: FillPlan,
     status: http::StatusCode,
     headers: http::HeaderMap,
-    freshness: Freshness,
+    /// When the header arrived (the response's age counts from then).
+    received: SystemTime,
     chunks: Vec<Bytes>,
     len: u64,
 }
@@ -48,18 +50,19 @@ impl FillPlan {
             .headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        let freshness = Freshness::of(&self.request, response, self.rule, SystemTime::now())
-            .filter(|_| declared.is_none_or(|len| len <= self.cache.max_object()));
-        let Some(freshness) = freshness else {
+        let received = SystemTime::now();
+        let storable = Freshness::of(&self.request, response, self.rule, received).is_some()
+            && declared.is_none_or(|len| len <= self.cache.max_object());
+        if !storable {
             if let Some(lock) = self.lock.take() {
                 lock.pass();
             }
             return None;
-        };
+        }
         Some(Fill {
             status: response.status,
             headers: response.headers.clone(),
-            freshness,
+            received,
             chunks: Vec::new(),
             len: 0,
             plan: self,
@@ -78,8 +81,9 @@ impl Fill {
         true
     }
 
-    /// The body ended: stores the object (then the lock is released).
-    pub(crate) fn finish(self) {
+    /// The body of the request of `session` ended: stores the response (then the lock is
+    /// released).
+    pub(crate) fn finish(self, session: &Session) {
         let body = match self.chunks.len() {
             0 => Bytes::new(),
             1 => self.chunks[0].clone(),
@@ -91,15 +95,11 @@ impl Fill {
                 body.freeze()
             }
         };
+        let mut head = http::Response::new(()).into_parts().0;
+        head.status = self.status;
+        head.headers = self.headers;
         let plan = &self.plan;
-        let object = Object::new(
-            self.status,
-            self.headers,
-            body,
-            self.freshness,
-            &plan.request.headers,
-        );
         plan.cache
-            .insert(&plan.primary, &plan.request.headers, object);
+            .store(session, plan.rule, &head, body, self.received);
     }
 }

@@ -8,7 +8,6 @@
 //! is an entry of its own (`vary.rs`).
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, StatusCode};
@@ -245,11 +244,6 @@ impl Object {
         request: &HeaderMap,
     ) -> Object {
         Object::new(self.status, headers, self.body.clone(), freshness, request)
-    }
-
-    /// The `Age` to send now, in seconds.
-    pub(crate) fn age_seconds(&self, now: SystemTime) -> u64 {
-        self.freshness.age(now).as_secs()
     }
 }
 

@@ -175,7 +175,7 @@ impl<P: Proxy> ResponseBody<P> {
             }
         }
         if let Some(fill) = self.fill.take() {
-            fill.finish();
+            fill.finish(&self.state.session);
         }
         self.state.finish(None);
     }

@@ -16,12 +16,8 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use bytes::Bytes;
-use http::header::{
-    AGE, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    TRANSFER_ENCODING,
-};
-use http::{HeaderValue, Method, StatusCode};
+use http::header::{AGE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use http_cache_semantics::AfterResponse;
 use hyper::body::Incoming;
@@ -30,8 +26,8 @@ use tokio::time::Instant;
 use super::body::{ResponseBody, UpstreamParts};
 use super::service::{answer, send_parts, ConnInfo, ProxyResponse};
 use crate::cache::{
-    is_not_modified, key, Acquired, Age, Cache, CacheRule, CacheStatus, FillPlan, Freshness,
-    Object, Woken, LOCK_WAIT,
+    key, Acquired, Age, Cache, CacheRule, CacheStatus, FillPlan, Freshness, Object, Woken,
+    LOCK_WAIT,
 };
 use crate::forward::{proxy_upstream, Proxied};
 use crate::phase::Proxy;
@@ -42,7 +38,7 @@ type Upgrade = Option<hyper::upgrade::OnUpgrade>;
 
 /// Serves a request of a route that caches in `cache` under `rule`.
 pub(super) async fn serve<P: Proxy>(
-    state: RequestState<P>,
+    mut state: RequestState<P>,
     conn: &ConnInfo,
     body: Incoming,
     upgrade: Upgrade,
@@ -52,6 +48,10 @@ pub(super) async fn serve<P: Proxy>(
     let method = state.session.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return bypass(state, conn, body, upgrade, cache, rule, method).await;
+    }
+    if let Some((parts, body)) = cache.hit(&state.session, rule) {
+        counted(&mut state, &cache, CacheStatus::Hit);
+        return send_parts(state, parts, body).await;
     }
     let primary = key::primary(&state.session, rule);
     let deadline = Instant::now() + LOCK_WAIT;
@@ -288,24 +288,7 @@ async fn send_hit<P: Proxy>(
     status: CacheStatus,
 ) -> ProxyResponse<P> {
     counted(&mut state, cache, status);
-    let mut parts = http::Response::new(()).into_parts().0;
-    parts.status = object.status;
-    parts.headers = object.headers.clone();
-    parts.headers.insert(
-        AGE,
-        HeaderValue::from(object.age_seconds(SystemTime::now())),
-    );
-    let not_modified = object.status == StatusCode::OK
-        && is_not_modified(state.session.headers(), &object.headers);
-    let body = if not_modified {
-        parts.status = StatusCode::NOT_MODIFIED;
-        for name in [CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING] {
-            parts.headers.remove(name);
-        }
-        Bytes::new()
-    } else {
-        object.body.clone()
-    };
+    let (parts, body) = object.response(state.session.headers(), SystemTime::now());
     send_parts(state, parts, body).await
 }
 
