@@ -57,20 +57,24 @@ pub(crate) struct UpstreamParts {
 }
 
 impl UpstreamParts {
-    pub(crate) fn new(
-        sender: Sender,
-        pump: Option<RequestPump>,
-        read_timeout: Duration,
-        deadline: Option<Instant>,
-    ) -> Self {
-        UpstreamParts {
+    /// The origin's response header, and what its body needs, of a proxied exchange.
+    pub(crate) fn split(proxied: crate::forward::Proxied) -> (http::Response<Incoming>, Self) {
+        let crate::forward::Proxied {
+            response,
+            sender,
+            pump,
+            read_timeout,
+            deadline,
+        } = proxied;
+        let parts = UpstreamParts {
             sender: Some(sender),
             pump,
             read_timeout,
             deadline,
             timer: None,
             progressed: true,
-        }
+        };
+        (response, parts)
     }
 
     /// Which timeout elapsed, if any: the read timeout since the last progress, or the total

@@ -261,19 +261,12 @@ fn refresh_in_background<P: Proxy>(
 
 /// Reads a refreshed response to its end, storing it if it may be stored.
 async fn store_in_background<P: Proxy>(state: RequestState<P>, proxied: Proxied, plan: FillPlan) {
-    let Proxied {
-        response,
-        sender,
-        pump,
-        read_timeout,
-        deadline,
-    } = proxied;
+    let (response, upstream) = UpstreamParts::split(proxied);
     let (mut parts, body) = response.into_parts();
     crate::headers::remove_hop_by_hop(&mut parts.headers);
     let Some(fill) = plan.start(&parts) else {
         return;
     };
-    let upstream = UpstreamParts::new(sender, pump, read_timeout, deadline);
     let body = ResponseBody::upstream(state, body, upstream, Some(fill));
     // Bounded by the upstream's read timeout between chunks; frames are dropped.
     let _ = body.collect().await;

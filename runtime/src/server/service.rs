@@ -248,13 +248,7 @@ async fn send_upstream<P: Proxy>(
     downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
     mut plan: Option<FillPlan>,
 ) -> ProxyResponse<P> {
-    let Proxied {
-        response,
-        sender,
-        pump,
-        read_timeout,
-        deadline,
-    } = proxied;
+    let (response, upstream) = UpstreamParts::split(proxied);
     let (mut parts, body) = response.into_parts();
     let switch = if parts.status == StatusCode::SWITCHING_PROTOCOLS {
         match Switch::new(&mut parts, downstream_upgrade) {
@@ -283,7 +277,6 @@ async fn send_upstream<P: Proxy>(
     match (filtered, switch) {
         (Ok(()), None) => {
             state.session.set_response_status(parts.status);
-            let upstream = UpstreamParts::new(sender, pump, read_timeout, deadline);
             http::Response::from_parts(parts, ResponseBody::upstream(state, body, upstream, fill))
         }
         // The upstream connection switched: it is the tunnel's now (or, if a filter changed
