@@ -12,8 +12,8 @@ use crate::catalog::fields::Availability;
 use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
-    CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
-    NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem,
+    Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -155,7 +155,7 @@ fn check(e: &CheckError) -> Words {
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
                 DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
                 DuplicateKind::Data => "a list or flag name names one file; rename one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit => {
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -271,6 +271,8 @@ fn check(e: &CheckError) -> Words {
             vec![label(*span, format!("not allowed in {}", section_words(*section)))],
             Some(match (stmt, section) {
                 (Statement::Proxy, _) => "`proxy` belongs in a `route`".into(),
+                (Statement::Cache, _) => "`cache` belongs in a `route`, before its `proxy`; read `cache.status` in `on response` or `on log`".into(),
+                (Statement::Purge, _) => "`purge` answers the request: write it in a route or `on request`, behind a check".into(),
                 (Statement::SetLog, _) => "log fields are set in `on log`, which runs once per request after the response is sent".into(),
                 (_, Section::OnLog) => "`on log` runs after the response was sent: it can only add access log fields with `set log[\"name\"] = ...`; change headers in `on request` or `on response`".into(),
                 (_, Section::OnError) => "`on error` builds the error page with `respond` or `redirect`; change its headers in `on response`, which runs on error pages too".into(),
@@ -447,6 +449,48 @@ fn check(e: &CheckError) -> Words {
                 LimitProblem::PeriodTooShort => "write the same rate with a longer period: `1000 per 1s` rather than `1000000 per 1ms`".into(),
             }),
         ),
+        CheckError::UnknownCache { span, name, suggestion } => (
+            "E1101",
+            format!("no cache named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `cache {name} {{ size 256MiB max_object 8MiB }}`"))),
+        ),
+        CheckError::InvalidCache { span, problem } => (
+            "E1102",
+            match problem {
+                CacheProblem::ZeroSize => "a cache of size 0 stores nothing".into(),
+                CacheProblem::ObjectLargerThanCache => "`max_object` is larger than the cache".into(),
+                CacheProblem::ZeroTtl => "a TTL of 0 makes every stored response stale at once".into(),
+            },
+            vec![label(*span, match problem {
+                CacheProblem::ZeroSize => "0 bytes",
+                CacheProblem::ObjectLargerThanCache => "more than `size`",
+                CacheProblem::ZeroTtl => "0",
+            })],
+            Some(match problem {
+                CacheProblem::ZeroSize => "give it a size such as `size 64MiB`, or remove the cache".into(),
+                CacheProblem::ObjectLargerThanCache => "make `max_object` at most `size` (the default is 1MiB, or `size` if smaller)".into(),
+                CacheProblem::ZeroTtl => "use at least `1s`; not to cache a route, leave `cache` out of it".into(),
+            }),
+        ),
+        CheckError::CacheReadsCredentials { span, cache, what } => {
+            let (header, word) = match what {
+                crate::catalog::settings::KeyHeader::Cookie => ("a cookie", "cookie"),
+                crate::catalog::settings::KeyHeader::Authorization => ("`Authorization`", "authorization"),
+            };
+            (
+                "W1101",
+                format!("this route caches its answers but reads {header}, which the cache key does not include"),
+                vec![label(*span, format!("the answer may depend on {header}")), label(*cache, "cached here for every client alike")],
+                Some(format!("add `vary_on {word}` to the route's `cache` to keep one entry per value, or stop reading it")),
+            )
+        }
+        CheckError::UncheckedPurge { span } => (
+            "W1102",
+            "any request can reach this `purge`".into(),
+            vec![label(*span, "no condition guards it")],
+            Some("put it behind a check, e.g. `if req.method == PURGE && client.ip in 10.0.0.0/8 { purge main }`, or a `method` or `header` matcher on its route".into()),
+        ),
         CheckError::UnusedLimit { span, name } => (
             "W0701",
             format!("limit `{name}` is never used"),
@@ -593,6 +637,8 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::DnsOption => "dns discovery option",
         WordKind::FileOption => "file discovery option",
         WordKind::LimitOption => "limit option",
+        WordKind::CacheSetting => "cache setting",
+        WordKind::CacheRuleSetting => "route cache setting",
         WordKind::Value => "value",
     }
 }
@@ -607,6 +653,7 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::ServerBlock => "block",
         DuplicateKind::Route => "route name",
         DuplicateKind::Limit => "limit",
+        DuplicateKind::Cache => "cache",
         DuplicateKind::ListenerLine => "listener line",
         DuplicateKind::Data => "list or flag",
     }
@@ -659,6 +706,10 @@ fn value_kind(kind: ValueKind) -> String {
         ValueKind::Statuses => "error statuses from 400 to 599, like `502, 503`".into(),
         ValueKind::LogFormat => words(crate::catalog::choices(
             crate::catalog::settings::ACCESS_LOG_FORMATS,
+        )),
+        ValueKind::StoredStatuses => "statuses from 200 to 599, like `200, 301, 404`".into(),
+        ValueKind::KeyHeaders => words(crate::catalog::choices(
+            crate::catalog::settings::KEY_HEADERS,
         )),
     }
 }
@@ -757,6 +808,8 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::Proxy => "proxy",
         Statement::RateLimit => "rate_limit",
         Statement::MaxInFlight => "max_in_flight",
+        Statement::Cache => "cache",
+        Statement::Purge => "purge",
     }
 }
 

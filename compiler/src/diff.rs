@@ -34,6 +34,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     upstreams(old, new, &mut changes);
     limits(old, new, &mut changes);
     data(old, new, &mut changes);
+    caches(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -89,6 +90,37 @@ fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         out.push(Change {
             sign: '+',
             text: format!("listener {addr}"),
+        });
+    }
+}
+
+/// Caches added, removed, or resized (what routes cache is compared with the routes).
+fn caches(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let by_name = |p: &TypedProgram| -> BTreeMap<String, (u64, u64)> {
+        p.caches
+            .iter()
+            .map(|c| (c.name.clone(), (c.size, c.max_object)))
+            .collect()
+    };
+    let (a, b) = (by_name(old), by_name(new));
+    let show = |(size, max): (u64, u64)| format!("size {size}B max_object {max}B");
+    for (name, sizes) in &a {
+        match b.get(name) {
+            None => out.push(Change {
+                sign: '-',
+                text: format!("cache {name}"),
+            }),
+            Some(m) if m != sizes => out.push(Change {
+                sign: '~',
+                text: format!("cache {name}: {} → {}", show(*sizes), show(*m)),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, sizes) in b.iter().filter(|(n, _)| !a.contains_key(*n)) {
+        out.push(Change {
+            sign: '+',
+            text: format!("cache {name}: {}", show(*sizes)),
         });
     }
 }
@@ -518,6 +550,9 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
                 StatusValue::Expr(_) => "respond".to_string(),
             }),
             TypedStmtKind::Redirect { status, .. } => out.push(format!("redirect {status}")),
+            TypedStmtKind::Purge(cache) => {
+                out.push(format!("purge {}", program.caches[*cache].name))
+            }
             TypedStmtKind::If { then, else_, .. } => {
                 out.extend(terminals(then, program));
                 out.extend(terminals(else_, program));
@@ -538,7 +573,8 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
             | TypedStmtKind::StripPrefix(_)
             | TypedStmtKind::RewritePath(_)
             | TypedStmtKind::SetLogField { .. }
-            | TypedStmtKind::Let { .. } => {}
+            | TypedStmtKind::Let { .. }
+            | TypedStmtKind::Cache { .. } => {}
         }
     }
     out.dedup();

@@ -47,6 +47,8 @@ pub struct TypedProgram {
     pub in_flights: Vec<TypedInFlight>,
     /// Lists and flags read from files, indexed by [`DataId`], in source order.
     pub data: Vec<TypedData>,
+    /// HTTP caches, indexed by [`CacheId`], in source order.
+    pub caches: Vec<TypedCache>,
 }
 
 /// Index into [`TypedProgram::data`].
@@ -102,6 +104,41 @@ impl ListElement {
             ListElement::Cidr => Type::Cidr,
         }
     }
+}
+
+/// Index into [`TypedProgram::caches`].
+pub type CacheId = usize;
+
+/// A checked `cache NAME { size S max_object M }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedCache {
+    /// Its name: the `cache` label of its metrics.
+    pub name: String,
+    /// The most bytes it holds (headers and bodies).
+    pub size: u64,
+    /// The largest object it stores, at most `size`.
+    pub max_object: u64,
+}
+
+/// A route's checked `cache NAME { ... }` settings (see `pxy_runtime::cache::CacheRule`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TypedCacheRule {
+    /// `ttl`, in milliseconds, more than 0.
+    pub ttl_ms: Option<u64>,
+    /// `default_ttl`, in milliseconds, more than 0.
+    pub default_ttl_ms: Option<u64>,
+    /// `statuses`: the only statuses stored (empty: as the RFC allows).
+    pub statuses: Vec<u16>,
+    /// `stale_while_revalidate`, in milliseconds.
+    pub stale_while_revalidate_ms: Option<u64>,
+    /// `stale_if_error`, in milliseconds.
+    pub stale_if_error_ms: Option<u64>,
+    /// `store_set_cookie on`.
+    pub store_set_cookie: bool,
+    /// `vary_on cookie`.
+    pub key_cookie: bool,
+    /// `vary_on authorization`.
+    pub key_authorization: bool,
 }
 
 /// Index into [`TypedProgram::limits`].
@@ -530,6 +567,15 @@ pub enum TypedStmtKind {
         /// What answers a refused request; `None` for the 429 error page.
         otherwise: Option<Box<TypedStmt>>,
     },
+    /// `cache NAME { ... }`: answer from the cache, or fill it.
+    Cache {
+        /// The cache.
+        cache: CacheId,
+        /// This route's settings.
+        rule: TypedCacheRule,
+    },
+    /// `purge NAME`: remove the request's target from the cache and answer.
+    Purge(CacheId),
     /// `max_in_flight N [by KEY] [queue D] [else STMT]`.
     MaxInFlight {
         /// Index into [`TypedProgram::in_flights`].
@@ -677,6 +723,8 @@ pub enum Field {
     UpstreamName,
     /// `upstream.addr`: the address of the last server tried, if any.
     UpstreamAddr,
+    /// `cache.status`: what the cache did (`hit`, `miss`, ..., `none`).
+    CacheStatus,
 }
 
 impl Field {
@@ -704,7 +752,8 @@ impl Field {
             | Field::TlsClientSubject
             | Field::SentStatus
             | Field::UpstreamName
-            | Field::UpstreamAddr => None,
+            | Field::UpstreamAddr
+            | Field::CacheStatus => None,
         }
     }
 

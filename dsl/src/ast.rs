@@ -37,6 +37,8 @@ pub enum Item {
     Limit(LimitDecl),
     /// `list blocked: cidr from file "blocked.txt"`, `flag maintenance from file "m.on"`
     Data(DataDecl),
+    /// `cache main { size 256MB max_object 8MB }`
+    Cache(CacheDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -316,6 +318,18 @@ pub struct DataDecl {
     pub span: Span,
 }
 
+/// `cache NAME { SETTING* }`: an HTTP cache of a bounded size, used by routes that say
+/// `cache NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheDecl {
+    /// The cache's name, used by `cache NAME` and `purge NAME` in routes.
+    pub name: Ident,
+    /// `size 256MB`, `max_object 8MB`, in source order.
+    pub settings: Vec<Setting>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// What a [`DataDecl`] declares.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataKind {
@@ -503,14 +517,28 @@ pub enum StmtKind {
         /// What answers a refused request, when given.
         otherwise: Option<Box<Stmt>>,
     },
+    /// `cache NAME [{ SETTING* }]`: the request is answered from the cache `NAME` when it
+    /// can be, and the response stored when it may be (`ttl 60s`, `statuses 200, 404`, ...).
+    Cache {
+        /// The cache.
+        cache: Ident,
+        /// This route's settings, in source order.
+        settings: Vec<Setting>,
+    },
+    /// `purge NAME`: removes the entry of the request's target from the cache `NAME` and
+    /// answers (200 when there was one, 404 otherwise).
+    Purge(Ident),
 }
 
 impl StmtKind {
     /// True for the statements that answer the request or hand it on, ending what a route
-    /// does: `respond`, `redirect` and `proxy`.
+    /// does: `respond`, `redirect`, `proxy` and `purge`.
     pub fn ends_request(&self) -> bool {
         match self {
-            StmtKind::Respond { .. } | StmtKind::Redirect { .. } | StmtKind::Proxy(_) => true,
+            StmtKind::Respond { .. }
+            | StmtKind::Redirect { .. }
+            | StmtKind::Proxy(_)
+            | StmtKind::Purge(_) => true,
             StmtKind::Set { .. }
             | StmtKind::Add { .. }
             | StmtKind::Remove { .. }
@@ -519,7 +547,8 @@ impl StmtKind {
             | StmtKind::If { .. }
             | StmtKind::Let { .. }
             | StmtKind::RateLimit { .. }
-            | StmtKind::MaxInFlight { .. } => false,
+            | StmtKind::MaxInFlight { .. }
+            | StmtKind::Cache { .. } => false,
         }
     }
 }

@@ -134,6 +134,9 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::queue_word => "`queue` and a duration",
         Rule::rate_limit_stmt | Rule::rate_limit_kw => "`rate_limit`",
         Rule::max_in_flight_stmt | Rule::max_in_flight_kw => "`max_in_flight`",
+        Rule::cache_decl | Rule::cache_stmt | Rule::cache_kw => "`cache`",
+        Rule::cache_setting => "a cache setting like `ttl 60s`",
+        Rule::purge_stmt | Rule::purge_kw => "`purge`",
         Rule::op_not => "`!`",
         Rule::string | Rule::str_text | Rule::str_escape | Rule::str_brace => {
             "a string like `\"text\"`"

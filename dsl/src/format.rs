@@ -138,6 +138,7 @@ impl Formatter<'_> {
                 Item::Include(_) => Some("include"),
                 Item::Limit(_) => Some("limit"),
                 Item::Data(_) => Some("data"),
+                Item::Cache(_) => Some("cache"),
                 _ => None,
             };
             if !(group.is_some() && group == previous_group && !self.had_blank_line(span.start)) {
@@ -172,6 +173,10 @@ impl Formatter<'_> {
                     };
                     self.line(&format!("{head} from file {path}"));
                     self.end_line(d.span.end);
+                }
+                Item::Cache(c) => {
+                    self.line(&cache_text(&c.name, &c.settings, true));
+                    self.end_line(c.span.end);
                 }
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
@@ -294,15 +299,7 @@ impl Formatter<'_> {
                     format!("health {}{request}{}", kind.name, settings(options))
                 }
                 UpstreamItem::Passive { options, .. } => format!("passive{}", settings(options)),
-                UpstreamItem::Setting(s) => {
-                    // `retry_on 502, 503`: a list is written without brackets.
-                    let value = if let ExprKind::List(values) = &s.value.kind {
-                        values.iter().map(expr).collect::<Vec<_>>().join(", ")
-                    } else {
-                        expr(&s.value)
-                    };
-                    format!("{} {value}", s.name.name)
-                }
+                UpstreamItem::Setting(s) => setting_text(s),
             };
             self.line(&text);
             self.end_line(span.end);
@@ -414,6 +411,8 @@ impl Formatter<'_> {
             StmtKind::StripPrefix(e) => format!("strip_prefix {}", expr(e)),
             StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
+            StmtKind::Cache { cache, settings } => cache_text(cache, settings, false),
+            StmtKind::Purge(name) => format!("purge {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
                 self.if_chain(s, false);
@@ -523,6 +522,7 @@ fn item_span(item: &Item) -> Span {
         Item::Upstream(u) => u.span,
         Item::Limit(l) => l.span,
         Item::Data(d) => d.span,
+        Item::Cache(c) => c.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,
@@ -535,6 +535,32 @@ fn brace_after(source: &str, from: usize) -> usize {
         .get(from..)
         .and_then(|s| s.find('{'))
         .map_or(from, |i| from + i + 1)
+}
+
+/// `name value`, or `name value, value` for a list (`retry_on 502, 503`, written without
+/// brackets).
+fn setting_text(s: &Setting) -> String {
+    let value = if let ExprKind::List(values) = &s.value.kind {
+        values.iter().map(expr).collect::<Vec<_>>().join(", ")
+    } else {
+        expr(&s.value)
+    };
+    format!("{} {value}", s.name.name)
+}
+
+/// `cache NAME { setting ... }` on one line; without settings `cache NAME` for a route's
+/// statement and `cache NAME {}` for a declaration (which needs its braces).
+fn cache_text(name: &Ident, settings: &[Setting], declaration: bool) -> String {
+    if settings.is_empty() {
+        let braces = if declaration { " {}" } else { "" };
+        return format!("cache {}{braces}", name.name);
+    }
+    let settings = settings
+        .iter()
+        .map(setting_text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("cache {} {{ {settings} }}", name.name)
 }
 
 /// ` name value name value ...` for options on one line.

@@ -74,6 +74,11 @@ pub trait Visit<'ast> {
         walk_data(self, data);
     }
 
+    /// `cache NAME { SETTING* }`.
+    fn visit_cache(&mut self, cache: &'ast CacheDecl) {
+        walk_cache(self, cache);
+    }
+
     /// A line of an upstream block.
     fn visit_upstream_item(&mut self, item: &'ast UpstreamItem) {
         walk_upstream_item(self, item);
@@ -180,6 +185,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Upstream(upstream) => v.visit_upstream(upstream),
         Item::Limit(limit) => v.visit_limit(limit),
         Item::Data(data) => v.visit_data(data),
+        Item::Cache(cache) => v.visit_cache(cache),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -290,6 +296,18 @@ pub fn walk_data<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, data: &'ast DataDecl)
         DataKind::Flag => {}
     }
     v.visit_text(path);
+}
+
+/// Visits a cache declaration: its span, name and settings.
+pub fn walk_cache<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, cache: &'ast CacheDecl) {
+    let CacheDecl {
+        name,
+        settings,
+        span,
+    } = cache;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    settings.iter().for_each(|s| v.visit_setting(s));
 }
 
 /// Visits an upstream line: its span, then its words, values and options in source order.
@@ -466,6 +484,11 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_ident(name);
             v.visit_expr(value);
         }
+        StmtKind::Cache { cache, settings } => {
+            v.visit_ident(cache);
+            settings.iter().for_each(|s| v.visit_setting(s));
+        }
+        StmtKind::Purge(cache) => v.visit_ident(cache),
         StmtKind::RateLimit { limit, otherwise } => {
             v.visit_ident(limit);
             if let Some(otherwise) = otherwise {

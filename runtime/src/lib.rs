@@ -35,6 +35,12 @@
 //!                            logging (always, exactly once, last) ─▶ access log line
 //! ```
 //!
+//! A route that caches names its cache in `request_filter`
+//! ([`Session::use_cache`](prelude::Session::use_cache)); the request is then looked up
+//! before `upstream_peer`: a fresh entry is answered like a local response (through
+//! `response_filter`), a miss is proxied and stored as its body streams to the client (see
+//! [`cache`]).
+//!
 //! A panic in a hook before the response header answers 500 (no further hook runs for that
 //! request); in a body hook it aborts the response. Either is logged on `pxy::panic` with the
 //! request id and counted; other requests and connections are not affected.
@@ -56,6 +62,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod cache;
 pub mod convert;
 pub mod data;
 pub mod error;

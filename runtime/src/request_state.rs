@@ -158,6 +158,9 @@ impl<P: Proxy> RequestState<P> {
                 &mut fields,
             );
         }
+        if let Some(status) = self.session.cache_status() {
+            fields.set(crate::log::reserved::CACHE, status.as_str());
+        }
         if let Some(code) = self.grpc_status {
             fields.set(crate::log::reserved::GRPC_STATUS, code.to_string());
         }

@@ -94,6 +94,21 @@ impl Response {
             .with_body(format!("{} {}\n", status.as_u16(), reason))
     }
 
+    /// The answer to a `purge`: `200` "purged" when the cache held the target, else `404`
+    /// "not in cache".
+    pub fn purged(found: bool) -> Self {
+        let (status, body) = match found {
+            true => (StatusCode::OK, "purged\n"),
+            false => (StatusCode::NOT_FOUND, "not in cache\n"),
+        };
+        Response::new(status)
+            .with_header(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            )
+            .with_body(body)
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

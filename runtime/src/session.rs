@@ -15,6 +15,7 @@ use http::header::{AsHeaderName, HOST};
 use http::uri::{PathAndQuery, Uri};
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::cache::{Cache, CacheRule, CacheStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request_id::RequestId;
 use crate::tls::TlsInfo;
@@ -34,6 +35,10 @@ pub struct Session {
     upgrade: Option<Box<str>>,
     /// How long the client should wait, when a limit refused the request.
     retry_after: Option<Duration>,
+    /// The cache the route named (`cache NAME { }`), until the server takes it.
+    cache: Option<(Cache, &'static CacheRule)>,
+    /// What the cache did for this request.
+    cache_status: Option<CacheStatus>,
 }
 
 impl Session {
@@ -56,6 +61,8 @@ impl Session {
             upstream: None,
             upgrade,
             retry_after: None,
+            cache: None,
+            cache_status: None,
         }
     }
 
@@ -293,6 +300,44 @@ impl Session {
 
     pub(crate) fn set_upstream(&mut self, peer: Peer) {
         self.upstream = Some(peer);
+    }
+
+    /// Answers this request from `cache` under `rule`, or fills it (a route's `cache`
+    /// statement). Call it in `request_filter`; the server looks the request up once the
+    /// filter returns `Ok(None)`. A later call replaces an earlier one.
+    pub fn use_cache(&mut self, cache: &Cache, rule: &'static CacheRule) {
+        self.cache = Some((cache.clone(), rule));
+    }
+
+    /// Removes the entry of this request's target from `cache` (the `purge` statement):
+    /// the key a `GET` of the same target has (without the headers a route's `vary_on`
+    /// adds). Whether there was one.
+    pub fn purge(&mut self, cache: &Cache) -> bool {
+        cache.remove(&crate::cache::key::target(
+            self,
+            &Method::GET,
+            &CacheRule::DEFAULT,
+        ))
+    }
+
+    /// What the cache did for this request: `None` when the route does not cache (or
+    /// before the cache was looked up).
+    pub fn cache_status(&self) -> Option<CacheStatus> {
+        self.cache_status
+    }
+
+    /// [`Session::cache_status`] as the language reads it: `"none"` when the route does not
+    /// cache.
+    pub fn cache_status_str(&self) -> &'static str {
+        self.cache_status.map_or("none", CacheStatus::as_str)
+    }
+
+    pub(crate) fn take_cache(&mut self) -> Option<(Cache, &'static CacheRule)> {
+        self.cache.take()
+    }
+
+    pub(crate) fn set_cache_status(&mut self, status: CacheStatus) {
+        self.cache_status = Some(status);
     }
 }
 

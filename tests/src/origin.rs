@@ -4,6 +4,11 @@
 //! Special paths: `/status/NNN` answers with that status; `/slow/MS` waits before answering;
 //! `/bytes/N` answers with N bytes. TLS origins ([`Origin::start_tls`]) offer `h2` by ALPN.
 //! Every answer carries `x-powered-by: test-origin` and `x-origin: NAME`.
+//!
+//! For cache tests, a request header `x-reply-NAME: VALUE` makes the answer carry
+//! `NAME: VALUE` (`x-reply-cache-control: max-age=2`, `x-reply-etag: "v1"`); an answer whose
+//! `etag` the request's `if-none-match` names is `304 Not Modified` without a body. The JSON
+//! body says `n`, the request's number (1 for the first the origin received).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -160,11 +165,28 @@ async fn answer(
             .collect(),
         body_len: body.len(),
     };
-    stats
-        .requests
-        .lock()
-        .expect("not poisoned")
-        .push(seen.clone());
+    let n = {
+        let mut requests = stats.requests.lock().expect("not poisoned");
+        requests.push(seen.clone());
+        requests.len()
+    };
+    let mut reply = hyper::Response::builder();
+    for (name, value) in &seen.headers {
+        if let Some(name) = name.strip_prefix("x-reply-") {
+            reply = reply.header(name, value.as_str());
+        }
+    }
+    let etag = seen.headers.iter().find(|(k, _)| k == "x-reply-etag");
+    let if_none_match = seen.headers.iter().find(|(k, _)| k == "if-none-match");
+    if let (Some((_, etag)), Some((_, asked))) = (etag, if_none_match) {
+        if asked.split(',').any(|tag| tag.trim() == etag) {
+            return Ok(reply
+                .status(304)
+                .header("x-origin", name)
+                .body(Full::new(Bytes::new()))
+                .expect("valid response"));
+        }
+    }
     let path = parts.uri.path();
     let mut status = 200;
     if let Some(code) = path.strip_prefix("/status/") {
@@ -180,7 +202,7 @@ async fn answer(
         .collect();
     if let Some(n) = path.strip_prefix("/bytes/") {
         let n: usize = n.parse().unwrap_or(0);
-        return Ok(hyper::Response::builder()
+        return Ok(reply
             .header("x-origin", name)
             .body(Full::new(Bytes::from(vec![b'x'; n])))
             .expect("valid response"));
@@ -192,8 +214,9 @@ async fn answer(
         "uri": seen.uri,
         "headers": headers,
         "body_len": seen.body_len,
+        "n": n,
     });
-    Ok(hyper::Response::builder()
+    Ok(reply
         .status(status)
         .header("content-type", "application/json")
         .header("x-powered-by", "test-origin")

@@ -223,7 +223,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             }
             Item::On(on) => block(&on.body, &mut spans),
             Item::Limit(limit) => expr(&limit.key, &mut spans),
-            Item::Listen(_) | Item::Upstream(_) | Item::Server(_) => {}
+            Item::Listen(_) | Item::Upstream(_) | Item::Server(_) | Item::Cache(_) => {}
             Item::Include(i) => spans.push(i.path.span),
             Item::Data(d) => spans.push(d.path.span),
         }
@@ -255,7 +255,7 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
         StmtKind::StripPrefix(e) | StmtKind::RewritePath(e) | StmtKind::Let { value: e, .. } => {
             expr(e, spans)
         }
-        StmtKind::Proxy(_) => {}
+        StmtKind::Proxy(_) | StmtKind::Cache { .. } | StmtKind::Purge(_) => {}
         StmtKind::RateLimit { otherwise, .. } => {
             otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans))
         }

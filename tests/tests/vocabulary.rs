@@ -37,6 +37,8 @@ fn settings_words() -> BTreeSet<&'static str> {
     all.extend(names(settings::PASSIVE_OPTIONS));
     all.extend(names(settings::DNS_OPTIONS));
     all.extend(names(settings::LIMIT_OPTIONS));
+    all.extend(names(settings::CACHE_SETTINGS));
+    all.extend(names(settings::CACHE_RULE_SETTINGS));
     all
 }
 
@@ -48,6 +50,7 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(settings::WHEN_ALL_DOWN));
     all.extend(names(settings::UPSTREAM_PROTOCOLS));
     all.extend(names(settings::ACCESS_LOG_FORMATS));
+    all.extend(names(settings::KEY_HEADERS));
     all.extend(names(words::LISTEN_PROTOCOLS));
     all.extend(names(words::POLICIES));
     all.extend(names(words::PHASES));

@@ -128,6 +128,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 data.span,
                 data.name.span,
             ),
+            Item::Cache(cache) => symbol(
+                cache.name.name.clone(),
+                Some("cache".into()),
+                SymbolKind::CONSTANT,
+                cache.span,
+                cache.name.span,
+            ),
             Item::Route(route) => symbol(
                 collapse_whitespace(&source[route.head_span.start..route.head_span.end]),
                 None,

@@ -20,6 +20,8 @@ pub enum Object {
     Upstream,
     /// `error`
     Error,
+    /// `cache`
+    Cache,
 }
 
 /// An object with its word and doc.
@@ -41,6 +43,7 @@ pub const OBJECTS: &[ObjectInfo] = &[
     ObjectInfo { object: Object::Tls, word: "tls", doc: "The connection's TLS (on `listen https`): `sni`, `version`, `client_subject`." },
     ObjectInfo { object: Object::Upstream, word: "upstream", doc: "The last server tried (in `on response`, `on error` and `on log`): `name`, `addr`." },
     ObjectInfo { object: Object::Error, word: "error", doc: "Why proxying failed (in `on error` only): `status`, `kind`." },
+    ObjectInfo { object: Object::Cache, word: "cache", doc: "What the HTTP cache did (in `on response` and `on log`): `status`." },
 ];
 
 impl Object {
@@ -181,6 +184,7 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: Object::Tls, name: "sni", value: Some(Field::TlsSni), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The server name the client asked for through SNI, lower case; absent without TLS or SNI." },
     FieldInfo { object: Object::Tls, name: "version", value: Some(Field::TlsVersion), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The TLS version, `TLSv1.2` or `TLSv1.3`; absent on a cleartext listener." },
     FieldInfo { object: Object::Tls, name: "client_subject", value: Some(Field::TlsClientSubject), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The subject of the client's verified certificate, like `CN=alice,O=Example`; absent when it sent none." },
+    FieldInfo { object: Object::Cache, name: "status", value: Some(Field::CacheStatus), keyed: None, in_log: None, ty: || Type::Str, available: Availability::ResponseOrLog, doc: "What the cache did for this request: `hit`, `miss`, `stale`, `revalidated`, `bypass`, or `none` when its route does not cache; only in `on response` and `on log`." },
     FieldInfo { object: Object::Error, name: "kind", value: Some(Field::ErrorKind), keyed: None, in_log: None, ty: || Type::Str, available: Availability::ErrorOnly, doc: "What went wrong: `connect_refused`, `connect_timeout`, `read_timeout`, `no_backend`, ...; only in `on error`." },
 ];
 

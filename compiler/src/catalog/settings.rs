@@ -37,6 +37,10 @@ pub enum ValueKind {
     Statuses,
     /// [`ACCESS_LOG_FORMATS`]
     LogFormat,
+    /// One or more statuses a cache may store, 200 to 599: `200, 301, 404`.
+    StoredStatuses,
+    /// One or more of [`KEY_HEADERS`]: `cookie, authorization`.
+    KeyHeaders,
 }
 
 /// A setting's checked value.
@@ -58,6 +62,8 @@ pub enum SettingValue {
     Statuses(Vec<u16>),
     /// `access_log json`
     LogFormat(LogFormat),
+    /// `vary_on cookie, authorization`
+    KeyHeaders(Vec<KeyHeader>),
 }
 
 impl SettingValue {
@@ -71,7 +77,8 @@ impl SettingValue {
             | SettingValue::Protocol(_)
             | SettingValue::Address(_)
             | SettingValue::Statuses(_)
-            | SettingValue::LogFormat(_) => None,
+            | SettingValue::LogFormat(_)
+            | SettingValue::KeyHeaders(_) => None,
         }
     }
 }
@@ -329,6 +336,91 @@ pub const LIMIT_OPTIONS: &[SettingWord<LimitOption>] = &[
         value: (LimitOption::Keys, ValueKind::Count { min: 1, max: u64::MAX }),
         syntax: "keys N",
         doc: "Keys remembered at most, 77 bytes each (default 100000: 7.7 MB); beyond it the least recently seen key is forgotten.",
+    },
+];
+
+/// The settings of a `cache NAME { }` declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheSetting {
+    /// `size S`
+    Size,
+    /// `max_object S`
+    MaxObject,
+}
+
+/// The settings of a `cache NAME { }` declaration.
+pub const CACHE_SETTINGS: &[SettingWord<CacheSetting>] = &[
+    Word {
+        word: "size",
+        value: (CacheSetting::Size, ValueKind::Size),
+        syntax: "size S",
+        doc: "The most bytes the cache holds, headers and bodies counted (default 64MiB); the least useful entries are evicted first.",
+    },
+    Word {
+        word: "max_object",
+        value: (CacheSetting::MaxObject, ValueKind::Size),
+        syntax: "max_object S",
+        doc: "The largest response stored (default 1MiB, at most `size`); larger ones are streamed through and never stored.",
+    },
+];
+
+/// A cache's size when the program does not say.
+pub const DEFAULT_CACHE_SIZE: u64 = 64 << 20;
+/// A cache's largest object when the program does not say.
+pub const DEFAULT_MAX_OBJECT: u64 = 1 << 20;
+
+/// The settings of a route's `cache NAME { }` statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheRuleSetting {
+    /// `ttl D`
+    Ttl,
+    /// `default_ttl D`
+    DefaultTtl,
+    /// `statuses S, ...`
+    Statuses,
+    /// `stale_while_revalidate D`
+    StaleWhileRevalidate,
+    /// `stale_if_error D`
+    StaleIfError,
+    /// `store_set_cookie on|off`
+    StoreSetCookie,
+    /// `vary_on cookie, authorization`
+    VaryOn,
+}
+
+/// The settings of a route's `cache NAME { }` statement.
+pub const CACHE_RULE_SETTINGS: &[SettingWord<CacheRuleSetting>] = &[
+    Word { word: "ttl", value: (CacheRuleSetting::Ttl, ValueKind::Duration), syntax: "ttl D", doc: "How long every stored response is fresh, whatever its `Cache-Control` or `Expires` say." },
+    Word { word: "default_ttl", value: (CacheRuleSetting::DefaultTtl, ValueKind::Duration), syntax: "default_ttl D", doc: "How long a response without `s-maxage`, `max-age` or `Expires` is fresh (instead of the RFC's heuristic)." },
+    Word { word: "statuses", value: (CacheRuleSetting::Statuses, ValueKind::StoredStatuses), syntax: "statuses S, ...", doc: "The only statuses stored (default: those RFC 9111 allows, 200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501 and any with explicit freshness)." },
+    Word { word: "stale_while_revalidate", value: (CacheRuleSetting::StaleWhileRevalidate, ValueKind::Duration), syntax: "stale_while_revalidate D", doc: "How long after expiry an entry is served while one request refreshes it in the background (a response's own `stale-while-revalidate` wins)." },
+    Word { word: "stale_if_error", value: (CacheRuleSetting::StaleIfError, ValueKind::Duration), syntax: "stale_if_error D", doc: "How long after expiry an entry is served when the origin fails, times out or answers 5xx (a response's own `stale-if-error` wins)." },
+    Word { word: "store_set_cookie", value: (CacheRuleSetting::StoreSetCookie, ValueKind::Switch), syntax: "store_set_cookie on", doc: "Store responses that carry `Set-Cookie` too (never by default: the cookie would go to every client)." },
+    Word { word: "vary_on", value: (CacheRuleSetting::VaryOn, ValueKind::KeyHeaders), syntax: "vary_on cookie, authorization", doc: "Request headers made part of the key: one entry per value, for routes whose answer depends on who asks." },
+];
+
+/// A request header a route's cache key may include.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyHeader {
+    /// `Cookie`
+    Cookie,
+    /// `Authorization`
+    Authorization,
+}
+
+/// The words of `vary_on`.
+pub const KEY_HEADERS: &[Word<KeyHeader>] = &[
+    Word {
+        word: "cookie",
+        value: KeyHeader::Cookie,
+        syntax: "cookie",
+        doc: "The `Cookie` header.",
+    },
+    Word {
+        word: "authorization",
+        value: KeyHeader::Authorization,
+        syntax: "authorization",
+        doc: "The `Authorization` header.",
     },
 ];
 

@@ -51,6 +51,10 @@ pub enum WordKind {
     FileOption,
     /// `burst`, `keys` in a `limit`
     LimitOption,
+    /// `size`, `max_object` in a `cache` declaration
+    CacheSetting,
+    /// `ttl`, `statuses`, ... in a route's `cache`
+    CacheRuleSetting,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -169,6 +173,8 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "in", value: (), syntax: "ip in CIDR -> bool | value in [a, b]", doc: "Whether the IP address is in the CIDR block, e.g. `client.ip in 10.0.0.0/8`, or the value is in the list." },
     Word { word: "limit", value: (), syntax: "limit NAME = N per DURATION [burst N] [keys N] by KEY", doc: "A rate limit: N requests per period per value of KEY (a `str`, `ip` or `int`), enforced where `rate_limit NAME` is written." },
     Word { word: "rate_limit", value: (), syntax: "rate_limit NAME [else STATEMENT]", doc: "Count the request against a `limit`; over it, answer 429 with `Retry-After` (or run the `else` statement)." },
+    Word { word: "cache", value: (), syntax: "cache NAME { size S max_object S } | cache NAME [{ ttl D ... }]", doc: "At the top level, an HTTP cache of a bounded size; in a route, answer from that cache when RFC 9111 allows and store what the origin sends (`cache.status` says what happened)." },
+    Word { word: "purge", value: (), syntax: "purge NAME", doc: "Remove the request's target from a cache and answer 200 (404 if it held nothing); put it behind a check." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
     Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
@@ -378,6 +384,8 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(crate::catalog::settings::UPSTREAM_SETTINGS, word))
         .or_else(|| plain(crate::catalog::settings::SERVER_SETTINGS, word))
         .or_else(|| plain(crate::catalog::settings::LIMIT_OPTIONS, word))
+        .or_else(|| plain(crate::catalog::settings::CACHE_SETTINGS, word))
+        .or_else(|| plain(crate::catalog::settings::CACHE_RULE_SETTINGS, word))
         .or_else(|| plain(LIMIT_WORDS, word))
         .or_else(|| plain(DATA_WORDS, word))
         .or_else(|| plain(LIST_ELEMENTS, word))

@@ -4,7 +4,7 @@
 use pxy_dsl::Span;
 
 use crate::catalog::fields::Availability;
-use crate::catalog::settings::ValueKind;
+use crate::catalog::settings::{KeyHeader, ValueKind};
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::types::Type;
 
@@ -345,6 +345,38 @@ pub enum CheckError {
         /// The `else` statement.
         span: Span,
     },
+    /// `cache mian` in a route, `purge mian`: no `cache` of that name.
+    UnknownCache {
+        /// The name.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest declared cache.
+        suggestion: Option<String>,
+    },
+    /// `cache main { size 0B }`, `cache main { max_object 2MB size 1MB }`, `ttl 0s`.
+    InvalidCache {
+        /// The value.
+        span: Span,
+        /// What is wrong.
+        problem: CacheProblem,
+    },
+    /// `route { if req.cookies["s"] == "x" { ... } cache main  proxy app }`: the route's
+    /// logic reads a cookie or `Authorization`, so its answers may depend on who asks, and the
+    /// cache would give one client's answer to another.
+    CacheReadsCredentials {
+        /// Where the route reads it.
+        span: Span,
+        /// The `cache` statement.
+        cache: Span,
+        /// What it reads.
+        what: KeyHeader,
+    },
+    /// `route path "/purge/" { purge main }`: anyone can empty the cache.
+    UncheckedPurge {
+        /// The `purge` statement.
+        span: Span,
+    },
     /// `limit x = 0 per 1m`, `limit x = 5000000 per 1ms`, `max_in_flight 0`.
     InvalidLimit {
         /// The number.
@@ -467,6 +499,10 @@ impl CheckError {
             | CheckError::UnknownLimit { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
+            | CheckError::UnknownCache { span, .. }
+            | CheckError::InvalidCache { span, .. }
+            | CheckError::CacheReadsCredentials { span, .. }
+            | CheckError::UncheckedPurge { span }
             | CheckError::ClientAddressHeaderRead { span, .. }
             | CheckError::UntrustedProxyProtocol { span, .. }
             | CheckError::PhaseInRoute { span, .. }
@@ -495,6 +531,8 @@ impl CheckError {
             | CheckError::ClientAddressHeaderRead { .. }
             | CheckError::UntrustedProxyProtocol { .. }
             | CheckError::UnusedLimit { .. }
+            | CheckError::CacheReadsCredentials { .. }
+            | CheckError::UncheckedPurge { .. }
             | CheckError::LogFieldsNotWritten { .. }
             | CheckError::LogFileWithoutLog { .. } => true,
             CheckError::InvalidLogField { .. }
@@ -531,9 +569,22 @@ impl CheckError {
             | CheckError::CapturesNeedOneMatch { .. }
             | CheckError::UnknownLimit { .. }
             | CheckError::OtherwiseMustAnswer { .. }
-            | CheckError::InvalidLimit { .. } => false,
+            | CheckError::InvalidLimit { .. }
+            | CheckError::UnknownCache { .. }
+            | CheckError::InvalidCache { .. } => false,
         }
     }
+}
+
+/// Why a cache setting cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheProblem {
+    /// `size 0B`: nothing could be stored.
+    ZeroSize,
+    /// `max_object` larger than `size`.
+    ObjectLargerThanCache,
+    /// `ttl 0s`, `default_ttl 0s`: stored, but never fresh.
+    ZeroTtl,
 }
 
 /// Why a limit's number cannot be used.
@@ -658,6 +709,8 @@ pub enum DuplicateKind {
     Route,
     /// Two limits of one name.
     Limit,
+    /// Two caches of one name.
+    Cache,
     /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
     ListenerLine,
     /// Two lists or flags of one name.
@@ -738,11 +791,15 @@ pub enum Statement {
     RateLimit,
     /// `max_in_flight`
     MaxInFlight,
+    /// `cache` in a route
+    Cache,
+    /// `purge`
+    Purge,
 }
 
 impl Statement {
     /// Every statement, in the order help texts list them.
-    pub const ALL: [Statement; 11] = [
+    pub const ALL: [Statement; 13] = [
         Statement::Set,
         Statement::Add,
         Statement::Remove,
@@ -754,5 +811,7 @@ impl Statement {
         Statement::Proxy,
         Statement::RateLimit,
         Statement::MaxInFlight,
+        Statement::Cache,
+        Statement::Purge,
     ];
 }

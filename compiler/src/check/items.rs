@@ -486,7 +486,7 @@ impl Checker<'_> {
     }
 
     /// One `NAME VALUE` setting, checked for its name and its kind of value.
-    fn setting<S: Copy>(
+    pub(super) fn setting<S: Copy>(
         &mut self,
         setting: &Setting,
         what: WordKind,
@@ -516,9 +516,9 @@ impl Checker<'_> {
                 Some(SettingValue::Number(*n))
             }
             (ValueKind::Text, ExprKind::Str(_)) => value.plain_str().map(SettingValue::Text),
-            (ValueKind::Statuses, _) => {
+            (ValueKind::Statuses | ValueKind::StoredStatuses, _) => {
                 return self
-                    .statuses(value)
+                    .statuses(value, kind)
                     .map(|s| (which, SettingValue::Statuses(s)))
             }
             (ValueKind::Switch, ExprKind::Path(p)) if p.len() == 1 => {
@@ -545,6 +545,11 @@ impl Checker<'_> {
                         settings::UPSTREAM_PROTOCOLS,
                     )
                     .map(|v| (which, SettingValue::Protocol(v)));
+            }
+            (ValueKind::KeyHeaders, _) => {
+                return self
+                    .key_headers(value)
+                    .map(|h| (which, SettingValue::KeyHeaders(h)))
             }
             (ValueKind::LogFormat, ExprKind::Path(p)) if p.len() == 1 => {
                 return self

@@ -3,6 +3,7 @@
 //! The checker keeps going after a mistake so that one run reports everything it can; a program
 //! is only handed on when no error was found. Warnings ride along either way.
 
+mod caches;
 mod client_address;
 mod data;
 mod error;
@@ -18,8 +19,8 @@ mod suggest;
 mod tls;
 
 pub use error::{
-    CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
-    NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem,
+    Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -51,6 +52,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.declare_upstreams(parsed);
     cx.declare_limits(parsed);
     cx.declare_data(parsed);
+    cx.declare_caches(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -66,6 +68,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         limits: Vec::new(),
         in_flights: Vec::new(),
         data: Vec::new(),
+        caches: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -88,10 +91,9 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
                     program.upstreams.push(up);
                 }
             }
-            // Checked by `declare_limits`, before any `rate_limit` refers to them.
-            Item::Limit(_) => {}
-            // Checked by `declare_data`, before any expression names them.
-            Item::Data(_) => {}
+            // Checked by `declare_limits`, `declare_data` and `declare_caches`, before any
+            // statement or expression refers to them.
+            Item::Limit(_) | Item::Data(_) | Item::Cache(_) => {}
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -118,6 +120,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.limits = cx.limits.iter().map(|l| l.limit.clone()).collect();
     program.in_flights = std::mem::take(&mut cx.in_flights);
     program.data = cx.checked_data();
+    program.caches = cx.caches.iter().map(|c| c.cache.clone()).collect();
+    cx.unchecked_purges(&program.on_request);
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
@@ -178,6 +182,10 @@ pub(crate) struct Checker<'src> {
     limit_ids: HashMap<String, usize>,
     /// Every limit declared without error, in source order.
     limits: Vec<limits::DeclaredLimit>,
+    /// Cache name → index into `caches`.
+    cache_ids: HashMap<String, usize>,
+    /// Every cache declared, in source order.
+    caches: Vec<caches::DeclaredCache>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
     /// List or flag name → index into `data`.
@@ -215,6 +223,8 @@ impl<'src> Checker<'src> {
             in_flights: Vec::new(),
             data_ids: HashMap::new(),
             data: Vec::new(),
+            cache_ids: HashMap::new(),
+            caches: Vec::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
         }

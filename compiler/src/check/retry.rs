@@ -14,9 +14,15 @@ use crate::typed::TypedUpstream;
 const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
 
 impl Checker<'_> {
-    /// The statuses of `retry_on 502, 503`: each from 400 to 599. Every other value is
-    /// reported at its own span.
-    pub(super) fn statuses(&mut self, value: &Expr) -> Option<Vec<u16>> {
+    /// The statuses of `retry_on 502, 503` (`kind` [`ValueKind::Statuses`]: each from 400
+    /// to 599) or of a cache's `statuses 200, 404` ([`ValueKind::StoredStatuses`]: 200 to
+    /// 599). Every other value is reported at its own span.
+    pub(super) fn statuses(&mut self, value: &Expr, kind: ValueKind) -> Option<Vec<u16>> {
+        let range = if kind == ValueKind::StoredStatuses {
+            200..=599
+        } else {
+            400..=599
+        };
         let items = if let ExprKind::List(items) = &value.kind {
             items.as_slice()
         } else {
@@ -26,18 +32,18 @@ impl Checker<'_> {
         let mut ok = true;
         for item in items {
             match &item.kind {
-                ExprKind::Int(n @ 400..=599) => {
+                ExprKind::Int(n) if range.contains(n) => {
                     let status = u16::try_from(*n).unwrap_or(599);
                     if !statuses.contains(&status) {
                         statuses.push(status);
                     }
                 }
-                kind => {
+                other => {
                     ok = false;
                     self.problems.push(CheckError::TypeMismatch {
                         span: item.span,
-                        expected: Expected::Setting(ValueKind::Statuses),
-                        found: super::exprs::literal_type(kind),
+                        expected: Expected::Setting(kind),
+                        found: super::exprs::literal_type(other),
                     });
                 }
             }

@@ -135,6 +135,7 @@ impl Checker<'_> {
             }
         }
 
+        self.cache_warnings(&typed, route.head_span);
         if !terminates(&route.body.stmts) {
             let end = pxy_dsl::Span::new(route.body.span.end - 1, route.body.span.end);
             self.problems.push(CheckError::MissingTerminal {

@@ -99,6 +99,7 @@ impl Checker<'_> {
                 | Item::Upstream(_)
                 | Item::Limit(_)
                 | Item::Data(_)
+                | Item::Cache(_)
                 | Item::Include(_)
                 | Item::Route(_) => {}
             }

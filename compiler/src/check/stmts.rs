@@ -282,6 +282,8 @@ impl Checker<'_> {
             StmtKind::RateLimit { limit, otherwise } => {
                 self.rate_limit(limit, otherwise.as_deref(), span, block, section)
             }
+            StmtKind::Cache { cache, settings } => self.cache_stmt(cache, settings, span, section),
+            StmtKind::Purge(cache) => self.purge_stmt(cache, span, section),
             StmtKind::MaxInFlight {
                 max,
                 key,

@@ -125,7 +125,8 @@ impl Checker<'_> {
             | SettingValue::Protocol(_)
             | SettingValue::Address(_)
             | SettingValue::Statuses(_)
-            | SettingValue::LogFormat(_) => None,
+            | SettingValue::LogFormat(_)
+            | SettingValue::KeyHeaders(_) => None,
         };
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {

@@ -74,6 +74,9 @@ impl Cx<'_> {
             TypedExprKind::Field(Field::ReqPath) => quote! { Cow::Borrowed(session.path()) },
             TypedExprKind::Field(Field::ReqScheme) => quote! { Cow::Borrowed(session.scheme()) },
             TypedExprKind::Field(Field::ErrorKind) => quote! { Cow::Borrowed(error.kind().name()) },
+            TypedExprKind::Field(Field::CacheStatus) => {
+                quote! { Cow::Borrowed(session.cache_status_str()) }
+            }
             TypedExprKind::Call(Func::Replace, args) => {
                 let (a, from, to) = (
                     self.str_(&args[0]),
@@ -290,11 +293,12 @@ impl Cx<'_> {
         }
     }
 
+    /// A `method` expression as `&Method`.
     fn method(&mut self, e: &TypedExpr) -> TokenStream {
         match &e.kind {
             TypedExprKind::Method(m) => {
-                let m = format_ident!("{}", m);
-                quote! { &Method::#m }
+                let m = method_value(m);
+                quote! { &#m }
             }
             TypedExprKind::Field(Field::ReqMethod) => quote! { session.method() },
             TypedExprKind::Var(i) => {
@@ -581,4 +585,14 @@ impl Cx<'_> {
             _ => self.number(e),
         }
     }
+}
+
+/// The `Method` of a method literal: an associated constant of `http::Method`, or for
+/// `PURGE` (not one of RFC 9110's) the runtime's static.
+pub(crate) fn method_value(method: &str) -> TokenStream {
+    if method == "PURGE" {
+        return quote! { (*PURGE) };
+    }
+    let m = format_ident!("{}", method);
+    quote! { Method::#m }
 }

@@ -7,6 +7,7 @@
 //! upstreams are fields built at start-up. The output is formatted with prettyplease and is
 //! deterministic: the same program always gives the same bytes.
 
+mod caches;
 mod data;
 mod exprs;
 mod limits;
@@ -76,6 +77,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
     let (data_fields, data_inits) = data::fields(program);
     let data_files = data::data_files(program);
     let ctx_limit_fields = limits::ctx_fields(program);
+    let (cache_fields, cache_inits) = caches::fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
@@ -115,6 +117,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
             #(#regex_fields,)*
             #(#limit_fields,)*
             #(#data_fields,)*
+            #(#cache_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -134,6 +137,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
                     #(#regex_inits,)*
                     #(#limit_inits,)*
                     #(#data_inits,)*
+                    #(#cache_inits,)*
                 })
             }
 

@@ -82,8 +82,8 @@ fn try_route(index: usize, route: &TypedRoute, names: &mut Names) -> (TokenStrea
     }
     if !route.methods.is_empty() {
         let ms = route.methods.iter().map(|m| {
-            let m = format_ident!("{}", m);
-            quote! { *session.method() == Method::#m }
+            let m = super::exprs::method_value(m);
+            quote! { *session.method() == #m }
         });
         conds.push(quote! { (#(#ms)||*) });
     }

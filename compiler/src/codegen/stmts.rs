@@ -201,6 +201,8 @@ pub(super) fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             key,
             otherwise,
         } => super::limits::rate_limit(*limit, key, otherwise.as_deref(), cx.names),
+        TypedStmtKind::Cache { cache, rule } => super::caches::use_cache(*cache, rule),
+        TypedStmtKind::Purge(cache) => super::caches::purge(*cache),
         TypedStmtKind::MaxInFlight {
             index,
             key,

@@ -162,12 +162,12 @@ fn option_string(value: Option<&str>) -> TokenStream {
 fn health(h: &TypedHealth) -> TokenStream {
     let base = match &h.http {
         Some((method, path)) => {
-            let method = format_ident!("{}", method);
+            let method = super::exprs::method_value(method);
             let expect = h.expect.unwrap_or(200);
             quote! {
                 HealthCheck {
                     probe: Probe::Http {
-                        method: Method::#method,
+                        method: #method,
                         path: #path.to_string(),
                         host: None,
                         expect_status: StatusCode::from_u16(#expect).unwrap_or(StatusCode::OK),

@@ -29,6 +29,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Upstream(_) => "upstream",
             Item::Limit(_) => "limit",
             Item::Data(_) => "data",
+            Item::Cache(_) => "cache",
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",

@@ -71,7 +71,10 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a TypedStmt) {
         | TypedStmtKind::AddHeader { value, .. }
         | TypedStmtKind::SetLogField { value, .. }
         | TypedStmtKind::Let { value, .. } => v.visit_expr(value),
-        TypedStmtKind::RemoveHeader { .. } | TypedStmtKind::Proxy { .. } => {}
+        TypedStmtKind::RemoveHeader { .. }
+        | TypedStmtKind::Proxy { .. }
+        | TypedStmtKind::Cache { .. }
+        | TypedStmtKind::Purge(_) => {}
         TypedStmtKind::Respond {
             status,
             body,

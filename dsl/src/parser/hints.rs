@@ -67,6 +67,10 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::rate_limit_kw
             | Rule::max_in_flight_stmt
             | Rule::max_in_flight_kw
+            | Rule::cache_stmt
+            | Rule::cache_kw
+            | Rule::purge_stmt
+            | Rule::purge_kw
     )
 }
 

@@ -22,6 +22,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
             Rule::limit_decl => items.push(Item::Limit(limit(cx, item)?)),
             Rule::data_decl => items.push(Item::Data(data(cx, item)?)),
+            Rule::cache_decl => items.push(Item::Cache(cache(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -168,7 +169,7 @@ fn upstream(cx: Cx, pair: Pair<'_, Rule>) -> Result<UpstreamDecl, ParseError> {
 
 /// `NAME VALUE` or `NAME VALUE, VALUE, ...` (whose values become a list), where a value
 /// that is a bare word becomes a one-segment path.
-fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
+pub(super) fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseError> {
     let whole = cx.span(&pair);
     let mut parts = inner(pair);
     let name = cx.ident(parts.next().expect("grammar: setting name"));
@@ -269,6 +270,19 @@ fn data(cx: Cx, pair: Pair<'_, Rule>) -> Result<DataDecl, ParseError> {
         kind,
         name,
         path,
+        span: whole,
+    })
+}
+
+/// `cache NAME { SETTING* }`
+fn cache(cx: Cx, pair: Pair<'_, Rule>) -> Result<CacheDecl, ParseError> {
+    let whole = cx.span(&pair);
+    let mut parts = no_keywords(pair);
+    let name = cx.ident(parts.next().expect("grammar: cache name"));
+    let settings = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
+    Ok(CacheDecl {
+        name,
+        settings,
         span: whole,
     })
 }

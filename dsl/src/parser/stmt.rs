@@ -80,6 +80,13 @@ pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
                 .map(|p| stmt(cx, p).map(Box::new))
                 .transpose()?,
         },
+        Rule::cache_stmt => StmtKind::Cache {
+            cache: cx.ident(next()),
+            settings: parts
+                .map(|p| super::items::setting(cx, p))
+                .collect::<Result<_, _>>()?,
+        },
+        Rule::purge_stmt => StmtKind::Purge(cx.ident(next())),
         Rule::max_in_flight_stmt => {
             let max = cx.int_lit(&next())?;
             let (mut key, mut queue, mut otherwise) = (None, None, None);

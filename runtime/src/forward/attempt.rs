@@ -57,11 +57,12 @@ pub(crate) struct Proxied {
 }
 
 /// Chooses a peer, connects (retrying on other peers), sends the request and waits for the
-/// response header, all within the upstream's total timeout.
+/// response header, all within the upstream's total timeout. `body` is the client's (`None`
+/// for a request the runtime makes itself, such as a cache refresh: no body).
 pub(crate) async fn proxy_upstream<P: Proxy>(
     state: &mut RequestState<P>,
     client: &Forwarding,
-    body: Incoming,
+    body: Option<Incoming>,
 ) -> Result<Proxied> {
     let proxy = state.proxy.clone();
     let proxy = &*proxy;
@@ -103,7 +104,7 @@ async fn attempts<P: Proxy>(
     proxy: &P,
     state: &mut RequestState<P>,
     client: &Forwarding,
-    body: Incoming,
+    body: Option<Incoming>,
     first: Peer,
     deadline: Option<Instant>,
 ) -> Result<Proxied> {
@@ -111,12 +112,15 @@ async fn attempts<P: Proxy>(
     let options = upstream.options();
     let max_retries = options.max_retries;
     let idempotent = is_idempotent(state.session.method());
-    let mut source = if body.is_end_stream() {
-        BodySource::Empty
-    } else if idempotent && max_retries > 0 && replay::fits(&body, options.retry_body_limit) {
-        BodySource::Buffered(replay::read_whole(state, body, options.read_timeout).await?)
-    } else {
-        BodySource::Streamed(Some(body))
+    let mut source = match body {
+        Some(body) if !body.is_end_stream() => {
+            if idempotent && max_retries > 0 && replay::fits(&body, options.retry_body_limit) {
+                BodySource::Buffered(replay::read_whole(state, body, options.read_timeout).await?)
+            } else {
+                BodySource::Streamed(Some(body))
+            }
+        }
+        _ => BodySource::Empty,
     };
     let replayable = idempotent && source.is_replayable();
     let _in_flight = upstream.load.request();

@@ -26,6 +26,8 @@ pub const REQUEST_ID: &str = "request_id";
 pub const ERROR: &str = "error";
 /// The `grpc-status` of a gRPC error answer the proxy made itself.
 pub const GRPC_STATUS: &str = "grpc_status";
+/// What the HTTP cache did (`hit`, `miss`, ...), on requests of a route that caches.
+pub const CACHE: &str = "cache";
 
 /// Every name the runtime may write on an access log line, in the order it writes them.
 pub const RESERVED_FIELDS: &[&str] = &[
@@ -38,4 +40,5 @@ pub const RESERVED_FIELDS: &[&str] = &[
     REQUEST_ID,
     ERROR,
     GRPC_STATUS,
+    CACHE,
 ];

@@ -59,6 +59,8 @@ fn full_record<'a>(extra: &'a mut LogFields, error: &'a Error) -> Record<'a> {
     extra.set("user", "a \" b=\"c");
     // What the request state adds on a gRPC error answer the proxy made.
     extra.set(reserved::GRPC_STATUS, "14");
+    // And on a request of a route that caches.
+    extra.set(reserved::CACHE, "miss");
     Record {
         error: Some(error),
         ..Record::sample(extra)

@@ -5,7 +5,8 @@
 //! body pump going, enforces the read timeout between upstream chunks (and the upstream's total timeout), and at the end of the
 //! body returns the upstream connection to its pool and finishes the request (`logging`).
 //! A body dropped before its end closes the upstream connection instead and reports
-//! `ClientClosed`.
+//! `ClientClosed`. A body being stored in the cache hands each chunk to its [`Fill`] as it
+//! passes (before `response_body_filter`), and stores it at its end.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -18,6 +19,7 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use tokio::time::{Instant, Sleep};
 
+use crate::cache::Fill;
 use crate::error::{Error, ErrorKind, Result};
 use crate::forward::RequestPump;
 use crate::phase::Proxy;
@@ -30,6 +32,8 @@ pub(crate) struct ResponseBody<P: Proxy> {
     upstream: Option<UpstreamParts>,
     filtered_end: bool,
     state: RequestState<P>,
+    /// The cache entry this body fills, if it is being stored.
+    fill: Option<Fill>,
 }
 
 enum Source {
@@ -53,20 +57,24 @@ pub(crate) struct UpstreamParts {
 }
 
 impl UpstreamParts {
-    pub(crate) fn new(
-        sender: Sender,
-        pump: Option<RequestPump>,
-        read_timeout: Duration,
-        deadline: Option<Instant>,
-    ) -> Self {
-        UpstreamParts {
+    /// The origin's response header, and what its body needs, of a proxied exchange.
+    pub(crate) fn split(proxied: crate::forward::Proxied) -> (http::Response<Incoming>, Self) {
+        let crate::forward::Proxied {
+            response,
+            sender,
+            pump,
+            read_timeout,
+            deadline,
+        } = proxied;
+        let parts = UpstreamParts {
             sender: Some(sender),
             pump,
             read_timeout,
             deadline,
             timer: None,
             progressed: true,
-        }
+        };
+        (response, parts)
     }
 
     /// Which timeout elapsed, if any: the read timeout since the last progress, or the total
@@ -121,15 +129,17 @@ impl<P: Proxy> ResponseBody<P> {
             upstream: None,
             filtered_end: false,
             state,
+            fill: None,
         }
     }
 
     /// The origin's body; none for a HEAD request (an origin sends none, and a stray one is
-    /// not forwarded).
+    /// not forwarded). `fill` stores it in the cache as it passes.
     pub(crate) fn upstream(
         mut state: RequestState<P>,
         body: Incoming,
         parts: UpstreamParts,
+        fill: Option<Fill>,
     ) -> Self {
         state.response_started = true;
         let source = if is_head(&state) {
@@ -142,6 +152,7 @@ impl<P: Proxy> ResponseBody<P> {
             upstream: Some(parts),
             filtered_end: false,
             state,
+            fill,
         }
     }
 
@@ -167,6 +178,9 @@ impl<P: Proxy> ResponseBody<P> {
                 peer.backend().pool.checkin(sender);
             }
         }
+        if let Some(fill) = self.fill.take() {
+            fill.finish(&self.state.session);
+        }
         self.state.finish(None);
     }
 
@@ -174,6 +188,7 @@ impl<P: Proxy> ResponseBody<P> {
     /// tell hyper to abort the response.
     fn fail(&mut self, error: Error) -> Poll<Option<Result<Frame<Bytes>>>> {
         self.source = Source::Done;
+        self.fill = None;
         self.upstream = None;
         let kind = error.kind();
         let error = match self.state.session.upstream().cloned() {
@@ -295,6 +310,11 @@ impl<P: Proxy> Body for ResponseBody<P> {
             };
             match frame.into_data() {
                 Ok(data) => {
+                    if let Some(fill) = &mut this.fill {
+                        if !fill.push(&data) {
+                            this.fill = None;
+                        }
+                    }
                     let end = this.source_ended();
                     let mut chunk = Some(data);
                     if let Err(e) = this.filter(&mut chunk, end) {
@@ -335,6 +355,7 @@ impl<P: Proxy> Drop for ResponseBody<P> {
             self.complete();
         } else {
             self.upstream = None;
+            self.fill = None;
             self.state.finish(Some(Error::new(ErrorKind::ClientClosed)));
         }
     }

@@ -15,6 +15,7 @@
 //! accepted and stop after draining.
 
 mod body;
+mod cached;
 mod client_address;
 mod config;
 mod drain;

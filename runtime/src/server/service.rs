@@ -9,6 +9,8 @@
 //!                           → response_filter ◄───────────────────────────┘
 //! any error before the response header → fail_to_proxy → response_filter
 //! ```
+//! A route that caches goes through `cached.rs` between `request_filter` and the attempts:
+//! a hit is sent like a local response; a miss is proxied and stored as its body streams.
 //! The body phases and `logging` continue in `body.rs` once the header is returned to hyper;
 //! a `101 Switching Protocols` then becomes a tunnel (`upgrade.rs`).
 
@@ -25,11 +27,13 @@ use hyper::body::Incoming;
 use tokio_util::task::TaskTracker;
 
 use super::body::{ResponseBody, UpstreamParts};
+use super::cached;
 use super::client_address::ClientAddress;
 use super::framing::UpgradeSwitch;
 use super::grpc;
 use super::limits::{self, ClientLimits};
 use super::upgrade::{self, Switch, Tunnel};
+use crate::cache::FillPlan;
 use crate::error::{Error, ErrorKind};
 use crate::forward::{proxy_upstream, Forwarding, Proxied};
 use crate::headers::remove_hop_by_hop;
@@ -166,21 +170,52 @@ async fn phases<P: Proxy>(
     };
     let response = match filtered {
         Ok(Some(local)) => send_local(state, local).await,
-        Ok(None) => match proxy_upstream(&mut state, &conn.forwarding, body).await {
-            Ok(proxied) => send_upstream(state, conn, proxied, downstream_upgrade).await,
-            Err(e) if e.kind() == ErrorKind::BodyTooLarge => {
-                limits::closing(version, send_error(state, e).await)
+        Ok(None) => match state.session.take_cache() {
+            Some((cache, rule)) => {
+                cached::serve(state, conn, body, downstream_upgrade, cache, rule).await
             }
-            Err(e) => send_error(state, e).await,
+            None => {
+                let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
+                answer(state, conn, proxied, downstream_upgrade, None).await
+            }
         },
         Err(e) => send_error(state, e).await,
     };
     response
 }
 
+/// Answers with what the upstream phase gave: its response (stored by `fill` if the cache
+/// may keep it), or the error page.
+pub(super) async fn answer<P: Proxy>(
+    state: RequestState<P>,
+    conn: &ConnInfo,
+    proxied: Result<Proxied, Error>,
+    downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    fill: Option<FillPlan>,
+) -> ProxyResponse<P> {
+    match proxied {
+        Ok(proxied) => send_upstream(state, conn, proxied, downstream_upgrade, fill).await,
+        Err(e) if e.kind() == ErrorKind::BodyTooLarge => {
+            let version = state.session.req_header().version;
+            limits::closing(version, send_error(state, e).await)
+        }
+        Err(e) => send_error(state, e).await,
+    }
+}
+
 /// Sends a local response from `request_filter`.
-async fn send_local<P: Proxy>(mut state: RequestState<P>, local: Response) -> ProxyResponse<P> {
-    let (mut parts, body) = local.into_parts();
+async fn send_local<P: Proxy>(state: RequestState<P>, local: Response) -> ProxyResponse<P> {
+    let (parts, body) = local.into_parts();
+    send_parts(state, parts, body).await
+}
+
+/// Sends a response made here (a local one, or one from the cache) through
+/// `response_filter`.
+pub(super) async fn send_parts<P: Proxy>(
+    mut state: RequestState<P>,
+    mut parts: http::response::Parts,
+    body: Bytes,
+) -> ProxyResponse<P> {
     if let Some(wait) = state.session.retry_after() {
         if matches!(
             parts.status,
@@ -211,14 +246,9 @@ async fn send_upstream<P: Proxy>(
     conn: &ConnInfo,
     proxied: Proxied,
     downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    mut plan: Option<FillPlan>,
 ) -> ProxyResponse<P> {
-    let Proxied {
-        response,
-        sender,
-        pump,
-        read_timeout,
-        deadline,
-    } = proxied;
+    let (response, upstream) = UpstreamParts::split(proxied);
     let (mut parts, body) = response.into_parts();
     let switch = if parts.status == StatusCode::SWITCHING_PROTOCOLS {
         match Switch::new(&mut parts, downstream_upgrade) {
@@ -228,6 +258,7 @@ async fn send_upstream<P: Proxy>(
     } else {
         None
     };
+    let mut fill = None;
     let filtered = {
         let st = &mut state;
         let proxy = &st.proxy;
@@ -235,6 +266,10 @@ async fn send_upstream<P: Proxy>(
             .upstream_response_filter(&mut st.session, &mut parts, &mut st.ctx)
             .and_then(|()| {
                 remove_hop_by_hop(&mut parts.headers);
+                // What is stored is the origin's header before `response_filter`.
+                if switch.is_none() {
+                    fill = plan.take().and_then(|plan| plan.start(&parts));
+                }
                 st.session.set_response_status(parts.status);
                 proxy.response_filter(&mut st.session, &mut parts, &mut st.ctx)
             })
@@ -242,8 +277,7 @@ async fn send_upstream<P: Proxy>(
     match (filtered, switch) {
         (Ok(()), None) => {
             state.session.set_response_status(parts.status);
-            let upstream = UpstreamParts::new(sender, pump, read_timeout, deadline);
-            http::Response::from_parts(parts, ResponseBody::upstream(state, body, upstream))
+            http::Response::from_parts(parts, ResponseBody::upstream(state, body, upstream, fill))
         }
         // The upstream connection switched: it is the tunnel's now (or, if a filter changed
         // the status, closed), never pooled.

@@ -1,0 +1,63 @@
+//! Caches: each `cache NAME { }` becomes a `Cache` field of the program, built once at
+//! start-up with its size; each route's `cache NAME { ... }` hands the session that cache and
+//! a `CacheRule` constant (`const { &CacheRule { .. } }`: every setting is known at compile
+//! time, nothing is read per request); `purge NAME` removes the request's target and answers.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::typed::{CacheId, TypedCacheRule, TypedProgram};
+
+/// The program's fields for its caches, and their initialisers.
+pub(crate) fn fields(program: &TypedProgram) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    program
+        .caches
+        .iter()
+        .enumerate()
+        .map(|(i, cache)| {
+            let f = format_ident!("cache_{}", i);
+            let (name, size, max_object) = (&cache.name, cache.size, cache.max_object);
+            (
+                quote! { #f: Cache },
+                quote! { #f: Cache::new(#name, #size, #max_object) },
+            )
+        })
+        .unzip()
+}
+
+/// `cache NAME { ... }`: the request is looked up once `request_filter` returns.
+pub(crate) fn use_cache(cache: CacheId, rule: &TypedCacheRule) -> TokenStream {
+    let f = format_ident!("cache_{}", cache);
+    let duration = |ms: Option<u64>| match ms {
+        Some(ms) => quote! { Some(Duration::from_millis(#ms)) },
+        None => quote! { None },
+    };
+    let ttl = duration(rule.ttl_ms);
+    let default_ttl = duration(rule.default_ttl_ms);
+    let stale_while_revalidate = duration(rule.stale_while_revalidate_ms);
+    let stale_if_error = duration(rule.stale_if_error_ms);
+    let statuses = &rule.statuses;
+    let (store_set_cookie, key_cookie, key_authorization) = (
+        rule.store_set_cookie,
+        rule.key_cookie,
+        rule.key_authorization,
+    );
+    quote! {
+        session.use_cache(&self.#f, const { &CacheRule {
+            ttl: #ttl,
+            default_ttl: #default_ttl,
+            statuses: &[#(#statuses),*],
+            stale_while_revalidate: #stale_while_revalidate,
+            stale_if_error: #stale_if_error,
+            store_set_cookie: #store_set_cookie,
+            key_cookie: #key_cookie,
+            key_authorization: #key_authorization,
+        } });
+    }
+}
+
+/// `purge NAME`: 200 when the cache held the request's target, 404 otherwise.
+pub(crate) fn purge(cache: CacheId) -> TokenStream {
+    let f = format_ident!("cache_{}", cache);
+    quote! { return Ok(Some(Response::purged(session.purge(&self.#f)))); }
+}

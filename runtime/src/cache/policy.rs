@@ -1,0 +1,176 @@
+//! Storability and freshness of a response, RFC 9111 for a shared cache.
+//!
+//! [`http_cache_semantics::CachePolicy`] decides what the RFC decides (storable or not:
+//! `no-store`, `private`, `Authorization`, understood statuses; the freshness lifetime from
+//! `s-maxage`, `max-age`, `Expires` or the heuristic; the age; merging a `304`). On top of it,
+//! this module adds what the crate lacks and what the program says: `stale-while-revalidate`
+//! and `stale-if-error` (RFC 5861, from `Cache-Control` or the rule), the rule's `ttl`,
+//! `default_ttl` and `statuses`, `Set-Cookie` kept out unless `store_set_cookie`, and `Vary: *`
+//! never stored.
+
+use std::time::{Duration, SystemTime};
+
+use http::header::{CACHE_CONTROL, EXPIRES, SET_COOKIE};
+use http::HeaderMap;
+use http_cache_semantics::{CacheOptions, CachePolicy};
+
+use super::CacheRule;
+
+/// How long a stored response is fresh, and how long it may be served stale after that.
+#[derive(Debug, Clone)]
+pub(crate) struct Freshness {
+    pub(crate) policy: CachePolicy,
+    /// The freshness lifetime, counted from the response's age zero.
+    pub(crate) lifetime: Duration,
+    /// Served stale while a refresh runs, for this long after the lifetime.
+    pub(crate) stale_while_revalidate: Duration,
+    /// Served stale when the origin fails, for this long after the lifetime.
+    pub(crate) stale_if_error: Duration,
+}
+
+/// Where an entry stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Age {
+    /// Within its lifetime.
+    Fresh,
+    /// Expired this long ago.
+    Stale(Duration),
+}
+
+impl Freshness {
+    /// Whether `response`, answering `request`, may be stored under `rule`, and if so for
+    /// how long. `None` when it may not (or would never be usable).
+    pub(crate) fn of(
+        request: &http::request::Parts,
+        response: &http::response::Parts,
+        rule: &CacheRule,
+        now: SystemTime,
+    ) -> Option<Freshness> {
+        if !rule.statuses.is_empty() && !rule.statuses.contains(&response.status.as_u16()) {
+            return None;
+        }
+        let has_cookie = response.headers.contains_key(SET_COOKIE);
+        if has_cookie && !rule.store_set_cookie {
+            return None;
+        }
+        if super::vary::names(&response.headers).is_err() {
+            return None;
+        }
+        let policy = policy(request, response, now);
+        if !policy.is_storable() {
+            return None;
+        }
+        let directives = Directives::of(&response.headers);
+        let explicit =
+            directives.s_maxage || directives.max_age || response.headers.contains_key(EXPIRES);
+        let rfc_lifetime = policy.time_to_live(now) + policy.age(now);
+        let lifetime = match (rule.ttl, rule.default_ttl) {
+            _ if directives.no_cache => Duration::ZERO,
+            (Some(ttl), _) => ttl,
+            (None, Some(default)) if !explicit => default,
+            _ => rfc_lifetime,
+        };
+        let (stale_while_revalidate, stale_if_error) = if directives.must_revalidate {
+            (Duration::ZERO, Duration::ZERO)
+        } else {
+            (
+                directives
+                    .stale_while_revalidate
+                    .or(rule.stale_while_revalidate)
+                    .unwrap_or_default(),
+                directives
+                    .stale_if_error
+                    .or(rule.stale_if_error)
+                    .unwrap_or_default(),
+            )
+        };
+        let validated = response.headers.contains_key(http::header::ETAG)
+            || response.headers.contains_key(http::header::LAST_MODIFIED);
+        let usable = !lifetime.is_zero()
+            || validated
+            || !stale_while_revalidate.is_zero()
+            || !stale_if_error.is_zero();
+        usable.then_some(Freshness {
+            policy,
+            lifetime,
+            stale_while_revalidate,
+            stale_if_error,
+        })
+    }
+
+    /// The entry's age now (what `Age` says on a hit).
+    pub(crate) fn age(&self, now: SystemTime) -> Duration {
+        self.policy.age(now)
+    }
+
+    /// Whether the entry is fresh now, or how long ago it expired.
+    pub(crate) fn state(&self, now: SystemTime) -> Age {
+        match self.age(now).checked_sub(self.lifetime) {
+            None => Age::Fresh,
+            Some(past) => Age::Stale(past),
+        }
+    }
+}
+
+/// The crate's policy for a shared cache. A `Set-Cookie` the program chose to store does not
+/// shorten the lifetime (the crate would make it zero without `public`): the header is left
+/// out of what the policy sees, not out of what is stored.
+fn policy(
+    request: &http::request::Parts,
+    response: &http::response::Parts,
+    now: SystemTime,
+) -> CachePolicy {
+    let options = CacheOptions {
+        shared: true,
+        ..CacheOptions::default()
+    };
+    if response.headers.contains_key(SET_COOKIE) {
+        let mut seen = http::Response::new(());
+        *seen.status_mut() = response.status;
+        *seen.headers_mut() = response.headers.clone();
+        seen.headers_mut().remove(SET_COOKIE);
+        return CachePolicy::new_options(request, &seen.into_parts().0, now, options);
+    }
+    CachePolicy::new_options(request, response, now, options)
+}
+
+/// The response `Cache-Control` directives the crate does not act on for us.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Directives {
+    no_cache: bool,
+    must_revalidate: bool,
+    s_maxage: bool,
+    max_age: bool,
+    stale_while_revalidate: Option<Duration>,
+    stale_if_error: Option<Duration>,
+}
+
+impl Directives {
+    fn of(headers: &HeaderMap) -> Directives {
+        let mut d = Directives::default();
+        for value in headers.get_all(CACHE_CONTROL) {
+            let Ok(value) = value.to_str() else { continue };
+            for directive in value.split(',') {
+                let (name, arg) = match directive.split_once('=') {
+                    Some((name, arg)) => (name.trim(), Some(arg.trim().trim_matches('"'))),
+                    None => (directive.trim(), None),
+                };
+                let seconds = || arg.and_then(|a| a.parse().ok()).map(Duration::from_secs);
+                match name.to_ascii_lowercase().as_str() {
+                    // `no-cache="Set-Cookie"` names fields, it does not forbid reuse.
+                    "no-cache" if arg.is_none() => d.no_cache = true,
+                    "must-revalidate" | "proxy-revalidate" => d.must_revalidate = true,
+                    "s-maxage" => d.s_maxage = true,
+                    "max-age" => d.max_age = true,
+                    "stale-while-revalidate" => d.stale_while_revalidate = seconds(),
+                    "stale-if-error" => d.stale_if_error = seconds(),
+                    _ => {}
+                }
+            }
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests;

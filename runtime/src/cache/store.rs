@@ -1,0 +1,251 @@
+//! The bounded store of one named cache.
+//!
+//! quick_cache's `sync::Cache` (sharded, weighted S3-FIFO: a new object evicts the least
+//! useful ones until its weight fits) holds entries weighed in bytes: key, header names and
+//! values (the response's, and the request's kept by the freshness policy), body, and a fixed
+//! overhead per entry. The store never holds more than its declared size by that count.
+//! A key whose response named request headers in `Vary` holds the list of names; each variant
+//! is an entry of its own (`vary.rs`).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, StatusCode};
+
+use super::lock::{Acquired, Locks};
+use super::metrics::Metrics;
+use super::policy::Freshness;
+use super::{vary, CacheStatus};
+
+/// A named cache: its bounded store, its locks and its metrics. Cheap to clone (shared).
+///
+/// Generated code makes one per `cache NAME { }` declaration with [`Cache::new`].
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: quick_cache::sync::Cache<String, Entry, Weigh>,
+    max_object: u64,
+    locks: Locks,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("entries", &self.inner.store.len())
+            .field("bytes", &self.inner.store.weight())
+            .field("capacity", &self.inner.store.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a key holds.
+#[derive(Clone)]
+enum Entry {
+    Object(Arc<Object>),
+    /// The response varies on these request headers: look up the variant.
+    Vary(Arc<[HeaderName]>),
+}
+
+/// One stored response: the origin's header as received (hop-by-hop headers removed,
+/// before `response_filter`, which runs again on every hit), its whole body, and its
+/// freshness.
+#[derive(Debug)]
+pub(crate) struct Object {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) freshness: Freshness,
+    weight: u64,
+}
+
+/// The bytes an entry counts beyond its header and body: the object itself, the policy's
+/// fixed part, the store's bookkeeping.
+const ENTRY_OVERHEAD: u64 = 512;
+/// What one header line costs beyond its name and value (the map's slot and indices).
+const HEADER_OVERHEAD: u64 = 48;
+
+fn header_bytes(headers: &HeaderMap) -> u64 {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str().len() + value.len()) as u64 + HEADER_OVERHEAD)
+        .sum()
+}
+
+impl Object {
+    /// A response to store; `request` is the request header the policy keeps a copy of.
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        freshness: Freshness,
+        request: &HeaderMap,
+    ) -> Object {
+        // The policy keeps its own copies of both header maps.
+        let weight =
+            ENTRY_OVERHEAD + 2 * header_bytes(&headers) + header_bytes(request) + body.len() as u64;
+        Object {
+            status,
+            headers,
+            body,
+            freshness,
+            weight,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<String, Entry> for Weigh {
+    fn weight(&self, key: &String, entry: &Entry) -> u64 {
+        let value = match entry {
+            Entry::Object(object) => object.weight,
+            Entry::Vary(names) => {
+                ENTRY_OVERHEAD + names.iter().map(|n| n.as_str().len() as u64).sum::<u64>()
+            }
+        };
+        key.len() as u64 + value
+    }
+}
+
+/// The result of looking a request up.
+#[derive(Debug)]
+pub(crate) struct Lookup {
+    /// The key the request's response lives under (the variant's, if the entry varies).
+    pub(crate) key: String,
+    /// The stored response, if any.
+    pub(crate) object: Option<Arc<Object>>,
+}
+
+impl Cache {
+    /// A cache of `name` that holds at most `size` bytes, of objects of at most
+    /// `max_object` bytes (larger ones are streamed through and never stored).
+    pub fn new(name: &'static str, size: u64, max_object: u64) -> Cache {
+        let estimated_items = usize::try_from(size / 4096).unwrap_or(usize::MAX).max(16);
+        // Each shard holds `size / shards`, and an object must fit in its shard: at least
+        // four of the largest per shard, at most four shards per core.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let mut shards = (4 * cores).next_power_of_two();
+        while shards > 1 && size / shards < 4 * max_object.max(1) {
+            shards /= 2;
+        }
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(estimated_items)
+            // A multiple of the shards, so that their capacities add up to at most `size`.
+            .weight_capacity(size - size % shards)
+            .shards(shards as usize)
+            .build()
+            .expect("estimated items and capacity are given");
+        let store = quick_cache::sync::Cache::with_options(
+            options,
+            Weigh,
+            Default::default(),
+            Default::default(),
+        );
+        Cache {
+            inner: Arc::new(Inner {
+                store,
+                max_object,
+                locks: Locks::default(),
+                metrics: Metrics::new(name),
+            }),
+        }
+    }
+
+    /// The bytes held now, by the store's count (at most the declared size).
+    pub fn bytes(&self) -> u64 {
+        self.inner.store.weight()
+    }
+
+    /// The number of entries held now.
+    pub fn len(&self) -> usize {
+        self.inner.store.len()
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.inner.store.is_empty()
+    }
+
+    /// The largest body stored.
+    pub(crate) fn max_object(&self) -> u64 {
+        self.inner.max_object
+    }
+
+    /// The entry for a request of primary key `primary` and header `request`.
+    pub(crate) fn lookup(&self, primary: &str, request: &HeaderMap) -> Lookup {
+        match self.inner.store.get(primary) {
+            Some(Entry::Object(object)) => Lookup {
+                key: primary.to_owned(),
+                object: Some(object),
+            },
+            Some(Entry::Vary(names)) => {
+                let key = vary::variant_key(primary, &names, request);
+                let object = match self.inner.store.get(&key) {
+                    Some(Entry::Object(object)) => Some(object),
+                    Some(Entry::Vary(_)) | None => None,
+                };
+                Lookup { key, object }
+            }
+            None => Lookup {
+                key: primary.to_owned(),
+                object: None,
+            },
+        }
+    }
+
+    /// Stores `object`, the response to a request of primary key `primary` and header
+    /// `request`, as a variant when it varies.
+    pub(crate) fn insert(&self, primary: &str, request: &HeaderMap, object: Object) {
+        let names = match vary::names(&object.headers) {
+            Ok(names) => names,
+            Err(()) => return,
+        };
+        let store = &self.inner.store;
+        if names.is_empty() {
+            store.insert(primary.to_owned(), Entry::Object(Arc::new(object)));
+        } else {
+            let key = vary::variant_key(primary, &names, request);
+            store.insert(key, Entry::Object(Arc::new(object)));
+            store.insert(primary.to_owned(), Entry::Vary(names.into()));
+        }
+        self.inner.metrics.bytes(store.weight());
+    }
+
+    /// Removes what `primary` holds (its variants become unreachable and age out).
+    /// Whether there was something.
+    pub(crate) fn remove(&self, primary: &str) -> bool {
+        let removed = self.inner.store.remove(primary).is_some();
+        self.inner.metrics.bytes(self.inner.store.weight());
+        removed
+    }
+
+    /// The cache lock of `key` (`lock.rs`).
+    pub(crate) fn lock(&self, key: &str) -> Acquired {
+        self.inner.locks.acquire(key)
+    }
+
+    /// Counts one request answered with `status`.
+    pub(crate) fn count(&self, status: CacheStatus) {
+        self.inner.metrics.request(status);
+    }
+}
+
+impl Object {
+    /// The same body with a header refreshed by a `304` (RFC 9111 4.3.4).
+    pub(crate) fn refreshed(
+        &self,
+        headers: HeaderMap,
+        freshness: Freshness,
+        request: &HeaderMap,
+    ) -> Object {
+        Object::new(self.status, headers, self.body.clone(), freshness, request)
+    }
+}
+
+#[cfg(test)]
+mod tests;
