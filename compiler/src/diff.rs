@@ -33,6 +33,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     listeners(old, new, &mut changes);
     upstreams(old, new, &mut changes);
     limits(old, new, &mut changes);
+    jwts(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -88,6 +89,30 @@ fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         out.push(Change {
             sign: '+',
             text: format!("listener {addr}"),
+        });
+    }
+}
+
+/// JWT verifiers added, removed, or changed (keys, issuer, audience, leeway, cookie).
+fn jwts(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let find = |p: &TypedProgram, name: &str| p.jwts.iter().find(|j| j.name == name).cloned();
+    for j in &old.jwts {
+        match find(new, &j.name) {
+            None => out.push(Change {
+                sign: '-',
+                text: format!("jwt {}", j.name),
+            }),
+            Some(n) if n != *j => out.push(Change {
+                sign: '~',
+                text: format!("jwt {} changed", j.name),
+            }),
+            Some(_) => {}
+        }
+    }
+    for j in new.jwts.iter().filter(|j| find(old, &j.name).is_none()) {
+        out.push(Change {
+            sign: '+',
+            text: format!("jwt {}", j.name),
         });
     }
 }
@@ -494,6 +519,7 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
                     _ => "respond 503".to_string(),
                 }),
             },
+            TypedStmtKind::VerifyJwt(_) => out.push("respond 401".to_string()),
             TypedStmtKind::SetHeader { .. }
             | TypedStmtKind::AddHeader { .. }
             | TypedStmtKind::RemoveHeader { .. }
@@ -600,6 +626,18 @@ route { respond 404 }
                 "{from:?} -> {to:?} reported as equivalent"
             );
         }
+    }
+
+    #[test]
+    fn jwt_verifiers_added_removed_and_changed_are_named() {
+        let with = |decls: &str| program(&format!("{BASE}{decls}"));
+        let old = with(r#"jwt a { secret "a.key" } jwt b { jwks "b.json" issuer "x" }"#);
+        let new = with(r#"jwt b { jwks "b.json" issuer "y" } jwt c { key "c.pem" alg ES256 }"#);
+        let texts: Vec<String> = diff(&old, &new)
+            .into_iter()
+            .map(|c| format!("{} {}", c.sign, c.text))
+            .collect();
+        assert_eq!(texts, ["- jwt a", "~ jwt b changed", "+ jwt c"]);
     }
 
     #[test]

@@ -45,6 +45,39 @@ pub struct TypedProgram {
     pub limits: Vec<TypedLimit>,
     /// `max_in_flight` statements, indexed by their `index`, in source order.
     pub in_flights: Vec<TypedInFlight>,
+    /// JWT verifiers, indexed by [`JwtId`], in source order.
+    pub jwts: Vec<TypedJwt>,
+}
+
+/// Index into [`TypedProgram::jwts`].
+pub type JwtId = usize;
+
+/// A checked `jwt NAME { ... }`. Paths are as the runtime will open them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedJwt {
+    /// Its name, in log lines.
+    pub name: String,
+    /// Where its keys come from.
+    pub keys: JwtKeys,
+    /// `issuer`: the `iss` a token must have.
+    pub issuer: Option<String>,
+    /// `audience`: an `aud` a token must have.
+    pub audience: Option<String>,
+    /// `leeway`, in whole seconds (default 60).
+    pub leeway_s: u64,
+    /// `cookie`: where a token is looked for without `Authorization: Bearer`.
+    pub cookie: Option<String>,
+}
+
+/// The one source of a verifier's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwtKeys {
+    /// `jwks "FILE"`: a JSON Web Key Set, re-read when it changes.
+    Jwks(String),
+    /// `key "FILE" alg ALG`: one PEM public key.
+    Pem(String, crate::catalog::settings::JwtAlg),
+    /// `secret "FILE"`: an HS256 secret.
+    Secret(String),
 }
 
 /// Index into [`TypedProgram::limits`].
@@ -482,6 +515,8 @@ pub enum TypedStmtKind {
         /// What answers a refused request; `None` for the 503 error page.
         otherwise: Option<Box<TypedStmt>>,
     },
+    /// `verify_jwt NAME`: 401 unless the request has a token the verifier accepts.
+    VerifyJwt(JwtId),
 }
 
 /// A span that every value equals, so that where a name is written does not make two
@@ -611,6 +646,10 @@ pub enum Field {
     UpstreamName,
     /// `upstream.addr`: the address of the last server tried, if any.
     UpstreamAddr,
+    /// `jwt.sub`: the subject of the token `verify_jwt` accepted.
+    JwtSub,
+    /// `jwt.claims["name"]`: a claim of that token, as text.
+    JwtClaim(String),
 }
 
 impl Field {
@@ -621,7 +660,8 @@ impl Field {
             | Field::ReqHeaderValues(name)
             | Field::RespHeader(name)
             | Field::QueryParam(name)
-            | Field::Cookie(name) => Some(name),
+            | Field::Cookie(name)
+            | Field::JwtClaim(name) => Some(name),
             Field::ReqMethod
             | Field::ReqPath
             | Field::ReqQuery
@@ -638,7 +678,8 @@ impl Field {
             | Field::TlsClientSubject
             | Field::SentStatus
             | Field::UpstreamName
-            | Field::UpstreamAddr => None,
+            | Field::UpstreamAddr
+            | Field::JwtSub => None,
         }
     }
 

@@ -35,6 +35,8 @@ pub enum Item {
     Upstream(UpstreamDecl),
     /// `limit per_key = 100 per 1m by req.headers["x-api-key"] ?? ""`
     Limit(LimitDecl),
+    /// `jwt api { jwks "jwks.json" issuer "https://id.example" audience "api" }`
+    Jwt(JwtDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -300,6 +302,18 @@ pub struct LimitDecl {
     pub span: Span,
 }
 
+/// `jwt NAME { OPTION VALUE ... }`: where the keys of JSON Web Tokens come from and what
+/// their claims must say; enforced where `verify_jwt NAME` is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwtDecl {
+    /// The verifier's name, used by `verify_jwt NAME`.
+    pub name: Ident,
+    /// `jwks "FILE"`, `issuer "..."`, `leeway 30s`, ..., in source order.
+    pub options: Vec<Setting>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// `route MATCHERS { BODY }`: the first route (in source order) whose matchers all hold runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
@@ -465,6 +479,10 @@ pub enum StmtKind {
         /// What answers a refused request, when given.
         otherwise: Option<Box<Stmt>>,
     },
+    /// `verify_jwt NAME`: the request must carry a token the verifier `NAME` accepts; without
+    /// one it is answered 401 with `WWW-Authenticate: Bearer`. After it, `jwt.sub` and
+    /// `jwt.claims["x"]` read the token's claims.
+    VerifyJwt(Ident),
 }
 
 impl StmtKind {
@@ -481,7 +499,8 @@ impl StmtKind {
             | StmtKind::If { .. }
             | StmtKind::Let { .. }
             | StmtKind::RateLimit { .. }
-            | StmtKind::MaxInFlight { .. } => false,
+            | StmtKind::MaxInFlight { .. }
+            | StmtKind::VerifyJwt(_) => false,
         }
     }
 }

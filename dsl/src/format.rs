@@ -161,6 +161,7 @@ impl Formatter<'_> {
                     ));
                     self.end_line(l.span.end);
                 }
+                Item::Jwt(j) => self.jwt(j),
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
                 Item::Include(i) => {
@@ -231,6 +232,18 @@ impl Formatter<'_> {
             self.end_line(setting.span.end);
         }
         self.close(b.span.end);
+    }
+
+    fn jwt(&mut self, j: &JwtDecl) {
+        self.line(&format!("jwt {} {{", j.name.name));
+        self.end_line(brace_after(self.source, j.name.span.end));
+        self.indent += 1;
+        for option in &j.options {
+            self.stmt_start(option.span.start);
+            self.line(&format!("{} {}", option.name.name, expr(&option.value)));
+            self.end_line(option.span.end);
+        }
+        self.close(j.span.end);
     }
 
     fn upstream(&mut self, u: &UpstreamDecl) {
@@ -402,6 +415,7 @@ impl Formatter<'_> {
             StmtKind::StripPrefix(e) => format!("strip_prefix {}", expr(e)),
             StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
+            StmtKind::VerifyJwt(name) => format!("verify_jwt {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
                 self.if_chain(s, false);
@@ -510,6 +524,7 @@ fn item_span(item: &Item) -> Span {
         Item::Server(b) => b.span,
         Item::Upstream(u) => u.span,
         Item::Limit(l) => l.span,
+        Item::Jwt(j) => j.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,

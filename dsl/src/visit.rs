@@ -69,6 +69,11 @@ pub trait Visit<'ast> {
         walk_limit(self, limit);
     }
 
+    /// `jwt NAME { ... }`.
+    fn visit_jwt(&mut self, jwt: &'ast JwtDecl) {
+        walk_jwt(self, jwt);
+    }
+
     /// A line of an upstream block.
     fn visit_upstream_item(&mut self, item: &'ast UpstreamItem) {
         walk_upstream_item(self, item);
@@ -174,6 +179,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Listen(listen) => v.visit_listen(listen),
         Item::Upstream(upstream) => v.visit_upstream(upstream),
         Item::Limit(limit) => v.visit_limit(limit),
+        Item::Jwt(jwt) => v.visit_jwt(jwt),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -267,6 +273,18 @@ pub fn walk_limit<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, limit: &'ast LimitDe
     v.visit_expr(period);
     options.iter().for_each(|o| v.visit_setting(o));
     v.visit_expr(key);
+}
+
+/// Visits a JWT verifier's span, name and options in source order.
+pub fn walk_jwt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, jwt: &'ast JwtDecl) {
+    let JwtDecl {
+        name,
+        options,
+        span,
+    } = jwt;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    options.iter().for_each(|o| v.visit_setting(o));
 }
 
 /// Visits an upstream line: its span, then its words, values and options in source order.
@@ -423,7 +441,7 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_expr(location);
         }
         StmtKind::StripPrefix(expr) | StmtKind::RewritePath(expr) => v.visit_expr(expr),
-        StmtKind::Proxy(upstream) => v.visit_ident(upstream),
+        StmtKind::Proxy(upstream) | StmtKind::VerifyJwt(upstream) => v.visit_ident(upstream),
         StmtKind::If {
             cond,
             captures,

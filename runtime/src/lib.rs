@@ -59,6 +59,7 @@ pub mod convert;
 pub mod error;
 mod forward;
 pub mod headers;
+pub mod jwt;
 mod lifecycle;
 pub mod limit;
 pub mod log;

@@ -2,6 +2,7 @@
 
 pub use crate::convert::{to_int, to_ip};
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
+pub use crate::jwt::{JwtAlgorithm, JwtConfig, JwtKeySource, JwtVerifier};
 pub use crate::limit::{InFlight, InFlightPermit, LimitKey, RateLimit, RateQuota};
 pub use crate::log::{AccessLogFormat, LogFields};
 pub use crate::phase::Proxy;

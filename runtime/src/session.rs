@@ -16,6 +16,7 @@ use http::uri::{PathAndQuery, Uri};
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::jwt::JwtClaims;
 use crate::request_id::RequestId;
 use crate::tls::TlsInfo;
 use crate::upstream::Peer;
@@ -34,6 +35,8 @@ pub struct Session {
     upgrade: Option<Box<str>>,
     /// How long the client should wait, when a limit refused the request.
     retry_after: Option<Duration>,
+    /// The claims of the token the last `verify_jwt` accepted.
+    jwt: Option<Box<JwtClaims>>,
 }
 
 impl Session {
@@ -56,6 +59,7 @@ impl Session {
             upstream: None,
             upgrade,
             retry_after: None,
+            jwt: None,
         }
     }
 
@@ -105,6 +109,20 @@ impl Session {
                     (key.trim() == name).then(|| value.trim().trim_matches('"'))
                 })
             })
+    }
+
+    /// `jwt.sub`: the subject of the token the last `verify_jwt` accepted.
+    pub fn jwt_sub(&self) -> Option<&str> {
+        self.jwt.as_deref()?.sub()
+    }
+
+    /// `jwt.claims["name"]`: a claim of that token, as text ([`JwtClaims::claim`]).
+    pub fn jwt_claim(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.jwt.as_deref()?.claim(name)
+    }
+
+    pub(crate) fn set_jwt(&mut self, claims: JwtClaims) {
+        self.jwt = Some(Box::new(claims));
     }
 
     /// The host the client asked for, without the port, as received (compare it

@@ -223,6 +223,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             }
             Item::On(on) => block(&on.body, &mut spans),
             Item::Limit(limit) => expr(&limit.key, &mut spans),
+            Item::Jwt(jwt) => jwt.options.iter().for_each(|o| expr(&o.value, &mut spans)),
             Item::Listen(_) | Item::Upstream(_) | Item::Server(_) => {}
             Item::Include(i) => spans.push(i.path.span),
         }
@@ -254,7 +255,7 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
         StmtKind::StripPrefix(e) | StmtKind::RewritePath(e) | StmtKind::Let { value: e, .. } => {
             expr(e, spans)
         }
-        StmtKind::Proxy(_) => {}
+        StmtKind::Proxy(_) | StmtKind::VerifyJwt(_) => {}
         StmtKind::RateLimit { otherwise, .. } => {
             otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans))
         }

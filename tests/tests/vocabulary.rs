@@ -37,6 +37,7 @@ fn settings_words() -> BTreeSet<&'static str> {
     all.extend(names(settings::PASSIVE_OPTIONS));
     all.extend(names(settings::DNS_OPTIONS));
     all.extend(names(settings::LIMIT_OPTIONS));
+    all.extend(names(settings::JWT_OPTIONS));
     all
 }
 
@@ -56,6 +57,7 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(words::CLIENT_CA_MODES));
     all.extend(names(words::ALPN_PROTOCOLS));
     all.extend(names(words::LIMIT_WORDS));
+    all.extend(names(words::DECLARATION_WORDS));
     all.extend(catalog::fields::OBJECTS.iter().map(|o| o.word));
     all.extend(catalog::FIELDS.iter().map(|f| f.name));
     all.extend(catalog::FUNCTIONS.iter().map(|f| f.name));

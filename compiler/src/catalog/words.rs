@@ -51,6 +51,8 @@ pub enum WordKind {
     FileOption,
     /// `burst`, `keys` in a `limit`
     LimitOption,
+    /// `jwks`, `issuer`, ... in a `jwt`
+    JwtOption,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -170,9 +172,18 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "limit", value: (), syntax: "limit NAME = N per DURATION [burst N] [keys N] by KEY", doc: "A rate limit: N requests per period per value of KEY (a `str`, `ip` or `int`), enforced where `rate_limit NAME` is written." },
     Word { word: "rate_limit", value: (), syntax: "rate_limit NAME [else STATEMENT]", doc: "Count the request against a `limit`; over it, answer 429 with `Retry-After` (or run the `else` statement)." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
+    Word { word: "verify_jwt", value: (), syntax: "verify_jwt NAME", doc: "The request needs a token the `jwt NAME` verifier accepts, else it is answered 401 with `WWW-Authenticate: Bearer`; after it, `jwt.sub` and `jwt.claims[\"x\"]` read the token." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
     Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
 ];
+
+/// The declaration words that are not keywords (`jwt` is also the object of `jwt.sub`).
+pub const DECLARATION_WORDS: &[WordInfo] = &[Word {
+    word: "jwt",
+    value: (),
+    syntax: "jwt NAME { jwks \"FILE\" | key \"FILE\" alg ALG | secret \"FILE\" [issuer \"ISS\"] [audience \"AUD\"] [leeway D] [cookie \"NAME\"] }",
+    doc: "A JSON Web Token verifier: where its keys are and what tokens must say; enforced where `verify_jwt NAME` is written.",
+}];
 
 /// The words inside `limit` and `max_in_flight` that are not keywords (a program may still
 /// name a variable `by`).
@@ -334,6 +345,8 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(crate::catalog::settings::SERVER_SETTINGS, word))
         .or_else(|| plain(crate::catalog::settings::LIMIT_OPTIONS, word))
         .or_else(|| plain(LIMIT_WORDS, word))
+        .or_else(|| plain(DECLARATION_WORDS, word))
+        .or_else(|| plain(crate::catalog::settings::JWT_OPTIONS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

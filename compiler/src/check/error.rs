@@ -331,6 +331,23 @@ pub enum CheckError {
         /// The closest declared limit.
         suggestion: Option<String>,
     },
+    /// `verify_jwt apii`: no `jwt` of that name.
+    UnknownJwt {
+        /// The name.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest declared verifier.
+        suggestion: Option<String>,
+    },
+    /// `jwt api { issuer "x" }` (no key), `jwt api { key "k.pem" }` (no `alg`),
+    /// `jwt api { leeway 0s }`.
+    InvalidJwt {
+        /// What is wrong: the name, or the option.
+        span: Span,
+        /// What is wrong.
+        problem: JwtProblem,
+    },
     /// `rate_limit x else set ...`: the `else` of a limit must answer the request.
     OtherwiseMustAnswer {
         /// The `else` statement.
@@ -455,6 +472,8 @@ impl CheckError {
             | CheckError::CaptureOutOfRange { span, .. }
             | CheckError::CapturesNeedOneMatch { span, .. }
             | CheckError::UnknownLimit { span, .. }
+            | CheckError::UnknownJwt { span, .. }
+            | CheckError::InvalidJwt { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
             | CheckError::ClientAddressHeaderRead { span, .. }
@@ -519,10 +538,29 @@ impl CheckError {
             | CheckError::CaptureOutOfRange { .. }
             | CheckError::CapturesNeedOneMatch { .. }
             | CheckError::UnknownLimit { .. }
+            | CheckError::UnknownJwt { .. }
+            | CheckError::InvalidJwt { .. }
             | CheckError::OtherwiseMustAnswer { .. }
             | CheckError::InvalidLimit { .. } => false,
         }
     }
+}
+
+/// What is wrong with a `jwt` declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtProblem {
+    /// None of `jwks`, `key`, `secret`.
+    NoKeySource,
+    /// More than one of `jwks`, `key`, `secret`.
+    TwoKeySources,
+    /// `key` without `alg`.
+    KeyWithoutAlg,
+    /// `alg` without `key` (a JWKS names each key's algorithm; `secret` is HS256).
+    AlgWithoutKey,
+    /// `leeway 0s`.
+    ZeroLeeway,
+    /// `leeway 1h`, or not whole seconds.
+    AbsurdLeeway,
 }
 
 /// Why a limit's number cannot be used.
@@ -645,6 +683,8 @@ pub enum DuplicateKind {
     Route,
     /// Two limits of one name.
     Limit,
+    /// Two `jwt` verifiers of one name.
+    Jwt,
     /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
     ListenerLine,
 }
@@ -678,6 +718,8 @@ pub enum FileKind {
     Ca,
     /// The server list of `discover file`.
     Discovery,
+    /// A JWT verifier's key, secret or key set.
+    JwtKey,
 }
 
 /// Where TLS would be turned on for a TLS setting to take effect.
@@ -721,11 +763,13 @@ pub enum Statement {
     RateLimit,
     /// `max_in_flight`
     MaxInFlight,
+    /// `verify_jwt`
+    VerifyJwt,
 }
 
 impl Statement {
     /// Every statement, in the order help texts list them.
-    pub const ALL: [Statement; 11] = [
+    pub const ALL: [Statement; 12] = [
         Statement::Set,
         Statement::Add,
         Statement::Remove,
@@ -737,5 +781,6 @@ impl Statement {
         Statement::Proxy,
         Statement::RateLimit,
         Statement::MaxInFlight,
+        Statement::VerifyJwt,
     ];
 }

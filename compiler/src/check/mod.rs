@@ -8,6 +8,7 @@ mod error;
 mod exprs;
 mod files;
 mod items;
+mod jwt;
 mod limits;
 mod retry;
 mod routes;
@@ -17,8 +18,8 @@ mod suggest;
 mod tls;
 
 pub use error::{
-    CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem, Malformed,
-    NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    CheckError, DuplicateKind, Expected, FileKind, JwtProblem, LimitProblem, LogFieldProblem,
+    Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -49,6 +50,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     let mut cx = Checker::new(sources, files);
     cx.declare_upstreams(parsed);
     cx.declare_limits(parsed);
+    cx.declare_jwts(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -63,6 +65,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         bindings: Vec::new(),
         limits: Vec::new(),
         in_flights: Vec::new(),
+        jwts: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -87,6 +90,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
             }
             // Checked by `declare_limits`, before any `rate_limit` refers to them.
             Item::Limit(_) => {}
+            // Checked by `declare_jwts`, before any `verify_jwt` refers to them.
+            Item::Jwt(_) => {}
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -112,6 +117,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.access_log_settings(parsed);
     program.limits = cx.limits.iter().map(|l| l.limit.clone()).collect();
     program.in_flights = std::mem::take(&mut cx.in_flights);
+    program.jwts = cx.jwts.iter().map(|(jwt, _)| jwt.clone()).collect();
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
@@ -172,6 +178,10 @@ pub(crate) struct Checker<'src> {
     limit_ids: HashMap<String, usize>,
     /// Every limit declared without error, in source order.
     limits: Vec<limits::DeclaredLimit>,
+    /// JWT verifier name → index into `jwts`.
+    jwt_ids: HashMap<String, usize>,
+    /// Every `jwt` declared without error, in source order, with where its name is.
+    jwts: Vec<(crate::typed::TypedJwt, Span)>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
     /// The `proxy_protocol` lines of listeners that trust no proxy.
@@ -203,6 +213,8 @@ impl<'src> Checker<'src> {
             limit_ids: HashMap::new(),
             limits: Vec::new(),
             in_flights: Vec::new(),
+            jwt_ids: HashMap::new(),
+            jwts: Vec::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
         }

@@ -98,6 +98,7 @@ impl Checker<'_> {
                 Item::Listen(_)
                 | Item::Upstream(_)
                 | Item::Limit(_)
+                | Item::Jwt(_)
                 | Item::Include(_)
                 | Item::Route(_) => {}
             }

@@ -8,6 +8,7 @@
 //! deterministic: the same program always gives the same bytes.
 
 mod exprs;
+mod jwt;
 mod limits;
 mod names;
 mod routes;
@@ -68,6 +69,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
 
     let (limit_fields, limit_inits) = limits::fields(program);
     let ctx_limit_fields = limits::ctx_fields(program);
+    let (jwt_fields, jwt_inits) = jwt::fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
@@ -106,6 +108,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
             #(#upstream_fields,)*
             #(#regex_fields,)*
             #(#limit_fields,)*
+            #(#jwt_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -124,6 +127,7 @@ fn generate_tokens(program: &TypedProgram, name: &str) -> TokenStream {
                     #(#upstream_inits,)*
                     #(#regex_inits,)*
                     #(#limit_inits,)*
+                    #(#jwt_inits,)*
                 })
             }
 

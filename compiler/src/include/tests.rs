@@ -28,6 +28,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Listen(_) => "listen",
             Item::Upstream(_) => "upstream",
             Item::Limit(_) => "limit",
+            Item::Jwt(_) => "jwt",
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",

@@ -67,6 +67,8 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::rate_limit_kw
             | Rule::max_in_flight_stmt
             | Rule::max_in_flight_kw
+            | Rule::verify_jwt_stmt
+            | Rule::verify_jwt_kw
     )
 }
 

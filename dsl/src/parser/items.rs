@@ -21,6 +21,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::listen_decl => items.push(Item::Listen(listen(cx, item)?)),
             Rule::upstream_decl => items.push(Item::Upstream(upstream(cx, item)?)),
             Rule::limit_decl => items.push(Item::Limit(limit(cx, item)?)),
+            Rule::jwt_decl => items.push(Item::Jwt(jwt(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -245,6 +246,19 @@ fn limit(cx: Cx, pair: Pair<'_, Rule>) -> Result<LimitDecl, ParseError> {
         options,
         key: key.expect("grammar: limit key"),
         span: whole,
+    })
+}
+
+/// `jwt NAME { OPTION VALUE ... }`
+fn jwt(cx: Cx, pair: Pair<'_, Rule>) -> Result<JwtDecl, ParseError> {
+    let span = cx.span(&pair);
+    let mut parts = no_keywords(pair);
+    let name = cx.ident(parts.next().expect("grammar: jwt name"));
+    let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
+    Ok(JwtDecl {
+        name,
+        options,
+        span,
     })
 }
 

@@ -226,6 +226,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::limit_kw
             | Rule::rate_limit_kw
             | Rule::max_in_flight_kw
+            | Rule::verify_jwt_kw
+            | Rule::jwt_word
     )
 }
 
