@@ -12,8 +12,8 @@ use crate::catalog::fields::Availability;
 use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
-    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem,
-    Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem, LimitProblem,
+    LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -155,7 +155,7 @@ fn check(e: &CheckError) -> Words {
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
                 DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
                 DuplicateKind::Data => "a list or flag name names one file; rename one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache => {
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -327,6 +327,7 @@ fn check(e: &CheckError) -> Words {
                 FileKind::Ca => "CA",
                 FileKind::Discovery => "discovery",
                 FileKind::List => "list",
+                FileKind::JwtKey => "JWT key",
             }),
             vec![label(*span, format!("no file at {path}"))],
             Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
@@ -424,6 +425,39 @@ fn check(e: &CheckError) -> Words {
             format!("no limit named `{name}`"),
             vec![label(*span, "not declared")],
             did_you_mean(suggestion).or_else(|| Some(format!("declare it: `limit {name} = 100 per 1m by client.ip`"))),
+        ),
+        CheckError::UnknownJwt { span, name, suggestion } => (
+            "E0901",
+            format!("no jwt verifier named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `jwt {name} {{ jwks \"jwks.json\" issuer \"https://id.example\" }}`"))),
+        ),
+        CheckError::InvalidJwt { span, problem } => (
+            "E0902",
+            match problem {
+                JwtProblem::NoKeySource => "this jwt verifier has no key".into(),
+                JwtProblem::TwoKeySources => "a jwt verifier takes one source of keys".into(),
+                JwtProblem::KeyWithoutAlg => "`key` needs `alg`".into(),
+                JwtProblem::AlgWithoutKey => "`alg` is only for `key`".into(),
+                JwtProblem::ZeroLeeway => "a leeway of 0 rejects tokens of clocks a moment apart".into(),
+                JwtProblem::AbsurdLeeway => "this leeway cannot be used".into(),
+            },
+            vec![label(*span, match problem {
+                JwtProblem::NoKeySource => "no `jwks`, `key` or `secret`",
+                JwtProblem::TwoKeySources => "a second source",
+                JwtProblem::KeyWithoutAlg => "which algorithm?",
+                JwtProblem::AlgWithoutKey => "no `key` to apply it to",
+                JwtProblem::ZeroLeeway => "0",
+                JwtProblem::AbsurdLeeway => "whole seconds, at most 10m",
+            })],
+            Some(match problem {
+                JwtProblem::NoKeySource => "add `jwks \"FILE\"` (a JSON Web Key Set), `key \"FILE\" alg RS256` (a PEM public key) or `secret \"FILE\"` (HS256)".into(),
+                JwtProblem::TwoKeySources => "keep one of `jwks`, `key` and `secret`; a JWKS file holds several keys".into(),
+                JwtProblem::KeyWithoutAlg => "name the key's algorithm: `alg RS256`, `alg ES256` or `alg EdDSA`".into(),
+                JwtProblem::AlgWithoutKey => "a JWKS names each key's algorithm and `secret` is HS256: remove `alg`".into(),
+                JwtProblem::ZeroLeeway => "leave `leeway` out for the default 60s, or allow a few seconds: `leeway 5s`".into(),
+                JwtProblem::AbsurdLeeway => "use whole seconds up to 10m; an expired token should not pass for long".into(),
+            }),
         ),
         CheckError::OtherwiseMustAnswer { span } => (
             "E0702",
@@ -639,6 +673,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::LimitOption => "limit option",
         WordKind::CacheSetting => "cache setting",
         WordKind::CacheRuleSetting => "route cache setting",
+        WordKind::JwtOption => "jwt option",
         WordKind::Value => "value",
     }
 }
@@ -654,6 +689,7 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::Route => "route name",
         DuplicateKind::Limit => "limit",
         DuplicateKind::Cache => "cache",
+        DuplicateKind::Jwt => "jwt verifier",
         DuplicateKind::ListenerLine => "listener line",
         DuplicateKind::Data => "list or flag",
     }
@@ -710,6 +746,9 @@ fn value_kind(kind: ValueKind) -> String {
         ValueKind::StoredStatuses => "statuses from 200 to 599, like `200, 301, 404`".into(),
         ValueKind::KeyHeaders => words(crate::catalog::choices(
             crate::catalog::settings::KEY_HEADERS,
+        )),
+        ValueKind::Algorithm => words(crate::catalog::choices(
+            crate::catalog::settings::JWT_ALGORITHMS,
         )),
     }
 }
@@ -810,6 +849,7 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::MaxInFlight => "max_in_flight",
         Statement::Cache => "cache",
         Statement::Purge => "purge",
+        Statement::VerifyJwt => "verify_jwt",
     }
 }
 

@@ -35,6 +35,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     limits(old, new, &mut changes);
     data(old, new, &mut changes);
     caches(old, new, &mut changes);
+    jwts(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -90,6 +91,30 @@ fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         out.push(Change {
             sign: '+',
             text: format!("listener {addr}"),
+        });
+    }
+}
+
+/// JWT verifiers added, removed, or changed (keys, issuer, audience, leeway, cookie).
+fn jwts(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let find = |p: &TypedProgram, name: &str| p.jwts.iter().find(|j| j.name == name).cloned();
+    for j in &old.jwts {
+        match find(new, &j.name) {
+            None => out.push(Change {
+                sign: '-',
+                text: format!("jwt {}", j.name),
+            }),
+            Some(n) if n != *j => out.push(Change {
+                sign: '~',
+                text: format!("jwt {} changed", j.name),
+            }),
+            Some(_) => {}
+        }
+    }
+    for j in new.jwts.iter().filter(|j| find(old, &j.name).is_none()) {
+        out.push(Change {
+            sign: '+',
+            text: format!("jwt {}", j.name),
         });
     }
 }
@@ -567,6 +592,7 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
                     _ => "respond 503".to_string(),
                 }),
             },
+            TypedStmtKind::VerifyJwt(_) => out.push("respond 401".to_string()),
             TypedStmtKind::SetHeader { .. }
             | TypedStmtKind::AddHeader { .. }
             | TypedStmtKind::RemoveHeader { .. }
@@ -783,5 +809,17 @@ route { respond 404 }
             text.contains("~ requests like GET /health: respond 404 -> respond 200"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn jwt_verifiers_added_removed_and_changed_are_named() {
+        let with = |decls: &str| program(&format!("{BASE}{decls}"));
+        let old = with(r#"jwt a { secret "a.key" } jwt b { jwks "b.json" issuer "x" }"#);
+        let new = with(r#"jwt b { jwks "b.json" issuer "y" } jwt c { key "c.pem" alg ES256 }"#);
+        let texts: Vec<String> = diff(&old, &new)
+            .into_iter()
+            .map(|c| format!("{} {}", c.sign, c.text))
+            .collect();
+        assert_eq!(texts, ["- jwt a", "~ jwt b changed", "+ jwt c"]);
     }
 }

@@ -49,6 +49,8 @@ pub struct TypedProgram {
     pub data: Vec<TypedData>,
     /// HTTP caches, indexed by [`CacheId`], in source order.
     pub caches: Vec<TypedCache>,
+    /// JWT verifiers, indexed by [`JwtId`], in source order.
+    pub jwts: Vec<TypedJwt>,
 }
 
 /// Index into [`TypedProgram::data`].
@@ -139,6 +141,37 @@ pub struct TypedCacheRule {
     pub key_cookie: bool,
     /// `vary_on authorization`.
     pub key_authorization: bool,
+}
+
+/// Index into [`TypedProgram::jwts`].
+pub type JwtId = usize;
+
+/// A checked `jwt NAME { ... }`. Paths are as the runtime will open them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedJwt {
+    /// Its name, in log lines.
+    pub name: String,
+    /// Where its keys come from.
+    pub keys: JwtKeys,
+    /// `issuer`: the `iss` a token must have.
+    pub issuer: Option<String>,
+    /// `audience`: an `aud` a token must have.
+    pub audience: Option<String>,
+    /// `leeway`, in whole seconds (default 60).
+    pub leeway_s: u64,
+    /// `cookie`: where a token is looked for without `Authorization: Bearer`.
+    pub cookie: Option<String>,
+}
+
+/// The one source of a verifier's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwtKeys {
+    /// `jwks "FILE"`: a JSON Web Key Set, re-read when it changes.
+    Jwks(String),
+    /// `key "FILE" alg ALG`: one PEM public key.
+    Pem(String, crate::catalog::settings::JwtAlg),
+    /// `secret "FILE"`: an HS256 secret.
+    Secret(String),
 }
 
 /// Index into [`TypedProgram::limits`].
@@ -585,6 +618,8 @@ pub enum TypedStmtKind {
         /// What answers a refused request; `None` for the 503 error page.
         otherwise: Option<Box<TypedStmt>>,
     },
+    /// `verify_jwt NAME`: 401 unless the request has a token the verifier accepts.
+    VerifyJwt(JwtId),
 }
 
 /// A span that every value equals, so that where a name is written does not make two
@@ -725,6 +760,10 @@ pub enum Field {
     UpstreamAddr,
     /// `cache.status`: what the cache did (`hit`, `miss`, ..., `none`).
     CacheStatus,
+    /// `jwt.sub`: the subject of the token `verify_jwt` accepted.
+    JwtSub,
+    /// `jwt.claims["name"]`: a claim of that token, as text.
+    JwtClaim(String),
 }
 
 impl Field {
@@ -735,7 +774,8 @@ impl Field {
             | Field::ReqHeaderValues(name)
             | Field::RespHeader(name)
             | Field::QueryParam(name)
-            | Field::Cookie(name) => Some(name),
+            | Field::Cookie(name)
+            | Field::JwtClaim(name) => Some(name),
             Field::ReqMethod
             | Field::ReqPath
             | Field::ReqQuery
@@ -754,6 +794,7 @@ impl Field {
             | Field::UpstreamName
             | Field::UpstreamAddr
             | Field::CacheStatus => None,
+            Field::JwtSub => None,
         }
     }
 

@@ -39,6 +39,8 @@ pub enum Item {
     Data(DataDecl),
     /// `cache main { size 256MB max_object 8MB }`
     Cache(CacheDecl),
+    /// `jwt api { jwks "jwks.json" issuer "https://id.example" audience "api" }`
+    Jwt(JwtDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -318,6 +320,18 @@ pub struct DataDecl {
     pub span: Span,
 }
 
+/// `jwt NAME { OPTION VALUE ... }`: where the keys of JSON Web Tokens come from and what
+/// their claims must say; enforced where `verify_jwt NAME` is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwtDecl {
+    /// The verifier's name, used by `verify_jwt NAME`.
+    pub name: Ident,
+    /// `jwks "FILE"`, `issuer "..."`, `leeway 30s`, ..., in source order.
+    pub options: Vec<Setting>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// `cache NAME { SETTING* }`: an HTTP cache of a bounded size, used by routes that say
 /// `cache NAME`.
 #[derive(Debug, Clone, PartialEq)]
@@ -528,6 +542,10 @@ pub enum StmtKind {
     /// `purge NAME`: removes the entry of the request's target from the cache `NAME` and
     /// answers (200 when there was one, 404 otherwise).
     Purge(Ident),
+    /// `verify_jwt NAME`: the request must carry a token the verifier `NAME` accepts; without
+    /// one it is answered 401 with `WWW-Authenticate: Bearer`. After it, `jwt.sub` and
+    /// `jwt.claims["x"]` read the token's claims.
+    VerifyJwt(Ident),
 }
 
 impl StmtKind {
@@ -549,6 +567,7 @@ impl StmtKind {
             | StmtKind::RateLimit { .. }
             | StmtKind::MaxInFlight { .. }
             | StmtKind::Cache { .. } => false,
+            StmtKind::VerifyJwt(_) => false,
         }
     }
 }

@@ -178,6 +178,7 @@ impl Formatter<'_> {
                     self.line(&cache_text(&c.name, &c.settings, true));
                     self.end_line(c.span.end);
                 }
+                Item::Jwt(j) => self.jwt(j),
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
                 Item::Include(i) => {
@@ -248,6 +249,18 @@ impl Formatter<'_> {
             self.end_line(setting.span.end);
         }
         self.close(b.span.end);
+    }
+
+    fn jwt(&mut self, j: &JwtDecl) {
+        self.line(&format!("jwt {} {{", j.name.name));
+        self.end_line(brace_after(self.source, j.name.span.end));
+        self.indent += 1;
+        for option in &j.options {
+            self.stmt_start(option.span.start);
+            self.line(&format!("{} {}", option.name.name, expr(&option.value)));
+            self.end_line(option.span.end);
+        }
+        self.close(j.span.end);
     }
 
     fn upstream(&mut self, u: &UpstreamDecl) {
@@ -413,6 +426,7 @@ impl Formatter<'_> {
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
             StmtKind::Cache { cache, settings } => cache_text(cache, settings, false),
             StmtKind::Purge(name) => format!("purge {}", name.name),
+            StmtKind::VerifyJwt(name) => format!("verify_jwt {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
                 self.if_chain(s, false);
@@ -523,6 +537,7 @@ fn item_span(item: &Item) -> Span {
         Item::Limit(l) => l.span,
         Item::Data(d) => d.span,
         Item::Cache(c) => c.span,
+        Item::Jwt(j) => j.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,

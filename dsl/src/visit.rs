@@ -79,6 +79,11 @@ pub trait Visit<'ast> {
         walk_cache(self, cache);
     }
 
+    /// `jwt NAME { ... }`.
+    fn visit_jwt(&mut self, jwt: &'ast JwtDecl) {
+        walk_jwt(self, jwt);
+    }
+
     /// A line of an upstream block.
     fn visit_upstream_item(&mut self, item: &'ast UpstreamItem) {
         walk_upstream_item(self, item);
@@ -186,6 +191,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Limit(limit) => v.visit_limit(limit),
         Item::Data(data) => v.visit_data(data),
         Item::Cache(cache) => v.visit_cache(cache),
+        Item::Jwt(jwt) => v.visit_jwt(jwt),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -308,6 +314,18 @@ pub fn walk_cache<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, cache: &'ast CacheDe
     v.visit_span(*span);
     v.visit_ident(name);
     settings.iter().for_each(|s| v.visit_setting(s));
+}
+
+/// Visits a JWT verifier's span, name and options in source order.
+pub fn walk_jwt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, jwt: &'ast JwtDecl) {
+    let JwtDecl {
+        name,
+        options,
+        span,
+    } = jwt;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    options.iter().for_each(|o| v.visit_setting(o));
 }
 
 /// Visits an upstream line: its span, then its words, values and options in source order.
@@ -464,7 +482,7 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_expr(location);
         }
         StmtKind::StripPrefix(expr) | StmtKind::RewritePath(expr) => v.visit_expr(expr),
-        StmtKind::Proxy(upstream) => v.visit_ident(upstream),
+        StmtKind::Proxy(upstream) | StmtKind::VerifyJwt(upstream) => v.visit_ident(upstream),
         StmtKind::If {
             cond,
             captures,

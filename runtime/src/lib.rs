@@ -68,6 +68,7 @@ pub mod data;
 pub mod error;
 mod forward;
 pub mod headers;
+pub mod jwt;
 mod lifecycle;
 pub mod limit;
 pub mod log;

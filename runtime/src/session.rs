@@ -17,6 +17,7 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::cache::{Cache, CacheRule, CacheStatus};
 use crate::error::{Error, ErrorKind, Result};
+use crate::jwt::JwtClaims;
 use crate::request_id::RequestId;
 use crate::tls::TlsInfo;
 use crate::upstream::Peer;
@@ -39,6 +40,8 @@ pub struct Session {
     cache: Option<(Cache, &'static CacheRule)>,
     /// What the cache did for this request.
     cache_status: Option<CacheStatus>,
+    /// The claims of the token the last `verify_jwt` accepted.
+    jwt: Option<Box<JwtClaims>>,
 }
 
 impl Session {
@@ -63,6 +66,7 @@ impl Session {
             retry_after: None,
             cache: None,
             cache_status: None,
+            jwt: None,
         }
     }
 
@@ -112,6 +116,20 @@ impl Session {
                     (key.trim() == name).then(|| value.trim().trim_matches('"'))
                 })
             })
+    }
+
+    /// `jwt.sub`: the subject of the token the last `verify_jwt` accepted.
+    pub fn jwt_sub(&self) -> Option<&str> {
+        self.jwt.as_deref()?.sub()
+    }
+
+    /// `jwt.claims["name"]`: a claim of that token, as text ([`JwtClaims::claim`]).
+    pub fn jwt_claim(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.jwt.as_deref()?.claim(name)
+    }
+
+    pub(crate) fn set_jwt(&mut self, claims: JwtClaims) {
+        self.jwt = Some(Box::new(claims));
     }
 
     /// The host the client asked for, without the port, as received (compare it

@@ -224,6 +224,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             Item::On(on) => block(&on.body, &mut spans),
             Item::Limit(limit) => expr(&limit.key, &mut spans),
             Item::Listen(_) | Item::Upstream(_) | Item::Server(_) | Item::Cache(_) => {}
+            Item::Jwt(jwt) => jwt.options.iter().for_each(|o| expr(&o.value, &mut spans)),
             Item::Include(i) => spans.push(i.path.span),
             Item::Data(d) => spans.push(d.path.span),
         }
@@ -255,7 +256,10 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
         StmtKind::StripPrefix(e) | StmtKind::RewritePath(e) | StmtKind::Let { value: e, .. } => {
             expr(e, spans)
         }
-        StmtKind::Proxy(_) | StmtKind::Cache { .. } | StmtKind::Purge(_) => {}
+        StmtKind::Proxy(_)
+        | StmtKind::Cache { .. }
+        | StmtKind::Purge(_)
+        | StmtKind::VerifyJwt(_) => {}
         StmtKind::RateLimit { otherwise, .. } => {
             otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans))
         }

@@ -39,6 +39,7 @@ fn settings_words() -> BTreeSet<&'static str> {
     all.extend(names(settings::LIMIT_OPTIONS));
     all.extend(names(settings::CACHE_SETTINGS));
     all.extend(names(settings::CACHE_RULE_SETTINGS));
+    all.extend(names(settings::JWT_OPTIONS));
     all
 }
 
@@ -61,6 +62,7 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(words::LIMIT_WORDS));
     all.extend(names(words::DATA_WORDS));
     all.extend(names(words::LIST_ELEMENTS));
+    all.extend(names(words::DECLARATION_WORDS));
     all.extend(catalog::fields::OBJECTS.iter().map(|o| o.word));
     all.extend(catalog::FIELDS.iter().map(|f| f.name));
     all.extend(catalog::FUNCTIONS.iter().map(|f| f.name));

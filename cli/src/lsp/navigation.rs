@@ -135,6 +135,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 cache.span,
                 cache.name.span,
             ),
+            Item::Jwt(jwt) => symbol(
+                jwt.name.name.clone(),
+                Some("jwt".into()),
+                SymbolKind::KEY,
+                jwt.span,
+                jwt.name.span,
+            ),
             Item::Route(route) => symbol(
                 collapse_whitespace(&source[route.head_span.start..route.head_span.end]),
                 None,

@@ -41,6 +41,8 @@ pub enum ValueKind {
     StoredStatuses,
     /// One or more of [`KEY_HEADERS`]: `cookie, authorization`.
     KeyHeaders,
+    /// [`JWT_ALGORITHMS`]
+    Algorithm,
 }
 
 /// A setting's checked value.
@@ -64,6 +66,8 @@ pub enum SettingValue {
     LogFormat(LogFormat),
     /// `vary_on cookie, authorization`
     KeyHeaders(Vec<KeyHeader>),
+    /// `alg RS256`
+    Algorithm(JwtAlg),
 }
 
 impl SettingValue {
@@ -78,7 +82,24 @@ impl SettingValue {
             | SettingValue::Address(_)
             | SettingValue::Statuses(_)
             | SettingValue::LogFormat(_)
-            | SettingValue::KeyHeaders(_) => None,
+            | SettingValue::KeyHeaders(_)
+            | SettingValue::Algorithm(_) => None,
+        }
+    }
+
+    /// The string, for [`ValueKind::Text`].
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            SettingValue::Text(text) => Some(text),
+            SettingValue::Number(_)
+            | SettingValue::Switch(_)
+            | SettingValue::AllDown(_)
+            | SettingValue::Protocol(_)
+            | SettingValue::Address(_)
+            | SettingValue::Statuses(_)
+            | SettingValue::LogFormat(_)
+            | SettingValue::KeyHeaders(_)
+            | SettingValue::Algorithm(_) => None,
         }
     }
 }
@@ -421,6 +442,72 @@ pub const KEY_HEADERS: &[Word<KeyHeader>] = &[
         value: KeyHeader::Authorization,
         syntax: "authorization",
         doc: "The `Authorization` header.",
+    },
+];
+
+/// The options of `jwt NAME { }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtOption {
+    /// `jwks "FILE"`
+    Jwks,
+    /// `key "FILE"`
+    Key,
+    /// `alg ALG`
+    Alg,
+    /// `secret "FILE"`
+    Secret,
+    /// `issuer "..."`
+    Issuer,
+    /// `audience "..."`
+    Audience,
+    /// `leeway D`
+    Leeway,
+    /// `cookie "NAME"`
+    Cookie,
+}
+
+/// The options of `jwt NAME { }`.
+pub const JWT_OPTIONS: &[SettingWord<JwtOption>] = &[
+    Word { word: "jwks", value: (JwtOption::Jwks, ValueKind::Text), syntax: "jwks \"FILE\"", doc: "A JSON Web Key Set file (RFC 7517): keys chosen by the token's `kid`; re-read when it changes (a bad new file keeps the old keys)." },
+    Word { word: "key", value: (JwtOption::Key, ValueKind::Text), syntax: "key \"FILE\"", doc: "A PEM public key (RSA, EC P-256 or Ed25519), with `alg`." },
+    Word { word: "alg", value: (JwtOption::Alg, ValueKind::Algorithm), syntax: "alg RS256 | ES256 | EdDSA", doc: "The algorithm of `key`." },
+    Word { word: "secret", value: (JwtOption::Secret, ValueKind::Text), syntax: "secret \"FILE\"", doc: "A file whose bytes (without a final newline) are the HS256 secret." },
+    Word { word: "issuer", value: (JwtOption::Issuer, ValueKind::Text), syntax: "issuer \"ISS\"", doc: "The `iss` a token must have." },
+    Word { word: "audience", value: (JwtOption::Audience, ValueKind::Text), syntax: "audience \"AUD\"", doc: "An `aud` a token must have." },
+    Word { word: "leeway", value: (JwtOption::Leeway, ValueKind::Duration), syntax: "leeway D", doc: "Clock skew allowed on `exp` and `nbf`, whole seconds up to 10m (default 60s)." },
+    Word { word: "cookie", value: (JwtOption::Cookie, ValueKind::Text), syntax: "cookie \"NAME\"", doc: "Take the token from this cookie when there is no `Authorization: Bearer` header." },
+];
+
+/// The signature algorithms of a JWT verifier's `key` (a `secret` is HS256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// ECDSA on P-256 with SHA-256.
+    Es256,
+    /// Ed25519.
+    EdDsa,
+}
+
+/// The values of `alg`.
+pub const JWT_ALGORITHMS: &[Word<JwtAlg>] = &[
+    Word {
+        word: "RS256",
+        value: JwtAlg::Rs256,
+        syntax: "alg RS256",
+        doc: "RSA PKCS#1 v1.5 with SHA-256.",
+    },
+    Word {
+        word: "ES256",
+        value: JwtAlg::Es256,
+        syntax: "alg ES256",
+        doc: "ECDSA P-256 with SHA-256.",
+    },
+    Word {
+        word: "EdDSA",
+        value: JwtAlg::EdDsa,
+        syntax: "alg EdDSA",
+        doc: "Ed25519.",
     },
 ];
 

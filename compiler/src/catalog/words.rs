@@ -55,6 +55,8 @@ pub enum WordKind {
     CacheSetting,
     /// `ttl`, `statuses`, ... in a route's `cache`
     CacheRuleSetting,
+    /// `jwks`, `issuer`, ... in a `jwt`
+    JwtOption,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -176,9 +178,18 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "cache", value: (), syntax: "cache NAME { size S max_object S } | cache NAME [{ ttl D ... }]", doc: "At the top level, an HTTP cache of a bounded size; in a route, answer from that cache when RFC 9111 allows and store what the origin sends (`cache.status` says what happened)." },
     Word { word: "purge", value: (), syntax: "purge NAME", doc: "Remove the request's target from a cache and answer 200 (404 if it held nothing); put it behind a check." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
+    Word { word: "verify_jwt", value: (), syntax: "verify_jwt NAME", doc: "The request needs a token the `jwt NAME` verifier accepts, else it is answered 401 with `WWW-Authenticate: Bearer`; after it, `jwt.sub` and `jwt.claims[\"x\"]` read the token." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
     Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
 ];
+
+/// The declaration words that are not keywords (`jwt` is also the object of `jwt.sub`).
+pub const DECLARATION_WORDS: &[WordInfo] = &[Word {
+    word: "jwt",
+    value: (),
+    syntax: "jwt NAME { jwks \"FILE\" | key \"FILE\" alg ALG | secret \"FILE\" [issuer \"ISS\"] [audience \"AUD\"] [leeway D] [cookie \"NAME\"] }",
+    doc: "A JSON Web Token verifier: where its keys are and what tokens must say; enforced where `verify_jwt NAME` is written.",
+}];
 
 /// The words inside `limit` and `max_in_flight` that are not keywords (a program may still
 /// name a variable `by`).
@@ -389,6 +400,8 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(LIMIT_WORDS, word))
         .or_else(|| plain(DATA_WORDS, word))
         .or_else(|| plain(LIST_ELEMENTS, word))
+        .or_else(|| plain(DECLARATION_WORDS, word))
+        .or_else(|| plain(crate::catalog::settings::JWT_OPTIONS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

@@ -340,6 +340,23 @@ pub enum CheckError {
         /// The closest declared limit.
         suggestion: Option<String>,
     },
+    /// `verify_jwt apii`: no `jwt` of that name.
+    UnknownJwt {
+        /// The name.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest declared verifier.
+        suggestion: Option<String>,
+    },
+    /// `jwt api { issuer "x" }` (no key), `jwt api { key "k.pem" }` (no `alg`),
+    /// `jwt api { leeway 0s }`.
+    InvalidJwt {
+        /// What is wrong: the name, or the option.
+        span: Span,
+        /// What is wrong.
+        problem: JwtProblem,
+    },
     /// `rate_limit x else set ...`: the `else` of a limit must answer the request.
     OtherwiseMustAnswer {
         /// The `else` statement.
@@ -497,6 +514,8 @@ impl CheckError {
             | CheckError::CaptureOutOfRange { span, .. }
             | CheckError::CapturesNeedOneMatch { span, .. }
             | CheckError::UnknownLimit { span, .. }
+            | CheckError::UnknownJwt { span, .. }
+            | CheckError::InvalidJwt { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
             | CheckError::UnknownCache { span, .. }
@@ -568,6 +587,8 @@ impl CheckError {
             | CheckError::CaptureOutOfRange { .. }
             | CheckError::CapturesNeedOneMatch { .. }
             | CheckError::UnknownLimit { .. }
+            | CheckError::UnknownJwt { .. }
+            | CheckError::InvalidJwt { .. }
             | CheckError::OtherwiseMustAnswer { .. }
             | CheckError::InvalidLimit { .. }
             | CheckError::UnknownCache { .. }
@@ -585,6 +606,23 @@ pub enum CacheProblem {
     ObjectLargerThanCache,
     /// `ttl 0s`, `default_ttl 0s`: stored, but never fresh.
     ZeroTtl,
+}
+
+/// What is wrong with a `jwt` declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtProblem {
+    /// None of `jwks`, `key`, `secret`.
+    NoKeySource,
+    /// More than one of `jwks`, `key`, `secret`.
+    TwoKeySources,
+    /// `key` without `alg`.
+    KeyWithoutAlg,
+    /// `alg` without `key` (a JWKS names each key's algorithm; `secret` is HS256).
+    AlgWithoutKey,
+    /// `leeway 0s`.
+    ZeroLeeway,
+    /// `leeway 1h`, or not whole seconds.
+    AbsurdLeeway,
 }
 
 /// Why a limit's number cannot be used.
@@ -711,6 +749,8 @@ pub enum DuplicateKind {
     Limit,
     /// Two caches of one name.
     Cache,
+    /// Two `jwt` verifiers of one name.
+    Jwt,
     /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
     ListenerLine,
     /// Two lists or flags of one name.
@@ -748,6 +788,8 @@ pub enum FileKind {
     Discovery,
     /// The file of a `list`.
     List,
+    /// A JWT verifier's key, secret or key set.
+    JwtKey,
 }
 
 /// Where TLS would be turned on for a TLS setting to take effect.
@@ -795,11 +837,13 @@ pub enum Statement {
     Cache,
     /// `purge`
     Purge,
+    /// `verify_jwt`
+    VerifyJwt,
 }
 
 impl Statement {
     /// Every statement, in the order help texts list them.
-    pub const ALL: [Statement; 13] = [
+    pub const ALL: [Statement; 14] = [
         Statement::Set,
         Statement::Add,
         Statement::Remove,
@@ -813,5 +857,6 @@ impl Statement {
         Statement::MaxInFlight,
         Statement::Cache,
         Statement::Purge,
+        Statement::VerifyJwt,
     ];
 }

@@ -372,7 +372,7 @@ impl Checker<'_> {
                 name
             }
             Keyed::Header(Side::Response) => self.literal_header_name(key)?,
-            Keyed::QueryParam | Keyed::Cookie => self.literal_key(key)?,
+            Keyed::QueryParam | Keyed::Cookie | Keyed::JwtClaim => self.literal_key(key)?,
         };
         Some(self.narrow(keyed.field(name), (info.ty)(), span))
     }

@@ -561,6 +561,16 @@ impl Checker<'_> {
                     )
                     .map(|v| (which, SettingValue::LogFormat(v)));
             }
+            (ValueKind::Algorithm, ExprKind::Path(p)) if p.len() == 1 => {
+                return self
+                    .word(
+                        &p[0].name,
+                        value.span,
+                        WordKind::Value,
+                        settings::JWT_ALGORITHMS,
+                    )
+                    .map(|v| (which, SettingValue::Algorithm(v)));
+            }
             _ => None,
         };
         if got.is_none() {

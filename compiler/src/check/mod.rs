@@ -10,6 +10,7 @@ mod error;
 mod exprs;
 mod files;
 mod items;
+mod jwt;
 mod limits;
 mod retry;
 mod routes;
@@ -19,8 +20,8 @@ mod suggest;
 mod tls;
 
 pub use error::{
-    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, LimitProblem, LogFieldProblem,
-    Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem, LimitProblem,
+    LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -53,6 +54,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.declare_limits(parsed);
     cx.declare_data(parsed);
     cx.declare_caches(parsed);
+    cx.declare_jwts(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -69,6 +71,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         in_flights: Vec::new(),
         data: Vec::new(),
         caches: Vec::new(),
+        jwts: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -91,9 +94,9 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
                     program.upstreams.push(up);
                 }
             }
-            // Checked by `declare_limits`, `declare_data` and `declare_caches`, before any
-            // statement or expression refers to them.
-            Item::Limit(_) | Item::Data(_) | Item::Cache(_) => {}
+            // Checked by `declare_limits`, `declare_data`, `declare_caches` and `declare_jwts`,
+            // before any statement or expression refers to them.
+            Item::Limit(_) | Item::Data(_) | Item::Cache(_) | Item::Jwt(_) => {}
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -122,6 +125,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.data = cx.checked_data();
     program.caches = cx.caches.iter().map(|c| c.cache.clone()).collect();
     cx.unchecked_purges(&program.on_request);
+    program.jwts = cx.jwts.iter().map(|(jwt, _)| jwt.clone()).collect();
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
@@ -186,6 +190,10 @@ pub(crate) struct Checker<'src> {
     cache_ids: HashMap<String, usize>,
     /// Every cache declared, in source order.
     caches: Vec<caches::DeclaredCache>,
+    /// JWT verifier name → index into `jwts`.
+    jwt_ids: HashMap<String, usize>,
+    /// Every `jwt` declared without error, in source order, with where its name is.
+    jwts: Vec<(crate::typed::TypedJwt, Span)>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
     /// List or flag name → index into `data`.
@@ -225,6 +233,8 @@ impl<'src> Checker<'src> {
             data: Vec::new(),
             cache_ids: HashMap::new(),
             caches: Vec::new(),
+            jwt_ids: HashMap::new(),
+            jwts: Vec::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
         }

@@ -100,6 +100,7 @@ impl Checker<'_> {
                 | Item::Limit(_)
                 | Item::Data(_)
                 | Item::Cache(_)
+                | Item::Jwt(_)
                 | Item::Include(_)
                 | Item::Route(_) => {}
             }

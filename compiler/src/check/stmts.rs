@@ -279,6 +279,7 @@ impl Checker<'_> {
                     else_,
                 })
             }
+            StmtKind::VerifyJwt(name) => self.verify_jwt(name, span, section),
             StmtKind::RateLimit { limit, otherwise } => {
                 self.rate_limit(limit, otherwise.as_deref(), span, block, section)
             }

@@ -117,17 +117,7 @@ impl Checker<'_> {
         value: SettingValue,
         lines: &mut UpstreamTlsLines,
     ) {
-        let text = |value: SettingValue| match value {
-            SettingValue::Text(text) => Some(text),
-            SettingValue::Number(_)
-            | SettingValue::Switch(_)
-            | SettingValue::AllDown(_)
-            | SettingValue::Protocol(_)
-            | SettingValue::Address(_)
-            | SettingValue::Statuses(_)
-            | SettingValue::LogFormat(_)
-            | SettingValue::KeyHeaders(_) => None,
-        };
+        let text = SettingValue::into_text;
         let switch = |value: &SettingValue| matches!(value, SettingValue::Switch(true));
         match which {
             UpstreamSetting::Tls => {

@@ -155,6 +155,8 @@ impl Cx<'_> {
                 quote! { session.upstream().map(|peer| Cow::Owned(peer.addr().to_string())) }
             }
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::JwtSub) => quote! { session.jwt_sub().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::JwtClaim(name)) => quote! { session.jwt_claim(#name) },
             TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::TlsVersion) => {
                 quote! { session.tls_version().map(Cow::Borrowed) }

@@ -10,6 +10,7 @@
 mod caches;
 mod data;
 mod exprs;
+mod jwt;
 mod limits;
 mod names;
 mod routes;
@@ -78,6 +79,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
     let data_files = data::data_files(program);
     let ctx_limit_fields = limits::ctx_fields(program);
     let (cache_fields, cache_inits) = caches::fields(program);
+    let (jwt_fields, jwt_inits) = jwt::fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
@@ -118,6 +120,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
             #(#limit_fields,)*
             #(#data_fields,)*
             #(#cache_fields,)*
+            #(#jwt_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -138,6 +141,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
                     #(#limit_inits,)*
                     #(#data_inits,)*
                     #(#cache_inits,)*
+                    #(#jwt_inits,)*
                 })
             }
 

@@ -30,6 +30,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Limit(_) => "limit",
             Item::Data(_) => "data",
             Item::Cache(_) => "cache",
+            Item::Jwt(_) => "jwt",
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",

@@ -71,6 +71,8 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::cache_kw
             | Rule::purge_stmt
             | Rule::purge_kw
+            | Rule::verify_jwt_stmt
+            | Rule::verify_jwt_kw
     )
 }
 

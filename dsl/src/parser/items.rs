@@ -23,6 +23,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::limit_decl => items.push(Item::Limit(limit(cx, item)?)),
             Rule::data_decl => items.push(Item::Data(data(cx, item)?)),
             Rule::cache_decl => items.push(Item::Cache(cache(cx, item)?)),
+            Rule::jwt_decl => items.push(Item::Jwt(jwt(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -284,6 +285,19 @@ fn cache(cx: Cx, pair: Pair<'_, Rule>) -> Result<CacheDecl, ParseError> {
         name,
         settings,
         span: whole,
+    })
+}
+
+/// `jwt NAME { OPTION VALUE ... }`
+fn jwt(cx: Cx, pair: Pair<'_, Rule>) -> Result<JwtDecl, ParseError> {
+    let span = cx.span(&pair);
+    let mut parts = no_keywords(pair);
+    let name = cx.ident(parts.next().expect("grammar: jwt name"));
+    let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
+    Ok(JwtDecl {
+        name,
+        options,
+        span,
     })
 }
 

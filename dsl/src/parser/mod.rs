@@ -228,6 +228,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::max_in_flight_kw
             | Rule::cache_kw
             | Rule::purge_kw
+            | Rule::verify_jwt_kw
+            | Rule::jwt_word
     )
 }
 

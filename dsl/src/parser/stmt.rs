@@ -73,6 +73,7 @@ pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
             name: cx.ident(next()),
             value: expr::expr(cx, next())?,
         },
+        Rule::verify_jwt_stmt => StmtKind::VerifyJwt(cx.ident(next())),
         Rule::rate_limit_stmt => StmtKind::RateLimit {
             limit: cx.ident(next()),
             otherwise: parts
