@@ -203,7 +203,9 @@ impl JwtVerifier {
                 None
             }
             Err(refusal) => {
-                tracing::info!(target: "pxy::auth", jwt = &*self.name, reason = refusal.as_str(), path = session.path(), "token refused");
+                // The request id ties the refusal to its access log line.
+                let id = session.request_id_value();
+                tracing::info!(target: "pxy::auth", jwt = &*self.name, reason = refusal.as_str(), path = session.path(), request_id = id.as_str(), "token refused");
                 Some(unauthorized(refusal))
             }
         }

@@ -227,6 +227,26 @@ async fn tokens_are_verified_and_their_subject_reaches_the_origin() {
         );
     }
     assert!(!log.contains(&rs) && !log.contains(&es));
+    // Each refusal names its request, whose access line says 401.
+    let refusals: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("token refused"))
+        .collect();
+    assert_eq!(refusals.len(), refused.len() + 1, "{log}");
+    for line in refusals {
+        let id = line
+            .split("request_id=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no request id in {line}"));
+        let quoted = format!("request_id=\"{id}\"");
+        assert!(
+            log.lines().any(|l| l.contains("pxy::access")
+                && l.contains("status=401")
+                && l.contains(&quoted)),
+            "no access line for {id}:\n{log}"
+        );
+    }
 
     // EdDSA with a PEM key, HS256 with a secret from a cookie.
     let machine = sign(
