@@ -3,7 +3,8 @@
 //! result replaces the value whole (a reader sees the old value or the new one, never a mix).
 //! A file that fails to load keeps the previous value; the loader says why. A file replaced
 //! by rename (the safe way to write one) is a new inode, so it is noticed even when its time
-//! and length match.
+//! and length match. SIGHUP (`lifecycle::reload`) makes the next look re-read the file
+//! whatever its stamp, as it does for lists and discovery.
 //!
 //! Self-contained for JWKS files; a shared data module can take this over.
 
@@ -48,6 +49,7 @@ where
     F: Fn() -> Option<T> + Send + 'static,
 {
     let mut seen = stamp(&path);
+    let mut reloads = crate::lifecycle::reload::generation();
     std::thread::Builder::new()
         .name("pxy-file-watch".into())
         .spawn(move || loop {
@@ -56,10 +58,11 @@ where
                 return;
             };
             let now = stamp(&path);
-            if now.is_none() || now == seen {
+            let asked = crate::lifecycle::reload::generation();
+            if now.is_none() || (now == seen && asked == reloads) {
                 continue;
             }
-            seen = now;
+            (seen, reloads) = (now, asked);
             if let Some(value) = load() {
                 target.store(value.into());
                 tracing::info!(target: "pxy::auth", file = %path.display(), "reloaded");
@@ -69,4 +72,48 @@ where
         .map_err(|e| {
             Error::explain(ErrorKind::Internal, "cannot start the file watch thread").with_cause(e)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use super::*;
+
+    /// Waits (at most 5 s) until `loads` reaches `count`.
+    fn wait_loads(loads: &AtomicUsize, count: usize) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while loads.load(Ordering::SeqCst) < count {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
+
+    #[test]
+    fn a_reload_request_re_reads_an_unchanged_file() {
+        let dir = std::env::temp_dir().join(format!("pxy-watch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("keys.json");
+        std::fs::write(&path, "{}").expect("write");
+        let value = Arc::new(ArcSwap::from_pointee(0usize));
+        let loads = Arc::new(AtomicUsize::new(0));
+        let counted = loads.clone();
+        reload_on_change(path.clone(), Arc::downgrade(&value), move || {
+            Some(counted.fetch_add(1, Ordering::SeqCst) + 1)
+        })
+        .expect("watch");
+        // Unchanged: two polls go by without a load.
+        std::thread::sleep(POLL_EVERY * 2 + Duration::from_millis(200));
+        assert_eq!(loads.load(Ordering::SeqCst), 0);
+        crate::lifecycle::reload::request();
+        assert!(wait_loads(&loads, 1), "SIGHUP's request re-read the file");
+        assert_eq!(**value.load(), 1);
+        drop(value);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }

@@ -20,6 +20,12 @@ pub(crate) fn request() {
     channel().send_modify(|n| *n = n.wrapping_add(1));
 }
 
+/// How many reloads were requested so far: for a thread that polls (it cannot await
+/// [`Reloads::requested`]) and re-reads when the number moved.
+pub(crate) fn generation() -> u64 {
+    *channel().borrow()
+}
+
 /// One task's view of reload requests; only requests made after [`Reloads::new`] count.
 #[derive(Debug)]
 pub(crate) struct Reloads(watch::Receiver<u64>);
