@@ -4,11 +4,13 @@
 
 mod deploy;
 mod lsp;
+mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use progress::ProgressDisplay;
 use pxy_compiler::diagnostic::{describe, render, to_json, Diagnostic};
 use pxy_compiler::driver::{self, BuildError, BuildOptions, Profile};
 use pxy_compiler::files::DiskLoader;
@@ -114,11 +116,13 @@ struct BuildArgs {
     /// The cargo target directory shared by builds [env: PROXYC_TARGET_DIR; default: ~/.cache/proxyc/target].
     #[arg(long)]
     target_dir: Option<PathBuf>,
-    /// Build without optimisations (faster to compile, slower to run).
+    /// Build the program's own crate without optimisation, with overflow checks, on the
+    /// optimised runtime: about 3 s, for about 2.8 times the CPU per request of --quick
+    /// (tests).
     #[arg(long, conflicts_with = "quick")]
     debug: bool,
     /// Build optimised but without link-time optimisation: links in seconds rather than
-    /// about a minute, for about 27% more CPU per request (tests, development).
+    /// about a minute, for about 27% more CPU per request (development, staging).
     #[arg(long)]
     quick: bool,
 }
@@ -393,7 +397,12 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
         options.target_dir.display()
     );
     let identity = Identity::of(&program_name(file), &analysis.sources);
-    match driver::build(analysis.checked, &identity, output, &options) {
+    let mut display = ProgressDisplay::for_stderr();
+    let built = driver::build(analysis.checked, &identity, output, &options, &mut |p| {
+        display.show(p)
+    });
+    display.finish();
+    match built {
         Ok(report) => {
             print_problems(file, &analysis.sources, &report.warnings);
             eprintln!(

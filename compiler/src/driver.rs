@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::cargo_run;
+pub use crate::cargo_run::BuildProgress;
 use crate::check::check;
 use crate::codegen;
 use crate::files::{FileLoader, MemoryLoader};
@@ -123,16 +125,20 @@ pub struct BuildOptions {
     pub profile: Profile,
 }
 
-/// How a generated proxy is compiled (see [`RELEASE_PROFILE`]).
+/// How a generated proxy is compiled (see [`PROFILES`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// Optimised, with thin LTO across the runtime: what is deployed, and the default.
     Release,
     /// Optimised the same way without cross-crate LTO and with parallel code generation: the
     /// same program links in seconds instead of about a minute, for about 27% more CPU per
-    /// request (benches/load.sh, HTTP/1.1: 26.3 against 20.7 µs). For tests and development (`proxyc build --quick`).
+    /// request (benches/load.sh, HTTP/1.1: 26.3 against 20.7 µs). For development and
+    /// staging (`proxyc build --quick`).
     Quick,
-    /// Not optimised (`proxyc build --debug`).
+    /// The program's own crate not optimised, with debug assertions and overflow checks; the
+    /// runtime optimised as in release. Builds in about 3 seconds once the runtime is
+    /// compiled, for about 2.8 times the CPU per request of `quick` (`proxyc build --debug`;
+    /// the test suite's profile).
     Debug,
 }
 
@@ -225,6 +231,7 @@ pub fn build(
     identity: &Identity,
     output: &Path,
     options: &BuildOptions,
+    progress: &mut dyn FnMut(&BuildProgress),
 ) -> Result<BuildReport, BuildError> {
     let name = identity.name.as_str();
     let (generated, warnings) = generate(checked, identity).map_err(BuildError::Problems)?;
@@ -251,16 +258,16 @@ pub fn build(
         write_if_changed(&crate_dir.join("Cargo.lock"), file("Cargo.lock"))?;
     }
 
-    let started = Instant::now();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let manifest = crate_dir.join("Cargo.toml");
+    let total = cargo_run::package_count(&cargo, &manifest);
+    let first_build = !runtime_compiled(&options.target_dir, options.profile);
+    let mut cmd = Command::new(&cargo);
     cmd.arg("build")
         .arg("--manifest-path")
-        .arg(crate_dir.join("Cargo.toml"))
+        .arg(&manifest)
         .arg("--target-dir")
         .arg(&options.target_dir)
-        .arg("--message-format")
-        .arg("short")
         .arg("--config")
         .arg(remap_paths(&options.target_dir))
         .env("CFLAGS", c_remap(&options.target_dir))
@@ -273,20 +280,13 @@ pub fn build(
         }
         Profile::Debug => {}
     }
-    let out = cmd.output().map_err(BuildError::CargoMissing)?;
+    let started = Instant::now();
+    let outcome = cargo_run::run_with_progress(cmd, total, first_build, progress)
+        .map_err(BuildError::CargoMissing)?;
     let cargo_time = started.elapsed();
-    if !out.status.success() {
-        // cargo's progress lines ("Compiling ...") say nothing about the failure.
-        let log = String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| {
-                !l.trim_start().starts_with("Compiling ")
-                    && !l.trim_start().starts_with("Checking ")
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+    if !outcome.status.success() {
         return Err(BuildError::Cargo {
-            log,
+            log: outcome.log,
             generated: crate_dir.join("src/main.rs"),
         });
     }
@@ -309,6 +309,19 @@ pub fn build(
         crate_dir,
         warnings,
         cargo_time,
+    })
+}
+
+/// True when the runtime library is already compiled for `profile` in `target_dir`, so a
+/// build compiles only the program's own crate.
+fn runtime_compiled(target_dir: &Path, profile: Profile) -> bool {
+    let deps = target_dir.join(profile.cargo_name()).join("deps");
+    std::fs::read_dir(deps).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libpxy_runtime-") && name.ends_with(".rlib")
+        })
     })
 }
 
@@ -405,8 +418,16 @@ fn runtime_workspace_manifest(manifest: &str) -> String {
 /// How generated proxies are compiled. Thin LTO with one codegen unit lets the optimizer see
 /// through the runtime's generic phases into the generated hooks: 21% less CPU per proxied
 /// request than `quick`, which has neither (benches/load.sh, HTTP/1.1: 20.7 against 26.3 µs),
-/// for about 35 s more per build once the runtime is compiled (50 s against 15 s). Line tables keep panics and profiles readable. `quick` is [`Profile::Quick`].
-const RELEASE_PROFILE: &str = "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n\n[profile.quick]\ninherits = \"release\"\nlto = false\ncodegen-units = 16\n";
+/// for about 35 s more per build once the runtime is compiled (50 s against 15 s). Line
+/// tables keep panics and profiles readable. `quick` is [`Profile::Quick`].
+///
+/// `dev` ([`Profile::Debug`]) compiles the program's own crate without optimisation and with
+/// debug assertions and overflow checks, and the runtime and every other dependency optimised
+/// as in release: that crate, where the runtime's generic engine is instantiated for the
+/// program's hooks, is nearly all of a build's time once the runtime is compiled (3.2 s here
+/// against 16 s for `quick` on 2 cores; opt-level 1 saves nothing), for about 2.8 times the
+/// CPU per request of `quick` (benches/load.sh, HTTP/1.1: 73.7 against 26.3 µs).
+const PROFILES: &str = "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n\n[profile.quick]\ninherits = \"release\"\nlto = false\ncodegen-units = 16\n\n[profile.dev]\ndebug = \"line-tables-only\"\nincremental = false\n\n[profile.dev.package.\"*\"]\nopt-level = 3\ndebug-assertions = false\noverflow-checks = false\n";
 
 /// The runtime's manifest as a library only: the embedded copy has `src/` and nothing else, so
 /// benches, tests, examples and their dev-dependencies are dropped.
@@ -426,7 +447,7 @@ fn runtime_library_manifest(manifest: &str) -> String {
 fn app_manifest(package: &str, runtime_root: &Path) -> String {
     let runtime = runtime_root.join("runtime");
     format!(
-        "# Generated by proxyc.\n[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\npxy-runtime = {{ path = {:?} }}\n\n[workspace]\n\n{RELEASE_PROFILE}",
+        "# Generated by proxyc.\n[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\npxy-runtime = {{ path = {:?} }}\n\n[workspace]\n\n{PROFILES}",
         runtime.display().to_string()
     )
 }

@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cargo_run;
 pub mod catalog;
 pub mod check;
 pub mod codegen;

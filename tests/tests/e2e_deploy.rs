@@ -26,12 +26,12 @@ fn program(listen: &str, answer: &str, extra: &str) -> String {
     format!("listen http {listen}\n{extra}\nroute {{\n    respond 200 \"{answer}\\n\"\n}}\n")
 }
 
-/// `proxyc build --quick --upgrade FILE -o OUTPUT -- ARGS`, run off the async runtime.
+/// `proxyc build --debug --upgrade FILE -o OUTPUT -- ARGS`, run off the async runtime.
 async fn deploy(file: &Path, output: &Path, proxy_args: &[String]) -> Output {
     let mut command = tokio::process::Command::new(proxyc());
     command
         .arg("build")
-        .arg("--quick")
+        .arg("--debug")
         .arg("--upgrade")
         .arg(file)
         .arg("-o")

@@ -160,7 +160,7 @@ fn the_same_program_built_from_two_directories_is_the_same_binary() {
     let second = dir.join("hello");
     let out = std::process::Command::new(proxyc())
         .arg("build")
-        .arg("--quick")
+        .arg("--debug")
         .arg(&source)
         .arg("-o")
         .arg(&second)
