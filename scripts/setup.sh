@@ -9,6 +9,7 @@
 #   - util-linux, procps           taskset, ps, pgrep for pinning and process checks
 #   - chromium                     headless browser for the admin status page's test
 #   - prometheus                   a real Prometheus server scraping /metrics in e2e_metrics
+#   - graphviz                     `dot`, which draws `proxyc routes --format svg`
 #   - python3-pip (if pip missing) then grpcio and websockets for gRPC/WebSocket tests
 #
 # Runs unattended (CI has no stdin). Never leaves a system nginx/haproxy/prometheus service running:
@@ -41,6 +42,7 @@ APT_PACKAGES=(
     util-linux procps
     chromium
     prometheus
+    graphviz
 )
 
 # Prints the packages (from the arguments) that dpkg does not report as installed.

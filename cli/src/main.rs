@@ -98,6 +98,16 @@ enum Command {
         /// The version to deploy.
         new: PathBuf,
     },
+    /// Draw the routing decision tree the compiler built: a branch per host, the routes in the
+    /// order they are tried, what each matches and where it sends requests, shadowed routes
+    /// marked.
+    Routes {
+        /// The `.pxy` program.
+        file: PathBuf,
+        /// `text` for a terminal, `dot` for Graphviz, `svg` drawn by Graphviz's `dot`.
+        #[arg(long, value_enum, default_value_t = RoutesFormat::Text)]
+        format: RoutesFormat,
+    },
     /// Explain a diagnostic code, like `E0202`.
     Explain {
         /// The code.
@@ -134,6 +144,13 @@ enum MessageFormat {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoutesFormat {
+    Text,
+    Dot,
+    Svg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum Deny {
     Warnings,
 }
@@ -149,6 +166,7 @@ fn main() -> ExitCode {
         Command::Emit { file } => emit(&file),
         Command::Fmt { files, check } => fmt(&files, check),
         Command::Diff { old, new } => diff(&old, &new),
+        Command::Routes { file, format } => routes(&file, format),
         Command::Build {
             file,
             output,
@@ -305,6 +323,62 @@ fn diff(old: &Path, new: &Path) -> ExitCode {
     }
     print_stdout(&pxy_compiler::diff::render(&changes));
     ExitCode::from(1)
+}
+
+/// Prints the routing tree of a program that checks (warnings are printed too: a shadowed route
+/// is one).
+fn routes(file: &Path, format: RoutesFormat) -> ExitCode {
+    use pxy_compiler::routing::{render_dot, render_text, RoutingTree};
+    let Ok(analysis) = analyse(file) else {
+        return ExitCode::from(1);
+    };
+    let (program, warnings) = match analysis.checked.into_program() {
+        Ok(checked) => checked,
+        Err(problems) => {
+            print_problems(file, &analysis.sources, &problems);
+            return ExitCode::from(1);
+        }
+    };
+    print_problems(file, &analysis.sources, &warnings);
+    let tree = RoutingTree::new(&program);
+    match format {
+        RoutesFormat::Text => print_stdout(&render_text(&tree)),
+        RoutesFormat::Dot => print_stdout(&render_dot(&tree)),
+        RoutesFormat::Svg => match graphviz_svg(&render_dot(&tree)) {
+            Ok(svg) => print_stdout(&svg),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(1);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+/// Draws DOT as SVG with Graphviz's `dot` (installed by scripts/setup.sh).
+fn graphviz_svg(dot: &str) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!("cannot run Graphviz's `dot` ({e}): install graphviz, or use --format dot")
+        })?;
+    let mut stdin = child.stdin.take().ok_or("no pipe to `dot`")?;
+    stdin
+        .write_all(dot.as_bytes())
+        .map_err(|e| format!("writing to `dot`: {e}"))?;
+    drop(stdin);
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("waiting for `dot`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`dot` failed ({})", out.status));
+    }
+    String::from_utf8(out.stdout).map_err(|_| "`dot` wrote something that is not UTF-8".into())
 }
 
 /// Formats each file in place; with `check`, only reports the files that would change.

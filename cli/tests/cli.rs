@@ -196,3 +196,40 @@ fn includes_work_in_check_emit_diff_and_fmt() {
         "{formatted}"
     );
 }
+
+#[test]
+fn routes_draws_every_example_as_text_dot_and_svg() {
+    let examples = std::fs::read_dir(format!("{}/../examples", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pxy"));
+    let mut drawn = 0;
+    for path in examples {
+        let file = path.to_str().unwrap();
+        let text = proxyc(&["routes", file]);
+        assert_eq!(text.status.code(), Some(0), "{file}: {text:?}");
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.contains(" → "), "{file}:\n{text}");
+        let dot = proxyc(&["routes", "--format", "dot", file]);
+        assert!(String::from_utf8(dot.stdout)
+            .unwrap()
+            .starts_with("digraph routes {"));
+        drawn += 1;
+    }
+    assert!(drawn >= 10, "only {drawn} examples");
+
+    let gateway = example("gateway");
+    let svg = proxyc(&["routes", "--format", "svg", &gateway]);
+    assert_eq!(svg.status.code(), Some(0), "{svg:?}");
+    let svg = String::from_utf8(svg.stdout).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
+
+    let bad = write_program(
+        "routes_bad.pxy",
+        "listen http 127.0.0.1:8080\nroute { proxy nowhere }\n",
+    );
+    let out = proxyc(&["routes", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0101"));
+    assert!(out.stdout.is_empty());
+}

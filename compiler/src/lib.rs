@@ -25,6 +25,7 @@ pub mod files;
 pub mod identity;
 pub mod include;
 pub mod problem;
+pub mod routing;
 pub mod sources;
 pub mod typed;
 pub mod types;

@@ -6,6 +6,7 @@ use pxy_dsl::ast::{Else, MatcherKind, OnBlock, Route, Stmt, StmtKind};
 use super::error::{DuplicateKind, Malformed};
 use super::{CheckError, Checker};
 use crate::catalog::words::{self, Phase, Section, WordKind};
+use crate::routing::covers;
 use crate::typed::{TypedRoute, TypedStmt};
 
 /// Whether every path through `stmts` ends in `respond`, `redirect` or `proxy`. Judged on the
@@ -210,24 +211,6 @@ impl Checker<'_> {
             });
         }
     }
-}
-
-/// Whether route `a` matches every request route `b` matches: each of `a`'s conditions is
-/// implied by `b`'s.
-fn covers(a: &TypedRoute, b: &TypedRoute) -> bool {
-    let host = a.host.is_none() || a.host == b.host;
-    let path = match (&a.path_prefix, &b.path_prefix) {
-        (None, _) => true,
-        (Some(pa), Some(pb)) => pb.starts_with(pa.as_str()),
-        (Some(_), None) => false,
-    };
-    let regex = a.path_regex.is_none() || a.path_regex == b.path_regex;
-    let methods = a.methods.is_empty()
-        || (!b.methods.is_empty() && b.methods.iter().all(|m| a.methods.contains(m)));
-    let headers = a.headers.iter().all(|h| {
-        b.headers.contains(h) || (h.1.is_none() && b.headers.iter().any(|(n, _)| *n == h.0))
-    });
-    host && path && regex && methods && headers
 }
 
 /// Whether some request matches both routes. Regexes are not compared (a regex route is never

@@ -1,47 +1,32 @@
-//! Route selection as a decision tree: first on the host (each host tries its own routes and the
-//! host-less ones, in source order), then on path prefix, regex, method and headers. The
-//! first-match-wins order of the source is preserved inside each branch.
+//! Route selection as code: the routing tree ([`crate::routing`]) turned into `if`s, a branch per
+//! host, then each live route's path prefix, regex, method and header tests in source order.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::names::Names;
+use crate::routing::{Branch, RoutingTree};
 use crate::typed::{TypedProgram, TypedRoute};
 
-/// `fn select_route(&self, session: &Session) -> Option<usize>`.
+/// `fn select_route(&self, session: &Session) -> Option<usize>`, from the routing tree.
 pub(crate) fn select_route(program: &TypedProgram, names: &mut Names) -> TokenStream {
-    let mut hosts: Vec<&str> = Vec::new();
-    for route in &program.routes {
-        if let Some(h) = &route.host {
-            if !hosts.contains(&h.as_str()) {
-                hosts.push(h);
+    let tree = RoutingTree::new(program);
+    let host_branches: Vec<_> = tree
+        .hosts
+        .iter()
+        .map(|branch| {
+            let host = branch.host.unwrap_or_default();
+            let tries = tries(branch, names);
+            quote! {
+                if host.eq_ignore_ascii_case(#host) {
+                    #tries
+                }
             }
-        }
-    }
-    let host_branches = hosts.iter().map(|host| {
-        let candidates = program
-            .routes
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.host.is_none() || r.host.as_deref() == Some(*host));
-        let tries = tries(candidates, names);
-        quote! {
-            if host.eq_ignore_ascii_case(#host) {
-                #tries
-            }
-        }
-    });
-    let host_branches: Vec<_> = host_branches.collect();
-    let fallback = tries(
-        program
-            .routes
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.host.is_none()),
-        names,
-    );
+        })
+        .collect();
+    let fallback = tries(&tree.other_hosts, names);
     let host_binding =
-        (!hosts.is_empty()).then(|| quote! { let host = session.host().unwrap_or(""); });
+        (!tree.hosts.is_empty()).then(|| quote! { let host = session.host().unwrap_or(""); });
     quote! {
         /// The index of the first route that matches the request, in source order.
         fn select_route(&self, session: &Session) -> Option<usize> {
@@ -53,25 +38,19 @@ pub(crate) fn select_route(program: &TypedProgram, names: &mut Names) -> TokenSt
     }
 }
 
-/// Tries candidate routes in order; stops after one that matches unconditionally (anything
-/// after it is unreachable) and otherwise ends with `return None`.
-fn tries<'a>(
-    candidates: impl Iterator<Item = (usize, &'a TypedRoute)>,
-    names: &mut Names,
-) -> TokenStream {
-    let mut out = Vec::new();
-    for (i, route) in candidates {
-        let (code, unconditional) = try_route(i, route, names);
-        out.push(code);
-        if unconditional {
-            return quote! { #(#out)* };
-        }
-    }
-    quote! { #(#out)* return None; }
+/// Tries a branch's live routes in order, ending with `return None` unless the last one
+/// matches every request.
+fn tries(branch: &Branch<'_>, names: &mut Names) -> TokenStream {
+    let out: Vec<_> = branch
+        .live()
+        .map(|t| try_route(t.index, t.route, names))
+        .collect();
+    let none = branch.falls_through().then(|| quote! { return None; });
+    quote! { #(#out)* #none }
 }
 
-/// The test for one route, and whether it matches every request.
-fn try_route(index: usize, route: &TypedRoute, names: &mut Names) -> (TokenStream, bool) {
+/// The test for one route.
+fn try_route(index: usize, route: &TypedRoute, names: &mut Names) -> TokenStream {
     let mut conds = Vec::new();
     if let Some(prefix) = &route.path_prefix {
         conds.push(quote! { path.starts_with(#prefix) });
@@ -95,8 +74,8 @@ fn try_route(index: usize, route: &TypedRoute, names: &mut Names) -> (TokenStrea
         });
     }
     if conds.is_empty() {
-        (quote! { return Some(#index); }, true)
+        quote! { return Some(#index); }
     } else {
-        (quote! { if #(#conds)&&* { return Some(#index); } }, false)
+        quote! { if #(#conds)&&* { return Some(#index); } }
     }
 }
