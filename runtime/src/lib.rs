@@ -62,6 +62,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod basic;
 pub mod cache;
 pub mod convert;
 pub mod data;

@@ -1,5 +1,6 @@
 //! Everything generated code needs, in one import: `use pxy_runtime::prelude::*;`.
 
+pub use crate::basic::{BasicConfig, BasicVerifier};
 pub use crate::cache::{Cache, CacheRule, PURGE};
 pub use crate::convert::{to_int, to_ip};
 pub use crate::data::{CidrSet, DataFile, Flag, IntSet, List, StrSet};

@@ -42,6 +42,8 @@ pub struct Session {
     cache_status: Option<CacheStatus>,
     /// The claims of the token the last `verify_jwt` accepted.
     jwt: Option<Box<JwtClaims>>,
+    /// The user the last `verify_basic` accepted.
+    basic_user: Option<Box<str>>,
 }
 
 impl Session {
@@ -67,6 +69,7 @@ impl Session {
             cache: None,
             cache_status: None,
             jwt: None,
+            basic_user: None,
         }
     }
 
@@ -126,6 +129,15 @@ impl Session {
     /// `jwt.claims["name"]`: a claim of that token, as text ([`JwtClaims::claim`]).
     pub fn jwt_claim(&self, name: &str) -> Option<Cow<'_, str>> {
         self.jwt.as_deref()?.claim(name)
+    }
+
+    /// `basic.user`: the user the last `verify_basic` accepted.
+    pub fn basic_user(&self) -> Option<&str> {
+        self.basic_user.as_deref()
+    }
+
+    pub(crate) fn set_basic_user(&mut self, user: String) {
+        self.basic_user = Some(user.into_boxed_str());
     }
 
     pub(crate) fn set_jwt(&mut self, claims: JwtClaims) {
