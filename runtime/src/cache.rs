@@ -16,7 +16,10 @@
 //! - `lock.rs`: the cache lock (concurrent misses of one key make one upstream request);
 //! - `fill.rs`: the body stored while it streams to the first client;
 //! - `conditional.rs`: the client's `If-None-Match` / `If-Modified-Since` against an entry;
-//! - `hit.rs`: a complete response stored, a fresh entry answered.
+//! - `hit.rs`: a complete response stored, a fresh entry answered;
+//! - `range.rs`: a client's `Range` on a stored (or storing) response;
+//! - `tags.rs`: the tags an origin gives a response (`Surrogate-Key`, `Cache-Tag`), for
+//!   purging by tag.
 
 mod conditional;
 mod fill;
@@ -25,8 +28,10 @@ pub(crate) mod key;
 mod lock;
 mod metrics;
 mod policy;
+pub(crate) mod range;
 mod rule;
 mod store;
+pub(crate) mod tags;
 mod vary;
 
 pub(crate) use conditional::is_not_modified;

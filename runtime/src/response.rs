@@ -94,6 +94,20 @@ impl Response {
             .with_body(format!("{} {}\n", status.as_u16(), reason))
     }
 
+    /// The answer to a `purge` by prefix or tag: `200` "purged N" when it removed N > 0
+    /// entries, else `404` "not in cache".
+    pub fn purged_many(removed: usize) -> Self {
+        if removed == 0 {
+            return Response::purged(false);
+        }
+        Response::new(StatusCode::OK)
+            .with_header(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            )
+            .with_body(format!("purged {removed}\n"))
+    }
+
     /// The answer to a `purge`: `200` "purged" when the cache held the target, else `404`
     /// "not in cache".
     pub fn purged(found: bool) -> Self {

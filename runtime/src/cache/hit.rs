@@ -5,10 +5,13 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::{AGE, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::{
+    ACCEPT_RANGES, AGE, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, TRANSFER_ENCODING,
+};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::policy::{Age, Freshness};
+use super::range::{self, Ranged};
 use super::{is_not_modified, key, Cache, CacheRule, Object};
 use crate::session::Session;
 
@@ -45,14 +48,17 @@ impl Cache {
             .lookup(&key::primary(session, rule), session.headers())
             .object?;
         let now = SystemTime::now();
-        (object.freshness.state(now) == Age::Fresh).then(|| object.response(session.headers(), now))
+        (object.freshness.state(now) == Age::Fresh)
+            .then(|| object.response(session.method(), session.headers(), now))
     }
 }
 
 impl Object {
-    /// What is sent for this entry now to a request with header `request`.
+    /// What is sent for this entry now to a request of `method` with header `request`: the
+    /// whole response, `304` when the client has it, or the range it asks for (`range.rs`).
     pub(crate) fn response(
         &self,
+        method: &Method,
         request: &HeaderMap,
         now: SystemTime,
     ) -> (http::response::Parts, Bytes) {
@@ -68,6 +74,32 @@ impl Object {
             }
             return (parts, Bytes::new());
         }
-        (parts, self.body.clone())
+        if self.status != StatusCode::OK {
+            return (parts, self.body.clone());
+        }
+        parts
+            .headers
+            .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        let len = self.body.len() as u64;
+        let ranged = range::ranged(method, request, &self.headers, len);
+        if let Some(content_range) = ranged.content_range(len) {
+            parts.headers.insert(CONTENT_RANGE, content_range);
+        }
+        match ranged {
+            Ranged::Whole => (parts, self.body.clone()),
+            Ranged::Slice { start, end } => {
+                parts.status = StatusCode::PARTIAL_CONTENT;
+                parts
+                    .headers
+                    .insert(CONTENT_LENGTH, HeaderValue::from(end - start + 1));
+                (parts, self.body.slice(start as usize..=end as usize))
+            }
+            Ranged::Unsatisfiable => {
+                parts.status = StatusCode::RANGE_NOT_SATISFIABLE;
+                parts.headers.remove(CONTENT_TYPE);
+                parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(0));
+                (parts, Bytes::new())
+            }
+        }
     }
 }

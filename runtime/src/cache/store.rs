@@ -15,6 +15,7 @@ use http::{HeaderMap, HeaderName, StatusCode};
 use super::lock::{Acquired, Locks};
 use super::metrics::Metrics;
 use super::policy::Freshness;
+use super::tags::{self, TagIndex};
 use super::{vary, CacheStatus};
 
 /// A named cache: its bounded store, its locks and its metrics. Cheap to clone (shared).
@@ -25,8 +26,12 @@ pub struct Cache {
     inner: Arc<Inner>,
 }
 
+type Store =
+    quick_cache::sync::Cache<String, Entry, Weigh, quick_cache::DefaultHashBuilder, Evictions>;
+
 struct Inner {
-    store: quick_cache::sync::Cache<String, Entry, Weigh>,
+    store: Store,
+    tags: TagIndex,
     max_object: u64,
     locks: Locks,
     metrics: Metrics,
@@ -59,6 +64,8 @@ pub(crate) struct Object {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) freshness: Freshness,
+    /// The tags the origin named (`tags.rs`), taken off `headers`.
+    pub(crate) tags: Box<[Box<str>]>,
     weight: u64,
 }
 
@@ -79,20 +86,47 @@ impl Object {
     /// A response to store; `request` is the request header the policy keeps a copy of.
     pub(crate) fn new(
         status: StatusCode,
-        headers: HeaderMap,
+        mut headers: HeaderMap,
         body: Bytes,
         freshness: Freshness,
         request: &HeaderMap,
     ) -> Object {
-        // The policy keeps its own copies of both header maps.
-        let weight =
-            ENTRY_OVERHEAD + 2 * header_bytes(&headers) + header_bytes(request) + body.len() as u64;
+        let tags = tags::take(&mut headers);
+        // The policy keeps its own copies of both header maps; a tag is counted in the
+        // object and in the index.
+        let tag_bytes: u64 = tags
+            .iter()
+            .map(|tag| 2 * (tag.len() as u64 + HEADER_OVERHEAD))
+            .sum();
+        let weight = ENTRY_OVERHEAD
+            + 2 * header_bytes(&headers)
+            + header_bytes(request)
+            + body.len() as u64
+            + tag_bytes;
         Object {
             status,
             headers,
             body,
             freshness,
+            tags,
             weight,
+        }
+    }
+}
+
+/// Hands evicted entries that carry tags to the store, which takes them out of the tag
+/// index once the shard's lock is released.
+#[derive(Clone, Default)]
+struct Evictions;
+
+impl quick_cache::Lifecycle<String, Entry> for Evictions {
+    type RequestState = Vec<(String, Arc<Object>)>;
+
+    fn on_evict(&self, evicted: &mut Self::RequestState, key: String, entry: Entry) {
+        if let Entry::Object(object) = entry {
+            if !object.tags.is_empty() {
+                evicted.push((key, object));
+            }
         }
     }
 }
@@ -140,15 +174,12 @@ impl Cache {
             .shards(shards as usize)
             .build()
             .expect("estimated items and capacity are given");
-        let store = quick_cache::sync::Cache::with_options(
-            options,
-            Weigh,
-            Default::default(),
-            Default::default(),
-        );
+        let store =
+            quick_cache::sync::Cache::with_options(options, Weigh, Default::default(), Evictions);
         Cache {
             inner: Arc::new(Inner {
                 store,
+                tags: TagIndex::default(),
                 max_object,
                 locks: Locks::default(),
                 metrics: Metrics::new(name),
@@ -205,23 +236,92 @@ impl Cache {
             Ok(names) => names,
             Err(()) => return,
         };
-        let store = &self.inner.store;
+        let mut evicted = Vec::new();
         if names.is_empty() {
-            store.insert(primary.to_owned(), Entry::Object(Arc::new(object)));
+            self.put(
+                primary.to_owned(),
+                Entry::Object(Arc::new(object)),
+                &mut evicted,
+            );
         } else {
             let key = vary::variant_key(primary, &names, request);
-            store.insert(key, Entry::Object(Arc::new(object)));
-            store.insert(primary.to_owned(), Entry::Vary(names.into()));
+            self.put(key, Entry::Object(Arc::new(object)), &mut evicted);
+            self.put(primary.to_owned(), Entry::Vary(names.into()), &mut evicted);
         }
-        self.inner.metrics.bytes(store.weight());
+        for (key, object) in evicted {
+            self.inner.tags.forget(&key, &object.tags);
+        }
+        self.inner.metrics.bytes(self.inner.store.weight());
+    }
+
+    /// Stores `entry` under `key`, keeping the tag index in step (what it replaces leaves
+    /// the index; what it evicts is added to `evicted`).
+    fn put(&self, key: String, entry: Entry, evicted: &mut Vec<(String, Arc<Object>)>) {
+        let inner = &self.inner;
+        if let Some(Entry::Object(old)) = inner.store.peek(&key) {
+            inner.tags.forget(&key, &old.tags);
+        }
+        if let Entry::Object(object) = &entry {
+            inner.tags.add(&key, &object.tags);
+        }
+        inner.store.insert_with_lifecycle(key, entry, evicted);
     }
 
     /// Removes what `primary` holds (its variants become unreachable and age out).
     /// Whether there was something.
     pub(crate) fn remove(&self, primary: &str) -> bool {
-        let removed = self.inner.store.remove(primary).is_some();
+        let removed = self.take(primary, |_| true);
         self.inner.metrics.bytes(self.inner.store.weight());
         removed
+    }
+
+    /// Removes the entry of `key` if `remove` says so, taking it out of the tag index.
+    fn take(&self, key: &str, remove: impl FnOnce(&Entry) -> bool) -> bool {
+        match self.inner.store.remove_if(key, |entry| remove(entry)) {
+            Some((key, Entry::Object(object))) => {
+                self.inner.tags.forget(&key, &object.tags);
+                true
+            }
+            Some((_, Entry::Vary(_))) => true,
+            None => false,
+        }
+    }
+
+    /// Removes every entry whose key starts with `prefix` (variants included: their keys
+    /// start with their primary key). How many were removed. It visits every entry.
+    pub(crate) fn purge_prefix(&self, prefix: &str) -> usize {
+        let keys: Vec<String> = self
+            .inner
+            .store
+            .iter()
+            .filter_map(|(key, _)| key.starts_with(prefix).then_some(key))
+            .collect();
+        let removed = keys.iter().filter(|key| self.take(key, |_| true)).count();
+        self.inner.metrics.bytes(self.inner.store.weight());
+        removed
+    }
+
+    /// Removes every entry carrying `tag`. How many were removed.
+    pub(crate) fn purge_tag(&self, tag: &str) -> usize {
+        let carries = |entry: &Entry| match entry {
+            Entry::Object(object) => object.tags.iter().any(|t| **t == *tag),
+            Entry::Vary(_) => false,
+        };
+        let removed = self
+            .inner
+            .tags
+            .keys(tag)
+            .iter()
+            .filter(|key| self.take(key, carries))
+            .count();
+        self.inner.metrics.bytes(self.inner.store.weight());
+        removed
+    }
+
+    /// How many tags the index holds (for tests of its bound).
+    #[cfg(test)]
+    pub(crate) fn indexed_tags(&self) -> usize {
+        self.inner.tags.len()
     }
 
     /// The cache lock of `key` (`lock.rs`).

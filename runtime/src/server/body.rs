@@ -19,6 +19,7 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use tokio::time::{Instant, Sleep};
 
+use crate::cache::range::Slicer;
 use crate::cache::Fill;
 use crate::error::{Error, ErrorKind, Result};
 use crate::forward::RequestPump;
@@ -34,6 +35,11 @@ pub(crate) struct ResponseBody<P: Proxy> {
     state: RequestState<P>,
     /// The cache entry this body fills, if it is being stored.
     fill: Option<Fill>,
+    /// The client's range of a whole response being stored, if it asked for one.
+    slice: Option<Slicer>,
+    /// The end of the range, held until the whole response has been read (hyper stops
+    /// polling a body once its `Content-Length` is sent, which would drop the fill).
+    held: Option<Bytes>,
 }
 
 enum Source {
@@ -130,6 +136,8 @@ impl<P: Proxy> ResponseBody<P> {
             filtered_end: false,
             state,
             fill: None,
+            slice: None,
+            held: None,
         }
     }
 
@@ -153,6 +161,29 @@ impl<P: Proxy> ResponseBody<P> {
             filtered_end: false,
             state,
             fill,
+            slice: None,
+            held: None,
+        }
+    }
+
+    /// Sends only the bytes `slice` keeps of the body (a range cut from a whole response
+    /// that is being stored); the rest is still read, for the fill.
+    pub(crate) fn sliced(mut self, slice: Option<Slicer>) -> Self {
+        self.slice = slice;
+        self
+    }
+
+    /// `data` after what is held, if anything is.
+    fn after_held(&mut self, data: Bytes) -> Bytes {
+        match self.held.take() {
+            None => data,
+            Some(held) if data.is_empty() => held,
+            Some(held) => {
+                let mut joined = bytes::BytesMut::with_capacity(held.len() + data.len());
+                joined.extend_from_slice(&held);
+                joined.extend_from_slice(&data);
+                joined.freeze()
+            }
         }
     }
 
@@ -300,10 +331,16 @@ impl<P: Proxy> Body for ResponseBody<P> {
                         return this.fail(e);
                     }
                     if let Some(data) = last.filter(|data| !data.is_empty()) {
+                        let data = this.after_held(data);
                         this.source = Source::Done;
                         this.state.body_bytes += data.len() as u64;
                         return Poll::Ready(Some(Ok(Frame::data(data))));
                     }
+                }
+                if let Some(data) = this.held.take() {
+                    this.source = Source::Done;
+                    this.state.body_bytes += data.len() as u64;
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
                 }
                 this.complete();
                 return Poll::Ready(None);
@@ -315,12 +352,21 @@ impl<P: Proxy> Body for ResponseBody<P> {
                             this.fill = None;
                         }
                     }
+                    let data = match &mut this.slice {
+                        Some(slice) => slice.cut(data),
+                        None => data,
+                    };
                     let end = this.source_ended();
                     let mut chunk = Some(data);
                     if let Err(e) = this.filter(&mut chunk, end) {
                         return this.fail(e);
                     }
                     if let Some(data) = chunk.filter(|data| !data.is_empty()) {
+                        let data = this.after_held(data);
+                        if !end && this.slice.as_ref().is_some_and(Slicer::is_done) {
+                            this.held = Some(data);
+                            continue;
+                        }
                         this.state.body_bytes += data.len() as u64;
                         if end {
                             this.complete();
@@ -335,10 +381,13 @@ impl<P: Proxy> Body for ResponseBody<P> {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.source_ended()
+        self.source_ended() && self.held.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
+        if self.slice.is_some() {
+            return SizeHint::default();
+        }
         match &self.source {
             Source::Full(Some(body)) => SizeHint::with_exact(body.len() as u64),
             Source::Upstream(body) => body.size_hint(),
@@ -351,7 +400,7 @@ impl<P: Proxy> Drop for ResponseBody<P> {
     fn drop(&mut self) {
         // hyper stops polling once `is_end_stream` is true (and never polls bodies of HEAD,
         // 204 and 304 responses): that is a normal end. Anything else is the client leaving.
-        if self.source_ended() {
+        if self.source_ended() && self.held.is_none() {
             self.complete();
         } else {
             self.upstream = None;

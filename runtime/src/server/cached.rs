@@ -12,6 +12,8 @@
 //! other methods ─▶ bypass; an unsafe one that succeeds invalidates its target
 //! ```
 //! A hit is sent like a local response, through `response_filter`; `Age` says how old it is.
+//! A `GET` with `Range` asks upstream for the whole response (to store it) and is answered
+//! its range, from the entry or cut from the response as it streams (`cache/range.rs`).
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -26,7 +28,7 @@ use tokio::time::Instant;
 use super::body::{ResponseBody, UpstreamParts};
 use super::service::{answer, send_parts, ConnInfo, ProxyResponse};
 use crate::cache::{
-    key, Acquired, Age, Cache, CacheRule, CacheStatus, FillPlan, Freshness, Object, Woken,
+    key, range, Acquired, Age, Cache, CacheRule, CacheStatus, FillPlan, Freshness, Object, Woken,
     LOCK_WAIT,
 };
 use crate::forward::{proxy_upstream, Proxied};
@@ -113,6 +115,7 @@ fn request_head(session: &Session) -> http::request::Parts {
     copy.uri = head.uri.clone();
     copy.version = head.version;
     copy.headers = head.headers.clone();
+    range::take(&mut copy.headers);
     copy
 }
 
@@ -127,12 +130,16 @@ async fn miss<P: Proxy>(
     plan: Option<FillPlan>,
 ) -> ProxyResponse<P> {
     counted(&mut state, cache, CacheStatus::Miss);
+    // The whole response is asked for, to store it; the client's range is cut from it.
+    let mut range = http::HeaderMap::new();
     if plan.is_some() {
         let headers = state.session.headers_mut();
         headers.remove(IF_NONE_MATCH);
         headers.remove(IF_MODIFIED_SINCE);
+        range = range::take(headers);
     }
     let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
+    state.session.headers_mut().extend(range);
     answer(state, conn, proxied, upgrade, plan).await
 }
 
@@ -146,7 +153,10 @@ async fn revalidate<P: Proxy>(
     object: Arc<Object>,
     past: std::time::Duration,
 ) -> ProxyResponse<P> {
-    let client_conditions = set_validators(state.session.headers_mut(), &object);
+    let mut client_conditions = set_validators(state.session.headers_mut(), &object);
+    if plan.is_some() {
+        client_conditions.extend(range::take(state.session.headers_mut()));
+    }
     let proxied = proxy_upstream(&mut state, &conn.forwarding, None).await;
     // The client's own conditions, not ours, decide whether it gets a 304.
     let headers = state.session.headers_mut();
@@ -281,7 +291,8 @@ async fn send_hit<P: Proxy>(
     status: CacheStatus,
 ) -> ProxyResponse<P> {
     counted(&mut state, cache, status);
-    let (parts, body) = object.response(state.session.headers(), SystemTime::now());
+    let session = &state.session;
+    let (parts, body) = object.response(session.method(), session.headers(), SystemTime::now());
     send_parts(state, parts, body).await
 }
 

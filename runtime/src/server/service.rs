@@ -33,7 +33,7 @@ use super::framing::UpgradeSwitch;
 use super::grpc;
 use super::limits::{self, ClientLimits};
 use super::upgrade::{self, Switch, Tunnel};
-use crate::cache::FillPlan;
+use crate::cache::{range, tags, FillPlan};
 use crate::error::{Error, ErrorKind};
 use crate::forward::{proxy_upstream, Forwarding, Proxied};
 use crate::headers::remove_hop_by_hop;
@@ -259,6 +259,7 @@ async fn send_upstream<P: Proxy>(
         None
     };
     let mut fill = None;
+    let mut slice = None;
     let filtered = {
         let st = &mut state;
         let proxy = &st.proxy;
@@ -268,7 +269,16 @@ async fn send_upstream<P: Proxy>(
                 remove_hop_by_hop(&mut parts.headers);
                 // What is stored is the origin's header before `response_filter`.
                 if switch.is_none() {
-                    fill = plan.take().and_then(|plan| plan.start(&parts));
+                    if let Some(plan) = plan.take() {
+                        fill = plan.start(&parts);
+                        // The tags are the cache's, not the client's.
+                        tags::take(&mut parts.headers);
+                        // The client's range, asked of a caching route (the whole
+                        // response came, to be stored): cut here.
+                        let session = &st.session;
+                        slice =
+                            range::answer_upstream(&mut parts, session.method(), session.headers());
+                    }
                 }
                 st.session.set_response_status(parts.status);
                 proxy.response_filter(&mut st.session, &mut parts, &mut st.ctx)
@@ -277,7 +287,8 @@ async fn send_upstream<P: Proxy>(
     match (filtered, switch) {
         (Ok(()), None) => {
             state.session.set_response_status(parts.status);
-            http::Response::from_parts(parts, ResponseBody::upstream(state, body, upstream, fill))
+            let body = ResponseBody::upstream(state, body, upstream, fill).sliced(slice);
+            http::Response::from_parts(parts, body)
         }
         // The upstream connection switched: it is the tunnel's now (or, if a filter changed
         // the status, closed), never pooled.

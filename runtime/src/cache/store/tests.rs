@@ -6,18 +6,21 @@ use super::*;
 use crate::cache::CacheRule;
 
 fn object(body_len: usize) -> (Object, HeaderMap) {
+    tagged(body_len, "")
+}
+
+fn tagged(body_len: usize, surrogate_key: &str) -> (Object, HeaderMap) {
     let req = http::Request::builder()
         .uri("/x")
         .body(())
         .expect("a request")
         .into_parts()
         .0;
-    let res = http::Response::builder()
-        .header("cache-control", "max-age=60")
-        .body(())
-        .expect("a response")
-        .into_parts()
-        .0;
+    let mut res = http::Response::builder().header("cache-control", "max-age=60");
+    if !surrogate_key.is_empty() {
+        res = res.header("surrogate-key", surrogate_key);
+    }
+    let res = res.body(()).expect("a response").into_parts().0;
     let freshness =
         Freshness::of(&req, &res, &CacheRule::DEFAULT, SystemTime::now()).expect("storable");
     let body = Bytes::from(vec![b'x'; body_len]);
@@ -62,4 +65,68 @@ fn variants_live_under_their_own_keys() {
     assert_ne!(en.key, "GET h/");
     assert!(cache.remove("GET h/"));
     assert!(cache.lookup("GET h/", &req_fr).object.is_none());
+}
+
+#[test]
+fn purge_by_tag_removes_the_entries_carrying_it() {
+    let cache = Cache::new("tags", 1 << 20, 64 << 10);
+    for (key, tags) in [
+        ("GET h/a", "red blue"),
+        ("GET h/b", "red"),
+        ("GET h/c", "blue"),
+    ] {
+        let (object, request) = tagged(10, tags);
+        assert!(!object.headers.contains_key("surrogate-key"));
+        cache.insert(key, &request, object);
+    }
+    assert_eq!(cache.purge_tag("red"), 2);
+    let none = HeaderMap::new();
+    assert!(cache.lookup("GET h/a", &none).object.is_none());
+    assert!(cache.lookup("GET h/b", &none).object.is_none());
+    assert!(cache.lookup("GET h/c", &none).object.is_some());
+    assert_eq!(cache.purge_tag("red"), 0);
+    // `a` left the index of `blue` too.
+    assert_eq!(cache.indexed_tags(), 1);
+    // A replacement without the tag is not purged by it.
+    let (object, request) = tagged(10, "green");
+    cache.insert("GET h/c", &request, object);
+    assert_eq!(cache.purge_tag("blue"), 0);
+    assert!(cache.lookup("GET h/c", &none).object.is_some());
+    assert_eq!(cache.indexed_tags(), 1);
+}
+
+#[test]
+fn purge_by_prefix_removes_the_keys_under_it() {
+    let cache = Cache::new("prefix", 1 << 20, 64 << 10);
+    for key in [
+        "GET h/static/a",
+        "GET h/static/b/c",
+        "GET h/other",
+        "GET g/static/a",
+    ] {
+        let (object, request) = tagged(10, "t");
+        cache.insert(key, &request, object);
+    }
+    assert_eq!(cache.purge_prefix("GET h/static/"), 2);
+    assert_eq!(cache.len(), 2);
+    assert_eq!(cache.purge_tag("t"), 2);
+    assert_eq!(cache.indexed_tags(), 0);
+}
+
+#[test]
+fn evicted_entries_leave_the_tag_index() {
+    let size = 1 << 20;
+    let cache = Cache::new("evict", size, 64 << 10);
+    for i in 0..2000 {
+        let (object, request) = tagged(4 << 10, &format!("tag{i} all"));
+        cache.insert(&format!("GET h/{i}"), &request, object);
+    }
+    assert!(cache.bytes() <= size);
+    // Every indexed tag but `all` belongs to one live entry.
+    assert_eq!(cache.indexed_tags(), cache.len() + 1);
+    let live = cache.len();
+    assert!(live > 0 && live < 2000, "{live} entries live");
+    assert_eq!(cache.purge_tag("all"), live);
+    assert_eq!(cache.len(), 0);
+    assert_eq!(cache.indexed_tags(), 0);
 }
