@@ -12,8 +12,9 @@ use crate::catalog::fields::Availability;
 use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
-    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem, LimitProblem,
-    LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    BasicAuthProblem, CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem,
+    LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix,
+    WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -155,7 +156,7 @@ fn check(e: &CheckError) -> Words {
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
                 DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
                 DuplicateKind::Data => "a list or flag name names one file; rename one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt => {
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt | DuplicateKind::BasicAuth => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -328,6 +329,7 @@ fn check(e: &CheckError) -> Words {
                 FileKind::Discovery => "discovery",
                 FileKind::List => "list",
                 FileKind::JwtKey => "JWT key",
+                FileKind::Users => "users",
             }),
             vec![label(*span, format!("no file at {path}"))],
             Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
@@ -431,6 +433,30 @@ fn check(e: &CheckError) -> Words {
             format!("no jwt verifier named `{name}`"),
             vec![label(*span, "not declared")],
             did_you_mean(suggestion).or_else(|| Some(format!("declare it: `jwt {name} {{ jwks \"jwks.json\" issuer \"https://id.example\" }}`"))),
+        ),
+        CheckError::UnknownBasicAuth { span, name, suggestion } => (
+            "E0903",
+            format!("no basic_auth verifier named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `basic_auth {name} {{ users \"users.txt\" realm \"{name}\" }}`"))),
+        ),
+        CheckError::InvalidBasicAuth { span, problem } => (
+            "E0904",
+            match problem {
+                BasicAuthProblem::NoUsers => "this basic_auth verifier has no users file".into(),
+                BasicAuthProblem::TwoUsers => "a basic_auth verifier takes one users file".into(),
+                BasicAuthProblem::BadRealm => "this realm cannot be sent in `WWW-Authenticate`".into(),
+            },
+            vec![label(*span, match problem {
+                BasicAuthProblem::NoUsers => "no `users`",
+                BasicAuthProblem::TwoUsers => "a second file",
+                BasicAuthProblem::BadRealm => "empty, or has `\"`, `\\` or a control character",
+            })],
+            Some(match problem {
+                BasicAuthProblem::NoUsers => "add `users \"FILE\"`: a file of `user:hash` lines (bcrypt, as `htpasswd -B` writes, or argon2)".into(),
+                BasicAuthProblem::TwoUsers => "keep one `users` line; put every user in that file".into(),
+                BasicAuthProblem::BadRealm => "use plain words, like `realm \"ops\"`; browsers show it when they ask for a password".into(),
+            }),
         ),
         CheckError::InvalidJwt { span, problem } => (
             "E0902",
@@ -674,6 +700,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::CacheSetting => "cache setting",
         WordKind::CacheRuleSetting => "route cache setting",
         WordKind::JwtOption => "jwt option",
+        WordKind::BasicAuthOption => "basic_auth option",
         WordKind::Value => "value",
     }
 }
@@ -690,6 +717,7 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::Limit => "limit",
         DuplicateKind::Cache => "cache",
         DuplicateKind::Jwt => "jwt verifier",
+        DuplicateKind::BasicAuth => "basic_auth verifier",
         DuplicateKind::ListenerLine => "listener line",
         DuplicateKind::Data => "list or flag",
     }
@@ -850,6 +878,7 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::Cache => "cache",
         Statement::Purge => "purge",
         Statement::VerifyJwt => "verify_jwt",
+        Statement::VerifyBasic => "verify_basic",
     }
 }
 

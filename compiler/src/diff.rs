@@ -36,6 +36,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     data(old, new, &mut changes);
     caches(old, new, &mut changes);
     jwts(old, new, &mut changes);
+    basic_auths(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -97,24 +98,46 @@ fn listeners(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
 
 /// JWT verifiers added, removed, or changed (keys, issuer, audience, leeway, cookie).
 fn jwts(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
-    let find = |p: &TypedProgram, name: &str| p.jwts.iter().find(|j| j.name == name).cloned();
-    for j in &old.jwts {
-        match find(new, &j.name) {
+    declarations("jwt", &old.jwts, &new.jwts, |j| &j.name, out);
+}
+
+/// Basic authentication verifiers added, removed, or changed (users file, realm).
+fn basic_auths(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    declarations(
+        "basic_auth",
+        &old.basic_auths,
+        &new.basic_auths,
+        |b| &b.name,
+        out,
+    );
+}
+
+/// Named declarations (`WORD NAME { ... }`) added, removed, or changed.
+fn declarations<T: PartialEq>(
+    word: &str,
+    old: &[T],
+    new: &[T],
+    name: fn(&T) -> &str,
+    out: &mut Vec<Change>,
+) {
+    let find = |all: &'_ [T], wanted: &str| all.iter().position(|d| name(d) == wanted);
+    for d in old {
+        match find(new, name(d)) {
             None => out.push(Change {
                 sign: '-',
-                text: format!("jwt {}", j.name),
+                text: format!("{word} {}", name(d)),
             }),
-            Some(n) if n != *j => out.push(Change {
+            Some(i) if new[i] != *d => out.push(Change {
                 sign: '~',
-                text: format!("jwt {} changed", j.name),
+                text: format!("{word} {} changed", name(d)),
             }),
             Some(_) => {}
         }
     }
-    for j in new.jwts.iter().filter(|j| find(old, &j.name).is_none()) {
+    for d in new.iter().filter(|d| find(old, name(d)).is_none()) {
         out.push(Change {
             sign: '+',
-            text: format!("jwt {}", j.name),
+            text: format!("{word} {}", name(d)),
         });
     }
 }
@@ -592,7 +615,9 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
                     _ => "respond 503".to_string(),
                 }),
             },
-            TypedStmtKind::VerifyJwt(_) => out.push("respond 401".to_string()),
+            TypedStmtKind::VerifyJwt(_) | TypedStmtKind::VerifyBasic(_) => {
+                out.push("respond 401".to_string())
+            }
             TypedStmtKind::SetHeader { .. }
             | TypedStmtKind::AddHeader { .. }
             | TypedStmtKind::RemoveHeader { .. }
@@ -808,6 +833,22 @@ route { respond 404 }
         assert!(
             text.contains("~ requests like GET /health: respond 404 -> respond 200"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn basic_auth_verifiers_added_removed_and_changed_are_named() {
+        let with = |decls: &str| program(&format!("{BASE}{decls}"));
+        let old = with(r#"basic_auth a { users "a.txt" } basic_auth b { users "b.txt" }"#);
+        let new =
+            with(r#"basic_auth b { users "b.txt" realm "x" } basic_auth c { users "c.txt" }"#);
+        let texts: Vec<String> = diff(&old, &new)
+            .into_iter()
+            .map(|c| format!("{} {}", c.sign, c.text))
+            .collect();
+        assert_eq!(
+            texts,
+            ["- basic_auth a", "~ basic_auth b changed", "+ basic_auth c"]
         );
     }
 

@@ -51,6 +51,22 @@ pub struct TypedProgram {
     pub caches: Vec<TypedCache>,
     /// JWT verifiers, indexed by [`JwtId`], in source order.
     pub jwts: Vec<TypedJwt>,
+    /// Basic authentication verifiers, indexed by [`BasicId`], in source order.
+    pub basic_auths: Vec<TypedBasicAuth>,
+}
+
+/// Index into [`TypedProgram::basic_auths`].
+pub type BasicId = usize;
+
+/// A checked `basic_auth NAME { ... }`. The path is as the runtime will open it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedBasicAuth {
+    /// Its name, in log lines.
+    pub name: String,
+    /// `users`: the file of `user:hash` lines.
+    pub users: String,
+    /// `realm`, else the name.
+    pub realm: String,
 }
 
 /// Index into [`TypedProgram::data`].
@@ -620,6 +636,8 @@ pub enum TypedStmtKind {
     },
     /// `verify_jwt NAME`: 401 unless the request has a token the verifier accepts.
     VerifyJwt(JwtId),
+    /// `verify_basic NAME`: 401 unless the request has a user and password of the file.
+    VerifyBasic(BasicId),
 }
 
 /// A span that every value equals, so that where a name is written does not make two
@@ -762,6 +780,8 @@ pub enum Field {
     CacheStatus,
     /// `jwt.sub`: the subject of the token `verify_jwt` accepted.
     JwtSub,
+    /// `basic.user`: the user `verify_basic` accepted.
+    BasicUser,
     /// `jwt.claims["name"]`: a claim of that token, as text.
     JwtClaim(String),
 }
@@ -794,7 +814,7 @@ impl Field {
             | Field::UpstreamName
             | Field::UpstreamAddr
             | Field::CacheStatus => None,
-            Field::JwtSub => None,
+            Field::JwtSub | Field::BasicUser => None,
         }
     }
 

@@ -41,6 +41,8 @@ pub enum Item {
     Cache(CacheDecl),
     /// `jwt api { jwks "jwks.json" issuer "https://id.example" audience "api" }`
     Jwt(JwtDecl),
+    /// `basic_auth admins { users "htpasswd.txt" realm "ops" }`
+    BasicAuth(BasicAuthDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -332,6 +334,18 @@ pub struct JwtDecl {
     pub span: Span,
 }
 
+/// `basic_auth NAME { OPTION VALUE ... }`: where the users and password hashes of HTTP Basic
+/// authentication are; enforced where `verify_basic NAME` is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasicAuthDecl {
+    /// The verifier's name, used by `verify_basic NAME`.
+    pub name: Ident,
+    /// `users "FILE"`, `realm "..."`, in source order.
+    pub options: Vec<Setting>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// `cache NAME { SETTING* }`: an HTTP cache of a bounded size, used by routes that say
 /// `cache NAME`.
 #[derive(Debug, Clone, PartialEq)]
@@ -546,6 +560,10 @@ pub enum StmtKind {
     /// one it is answered 401 with `WWW-Authenticate: Bearer`. After it, `jwt.sub` and
     /// `jwt.claims["x"]` read the token's claims.
     VerifyJwt(Ident),
+    /// `verify_basic NAME`: the request must carry a user and password the verifier `NAME`
+    /// accepts; without them it is answered 401 with `WWW-Authenticate: Basic`. After it,
+    /// `basic.user` is the user.
+    VerifyBasic(Ident),
 }
 
 impl StmtKind {
@@ -567,7 +585,7 @@ impl StmtKind {
             | StmtKind::RateLimit { .. }
             | StmtKind::MaxInFlight { .. }
             | StmtKind::Cache { .. } => false,
-            StmtKind::VerifyJwt(_) => false,
+            StmtKind::VerifyJwt(_) | StmtKind::VerifyBasic(_) => false,
         }
     }
 }

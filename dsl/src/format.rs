@@ -178,7 +178,8 @@ impl Formatter<'_> {
                     self.line(&cache_text(&c.name, &c.settings, true));
                     self.end_line(c.span.end);
                 }
-                Item::Jwt(j) => self.jwt(j),
+                Item::Jwt(j) => self.options_block("jwt", &j.name, &j.options, j.span),
+                Item::BasicAuth(b) => self.options_block("basic_auth", &b.name, &b.options, b.span),
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
                 Item::Include(i) => {
@@ -251,16 +252,17 @@ impl Formatter<'_> {
         self.close(b.span.end);
     }
 
-    fn jwt(&mut self, j: &JwtDecl) {
-        self.line(&format!("jwt {} {{", j.name.name));
-        self.end_line(brace_after(self.source, j.name.span.end));
+    /// `WORD NAME { OPTION VALUE ... }`, one option a line.
+    fn options_block(&mut self, word: &str, name: &Ident, options: &[Setting], span: Span) {
+        self.line(&format!("{word} {} {{", name.name));
+        self.end_line(brace_after(self.source, name.span.end));
         self.indent += 1;
-        for option in &j.options {
+        for option in options {
             self.stmt_start(option.span.start);
             self.line(&format!("{} {}", option.name.name, expr(&option.value)));
             self.end_line(option.span.end);
         }
-        self.close(j.span.end);
+        self.close(span.end);
     }
 
     fn upstream(&mut self, u: &UpstreamDecl) {
@@ -427,6 +429,7 @@ impl Formatter<'_> {
             StmtKind::Cache { cache, settings } => cache_text(cache, settings, false),
             StmtKind::Purge(name) => format!("purge {}", name.name),
             StmtKind::VerifyJwt(name) => format!("verify_jwt {}", name.name),
+            StmtKind::VerifyBasic(name) => format!("verify_basic {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
                 self.if_chain(s, false);
@@ -538,6 +541,7 @@ fn item_span(item: &Item) -> Span {
         Item::Data(d) => d.span,
         Item::Cache(c) => c.span,
         Item::Jwt(j) => j.span,
+        Item::BasicAuth(b) => b.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,

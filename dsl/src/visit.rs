@@ -79,6 +79,11 @@ pub trait Visit<'ast> {
         walk_cache(self, cache);
     }
 
+    /// `basic_auth NAME { ... }`.
+    fn visit_basic_auth(&mut self, basic: &'ast BasicAuthDecl) {
+        walk_basic_auth(self, basic);
+    }
+
     /// `jwt NAME { ... }`.
     fn visit_jwt(&mut self, jwt: &'ast JwtDecl) {
         walk_jwt(self, jwt);
@@ -192,6 +197,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Data(data) => v.visit_data(data),
         Item::Cache(cache) => v.visit_cache(cache),
         Item::Jwt(jwt) => v.visit_jwt(jwt),
+        Item::BasicAuth(basic) => v.visit_basic_auth(basic),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -314,6 +320,18 @@ pub fn walk_cache<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, cache: &'ast CacheDe
     v.visit_span(*span);
     v.visit_ident(name);
     settings.iter().for_each(|s| v.visit_setting(s));
+}
+
+/// Visits a Basic authentication verifier's span, name and options in source order.
+pub fn walk_basic_auth<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, basic: &'ast BasicAuthDecl) {
+    let BasicAuthDecl {
+        name,
+        options,
+        span,
+    } = basic;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    options.iter().for_each(|o| v.visit_setting(o));
 }
 
 /// Visits a JWT verifier's span, name and options in source order.
@@ -482,7 +500,9 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_expr(location);
         }
         StmtKind::StripPrefix(expr) | StmtKind::RewritePath(expr) => v.visit_expr(expr),
-        StmtKind::Proxy(upstream) | StmtKind::VerifyJwt(upstream) => v.visit_ident(upstream),
+        StmtKind::Proxy(name) | StmtKind::VerifyJwt(name) | StmtKind::VerifyBasic(name) => {
+            v.visit_ident(name)
+        }
         StmtKind::If {
             cond,
             captures,

@@ -49,6 +49,18 @@ pub struct BasicConfig {
 /// How many verified credentials a verifier remembers unless told otherwise.
 pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 
+impl BasicConfig {
+    /// A verifier of the users in `users` with the default cache ([`DEFAULT_CACHE_ENTRIES`]).
+    pub fn new(name: &str, users: &str, realm: &str) -> Self {
+        BasicConfig {
+            name: name.into(),
+            users: users.into(),
+            realm: realm.into(),
+            cache_entries: DEFAULT_CACHE_ENTRIES,
+        }
+    }
+}
+
 /// Why a request was refused: the `reason` of the log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -225,6 +225,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             Item::Limit(limit) => expr(&limit.key, &mut spans),
             Item::Listen(_) | Item::Upstream(_) | Item::Server(_) | Item::Cache(_) => {}
             Item::Jwt(jwt) => jwt.options.iter().for_each(|o| expr(&o.value, &mut spans)),
+            Item::BasicAuth(b) => b.options.iter().for_each(|o| expr(&o.value, &mut spans)),
             Item::Include(i) => spans.push(i.path.span),
             Item::Data(d) => spans.push(d.path.span),
         }
@@ -259,7 +260,8 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
         StmtKind::Proxy(_)
         | StmtKind::Cache { .. }
         | StmtKind::Purge(_)
-        | StmtKind::VerifyJwt(_) => {}
+        | StmtKind::VerifyJwt(_)
+        | StmtKind::VerifyBasic(_) => {}
         StmtKind::RateLimit { otherwise, .. } => {
             otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans))
         }

@@ -135,6 +135,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 cache.span,
                 cache.name.span,
             ),
+            Item::BasicAuth(basic) => symbol(
+                basic.name.name.clone(),
+                Some("basic_auth".into()),
+                SymbolKind::KEY,
+                basic.span,
+                basic.name.span,
+            ),
             Item::Jwt(jwt) => symbol(
                 jwt.name.name.clone(),
                 Some("jwt".into()),

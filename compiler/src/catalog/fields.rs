@@ -24,6 +24,8 @@ pub enum Object {
     Cache,
     /// `jwt`
     Jwt,
+    /// `basic`
+    Basic,
 }
 
 /// An object with its word and doc.
@@ -46,6 +48,7 @@ pub const OBJECTS: &[ObjectInfo] = &[
     ObjectInfo { object: Object::Upstream, word: "upstream", doc: "The last server tried (in `on response`, `on error` and `on log`): `name`, `addr`." },
     ObjectInfo { object: Object::Error, word: "error", doc: "Why proxying failed (in `on error` only): `status`, `kind`." },
     ObjectInfo { object: Object::Cache, word: "cache", doc: "What the HTTP cache did (in `on response` and `on log`): `status`." },
+    ObjectInfo { object: Object::Basic, word: "basic", doc: "The credentials the last `verify_basic` accepted: `user`; absent before one did." },
     ObjectInfo { object: Object::Jwt, word: "jwt", doc: "The token the last `verify_jwt` accepted: `sub`, `claims[\"name\"]`; absent before one did." },
 ];
 
@@ -191,6 +194,7 @@ pub const FIELDS: &[FieldInfo] = &[
     FieldInfo { object: Object::Tls, name: "version", value: Some(Field::TlsVersion), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The TLS version, `TLSv1.2` or `TLSv1.3`; absent on a cleartext listener." },
     FieldInfo { object: Object::Tls, name: "client_subject", value: Some(Field::TlsClientSubject), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The subject of the client's verified certificate, like `CN=alice,O=Example`; absent when it sent none." },
     FieldInfo { object: Object::Cache, name: "status", value: Some(Field::CacheStatus), keyed: None, in_log: None, ty: || Type::Str, available: Availability::ResponseOrLog, doc: "What the cache did for this request: `hit`, `miss`, `stale`, `revalidated`, `bypass`, or `none` when its route does not cache; only in `on response` and `on log`." },
+    FieldInfo { object: Object::Basic, name: "user", value: Some(Field::BasicUser), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The user the last `verify_basic` accepted; absent before one did." },
     FieldInfo { object: Object::Jwt, name: "sub", value: Some(Field::JwtSub), keyed: None, in_log: None, ty: optional_str, available: Availability::Always, doc: "The `sub` claim of the token the last `verify_jwt` accepted; absent before one did (or when the token has none)." },
     FieldInfo { object: Object::Jwt, name: "claims", value: None, keyed: Some(Keyed::JwtClaim), in_log: None, ty: optional_str, available: Availability::Always, doc: "A claim of the token the last `verify_jwt` accepted, `jwt.claims[\"email\"]`: a string as it is, a number or boolean as JSON writes it, absent for other values, a missing claim, or before a token was accepted." },
     FieldInfo { object: Object::Error, name: "kind", value: Some(Field::ErrorKind), keyed: None, in_log: None, ty: || Type::Str, available: Availability::ErrorOnly, doc: "What went wrong: `connect_refused`, `connect_timeout`, `read_timeout`, `no_backend`, ...; only in `on error`." },

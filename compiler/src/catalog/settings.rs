@@ -478,6 +478,21 @@ pub const JWT_OPTIONS: &[SettingWord<JwtOption>] = &[
     Word { word: "cookie", value: (JwtOption::Cookie, ValueKind::Text), syntax: "cookie \"NAME\"", doc: "Take the token from this cookie when there is no `Authorization: Bearer` header." },
 ];
 
+/// The options of `basic_auth NAME { }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasicAuthOption {
+    /// `users "FILE"`
+    Users,
+    /// `realm "REALM"`
+    Realm,
+}
+
+/// The options of `basic_auth NAME { }`.
+pub const BASIC_AUTH_OPTIONS: &[SettingWord<BasicAuthOption>] = &[
+    Word { word: "users", value: (BasicAuthOption::Users, ValueKind::Text), syntax: "users \"FILE\"", doc: "The users file: `user:hash` lines, bcrypt (`$2b$`, `htpasswd -B`) or argon2 (`$argon2id$`); re-read when it changes (a bad line keeps the previous users)." },
+    Word { word: "realm", value: (BasicAuthOption::Realm, ValueKind::Text), syntax: "realm \"REALM\"", doc: "The realm of the `WWW-Authenticate: Basic` challenge, which browsers show (default: the verifier's name)." },
+];
+
 /// The signature algorithms of a JWT verifier's `key` (a `secret` is HS256).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JwtAlg {

@@ -57,6 +57,8 @@ pub enum WordKind {
     CacheRuleSetting,
     /// `jwks`, `issuer`, ... in a `jwt`
     JwtOption,
+    /// `users`, `realm` in a `basic_auth`
+    BasicAuthOption,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -178,18 +180,27 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "cache", value: (), syntax: "cache NAME { size S max_object S } | cache NAME [{ ttl D ... }]", doc: "At the top level, an HTTP cache of a bounded size; in a route, answer from that cache when RFC 9111 allows and store what the origin sends (`cache.status` says what happened)." },
     Word { word: "purge", value: (), syntax: "purge NAME", doc: "Remove the request's target from a cache and answer 200 (404 if it held nothing); put it behind a check." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
+    Word { word: "verify_basic", value: (), syntax: "verify_basic NAME", doc: "The request needs a user and password of the `basic_auth NAME` users file, else it is answered 401 with `WWW-Authenticate: Basic realm=\"...\"`; after it, `basic.user` is the user." },
     Word { word: "verify_jwt", value: (), syntax: "verify_jwt NAME", doc: "The request needs a token the `jwt NAME` verifier accepts, else it is answered 401 with `WWW-Authenticate: Bearer`; after it, `jwt.sub` and `jwt.claims[\"x\"]` read the token." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
     Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
 ];
 
 /// The declaration words that are not keywords (`jwt` is also the object of `jwt.sub`).
-pub const DECLARATION_WORDS: &[WordInfo] = &[Word {
-    word: "jwt",
-    value: (),
-    syntax: "jwt NAME { jwks \"FILE\" | key \"FILE\" alg ALG | secret \"FILE\" [issuer \"ISS\"] [audience \"AUD\"] [leeway D] [cookie \"NAME\"] }",
-    doc: "A JSON Web Token verifier: where its keys are and what tokens must say; enforced where `verify_jwt NAME` is written.",
-}];
+pub const DECLARATION_WORDS: &[WordInfo] = &[
+    Word {
+        word: "jwt",
+        value: (),
+        syntax: "jwt NAME { jwks \"FILE\" | key \"FILE\" alg ALG | secret \"FILE\" [issuer \"ISS\"] [audience \"AUD\"] [leeway D] [cookie \"NAME\"] }",
+        doc: "A JSON Web Token verifier: where its keys are and what tokens must say; enforced where `verify_jwt NAME` is written.",
+    },
+    Word {
+        word: "basic_auth",
+        value: (),
+        syntax: "basic_auth NAME { users \"FILE\" [realm \"REALM\"] }",
+        doc: "HTTP Basic authentication against a file of `user:hash` lines (bcrypt or argon2); enforced where `verify_basic NAME` is written.",
+    },
+];
 
 /// The words inside `limit` and `max_in_flight` that are not keywords (a program may still
 /// name a variable `by`).
@@ -402,6 +413,7 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(LIST_ELEMENTS, word))
         .or_else(|| plain(DECLARATION_WORDS, word))
         .or_else(|| plain(crate::catalog::settings::JWT_OPTIONS, word))
+        .or_else(|| plain(crate::catalog::settings::BASIC_AUTH_OPTIONS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

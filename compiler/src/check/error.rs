@@ -357,6 +357,22 @@ pub enum CheckError {
         /// What is wrong.
         problem: JwtProblem,
     },
+    /// `verify_basic admin`: no `basic_auth` of that name.
+    UnknownBasicAuth {
+        /// The name.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest declared verifier.
+        suggestion: Option<String>,
+    },
+    /// `basic_auth ops { realm "x" }` (no users file), `realm "a\"b"`.
+    InvalidBasicAuth {
+        /// What is wrong: the name, or the option's value.
+        span: Span,
+        /// What is wrong.
+        problem: BasicAuthProblem,
+    },
     /// `rate_limit x else set ...`: the `else` of a limit must answer the request.
     OtherwiseMustAnswer {
         /// The `else` statement.
@@ -516,6 +532,8 @@ impl CheckError {
             | CheckError::UnknownLimit { span, .. }
             | CheckError::UnknownJwt { span, .. }
             | CheckError::InvalidJwt { span, .. }
+            | CheckError::UnknownBasicAuth { span, .. }
+            | CheckError::InvalidBasicAuth { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
             | CheckError::UnknownCache { span, .. }
@@ -589,6 +607,8 @@ impl CheckError {
             | CheckError::UnknownLimit { .. }
             | CheckError::UnknownJwt { .. }
             | CheckError::InvalidJwt { .. }
+            | CheckError::UnknownBasicAuth { .. }
+            | CheckError::InvalidBasicAuth { .. }
             | CheckError::OtherwiseMustAnswer { .. }
             | CheckError::InvalidLimit { .. }
             | CheckError::UnknownCache { .. }
@@ -606,6 +626,18 @@ pub enum CacheProblem {
     ObjectLargerThanCache,
     /// `ttl 0s`, `default_ttl 0s`: stored, but never fresh.
     ZeroTtl,
+}
+
+/// What is wrong with a `basic_auth` declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasicAuthProblem {
+    /// No `users "FILE"`.
+    NoUsers,
+    /// Two `users` lines.
+    TwoUsers,
+    /// A realm that is empty or holds `"`, `\` or a control character (it goes into a quoted
+    /// header parameter).
+    BadRealm,
 }
 
 /// What is wrong with a `jwt` declaration.
@@ -751,6 +783,8 @@ pub enum DuplicateKind {
     Cache,
     /// Two `jwt` verifiers of one name.
     Jwt,
+    /// Two `basic_auth` verifiers of one name.
+    BasicAuth,
     /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
     ListenerLine,
     /// Two lists or flags of one name.
@@ -790,6 +824,8 @@ pub enum FileKind {
     List,
     /// A JWT verifier's key, secret or key set.
     JwtKey,
+    /// A `basic_auth` verifier's users file.
+    Users,
 }
 
 /// Where TLS would be turned on for a TLS setting to take effect.
@@ -839,11 +875,13 @@ pub enum Statement {
     Purge,
     /// `verify_jwt`
     VerifyJwt,
+    /// `verify_basic`
+    VerifyBasic,
 }
 
 impl Statement {
     /// Every statement, in the order help texts list them.
-    pub const ALL: [Statement; 14] = [
+    pub const ALL: [Statement; 15] = [
         Statement::Set,
         Statement::Add,
         Statement::Remove,
@@ -858,5 +896,6 @@ impl Statement {
         Statement::Cache,
         Statement::Purge,
         Statement::VerifyJwt,
+        Statement::VerifyBasic,
     ];
 }

@@ -3,6 +3,7 @@
 //! The checker keeps going after a mistake so that one run reports everything it can; a program
 //! is only handed on when no error was found. Warnings ride along either way.
 
+mod basic;
 mod caches;
 mod client_address;
 mod data;
@@ -20,8 +21,9 @@ mod suggest;
 mod tls;
 
 pub use error::{
-    CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem, LimitProblem,
-    LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix, WriteHint,
+    BasicAuthProblem, CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem,
+    LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix,
+    WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -55,6 +57,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.declare_data(parsed);
     cx.declare_caches(parsed);
     cx.declare_jwts(parsed);
+    cx.declare_basic_auths(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -72,6 +75,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         data: Vec::new(),
         caches: Vec::new(),
         jwts: Vec::new(),
+        basic_auths: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -96,7 +100,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
             }
             // Checked by `declare_limits`, `declare_data`, `declare_caches` and `declare_jwts`,
             // before any statement or expression refers to them.
-            Item::Limit(_) | Item::Data(_) | Item::Cache(_) | Item::Jwt(_) => {}
+            Item::Limit(_) | Item::Data(_) | Item::Cache(_) | Item::Jwt(_) | Item::BasicAuth(_) => {
+            }
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -126,6 +131,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.caches = cx.caches.iter().map(|c| c.cache.clone()).collect();
     cx.unchecked_purges(&program.on_request);
     program.jwts = cx.jwts.iter().map(|(jwt, _)| jwt.clone()).collect();
+    program.basic_auths = cx.basic_auths.iter().map(|(b, _)| b.clone()).collect();
     program.regexes = std::mem::take(&mut cx.regexes);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
@@ -194,6 +200,10 @@ pub(crate) struct Checker<'src> {
     jwt_ids: HashMap<String, usize>,
     /// Every `jwt` declared without error, in source order, with where its name is.
     jwts: Vec<(crate::typed::TypedJwt, Span)>,
+    /// Basic authentication verifier name → index into `basic_auths`.
+    basic_ids: HashMap<String, usize>,
+    /// Every `basic_auth` declared without error, in source order, with where its name is.
+    basic_auths: Vec<(crate::typed::TypedBasicAuth, Span)>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
     /// List or flag name → index into `data`.
@@ -235,6 +245,8 @@ impl<'src> Checker<'src> {
             caches: Vec::new(),
             jwt_ids: HashMap::new(),
             jwts: Vec::new(),
+            basic_ids: HashMap::new(),
+            basic_auths: Vec::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
         }

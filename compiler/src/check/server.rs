@@ -101,6 +101,7 @@ impl Checker<'_> {
                 | Item::Data(_)
                 | Item::Cache(_)
                 | Item::Jwt(_)
+                | Item::BasicAuth(_)
                 | Item::Include(_)
                 | Item::Route(_) => {}
             }

@@ -156,6 +156,9 @@ impl Cx<'_> {
             }
             TypedExprKind::Field(Field::ReqQuery) => quote! { session.query().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::JwtSub) => quote! { session.jwt_sub().map(Cow::Borrowed) },
+            TypedExprKind::Field(Field::BasicUser) => {
+                quote! { session.basic_user().map(Cow::Borrowed) }
+            }
             TypedExprKind::Field(Field::JwtClaim(name)) => quote! { session.jwt_claim(#name) },
             TypedExprKind::Field(Field::TlsSni) => quote! { session.tls_sni().map(Cow::Borrowed) },
             TypedExprKind::Field(Field::TlsVersion) => {

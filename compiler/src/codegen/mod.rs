@@ -7,6 +7,7 @@
 //! upstreams are fields built at start-up. The output is formatted with prettyplease and is
 //! deterministic: the same program always gives the same bytes.
 
+mod basic;
 mod caches;
 mod data;
 mod exprs;
@@ -80,6 +81,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
     let ctx_limit_fields = limits::ctx_fields(program);
     let (cache_fields, cache_inits) = caches::fields(program);
     let (jwt_fields, jwt_inits) = jwt::fields(program);
+    let (basic_fields, basic_inits) = basic::fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
@@ -121,6 +123,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
             #(#data_fields,)*
             #(#cache_fields,)*
             #(#jwt_fields,)*
+            #(#basic_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -142,6 +145,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
                     #(#data_inits,)*
                     #(#cache_inits,)*
                     #(#jwt_inits,)*
+                    #(#basic_inits,)*
                 })
             }
 

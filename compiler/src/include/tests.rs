@@ -31,6 +31,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Data(_) => "data",
             Item::Cache(_) => "cache",
             Item::Jwt(_) => "jwt",
+            Item::BasicAuth(_) => "basic_auth",
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",

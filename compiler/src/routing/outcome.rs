@@ -24,7 +24,9 @@ pub enum Outcome<'p> {
     /// `max_in_flight N` with no `else`: the 503 error page.
     TooManyInFlight(&'p str),
     /// `verify_jwt NAME`: 401 for a request without an accepted token.
-    Unauthorized(&'p str),
+    NoValidToken(&'p str),
+    /// `verify_basic NAME`: 401 for a request without a known user and password.
+    NoValidUser(&'p str),
 }
 
 impl fmt::Display for Outcome<'_> {
@@ -38,7 +40,8 @@ impl fmt::Display for Outcome<'_> {
             Outcome::Purge(name) => write!(f, "purge {name}"),
             Outcome::RateLimited(name) => write!(f, "429 (rate_limit {name})"),
             Outcome::TooManyInFlight(label) => write!(f, "503 ({label})"),
-            Outcome::Unauthorized(name) => write!(f, "401 (verify_jwt {name})"),
+            Outcome::NoValidToken(name) => write!(f, "401 (verify_jwt {name})"),
+            Outcome::NoValidUser(name) => write!(f, "401 (verify_basic {name})"),
         }
     }
 }
@@ -73,7 +76,9 @@ impl<'p> Visit<'p> for Collector<'p> {
             TypedStmtKind::Cache { cache, .. } => {
                 Some(Outcome::Cache(&program.caches[*cache].name))
             }
-            TypedStmtKind::Purge(cache) => Some(Outcome::Purge(&program.caches[*cache].name)),
+            TypedStmtKind::Purge { cache, .. } => {
+                Some(Outcome::Purge(&program.caches[*cache].name))
+            }
             TypedStmtKind::RateLimit {
                 limit,
                 otherwise: None,
@@ -84,7 +89,10 @@ impl<'p> Visit<'p> for Collector<'p> {
                 otherwise: None,
                 ..
             } => Some(Outcome::TooManyInFlight(&program.in_flights[*index].label)),
-            TypedStmtKind::VerifyJwt(jwt) => Some(Outcome::Unauthorized(&program.jwts[*jwt].name)),
+            TypedStmtKind::VerifyJwt(jwt) => Some(Outcome::NoValidToken(&program.jwts[*jwt].name)),
+            TypedStmtKind::VerifyBasic(basic) => {
+                Some(Outcome::NoValidUser(&program.basic_auths[*basic].name))
+            }
             TypedStmtKind::RateLimit {
                 otherwise: Some(_), ..
             }

@@ -73,6 +73,8 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::purge_kw
             | Rule::verify_jwt_stmt
             | Rule::verify_jwt_kw
+            | Rule::verify_basic_stmt
+            | Rule::verify_basic_kw
     )
 }
 

@@ -24,6 +24,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::data_decl => items.push(Item::Data(data(cx, item)?)),
             Rule::cache_decl => items.push(Item::Cache(cache(cx, item)?)),
             Rule::jwt_decl => items.push(Item::Jwt(jwt(cx, item)?)),
+            Rule::basic_auth_decl => items.push(Item::BasicAuth(basic_auth(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -295,6 +296,19 @@ fn jwt(cx: Cx, pair: Pair<'_, Rule>) -> Result<JwtDecl, ParseError> {
     let name = cx.ident(parts.next().expect("grammar: jwt name"));
     let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
     Ok(JwtDecl {
+        name,
+        options,
+        span,
+    })
+}
+
+/// `basic_auth NAME { OPTION VALUE ... }`
+fn basic_auth(cx: Cx, pair: Pair<'_, Rule>) -> Result<BasicAuthDecl, ParseError> {
+    let span = cx.span(&pair);
+    let mut parts = no_keywords(pair);
+    let name = cx.ident(parts.next().expect("grammar: basic_auth name"));
+    let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
+    Ok(BasicAuthDecl {
         name,
         options,
         span,

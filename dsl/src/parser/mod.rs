@@ -230,6 +230,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::purge_kw
             | Rule::verify_jwt_kw
             | Rule::jwt_word
+            | Rule::verify_basic_kw
+            | Rule::basic_auth_word
     )
 }
 

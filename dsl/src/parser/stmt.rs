@@ -74,6 +74,7 @@ pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
             value: expr::expr(cx, next())?,
         },
         Rule::verify_jwt_stmt => StmtKind::VerifyJwt(cx.ident(next())),
+        Rule::verify_basic_stmt => StmtKind::VerifyBasic(cx.ident(next())),
         Rule::rate_limit_stmt => StmtKind::RateLimit {
             limit: cx.ident(next()),
             otherwise: parts

@@ -1,0 +1,128 @@
+//! `basic_auth` declarations and `verify_basic NAME`. A verifier needs its users file (looked
+//! for at build time as certificates are) and may name the realm of its challenge, which must
+//! fit in a quoted header parameter; `verify_basic` runs in the request phase only.
+//! `basic.user` is typed by the field catalog: optional, absent until a `verify_basic`
+//! accepted the request's credentials.
+
+use pxy_dsl::ast::{BasicAuthDecl, Ident, Item, ParsedProgram, Text};
+use pxy_dsl::Span;
+
+use super::error::{BasicAuthProblem, DuplicateKind, FileKind, Statement};
+use super::{CheckError, Checker, Declaration};
+use crate::catalog::settings::{self, BasicAuthOption};
+use crate::catalog::words::{Phase, Section, WordKind};
+use crate::typed::{TypedBasicAuth, TypedStmtKind};
+
+impl Checker<'_> {
+    /// Checks every `basic_auth` first, so a `verify_basic` may name one declared further down.
+    pub(super) fn declare_basic_auths(&mut self, parsed: &ParsedProgram) {
+        for item in &parsed.items {
+            let Item::BasicAuth(decl) = item else {
+                continue;
+            };
+            if let Some(&first) = self.basic_ids.get(&decl.name.name) {
+                self.problems.push(CheckError::Duplicate {
+                    span: decl.name.span,
+                    first: self.basic_auths[first].1,
+                    what: DuplicateKind::BasicAuth,
+                    name: decl.name.name.clone(),
+                });
+                continue;
+            }
+            if let Some(basic) = self.basic_auth_decl(decl) {
+                self.basic_ids
+                    .insert(decl.name.name.clone(), self.basic_auths.len());
+                self.basic_auths.push((basic, decl.name.span));
+            }
+        }
+    }
+
+    fn basic_auth_decl(&mut self, decl: &BasicAuthDecl) -> Option<TypedBasicAuth> {
+        let options = self.settings(
+            &decl.options,
+            WordKind::BasicAuthOption,
+            settings::BASIC_AUTH_OPTIONS,
+        )?;
+        let mut users: Option<String> = None;
+        let mut realm = decl.name.name.clone();
+        let mut ok = true;
+        for ((option, value), line) in options.into_iter().zip(&decl.options) {
+            let Some(text) = value.into_text() else {
+                // The table gives each option a text value.
+                continue;
+            };
+            match option {
+                BasicAuthOption::Users if users.is_some() => {
+                    ok = self.basic_problem(line.span, BasicAuthProblem::TwoUsers);
+                }
+                BasicAuthOption::Users => {
+                    let path = Text {
+                        value: text,
+                        span: line.value.span,
+                    };
+                    users = Some(self.file(&path, FileKind::Users));
+                }
+                BasicAuthOption::Realm if !realm_fits(&text) => {
+                    ok = self.basic_problem(line.value.span, BasicAuthProblem::BadRealm);
+                }
+                BasicAuthOption::Realm => realm = text,
+            }
+        }
+        let Some(users) = users else {
+            self.basic_problem(decl.name.span, BasicAuthProblem::NoUsers);
+            return None;
+        };
+        ok.then(|| TypedBasicAuth {
+            name: decl.name.name.clone(),
+            users,
+            realm,
+        })
+    }
+
+    /// Reports `problem` at `span`; false, for `ok` flags.
+    fn basic_problem(&mut self, span: Span, problem: BasicAuthProblem) -> bool {
+        self.problems
+            .push(CheckError::InvalidBasicAuth { span, problem });
+        false
+    }
+
+    /// `verify_basic NAME`.
+    pub(super) fn verify_basic(
+        &mut self,
+        name: &Ident,
+        span: Span,
+        section: Section,
+    ) -> Option<TypedStmtKind> {
+        if self.phase != Phase::Request {
+            return self.not_allowed(span, Statement::VerifyBasic, section);
+        }
+        let Some(&id) = self.basic_ids.get(&name.name) else {
+            // A declaration with an error was reported already.
+            if !self
+                .problems
+                .iter()
+                .any(|p| matches!(p, CheckError::InvalidBasicAuth { .. }))
+            {
+                let suggestion =
+                    super::suggest::closest(&name.name, self.basic_ids.keys().map(String::as_str));
+                self.problems.push(CheckError::UnknownBasicAuth {
+                    span: name.span,
+                    name: name.name.clone(),
+                    suggestion,
+                });
+            }
+            return None;
+        };
+        self.named.insert((Declaration::BasicAuth, id));
+        Some(TypedStmtKind::VerifyBasic(id))
+    }
+}
+
+/// Whether `realm` can be written as `realm="..."` as it is: not empty, no `"` or `\`, no
+/// control characters (RFC 7235 quoted-string without escapes).
+fn realm_fits(realm: &str) -> bool {
+    !realm.is_empty()
+        && !realm
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control())
+}
