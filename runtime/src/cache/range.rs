@@ -193,15 +193,6 @@ impl Slicer {
         }
     }
 
-    /// Keeps nothing (every chunk is cut to empty).
-    pub(crate) fn nothing() -> Slicer {
-        Slicer {
-            at: 0,
-            start: u64::MAX,
-            stop: u64::MAX,
-        }
-    }
-
     /// Whether every byte of the range went by.
     pub(crate) fn is_done(&self) -> bool {
         self.at >= self.stop

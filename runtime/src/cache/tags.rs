@@ -104,6 +104,7 @@ impl TagIndex {
     }
 
     /// How many tags are indexed.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.map().len()
     }
