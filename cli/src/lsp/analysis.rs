@@ -110,6 +110,19 @@ pub struct Occurrence {
     pub target: Target,
 }
 
+/// The declarations statements name, in source order.
+#[derive(Debug, Default)]
+pub struct Declared {
+    /// `jwt NAME { }`.
+    pub jwts: Vec<String>,
+    /// `basic_auth NAME { }`.
+    pub basic_auths: Vec<String>,
+    /// `cache NAME { }`.
+    pub caches: Vec<String>,
+    /// `limit NAME = ...`.
+    pub limits: Vec<String>,
+}
+
 /// Declarations and occurrences of one document.
 #[derive(Debug, Default)]
 pub struct Analysis {
@@ -119,6 +132,9 @@ pub struct Analysis {
     pub lets: Vec<Binding>,
     /// Lists and flags read from files, in source order.
     pub data: Vec<pxy_compiler::typed::TypedData>,
+    /// The names `verify_jwt`, `verify_basic`, `cache` or `purge`, and `rate_limit` take:
+    /// the declared verifiers, caches and limits.
+    pub declared: Declared,
     /// Every name, field and call with what it refers to, in source order.
     pub occurrences: Vec<Occurrence>,
 }
@@ -151,6 +167,12 @@ impl Analysis {
                 .collect(),
             lets: program.bindings.clone(),
             data: program.data.clone(),
+            declared: Declared {
+                jwts: program.jwts.iter().map(|j| j.name.clone()).collect(),
+                basic_auths: program.basic_auths.iter().map(|b| b.name.clone()).collect(),
+                caches: program.caches.iter().map(|c| c.name.clone()).collect(),
+                limits: program.limits.iter().map(|l| l.name.clone()).collect(),
+            },
             occurrences: Vec::new(),
         };
         for (id, up) in out.upstreams.iter().enumerate() {

@@ -1,7 +1,9 @@
 //! `textDocument/completion`: what may be typed at the cursor.
 //!
 //! The context comes from the text before the cursor on its line: after `req.`, `resp.` or
-//! `client.` the fields of that object; after `proxy` the declared upstreams; after `balance`
+//! `client.` the fields of that object; after `proxy` the declared upstreams; after
+//! `verify_jwt`, `verify_basic`, `cache`, `purge` and `rate_limit` the declared verifiers,
+//! caches and limits; after `balance`
 //! the policies; after `on` the phases; inside an `upstream { }` its items; elsewhere the
 //! keywords, functions, objects and the `let` names in scope. Nothing is offered inside strings,
 //! regexes and comments.
@@ -46,6 +48,10 @@ pub fn completion(uri: Option<&Uri>, source: &str, offset: usize) -> Option<Comp
                 item(&u.name, CompletionItemKind::MODULE, detail)
             })
             .collect(),
+        "verify_jwt" => declared(&analysis.declared.jwts, "jwt verifier"),
+        "verify_basic" => declared(&analysis.declared.basic_auths, "basic_auth users file"),
+        "cache" | "purge" => declared(&analysis.declared.caches, "cache"),
+        "rate_limit" => declared(&analysis.declared.limits, "limit"),
         "balance" => words(POLICIES, CompletionItemKind::ENUM_MEMBER),
         "on" => words(PHASES, CompletionItemKind::EVENT),
         "listen" => words(LISTEN_PROTOCOLS, CompletionItemKind::ENUM_MEMBER),
@@ -90,6 +96,14 @@ fn item(label: &str, kind: CompletionItemKind, detail: String) -> CompletionItem
         detail: Some(detail),
         ..CompletionItem::default()
     }
+}
+
+/// Declared names of one kind (`what`, as the detail).
+fn declared(names: &[String], what: &str) -> Vec<CompletionItem> {
+    names
+        .iter()
+        .map(|name| item(name, CompletionItemKind::CONSTANT, what.to_string()))
+        .collect()
 }
 
 /// The words of a table, with their documented syntax as detail.
@@ -215,6 +229,21 @@ mod tests {
     fn upstreams_after_proxy_even_while_the_line_does_not_parse() {
         assert_eq!(labels(&format!("{HEAD}route {{\n    proxy $\n}}")), ["api"]);
         assert_eq!(labels(&format!("{HEAD}route {{ proxy a$ }}")), ["api"]);
+    }
+
+    #[test]
+    fn verifiers_caches_and_limits_after_the_statements_that_name_them() {
+        let head = format!(
+            "{HEAD}jwt api_tokens {{ secret \"hs.key\" }}\njwt partners {{ secret \"p.key\" }}\n\
+             basic_auth admins {{ users \"htpasswd\" }}\ncache main {{ size 1MiB }}\n\
+             limit per_ip = 10 per 1s by client.ip\n"
+        );
+        let at = |line: &str| labels(&format!("{head}route {{\n    {line}\n    proxy api\n}}"));
+        assert_eq!(at("verify_jwt $"), ["api_tokens", "partners"]);
+        assert_eq!(at("verify_basic a$"), ["admins"]);
+        assert_eq!(at("cache $"), ["main"]);
+        assert_eq!(at("purge $"), ["main"]);
+        assert_eq!(at("rate_limit $"), ["per_ip"]);
     }
 
     #[test]
