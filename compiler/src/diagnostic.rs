@@ -12,9 +12,9 @@ use crate::catalog::fields::Availability;
 use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
-    BasicAuthProblem, CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem,
-    LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix,
-    WriteHint,
+    BasicAuthProblem, CacheProblem, CheckError, Declaration, DuplicateKind, Expected, FileKind,
+    JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange,
+    TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -550,6 +550,18 @@ fn check(e: &CheckError) -> Words {
             "any request can reach this `purge`".into(),
             vec![label(*span, "no condition guards it")],
             Some("put it behind a check, e.g. `if req.method == PURGE && client.ip in 10.0.0.0/8 { purge main }`, or a `method` or `header` matcher on its route".into()),
+        ),
+        CheckError::UnusedDeclaration { span, name, kind } => (
+            match kind {
+                Declaration::Jwt | Declaration::BasicAuth => "W0905",
+                Declaration::Cache => "W1103",
+            },
+            format!("{} `{name}` is never used", kind.keyword()),
+            vec![label(*span, format!("no `{}` names it", kind.statement()))],
+            Some(match kind {
+                Declaration::Jwt | Declaration::BasicAuth => format!("nothing is protected by it: write `{} {name}` in the routes it guards (or in `on request`), or remove it", kind.statement()),
+                Declaration::Cache => format!("nothing is stored in it: write `cache {name}` in the routes to cache, or remove it"),
+            }),
         ),
         CheckError::UnusedLimit { span, name } => (
             "W0701",

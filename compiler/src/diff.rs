@@ -598,9 +598,10 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
                 StatusValue::Expr(_) => "respond".to_string(),
             }),
             TypedStmtKind::Redirect { status, .. } => out.push(format!("redirect {status}")),
-            TypedStmtKind::Purge(cache) => {
-                out.push(format!("purge {}", program.caches[*cache].name))
-            }
+            TypedStmtKind::Purge { cache, scope } => out.push(match scope {
+                Some((by, _)) => format!("purge {} {}", program.caches[*cache].name, by.word()),
+                None => format!("purge {}", program.caches[*cache].name),
+            }),
             TypedStmtKind::If { then, else_, .. } => {
                 out.extend(terminals(then, program));
                 out.extend(terminals(else_, program));

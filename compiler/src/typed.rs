@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 pub mod visit;
 
-use pxy_dsl::ast::BinOp;
+use pxy_dsl::ast::{BinOp, PurgeBy};
 use pxy_dsl::Span;
 
 use crate::catalog::settings::{ServerSetting, SettingValue};
@@ -623,8 +623,14 @@ pub enum TypedStmtKind {
         /// This route's settings.
         rule: TypedCacheRule,
     },
-    /// `purge NAME`: remove the request's target from the cache and answer.
-    Purge(CacheId),
+    /// `purge NAME [prefix|tag EXPR]`: remove the request's target (or every entry under a
+    /// path prefix, or carrying a tag) from the cache and answer.
+    Purge {
+        /// The cache.
+        cache: CacheId,
+        /// `prefix EXPR` or `tag EXPR`, a `str`; `None` for the request's target.
+        scope: Option<(PurgeBy, TypedExpr)>,
+    },
     /// `max_in_flight N [by KEY] [queue D] [else STMT]`.
     MaxInFlight {
         /// Index into [`TypedProgram::in_flights`].

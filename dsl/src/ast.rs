@@ -553,9 +553,15 @@ pub enum StmtKind {
         /// This route's settings, in source order.
         settings: Vec<Setting>,
     },
-    /// `purge NAME`: removes the entry of the request's target from the cache `NAME` and
-    /// answers (200 when there was one, 404 otherwise).
-    Purge(Ident),
+    /// `purge NAME [prefix|tag EXPR]`: removes the entry of the request's target from the
+    /// cache `NAME` (or every entry under a path prefix, or carrying a tag) and answers (200
+    /// when there was one, 404 otherwise).
+    Purge {
+        /// The cache.
+        cache: Ident,
+        /// What else than the request's target is removed, when given.
+        scope: Option<PurgeScope>,
+    },
     /// `verify_jwt NAME`: the request must carry a token the verifier `NAME` accepts; without
     /// one it is answered 401 with `WWW-Authenticate: Bearer`. After it, `jwt.sub` and
     /// `jwt.claims["x"]` read the token's claims.
@@ -574,7 +580,7 @@ impl StmtKind {
             StmtKind::Respond { .. }
             | StmtKind::Redirect { .. }
             | StmtKind::Proxy(_)
-            | StmtKind::Purge(_) => true,
+            | StmtKind::Purge { .. } => true,
             StmtKind::Set { .. }
             | StmtKind::Add { .. }
             | StmtKind::Remove { .. }
@@ -814,6 +820,36 @@ impl BinOp {
             BinOp::Coalesce => 4,
             BinOp::Mod => 5,
             _ => 3,
+        }
+    }
+}
+
+/// `prefix EXPR` or `tag EXPR` after `purge NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeScope {
+    /// Which entries the value selects.
+    pub by: PurgeBy,
+    /// The span of the word `prefix` or `tag`.
+    pub by_span: Span,
+    /// The path prefix, or the tags (separated by spaces or commas).
+    pub value: Expr,
+}
+
+/// How `purge NAME by EXPR` selects entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeBy {
+    /// Every `GET` entry of the request's host whose path starts with the value.
+    Prefix,
+    /// Every entry that carries one of the tags the value names.
+    Tag,
+}
+
+impl PurgeBy {
+    /// The word in the source.
+    pub fn word(self) -> &'static str {
+        match self {
+            PurgeBy::Prefix => "prefix",
+            PurgeBy::Tag => "tag",
         }
     }
 }

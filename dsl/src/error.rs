@@ -137,6 +137,7 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::cache_decl | Rule::cache_stmt | Rule::cache_kw => "`cache`",
         Rule::cache_setting => "a cache setting like `ttl 60s`",
         Rule::purge_stmt | Rule::purge_kw => "`purge`",
+        Rule::purge_by => "`prefix` or `tag` and what to purge, as in `prefix \"/static/\"`",
         Rule::op_not => "`!`",
         Rule::string | Rule::str_text | Rule::str_escape | Rule::str_brace => {
             "a string like `\"text\"`"

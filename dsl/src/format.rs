@@ -427,7 +427,15 @@ impl Formatter<'_> {
             StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
             StmtKind::Cache { cache, settings } => cache_text(cache, settings, false),
-            StmtKind::Purge(name) => format!("purge {}", name.name),
+            StmtKind::Purge { cache, scope } => match scope {
+                Some(scope) => format!(
+                    "purge {} {} {}",
+                    cache.name,
+                    scope.by.word(),
+                    expr(&scope.value)
+                ),
+                None => format!("purge {}", cache.name),
+            },
             StmtKind::VerifyJwt(name) => format!("verify_jwt {}", name.name),
             StmtKind::VerifyBasic(name) => format!("verify_basic {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),

@@ -526,7 +526,12 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_ident(cache);
             settings.iter().for_each(|s| v.visit_setting(s));
         }
-        StmtKind::Purge(cache) => v.visit_ident(cache),
+        StmtKind::Purge { cache, scope } => {
+            v.visit_ident(cache);
+            if let Some(scope) = scope {
+                v.visit_expr(&scope.value);
+            }
+        }
         StmtKind::RateLimit { limit, otherwise } => {
             v.visit_ident(limit);
             if let Some(otherwise) = otherwise {

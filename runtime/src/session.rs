@@ -353,14 +353,14 @@ impl Session {
     /// Removes from `cache` every entry under the path `prefix` on this request's host
     /// (`purge NAME prefix EXPR`): every key of a `GET` whose path starts with `prefix`, with
     /// any query, variant or `vary_on` header. How many were removed.
-    pub fn purge_prefix(&mut self, cache: &Cache, prefix: &str) -> usize {
+    pub fn purge_prefix(&self, cache: &Cache, prefix: &str) -> usize {
         let host = self.host().unwrap_or("").to_ascii_lowercase();
         cache.purge_prefix(&format!("{} {host}{prefix}", Method::GET))
     }
 
     /// Removes from `cache` every entry carrying one of `tags` (`purge NAME tag EXPR`:
     /// separated by spaces or commas), whatever its host. How many were removed.
-    pub fn purge_tags(&mut self, cache: &Cache, tags: &str) -> usize {
+    pub fn purge_tags(&self, cache: &Cache, tags: &str) -> usize {
         crate::cache::tags::named(tags)
             .map(|tag| cache.purge_tag(tag))
             .sum()

@@ -1,7 +1,8 @@
 //! `examples/cache.pxy` through the whole chain, with the counting test origin behind it:
 //! the cache lock (200 concurrent misses, one origin request), `max-age` to the second,
 //! `Vary` variants, `304` both ways (the client's own condition answered from the cache, a
-//! stale entry revalidated with the origin), `HEAD` from a cached `GET`, purge and
+//! stale entry revalidated with the origin), `HEAD` from a cached `GET`, purge (of a target,
+//! by tag and by path prefix) and
 //! invalidation by an unsafe method, stale-while-revalidate (stale once, then refreshed),
 //! the store's bound while it is filled with ten times its size, and stale-if-error while
 //! the origin is down; the access log and the metrics say what the cache did.
@@ -159,6 +160,60 @@ async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
     let post = client.send("POST", &e, &[], "x").await;
     assert_eq!((post.status, cache_status(&post)), (200, "bypass"));
     assert_eq!(cache_status(&client.get(&e, &tagged).await), "miss");
+
+    // Purge by tag (the origin's Surrogate-Key or Cache-Tag, not shown to clients) and by
+    // path prefix: exactly the entries named go, the others stay.
+    let product_1 = [
+        ("x-reply-cache-control", "max-age=60"),
+        ("x-reply-surrogate-key", "product-1 list"),
+    ];
+    let product_2 = [
+        ("x-reply-cache-control", "max-age=60"),
+        ("x-reply-cache-tag", "product-2,list"),
+    ];
+    let objects = [
+        ("/p/1", &product_1[..]),
+        ("/p/2", &product_2[..]),
+        ("/other/3", &product_2[..]),
+    ];
+    let fill = |expected: &'static str| {
+        let client = &client;
+        let base = &base;
+        async move {
+            for (path, headers) in objects {
+                let reply = client.get(&format!("{base}{path}"), headers).await;
+                assert_eq!(cache_status(&reply), expected, "{path}");
+                assert_eq!(reply.header("surrogate-key"), None);
+                assert_eq!(reply.header("cache-tag"), None);
+            }
+        }
+    };
+    fill("miss").await;
+    fill("hit").await;
+    let purge_tags = |tags: &'static str| {
+        let (client, e) = (&client, &e);
+        async move {
+            client
+                .send("PURGE", e, &[("surrogate-key", tags)], "")
+                .await
+        }
+    };
+    let one = purge_tags("product-1").await;
+    assert_eq!((one.status, one.body.as_str()), (200, "purged 1\n"));
+    let p1 = client.get(&format!("{base}/p/1"), &product_1).await;
+    assert_eq!(cache_status(&p1), "miss", "the tagged object went");
+    let p2 = client.get(&format!("{base}/p/2"), &product_2).await;
+    assert_eq!(cache_status(&p2), "hit", "the others stay");
+    let list = purge_tags("nothing-here, list").await;
+    assert_eq!((list.status, list.body.as_str()), (200, "purged 3\n"));
+    assert_eq!(purge_tags("list").await.status, 404);
+    fill("miss").await;
+    let prefix = client.send("PURGE", &format!("{base}/p/*"), &[], "").await;
+    assert_eq!((prefix.status, prefix.body.as_str()), (200, "purged 2\n"));
+    let other = client.get(&format!("{base}/other/3"), &product_2).await;
+    assert_eq!(cache_status(&other), "hit", "outside the prefix");
+    let p1 = client.get(&format!("{base}/p/1"), &product_1).await;
+    assert_eq!(cache_status(&p1), "miss", "under the prefix");
 
     // stale-while-revalidate: served stale once, refreshed in the background, then fresh.
     let s = format!("{base}/stale/swr");

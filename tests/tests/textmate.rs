@@ -257,9 +257,9 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
         StmtKind::StripPrefix(e) | StmtKind::RewritePath(e) | StmtKind::Let { value: e, .. } => {
             expr(e, spans)
         }
+        StmtKind::Purge { scope, .. } => scope.iter().for_each(|s| expr(&s.value, spans)),
         StmtKind::Proxy(_)
         | StmtKind::Cache { .. }
-        | StmtKind::Purge(_)
         | StmtKind::VerifyJwt(_)
         | StmtKind::VerifyBasic(_) => {}
         StmtKind::RateLimit { otherwise, .. } => {

@@ -61,6 +61,7 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(words::CLIENT_CA_MODES));
     all.extend(names(words::ALPN_PROTOCOLS));
     all.extend(names(words::LIMIT_WORDS));
+    all.extend(names(words::PURGE_SCOPES));
     all.extend(names(words::DATA_WORDS));
     all.extend(names(words::LIST_ELEMENTS));
     all.extend(names(words::DECLARATION_WORDS));

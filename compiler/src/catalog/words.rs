@@ -2,6 +2,8 @@
 //! policies, phases, kinds of health check and discovery, ...), each table mapping a word to
 //! the enum value the compiler steers by.
 
+use pxy_dsl::ast::PurgeBy;
+
 use crate::typed::{BalancePolicy, ListElement, TypedAlpn};
 
 /// A fixed word with the value it stands for.
@@ -178,7 +180,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "limit", value: (), syntax: "limit NAME = N per DURATION [burst N] [keys N] by KEY", doc: "A rate limit: N requests per period per value of KEY (a `str`, `ip` or `int`), enforced where `rate_limit NAME` is written." },
     Word { word: "rate_limit", value: (), syntax: "rate_limit NAME [else STATEMENT]", doc: "Count the request against a `limit`; over it, answer 429 with `Retry-After` (or run the `else` statement)." },
     Word { word: "cache", value: (), syntax: "cache NAME { size S max_object S } | cache NAME [{ ttl D ... }]", doc: "At the top level, an HTTP cache of a bounded size; in a route, answer from that cache when RFC 9111 allows and store what the origin sends (`cache.status` says what happened)." },
-    Word { word: "purge", value: (), syntax: "purge NAME", doc: "Remove the request's target from a cache and answer 200 (404 if it held nothing); put it behind a check." },
+    Word { word: "purge", value: (), syntax: "purge NAME [prefix|tag EXPR]", doc: "Remove the request's target from a cache (or, with `prefix EXPR`, every entry under that path of the host; with `tag EXPR`, every entry an origin tagged so in `Surrogate-Key` or `Cache-Tag`) and answer 200 (404 if it held nothing); put it behind a check." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
     Word { word: "verify_basic", value: (), syntax: "verify_basic NAME", doc: "The request needs a user and password of the `basic_auth NAME` users file, else it is answered 401 with `WWW-Authenticate: Basic realm=\"...\"`; after it, `basic.user` is the user." },
     Word { word: "verify_jwt", value: (), syntax: "verify_jwt NAME", doc: "The request needs a token the `jwt NAME` verifier accepts, else it is answered 401 with `WWW-Authenticate: Bearer`; after it, `jwt.sub` and `jwt.claims[\"x\"]` read the token." },
@@ -222,6 +224,22 @@ pub const LIMIT_WORDS: &[WordInfo] = &[
         value: (),
         syntax: "max_in_flight N queue DURATION",
         doc: "How long a request over `max_in_flight` may wait for a place before it is refused.",
+    },
+];
+
+/// `purge NAME SCOPE EXPR`: the entries besides the request's target a purge removes.
+pub const PURGE_SCOPES: &[Word<PurgeBy>] = &[
+    Word {
+        word: "prefix",
+        value: PurgeBy::Prefix,
+        syntax: "purge NAME prefix EXPR",
+        doc: "Every entry of the request's host whose path starts with the `str` EXPR (any query, variant or `vary_on` header).",
+    },
+    Word {
+        word: "tag",
+        value: PurgeBy::Tag,
+        syntax: "purge NAME tag EXPR",
+        doc: "Every entry carrying one of the tags in the `str` EXPR (separated by spaces or commas), as the origin named them in `Surrogate-Key` or `Cache-Tag`.",
     },
 ];
 

@@ -4,11 +4,11 @@
 //! it part of the key (one client's answer would go to another), and a `purge` that any
 //! request can reach.
 
-use pxy_dsl::ast::{CacheDecl, Ident, Item, ParsedProgram, Setting};
+use pxy_dsl::ast::{CacheDecl, Ident, Item, ParsedProgram, PurgeScope, Setting};
 use pxy_dsl::Span;
 
 use super::error::{CacheProblem, DuplicateKind, Statement};
-use super::{CheckError, Checker};
+use super::{CheckError, Checker, Declaration};
 use crate::catalog::settings::{
     self, CacheRuleSetting, CacheSetting, KeyHeader, SettingValue, DEFAULT_CACHE_SIZE,
     DEFAULT_MAX_OBJECT,
@@ -24,7 +24,7 @@ use crate::typed::{
 #[derive(Debug)]
 pub(crate) struct DeclaredCache {
     pub(crate) cache: TypedCache,
-    name_span: Span,
+    pub(crate) name_span: Span,
 }
 
 impl Checker<'_> {
@@ -108,6 +108,7 @@ impl Checker<'_> {
     /// The cache `name` refers to, or an error with a suggestion.
     fn cache_id(&mut self, name: &Ident) -> Option<usize> {
         if let Some(&id) = self.cache_ids.get(&name.name) {
+            self.named.insert((Declaration::Cache, id));
             return Some(id);
         }
         let suggestion =
@@ -177,17 +178,26 @@ impl Checker<'_> {
         ok.then_some(TypedStmtKind::Cache { cache, rule })
     }
 
-    /// `purge NAME`, in the request phase.
+    /// `purge NAME [prefix|tag EXPR]`, in the request phase; the value is a `str`.
     pub(super) fn purge_stmt(
         &mut self,
         name: &Ident,
+        scope: Option<&PurgeScope>,
         span: Span,
         section: Section,
     ) -> Option<TypedStmtKind> {
         if self.phase != Phase::Request {
             return self.not_allowed(span, Statement::Purge, section);
         }
-        Some(TypedStmtKind::Purge(self.cache_id(name)?))
+        let cache = self.cache_id(name);
+        let scope = match scope {
+            Some(scope) => Some((scope.by, self.expect_str(&scope.value, "str")?)),
+            None => None,
+        };
+        Some(TypedStmtKind::Purge {
+            cache: cache?,
+            scope,
+        })
     }
 
     /// `vary_on cookie, authorization`: each word once.
@@ -227,7 +237,7 @@ impl Checker<'_> {
     pub(super) fn cache_warnings(&mut self, route: &TypedRoute, head: Span) {
         let mut found = CacheUse::default();
         for stmt in &route.body {
-            if let TypedStmtKind::Purge(_) = stmt.kind {
+            if let TypedStmtKind::Purge { .. } = stmt.kind {
                 if route.methods.is_empty() && route.headers.is_empty() {
                     self.problems
                         .push(CheckError::UncheckedPurge { span: stmt.span });
@@ -258,7 +268,7 @@ impl Checker<'_> {
     /// The warning for `purge` at the top of `on request`: every request reaches it.
     pub(super) fn unchecked_purges(&mut self, stmts: &[TypedStmt]) {
         for stmt in stmts {
-            if let TypedStmtKind::Purge(_) = stmt.kind {
+            if let TypedStmtKind::Purge { .. } = stmt.kind {
                 self.problems
                     .push(CheckError::UncheckedPurge { span: stmt.span });
             }

@@ -456,6 +456,15 @@ pub enum CheckError {
         /// The `access_log off` setting.
         off: Span,
     },
+    /// A `jwt`, `basic_auth` or `cache` declaration no statement names.
+    UnusedDeclaration {
+        /// Its name.
+        span: Span,
+        /// The name.
+        name: String,
+        /// What it declares.
+        kind: Declaration,
+    },
     /// A `limit` that no `rate_limit` uses.
     UnusedLimit {
         /// Its name.
@@ -544,6 +553,7 @@ impl CheckError {
             | CheckError::UntrustedProxyProtocol { span, .. }
             | CheckError::PhaseInRoute { span, .. }
             | CheckError::UnusedLimit { span, .. }
+            | CheckError::UnusedDeclaration { span, .. }
             | CheckError::LogFieldsNotWritten { span, .. }
             | CheckError::LogFileWithoutLog { span, .. } => Some(*span),
             CheckError::NoListener => None,
@@ -568,6 +578,7 @@ impl CheckError {
             | CheckError::ClientAddressHeaderRead { .. }
             | CheckError::UntrustedProxyProtocol { .. }
             | CheckError::UnusedLimit { .. }
+            | CheckError::UnusedDeclaration { .. }
             | CheckError::CacheReadsCredentials { .. }
             | CheckError::UncheckedPurge { .. }
             | CheckError::LogFieldsNotWritten { .. }
@@ -898,4 +909,36 @@ impl Statement {
         Statement::VerifyJwt,
         Statement::VerifyBasic,
     ];
+}
+
+/// The declarations a statement must name to have an effect (for
+/// [`CheckError::UnusedDeclaration`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Declaration {
+    /// `jwt NAME { }`, named by `verify_jwt NAME`.
+    Jwt,
+    /// `basic_auth NAME { }`, named by `verify_basic NAME`.
+    BasicAuth,
+    /// `cache NAME { }`, named by `cache NAME` and `purge NAME`.
+    Cache,
+}
+
+impl Declaration {
+    /// The declaring keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Declaration::Jwt => "jwt",
+            Declaration::BasicAuth => "basic_auth",
+            Declaration::Cache => "cache",
+        }
+    }
+
+    /// The statement that puts it to use.
+    pub fn statement(self) -> &'static str {
+        match self {
+            Declaration::Jwt => "verify_jwt",
+            Declaration::BasicAuth => "verify_basic",
+            Declaration::Cache => "cache",
+        }
+    }
 }

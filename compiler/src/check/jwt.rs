@@ -8,7 +8,7 @@ use pxy_dsl::ast::{Ident, Item, JwtDecl, ParsedProgram, Text};
 use pxy_dsl::Span;
 
 use super::error::{DuplicateKind, FileKind, JwtProblem, Statement};
-use super::{CheckError, Checker};
+use super::{CheckError, Checker, Declaration};
 use crate::catalog::settings::{self, JwtOption, SettingValue};
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::typed::{JwtKeys, TypedJwt, TypedStmtKind};
@@ -138,6 +138,7 @@ impl Checker<'_> {
             }
             return None;
         };
+        self.named.insert((Declaration::Jwt, id));
         Some(TypedStmtKind::VerifyJwt(id))
     }
 }

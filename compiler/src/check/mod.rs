@@ -19,15 +19,16 @@ mod server;
 mod stmts;
 mod suggest;
 mod tls;
+mod unused_declarations;
 
 pub use error::{
-    BasicAuthProblem, CacheProblem, CheckError, DuplicateKind, Expected, FileKind, JwtProblem,
-    LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange, TlsFix,
-    WriteHint,
+    BasicAuthProblem, CacheProblem, CheckError, Declaration, DuplicateKind, Expected, FileKind,
+    JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange,
+    TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pxy_dsl::ast::{Item, ParsedProgram};
 use pxy_dsl::Span;
@@ -133,6 +134,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.jwts = cx.jwts.iter().map(|(jwt, _)| jwt.clone()).collect();
     program.basic_auths = cx.basic_auths.iter().map(|(b, _)| b.clone()).collect();
     program.regexes = std::mem::take(&mut cx.regexes);
+    cx.unused_declarations();
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
     program.bindings.sort_by_key(|b| b.name_span.start);
@@ -204,6 +206,8 @@ pub(crate) struct Checker<'src> {
     basic_ids: HashMap<String, usize>,
     /// Every `basic_auth` declared without error, in source order, with where its name is.
     basic_auths: Vec<(crate::typed::TypedBasicAuth, Span)>,
+    /// The verifiers and caches some statement names (even one with another error).
+    named: HashSet<(Declaration, usize)>,
     /// Every `max_in_flight` checked so far.
     in_flights: Vec<crate::typed::TypedInFlight>,
     /// List or flag name → index into `data`.
@@ -247,6 +251,7 @@ impl<'src> Checker<'src> {
             jwts: Vec::new(),
             basic_ids: HashMap::new(),
             basic_auths: Vec::new(),
+            named: HashSet::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
         }

@@ -285,7 +285,9 @@ impl Checker<'_> {
                 self.rate_limit(limit, otherwise.as_deref(), span, block, section)
             }
             StmtKind::Cache { cache, settings } => self.cache_stmt(cache, settings, span, section),
-            StmtKind::Purge(cache) => self.purge_stmt(cache, span, section),
+            StmtKind::Purge { cache, scope } => {
+                self.purge_stmt(cache, scope.as_ref(), span, section)
+            }
             StmtKind::MaxInFlight {
                 max,
                 key,

@@ -6,7 +6,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::typed::{CacheId, TypedCacheRule, TypedProgram};
+use pxy_dsl::ast::PurgeBy;
+
+use crate::typed::{CacheId, TypedCacheRule, TypedExpr, TypedProgram};
 
 /// The program's fields for its caches, and their initialisers.
 pub(crate) fn fields(program: &TypedProgram) -> (Vec<TokenStream>, Vec<TokenStream>) {
@@ -56,8 +58,21 @@ pub(crate) fn use_cache(cache: CacheId, rule: &TypedCacheRule) -> TokenStream {
     }
 }
 
-/// `purge NAME`: 200 when the cache held the request's target, 404 otherwise.
-pub(crate) fn purge(cache: CacheId) -> TokenStream {
+/// `purge NAME`: 200 when the cache held the request's target, 404 otherwise; with
+/// `prefix EXPR` or `tag EXPR`, 200 "purged N" when it removed N > 0 entries.
+pub(crate) fn purge(
+    cx: &mut super::exprs::Cx<'_>,
+    cache: CacheId,
+    scope: Option<&(PurgeBy, TypedExpr)>,
+) -> TokenStream {
     let f = format_ident!("cache_{}", cache);
-    quote! { return Ok(Some(Response::purged(session.purge(&self.#f)))); }
+    let Some((by, value)) = scope else {
+        return quote! { return Ok(Some(Response::purged(session.purge(&self.#f)))); };
+    };
+    let value = cx.str_(value);
+    let removed = match by {
+        PurgeBy::Prefix => quote! { session.purge_prefix(&self.#f, &#value) },
+        PurgeBy::Tag => quote! { session.purge_tags(&self.#f, &#value) },
+    };
+    quote! { return Ok(Some(Response::purged_many(#removed))); }
 }

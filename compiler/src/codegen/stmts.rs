@@ -202,7 +202,9 @@ pub(super) fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             otherwise,
         } => super::limits::rate_limit(*limit, key, otherwise.as_deref(), cx.names),
         TypedStmtKind::Cache { cache, rule } => super::caches::use_cache(*cache, rule),
-        TypedStmtKind::Purge(cache) => super::caches::purge(*cache),
+        TypedStmtKind::Purge { cache, scope } => {
+            super::caches::purge(&mut cx, *cache, scope.as_ref())
+        }
         TypedStmtKind::MaxInFlight {
             index,
             key,

@@ -74,7 +74,11 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a TypedStmt) {
         TypedStmtKind::RemoveHeader { .. }
         | TypedStmtKind::Proxy { .. }
         | TypedStmtKind::Cache { .. }
-        | TypedStmtKind::Purge(_) => {}
+        | TypedStmtKind::Purge { scope: None, .. } => {}
+        TypedStmtKind::Purge {
+            scope: Some((_, value)),
+            ..
+        } => v.visit_expr(value),
         TypedStmtKind::Respond {
             status,
             body,

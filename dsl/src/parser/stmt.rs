@@ -88,7 +88,21 @@ pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
                 .map(|p| super::items::setting(cx, p))
                 .collect::<Result<_, _>>()?,
         },
-        Rule::purge_stmt => StmtKind::Purge(cx.ident(next())),
+        Rule::purge_stmt => StmtKind::Purge {
+            cache: cx.ident(next()),
+            scope: match parts.next() {
+                Some(word) => Some(PurgeScope {
+                    by: if word.as_str() == "prefix" {
+                        PurgeBy::Prefix
+                    } else {
+                        PurgeBy::Tag
+                    },
+                    by_span: cx.span(&word),
+                    value: expr::expr(cx, parts.next().expect("grammar: purge value"))?,
+                }),
+                None => None,
+            },
+        },
         Rule::max_in_flight_stmt => {
             let max = cx.int_lit(&next())?;
             let (mut key, mut queue, mut otherwise) = (None, None, None);
