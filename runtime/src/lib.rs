@@ -68,6 +68,7 @@ pub mod convert;
 pub mod data;
 pub mod error;
 mod forward;
+pub mod forward_auth;
 pub mod headers;
 pub mod jwt;
 mod lifecycle;

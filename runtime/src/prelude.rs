@@ -5,6 +5,7 @@ pub use crate::cache::{Cache, CacheRule, PURGE};
 pub use crate::convert::{to_int, to_ip};
 pub use crate::data::{CidrSet, DataFile, Flag, IntSet, List, StrSet};
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};
+pub use crate::forward_auth::{ForwardAuth, ForwardAuthConfig};
 pub use crate::jwt::{JwtAlgorithm, JwtConfig, JwtKeySource, JwtVerifier};
 pub use crate::limit::{InFlight, InFlightPermit, LimitKey, RateLimit, RateQuota};
 pub use crate::log::{AccessLogFormat, LogFields};
