@@ -13,8 +13,8 @@ use crate::catalog::settings::ValueKind;
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
     BasicAuthProblem, CacheProblem, CheckError, Declaration, DuplicateKind, Expected, FileKind,
-    JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange,
-    TlsFix, WriteHint,
+    ForwardAuthProblem, JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries,
+    Statement, StatusRange, TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -156,7 +156,7 @@ fn check(e: &CheckError) -> Words {
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
                 DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
                 DuplicateKind::Data => "a list or flag name names one file; rename one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt | DuplicateKind::BasicAuth => {
+                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt | DuplicateKind::BasicAuth | DuplicateKind::ForwardAuth => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -458,6 +458,36 @@ fn check(e: &CheckError) -> Words {
                 BasicAuthProblem::BadRealm => "use plain words, like `realm \"ops\"`; browsers show it when they ask for a password".into(),
             }),
         ),
+        CheckError::UnknownForwardAuth { span, name, suggestion } => (
+            "E0906",
+            format!("no forward_auth verifier named `{name}`"),
+            vec![label(*span, "not declared")],
+            did_you_mean(suggestion).or_else(|| Some(format!("declare it: `forward_auth {name} {{ service auth uri \"/verify\" }}`, with `upstream auth {{ server ... }}`"))),
+        ),
+        CheckError::InvalidForwardAuth { span, problem } => (
+            "E0907",
+            match problem {
+                ForwardAuthProblem::NoService => "this forward_auth verifier names no auth service".into(),
+                ForwardAuthProblem::TwoOfOption => "this option is already given".into(),
+                ForwardAuthProblem::BadUri => "this cannot be sent as a request's path".into(),
+                ForwardAuthProblem::ManagedHeader => "the proxy manages this header itself".into(),
+                ForwardAuthProblem::ZeroTimeout => "a timeout of 0 fails every request".into(),
+            },
+            vec![label(*span, match problem {
+                ForwardAuthProblem::NoService => "no `service`",
+                ForwardAuthProblem::TwoOfOption => "a second time",
+                ForwardAuthProblem::BadUri => "not a path starting with `/` in visible ASCII",
+                ForwardAuthProblem::ManagedHeader => "hop-by-hop, framing or `host`",
+                ForwardAuthProblem::ZeroTimeout => "zero",
+            })],
+            Some(match problem {
+                ForwardAuthProblem::NoService => "add `service UPSTREAM`: the upstream whose servers answer the questions".into(),
+                ForwardAuthProblem::TwoOfOption => "keep one line; `send` and `copy` take several headers: `copy \"x-user\", \"x-groups\"`".into(),
+                ForwardAuthProblem::BadUri => "write it as a request line carries it, like `uri \"/verify?app=web\"` (spaces and other bytes percent-encoded)".into(),
+                ForwardAuthProblem::ManagedHeader => "copy the headers the auth service sets for the origin, like `x-user`; connection, framing and `host` headers are never copied".into(),
+                ForwardAuthProblem::ZeroTimeout => "give it a few seconds, like `timeout 2s` (default 5s)".into(),
+            }),
+        ),
         CheckError::InvalidJwt { span, problem } => (
             "E0902",
             match problem {
@@ -553,13 +583,13 @@ fn check(e: &CheckError) -> Words {
         ),
         CheckError::UnusedDeclaration { span, name, kind } => (
             match kind {
-                Declaration::Jwt | Declaration::BasicAuth => "W0905",
+                Declaration::Jwt | Declaration::BasicAuth | Declaration::ForwardAuth => "W0905",
                 Declaration::Cache => "W1103",
             },
             format!("{} `{name}` is never used", kind.keyword()),
             vec![label(*span, format!("no `{}` names it", kind.statement()))],
             Some(match kind {
-                Declaration::Jwt | Declaration::BasicAuth => format!("nothing is protected by it: write `{} {name}` in the routes it guards (or in `on request`), or remove it", kind.statement()),
+                Declaration::Jwt | Declaration::BasicAuth | Declaration::ForwardAuth => format!("nothing is protected by it: write `{} {name}` in the routes it guards (or in `on request`), or remove it", kind.statement()),
                 Declaration::Cache => format!("nothing is stored in it: write `cache {name}` in the routes to cache, or remove it"),
             }),
         ),
@@ -713,6 +743,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::CacheRuleSetting => "route cache setting",
         WordKind::JwtOption => "jwt option",
         WordKind::BasicAuthOption => "basic_auth option",
+        WordKind::ForwardAuthOption => "forward_auth option",
         WordKind::Value => "value",
     }
 }
@@ -730,6 +761,7 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::Cache => "cache",
         DuplicateKind::Jwt => "jwt verifier",
         DuplicateKind::BasicAuth => "basic_auth verifier",
+        DuplicateKind::ForwardAuth => "forward_auth verifier",
         DuplicateKind::ListenerLine => "listener line",
         DuplicateKind::Data => "list or flag",
     }
@@ -790,6 +822,8 @@ fn value_kind(kind: ValueKind) -> String {
         ValueKind::Algorithm => words(crate::catalog::choices(
             crate::catalog::settings::JWT_ALGORITHMS,
         )),
+        ValueKind::UpstreamName => "the name of an upstream".into(),
+        ValueKind::HeaderNames => "header names, like `\"x-user\", \"x-groups\"`".into(),
     }
 }
 
@@ -891,6 +925,7 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::Purge => "purge",
         Statement::VerifyJwt => "verify_jwt",
         Statement::VerifyBasic => "verify_basic",
+        Statement::VerifyForward => "verify_forward",
     }
 }
 

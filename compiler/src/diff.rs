@@ -37,6 +37,7 @@ pub fn diff(old: &TypedProgram, new: &TypedProgram) -> Vec<Change> {
     caches(old, new, &mut changes);
     jwts(old, new, &mut changes);
     basic_auths(old, new, &mut changes);
+    forward_auths(old, new, &mut changes);
     routes(old, new, &mut changes);
     for (name, a, b) in [
         ("on request", &old.on_request, &new.on_request),
@@ -108,6 +109,32 @@ fn basic_auths(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
         &old.basic_auths,
         &new.basic_auths,
         |b| &b.name,
+        out,
+    );
+}
+
+/// Forward authentication verifiers added, removed, or changed (service, uri, headers,
+/// timeout). The service is compared by name: upstream indexes differ between programs.
+fn forward_auths(old: &TypedProgram, new: &TypedProgram, out: &mut Vec<Change>) {
+    let by_name = |p: &TypedProgram| -> Vec<(crate::typed::TypedForwardAuth, String)> {
+        (p.forward_auths.iter())
+            .map(|f| {
+                let service = p.upstreams[f.service].name.clone();
+                (
+                    crate::typed::TypedForwardAuth {
+                        service: 0,
+                        ..f.clone()
+                    },
+                    service,
+                )
+            })
+            .collect()
+    };
+    declarations(
+        "forward_auth",
+        &by_name(old),
+        &by_name(new),
+        |(f, _)| &f.name,
         out,
     );
 }
@@ -619,6 +646,10 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
             TypedStmtKind::VerifyJwt(_) | TypedStmtKind::VerifyBasic(_) => {
                 out.push("respond 401".to_string())
             }
+            TypedStmtKind::VerifyForward { verifier, .. } => out.push(format!(
+                "the refusal of forward_auth {}",
+                program.forward_auths[*verifier].name
+            )),
             TypedStmtKind::SetHeader { .. }
             | TypedStmtKind::AddHeader { .. }
             | TypedStmtKind::RemoveHeader { .. }
@@ -851,6 +882,26 @@ route { respond 404 }
             texts,
             ["- basic_auth a", "~ basic_auth b changed", "+ basic_auth c"]
         );
+    }
+
+    #[test]
+    fn forward_auth_verifiers_compare_their_service_by_name() {
+        let with = |decls: &str| program(&format!("{BASE}{decls}"));
+        let old = with(
+            r#"upstream auth { server 127.0.0.1:9100 } forward_auth a { service auth }
+               forward_auth b { service auth uri "/b" }"#,
+        );
+        // A new upstream declared first moves `auth`'s index; `a` is the same verifier still.
+        let new = with(
+            r#"upstream other { server 127.0.0.1:9200 } upstream auth { server 127.0.0.1:9100 }
+               forward_auth a { service auth } forward_auth b { service other uri "/b" }"#,
+        );
+        let texts: Vec<String> = diff(&old, &new)
+            .into_iter()
+            .filter(|c| c.text.contains("forward_auth"))
+            .map(|c| format!("{} {}", c.sign, c.text))
+            .collect();
+        assert_eq!(texts, ["~ forward_auth b changed"]);
     }
 
     #[test]

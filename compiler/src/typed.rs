@@ -53,6 +53,28 @@ pub struct TypedProgram {
     pub jwts: Vec<TypedJwt>,
     /// Basic authentication verifiers, indexed by [`BasicId`], in source order.
     pub basic_auths: Vec<TypedBasicAuth>,
+    /// Forward authentication verifiers, indexed by [`ForwardId`], in source order.
+    pub forward_auths: Vec<TypedForwardAuth>,
+}
+
+/// Index into [`TypedProgram::forward_auths`].
+pub type ForwardId = usize;
+
+/// A checked `forward_auth NAME { ... }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedForwardAuth {
+    /// Its name, in log lines.
+    pub name: String,
+    /// `service`: the upstream asked.
+    pub service: UpstreamId,
+    /// `uri`: the path and query asked, `/` by default.
+    pub uri: String,
+    /// `send`: the request headers sent (lower case); empty: all of them.
+    pub send: Vec<String>,
+    /// `copy`: the answer's headers set on the request (lower case).
+    pub copy: Vec<String>,
+    /// `timeout` in milliseconds, or the runtime's default.
+    pub timeout_ms: Option<u64>,
 }
 
 /// Index into [`TypedProgram::basic_auths`].
@@ -644,6 +666,13 @@ pub enum TypedStmtKind {
     VerifyJwt(JwtId),
     /// `verify_basic NAME`: 401 unless the request has a user and password of the file.
     VerifyBasic(BasicId),
+    /// `verify_forward NAME`: the auth service's answer decides.
+    VerifyForward {
+        /// The `forward_auth` named.
+        verifier: ForwardId,
+        /// Its `service`, the upstream asked.
+        service: UpstreamId,
+    },
 }
 
 /// A span that every value equals, so that where a name is written does not make two

@@ -43,6 +43,8 @@ pub enum Item {
     Jwt(JwtDecl),
     /// `basic_auth admins { users "htpasswd.txt" realm "ops" }`
     BasicAuth(BasicAuthDecl),
+    /// `forward_auth sso { service auth uri "/verify" copy "x-user" }`
+    ForwardAuth(ForwardAuthDecl),
     /// `route host "a" path "/v1/" { ... }`
     Route(Route),
     /// `on request { ... }`
@@ -346,6 +348,18 @@ pub struct BasicAuthDecl {
     pub span: Span,
 }
 
+/// `forward_auth NAME { OPTION VALUE ... }`: an auth service (an upstream) asked about each
+/// request where `verify_forward NAME` is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardAuthDecl {
+    /// The verifier's name, used by `verify_forward NAME`.
+    pub name: Ident,
+    /// `service NAME`, `uri "..."`, `send ...`, `copy ...`, `timeout D`, in source order.
+    pub options: Vec<Setting>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// `cache NAME { SETTING* }`: an HTTP cache of a bounded size, used by routes that say
 /// `cache NAME`.
 #[derive(Debug, Clone, PartialEq)]
@@ -570,6 +584,10 @@ pub enum StmtKind {
     /// accepts; without them it is answered 401 with `WWW-Authenticate: Basic`. After it,
     /// `basic.user` is the user.
     VerifyBasic(Ident),
+    /// `verify_forward NAME`: the auth service of `forward_auth NAME` is asked about the
+    /// request; a `2xx` lets it go on (with the declared headers of the answer copied onto
+    /// it), any other answer is sent to the client instead.
+    VerifyForward(Ident),
 }
 
 impl StmtKind {
@@ -591,7 +609,7 @@ impl StmtKind {
             | StmtKind::RateLimit { .. }
             | StmtKind::MaxInFlight { .. }
             | StmtKind::Cache { .. } => false,
-            StmtKind::VerifyJwt(_) | StmtKind::VerifyBasic(_) => false,
+            StmtKind::VerifyJwt(_) | StmtKind::VerifyBasic(_) | StmtKind::VerifyForward(_) => false,
         }
     }
 }
@@ -656,6 +674,14 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// The values of a setting written `a, b, c`; a single value is a list of one.
+    pub fn list_items(&self) -> &[Expr] {
+        match &self.kind {
+            ExprKind::List(items) => items,
+            _ => std::slice::from_ref(self),
+        }
+    }
+
     /// The text of a string literal without `{interpolation}` (`"x-id"`, `""`); `None` for
     /// any other expression.
     pub fn plain_str(&self) -> Option<String> {

@@ -180,6 +180,9 @@ impl Formatter<'_> {
                 }
                 Item::Jwt(j) => self.options_block("jwt", &j.name, &j.options, j.span),
                 Item::BasicAuth(b) => self.options_block("basic_auth", &b.name, &b.options, b.span),
+                Item::ForwardAuth(f) => {
+                    self.options_block("forward_auth", &f.name, &f.options, f.span)
+                }
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
                 Item::Include(i) => {
@@ -259,7 +262,7 @@ impl Formatter<'_> {
         self.indent += 1;
         for option in options {
             self.stmt_start(option.span.start);
-            self.line(&format!("{} {}", option.name.name, expr(&option.value)));
+            self.line(&setting_text(option));
             self.end_line(option.span.end);
         }
         self.close(span.end);
@@ -438,6 +441,7 @@ impl Formatter<'_> {
             },
             StmtKind::VerifyJwt(name) => format!("verify_jwt {}", name.name),
             StmtKind::VerifyBasic(name) => format!("verify_basic {}", name.name),
+            StmtKind::VerifyForward(name) => format!("verify_forward {}", name.name),
             StmtKind::Let { name, value } => format!("let {} = {}", name.name, expr(value)),
             StmtKind::If { .. } => {
                 self.if_chain(s, false);
@@ -550,6 +554,7 @@ fn item_span(item: &Item) -> Span {
         Item::Cache(c) => c.span,
         Item::Jwt(j) => j.span,
         Item::BasicAuth(b) => b.span,
+        Item::ForwardAuth(f) => f.span,
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,

@@ -84,6 +84,11 @@ pub trait Visit<'ast> {
         walk_basic_auth(self, basic);
     }
 
+    /// `forward_auth NAME { ... }`.
+    fn visit_forward_auth(&mut self, forward: &'ast ForwardAuthDecl) {
+        walk_forward_auth(self, forward);
+    }
+
     /// `jwt NAME { ... }`.
     fn visit_jwt(&mut self, jwt: &'ast JwtDecl) {
         walk_jwt(self, jwt);
@@ -198,6 +203,7 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::Cache(cache) => v.visit_cache(cache),
         Item::Jwt(jwt) => v.visit_jwt(jwt),
         Item::BasicAuth(basic) => v.visit_basic_auth(basic),
+        Item::ForwardAuth(forward) => v.visit_forward_auth(forward),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
     }
@@ -329,6 +335,18 @@ pub fn walk_basic_auth<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, basic: &'ast Ba
         options,
         span,
     } = basic;
+    v.visit_span(*span);
+    v.visit_ident(name);
+    options.iter().for_each(|o| v.visit_setting(o));
+}
+
+/// Visits a forward authentication verifier's span, name and options in source order.
+pub fn walk_forward_auth<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, forward: &'ast ForwardAuthDecl) {
+    let ForwardAuthDecl {
+        name,
+        options,
+        span,
+    } = forward;
     v.visit_span(*span);
     v.visit_ident(name);
     options.iter().for_each(|o| v.visit_setting(o));
@@ -500,9 +518,10 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_expr(location);
         }
         StmtKind::StripPrefix(expr) | StmtKind::RewritePath(expr) => v.visit_expr(expr),
-        StmtKind::Proxy(name) | StmtKind::VerifyJwt(name) | StmtKind::VerifyBasic(name) => {
-            v.visit_ident(name)
-        }
+        StmtKind::Proxy(name)
+        | StmtKind::VerifyJwt(name)
+        | StmtKind::VerifyBasic(name)
+        | StmtKind::VerifyForward(name) => v.visit_ident(name),
         StmtKind::If {
             cond,
             captures,

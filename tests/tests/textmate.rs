@@ -226,6 +226,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
             Item::Listen(_) | Item::Upstream(_) | Item::Server(_) | Item::Cache(_) => {}
             Item::Jwt(jwt) => jwt.options.iter().for_each(|o| expr(&o.value, &mut spans)),
             Item::BasicAuth(b) => b.options.iter().for_each(|o| expr(&o.value, &mut spans)),
+            Item::ForwardAuth(f) => f.options.iter().for_each(|o| expr(&o.value, &mut spans)),
             Item::Include(i) => spans.push(i.path.span),
             Item::Data(d) => spans.push(d.path.span),
         }
@@ -261,7 +262,8 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
         StmtKind::Proxy(_)
         | StmtKind::Cache { .. }
         | StmtKind::VerifyJwt(_)
-        | StmtKind::VerifyBasic(_) => {}
+        | StmtKind::VerifyBasic(_)
+        | StmtKind::VerifyForward(_) => {}
         StmtKind::RateLimit { otherwise, .. } => {
             otherwise.iter().for_each(|s| stmt_spans(&s.kind, spans))
         }

@@ -41,6 +41,7 @@ fn settings_words() -> BTreeSet<&'static str> {
     all.extend(names(settings::CACHE_RULE_SETTINGS));
     all.extend(names(settings::JWT_OPTIONS));
     all.extend(names(settings::BASIC_AUTH_OPTIONS));
+    all.extend(names(settings::FORWARD_AUTH_OPTIONS));
     all
 }
 

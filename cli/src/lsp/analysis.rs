@@ -117,6 +117,8 @@ pub struct Declared {
     pub jwts: Vec<String>,
     /// `basic_auth NAME { }`.
     pub basic_auths: Vec<String>,
+    /// `forward_auth NAME { }`.
+    pub forward_auths: Vec<String>,
     /// `cache NAME { }`.
     pub caches: Vec<String>,
     /// `limit NAME = ...`.
@@ -132,7 +134,8 @@ pub struct Analysis {
     pub lets: Vec<Binding>,
     /// Lists and flags read from files, in source order.
     pub data: Vec<pxy_compiler::typed::TypedData>,
-    /// The names `verify_jwt`, `verify_basic`, `cache` or `purge`, and `rate_limit` take:
+    /// The names `verify_jwt`, `verify_basic`, `verify_forward`, `cache` or `purge`, and
+    /// `rate_limit` take:
     /// the declared verifiers, caches and limits.
     pub declared: Declared,
     /// Every name, field and call with what it refers to, in source order.
@@ -170,6 +173,9 @@ impl Analysis {
             declared: Declared {
                 jwts: program.jwts.iter().map(|j| j.name.clone()).collect(),
                 basic_auths: program.basic_auths.iter().map(|b| b.name.clone()).collect(),
+                forward_auths: (program.forward_auths.iter())
+                    .map(|f| f.name.clone())
+                    .collect(),
                 caches: program.caches.iter().map(|c| c.name.clone()).collect(),
                 limits: program.limits.iter().map(|l| l.name.clone()).collect(),
             },

@@ -1,12 +1,12 @@
 //! `textDocument/completion`: what may be typed at the cursor.
 //!
 //! The context comes from the text before the cursor on its line: after `req.`, `resp.` or
-//! `client.` the fields of that object; after `proxy` the declared upstreams; after
-//! `verify_jwt`, `verify_basic`, `cache`, `purge` and `rate_limit` the declared verifiers,
-//! caches and limits; after `balance`
-//! the policies; after `on` the phases; inside an `upstream { }` its items; elsewhere the
-//! keywords, functions, objects and the `let` names in scope. Nothing is offered inside strings,
-//! regexes and comments.
+//! `client.` the fields of that object; after `proxy` (and a `forward_auth`'s `service`) the
+//! declared upstreams; after `verify_jwt`, `verify_basic`, `verify_forward`, `cache`, `purge`
+//! and `rate_limit` the declared verifiers, caches and limits; after `balance` the policies;
+//! after `on` the phases; inside an `upstream { }` its items; elsewhere the keywords,
+//! functions, objects and the `let` names in scope. Nothing is offered inside strings, regexes
+//! and comments.
 //!
 //! Names and their types come from the checked document ([`Analysis`]). The line being typed
 //! rarely parses, so when the whole document does not, it is checked again with that line
@@ -40,7 +40,8 @@ pub fn completion(uri: Option<&Uri>, source: &str, offset: usize) -> Option<Comp
     let analysis = analyse_around(uri, source, offset);
     let previous = &before[context::word_start(before, before.len())..];
     let items = match previous {
-        "proxy" => analysis
+        // `proxy NAME`, and a `forward_auth`'s `service NAME`.
+        "proxy" | "service" => analysis
             .upstreams
             .iter()
             .map(|u| {
@@ -50,6 +51,7 @@ pub fn completion(uri: Option<&Uri>, source: &str, offset: usize) -> Option<Comp
             .collect(),
         "verify_jwt" => declared(&analysis.declared.jwts, "jwt verifier"),
         "verify_basic" => declared(&analysis.declared.basic_auths, "basic_auth users file"),
+        "verify_forward" => declared(&analysis.declared.forward_auths, "forward_auth service"),
         "cache" | "purge" => declared(&analysis.declared.caches, "cache"),
         "rate_limit" => declared(&analysis.declared.limits, "limit"),
         "balance" => words(POLICIES, CompletionItemKind::ENUM_MEMBER),
@@ -229,6 +231,9 @@ mod tests {
     fn upstreams_after_proxy_even_while_the_line_does_not_parse() {
         assert_eq!(labels(&format!("{HEAD}route {{\n    proxy $\n}}")), ["api"]);
         assert_eq!(labels(&format!("{HEAD}route {{ proxy a$ }}")), ["api"]);
+        let service =
+            format!("{HEAD}forward_auth sso {{\n    service $\n}}\nroute {{ proxy api }}");
+        assert_eq!(labels(&service), ["api"]);
     }
 
     #[test]
@@ -236,11 +241,13 @@ mod tests {
         let head = format!(
             "{HEAD}jwt api_tokens {{ secret \"hs.key\" }}\njwt partners {{ secret \"p.key\" }}\n\
              basic_auth admins {{ users \"htpasswd\" }}\ncache main {{ size 1MiB }}\n\
+             forward_auth sso {{ service api }}\n\
              limit per_ip = 10 per 1s by client.ip\n"
         );
         let at = |line: &str| labels(&format!("{head}route {{\n    {line}\n    proxy api\n}}"));
         assert_eq!(at("verify_jwt $"), ["api_tokens", "partners"]);
         assert_eq!(at("verify_basic a$"), ["admins"]);
+        assert_eq!(at("verify_forward $"), ["sso"]);
         assert_eq!(at("cache $"), ["main"]);
         assert_eq!(at("purge $"), ["main"]);
         assert_eq!(at("rate_limit $"), ["per_ip"]);

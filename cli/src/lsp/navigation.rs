@@ -142,6 +142,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
                 basic.span,
                 basic.name.span,
             ),
+            Item::ForwardAuth(forward) => symbol(
+                forward.name.name.clone(),
+                Some("forward_auth".into()),
+                SymbolKind::KEY,
+                forward.span,
+                forward.name.span,
+            ),
             Item::Jwt(jwt) => symbol(
                 jwt.name.name.clone(),
                 Some("jwt".into()),

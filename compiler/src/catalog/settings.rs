@@ -43,6 +43,10 @@ pub enum ValueKind {
     KeyHeaders,
     /// [`JWT_ALGORITHMS`]
     Algorithm,
+    /// The name of an upstream of the program: `service auth`.
+    UpstreamName,
+    /// One or more header names, as strings: `"x-user", "x-groups"`.
+    HeaderNames,
 }
 
 /// A setting's checked value.
@@ -68,6 +72,8 @@ pub enum SettingValue {
     KeyHeaders(Vec<KeyHeader>),
     /// `alg RS256`
     Algorithm(JwtAlg),
+    /// `copy "x-user", "x-groups"`: valid header names, in lower case.
+    HeaderNames(Vec<String>),
 }
 
 impl SettingValue {
@@ -83,7 +89,8 @@ impl SettingValue {
             | SettingValue::Statuses(_)
             | SettingValue::LogFormat(_)
             | SettingValue::KeyHeaders(_)
-            | SettingValue::Algorithm(_) => None,
+            | SettingValue::Algorithm(_)
+            | SettingValue::HeaderNames(_) => None,
         }
     }
 
@@ -99,7 +106,8 @@ impl SettingValue {
             | SettingValue::Statuses(_)
             | SettingValue::LogFormat(_)
             | SettingValue::KeyHeaders(_)
-            | SettingValue::Algorithm(_) => None,
+            | SettingValue::Algorithm(_)
+            | SettingValue::HeaderNames(_) => None,
         }
     }
 }
@@ -491,6 +499,30 @@ pub enum BasicAuthOption {
 pub const BASIC_AUTH_OPTIONS: &[SettingWord<BasicAuthOption>] = &[
     Word { word: "users", value: (BasicAuthOption::Users, ValueKind::Text), syntax: "users \"FILE\"", doc: "The users file: `user:hash` lines, bcrypt (`$2b$`, `htpasswd -B`) or argon2 (`$argon2id$`); re-read when it changes (a bad line keeps the previous users)." },
     Word { word: "realm", value: (BasicAuthOption::Realm, ValueKind::Text), syntax: "realm \"REALM\"", doc: "The realm of the `WWW-Authenticate: Basic` challenge, which browsers show (default: the verifier's name)." },
+];
+
+/// The options of `forward_auth NAME { }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardAuthOption {
+    /// `service UPSTREAM`
+    Service,
+    /// `uri "/PATH"`
+    Uri,
+    /// `send "HEADER", ...`
+    Send,
+    /// `copy "HEADER", ...`
+    Copy,
+    /// `timeout D`
+    Timeout,
+}
+
+/// The options of `forward_auth NAME { }`.
+pub const FORWARD_AUTH_OPTIONS: &[SettingWord<ForwardAuthOption>] = &[
+    Word { word: "service", value: (ForwardAuthOption::Service, ValueKind::UpstreamName), syntax: "service UPSTREAM", doc: "The upstream that answers the questions (its servers, pool, TLS and health apply)." },
+    Word { word: "uri", value: (ForwardAuthOption::Uri, ValueKind::Text), syntax: "uri \"/PATH\"", doc: "The path (and query) asked with `GET` (default `/`); what the client asked for is in `X-Forwarded-Method`, `-Proto`, `-Host`, `-Uri` and `-For`." },
+    Word { word: "send", value: (ForwardAuthOption::Send, ValueKind::HeaderNames), syntax: "send \"HEADER\", ...", doc: "The request headers the auth service sees (default: all but hop-by-hop and framing ones)." },
+    Word { word: "copy", value: (ForwardAuthOption::Copy, ValueKind::HeaderNames), syntax: "copy \"HEADER\", ...", doc: "Headers of a `2xx` answer set on the request, replacing any the client sent (default: none)." },
+    Word { word: "timeout", value: (ForwardAuthOption::Timeout, ValueKind::Duration), syntax: "timeout D", doc: "How long asking may take, connecting and the answer's body included (default 5s); past it the request gets 504." },
 ];
 
 /// The signature algorithms of a JWT verifier's `key` (a `secret` is HS256).

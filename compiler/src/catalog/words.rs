@@ -61,6 +61,8 @@ pub enum WordKind {
     JwtOption,
     /// `users`, `realm` in a `basic_auth`
     BasicAuthOption,
+    /// `service`, `uri`, `send`, `copy`, `timeout` in a `forward_auth`
+    ForwardAuthOption,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -183,6 +185,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "purge", value: (), syntax: "purge NAME [prefix|tag EXPR]", doc: "Remove the request's target from a cache (or, with `prefix EXPR`, every entry under that path of the host; with `tag EXPR`, every entry an origin tagged so in `Surrogate-Key` or `Cache-Tag`) and answer 200 (404 if it held nothing); put it behind a check." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
     Word { word: "verify_basic", value: (), syntax: "verify_basic NAME", doc: "The request needs a user and password of the `basic_auth NAME` users file, else it is answered 401 with `WWW-Authenticate: Basic realm=\"...\"`; after it, `basic.user` is the user." },
+    Word { word: "verify_forward", value: (), syntax: "verify_forward NAME", doc: "Ask the auth service of `forward_auth NAME` about the request: a `2xx` answer lets it go on (with the answer's `copy` headers set on it), any other answer (a 401, a redirect to a login page) is sent to the client instead." },
     Word { word: "verify_jwt", value: (), syntax: "verify_jwt NAME", doc: "The request needs a token the `jwt NAME` verifier accepts, else it is answered 401 with `WWW-Authenticate: Bearer`; after it, `jwt.sub` and `jwt.claims[\"x\"]` read the token." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },
     Word { word: "false", value: (), syntax: "false: bool", doc: "The boolean false." },
@@ -201,6 +204,12 @@ pub const DECLARATION_WORDS: &[WordInfo] = &[
         value: (),
         syntax: "basic_auth NAME { users \"FILE\" [realm \"REALM\"] }",
         doc: "HTTP Basic authentication against a file of `user:hash` lines (bcrypt or argon2); enforced where `verify_basic NAME` is written.",
+    },
+    Word {
+        word: "forward_auth",
+        value: (),
+        syntax: "forward_auth NAME { service UPSTREAM [uri \"/PATH\"] [send \"HEADER\", ...] [copy \"HEADER\", ...] [timeout D] }",
+        doc: "An auth service, asked with a `GET` about each request where `verify_forward NAME` is written, as nginx's `auth_request` and Traefik's `forwardAuth` do.",
     },
 ];
 
@@ -432,6 +441,7 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(DECLARATION_WORDS, word))
         .or_else(|| plain(crate::catalog::settings::JWT_OPTIONS, word))
         .or_else(|| plain(crate::catalog::settings::BASIC_AUTH_OPTIONS, word))
+        .or_else(|| plain(crate::catalog::settings::FORWARD_AUTH_OPTIONS, word))
         .or_else(|| plain(POLICIES, word))
         .or_else(|| plain(PHASES, word))
         .or_else(|| plain(LISTEN_PROTOCOLS, word))

@@ -202,11 +202,7 @@ impl Checker<'_> {
 
     /// `vary_on cookie, authorization`: each word once.
     pub(super) fn key_headers(&mut self, value: &pxy_dsl::ast::Expr) -> Option<Vec<KeyHeader>> {
-        let items = if let pxy_dsl::ast::ExprKind::List(items) = &value.kind {
-            items.as_slice()
-        } else {
-            std::slice::from_ref(value)
-        };
+        let items = value.list_items();
         let mut headers = Vec::new();
         let mut ok = true;
         for item in items {

@@ -373,6 +373,22 @@ pub enum CheckError {
         /// What is wrong.
         problem: BasicAuthProblem,
     },
+    /// `verify_forward ssoo`: no `forward_auth` of that name.
+    UnknownForwardAuth {
+        /// The name.
+        span: Span,
+        /// What was written.
+        name: String,
+        /// The closest declared verifier.
+        suggestion: Option<String>,
+    },
+    /// `forward_auth sso { uri "/x" }` (no service), `uri "verify"`, `copy "host"`.
+    InvalidForwardAuth {
+        /// What is wrong: the name, or the option's value.
+        span: Span,
+        /// What is wrong.
+        problem: ForwardAuthProblem,
+    },
     /// `rate_limit x else set ...`: the `else` of a limit must answer the request.
     OtherwiseMustAnswer {
         /// The `else` statement.
@@ -456,7 +472,7 @@ pub enum CheckError {
         /// The `access_log off` setting.
         off: Span,
     },
-    /// A `jwt`, `basic_auth` or `cache` declaration no statement names.
+    /// A `jwt`, `basic_auth`, `forward_auth` or `cache` declaration no statement names.
     UnusedDeclaration {
         /// Its name.
         span: Span,
@@ -543,6 +559,8 @@ impl CheckError {
             | CheckError::InvalidJwt { span, .. }
             | CheckError::UnknownBasicAuth { span, .. }
             | CheckError::InvalidBasicAuth { span, .. }
+            | CheckError::UnknownForwardAuth { span, .. }
+            | CheckError::InvalidForwardAuth { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
             | CheckError::UnknownCache { span, .. }
@@ -620,6 +638,8 @@ impl CheckError {
             | CheckError::InvalidJwt { .. }
             | CheckError::UnknownBasicAuth { .. }
             | CheckError::InvalidBasicAuth { .. }
+            | CheckError::UnknownForwardAuth { .. }
+            | CheckError::InvalidForwardAuth { .. }
             | CheckError::OtherwiseMustAnswer { .. }
             | CheckError::InvalidLimit { .. }
             | CheckError::UnknownCache { .. }
@@ -649,6 +669,21 @@ pub enum BasicAuthProblem {
     /// A realm that is empty or holds `"`, `\` or a control character (it goes into a quoted
     /// header parameter).
     BadRealm,
+}
+
+/// What is wrong with a `forward_auth` declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardAuthProblem {
+    /// No `service UPSTREAM`.
+    NoService,
+    /// An option written twice.
+    TwoOfOption,
+    /// A `uri` that is not an origin-form path (`/verify?app=web`).
+    BadUri,
+    /// `copy` of a header the proxy manages itself (framing, hop-by-hop, `Host`).
+    ManagedHeader,
+    /// `timeout 0s`: every question would fail.
+    ZeroTimeout,
 }
 
 /// What is wrong with a `jwt` declaration.
@@ -796,6 +831,8 @@ pub enum DuplicateKind {
     Jwt,
     /// Two `basic_auth` verifiers of one name.
     BasicAuth,
+    /// Two `forward_auth` verifiers of one name.
+    ForwardAuth,
     /// A listener line (`proxy_protocol`, `trust_proxies`) written twice.
     ListenerLine,
     /// Two lists or flags of one name.
@@ -888,11 +925,13 @@ pub enum Statement {
     VerifyJwt,
     /// `verify_basic`
     VerifyBasic,
+    /// `verify_forward`
+    VerifyForward,
 }
 
 impl Statement {
     /// Every statement, in the order help texts list them.
-    pub const ALL: [Statement; 15] = [
+    pub const ALL: [Statement; 16] = [
         Statement::Set,
         Statement::Add,
         Statement::Remove,
@@ -908,6 +947,7 @@ impl Statement {
         Statement::Purge,
         Statement::VerifyJwt,
         Statement::VerifyBasic,
+        Statement::VerifyForward,
     ];
 }
 
@@ -919,6 +959,8 @@ pub enum Declaration {
     Jwt,
     /// `basic_auth NAME { }`, named by `verify_basic NAME`.
     BasicAuth,
+    /// `forward_auth NAME { }`, named by `verify_forward NAME`.
+    ForwardAuth,
     /// `cache NAME { }`, named by `cache NAME` and `purge NAME`.
     Cache,
 }
@@ -929,6 +971,7 @@ impl Declaration {
         match self {
             Declaration::Jwt => "jwt",
             Declaration::BasicAuth => "basic_auth",
+            Declaration::ForwardAuth => "forward_auth",
             Declaration::Cache => "cache",
         }
     }
@@ -938,6 +981,7 @@ impl Declaration {
         match self {
             Declaration::Jwt => "verify_jwt",
             Declaration::BasicAuth => "verify_basic",
+            Declaration::ForwardAuth => "verify_forward",
             Declaration::Cache => "cache",
         }
     }

@@ -551,6 +551,14 @@ impl Checker<'_> {
                     .key_headers(value)
                     .map(|h| (which, SettingValue::KeyHeaders(h)))
             }
+            (ValueKind::UpstreamName, ExprKind::Path(p)) if p.len() == 1 => {
+                Some(SettingValue::Text(p[0].name.clone()))
+            }
+            (ValueKind::HeaderNames, _) => {
+                return self
+                    .header_names(value)
+                    .map(|h| (which, SettingValue::HeaderNames(h)))
+            }
             (ValueKind::LogFormat, ExprKind::Path(p)) if p.len() == 1 => {
                 return self
                     .word(

@@ -10,6 +10,7 @@ mod data;
 mod error;
 mod exprs;
 mod files;
+mod forward_auth;
 mod items;
 mod jwt;
 mod limits;
@@ -23,8 +24,8 @@ mod unused_declarations;
 
 pub use error::{
     BasicAuthProblem, CacheProblem, CheckError, Declaration, DuplicateKind, Expected, FileKind,
-    JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries, Statement, StatusRange,
-    TlsFix, WriteHint,
+    ForwardAuthProblem, JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries,
+    Statement, StatusRange, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -59,6 +60,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.declare_caches(parsed);
     cx.declare_jwts(parsed);
     cx.declare_basic_auths(parsed);
+    cx.declare_forward_auths(parsed);
     let mut program = TypedProgram {
         server: Vec::new(),
         listeners: Vec::new(),
@@ -77,6 +79,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         caches: Vec::new(),
         jwts: Vec::new(),
         basic_auths: Vec::new(),
+        forward_auths: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -99,10 +102,14 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
                     program.upstreams.push(up);
                 }
             }
-            // Checked by `declare_limits`, `declare_data`, `declare_caches` and `declare_jwts`,
-            // before any statement or expression refers to them.
-            Item::Limit(_) | Item::Data(_) | Item::Cache(_) | Item::Jwt(_) | Item::BasicAuth(_) => {
-            }
+            // Checked by the `declare_*` passes above, before any statement or expression
+            // refers to them.
+            Item::Limit(_)
+            | Item::Data(_)
+            | Item::Cache(_)
+            | Item::Jwt(_)
+            | Item::BasicAuth(_)
+            | Item::ForwardAuth(_) => {}
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
@@ -133,6 +140,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     cx.unchecked_purges(&program.on_request);
     program.jwts = cx.jwts.iter().map(|(jwt, _)| jwt.clone()).collect();
     program.basic_auths = cx.basic_auths.iter().map(|(b, _)| b.clone()).collect();
+    program.forward_auths = cx.forward_auths.iter().map(|(f, _)| f.clone()).collect();
     program.regexes = std::mem::take(&mut cx.regexes);
     cx.unused_declarations();
     program.variables = cx.variables;
@@ -206,6 +214,10 @@ pub(crate) struct Checker<'src> {
     basic_ids: HashMap<String, usize>,
     /// Every `basic_auth` declared without error, in source order, with where its name is.
     basic_auths: Vec<(crate::typed::TypedBasicAuth, Span)>,
+    /// Forward authentication verifier name → index into `forward_auths`.
+    forward_ids: HashMap<String, usize>,
+    /// Every `forward_auth` declared without error, in source order, with where its name is.
+    forward_auths: Vec<(crate::typed::TypedForwardAuth, Span)>,
     /// The verifiers and caches some statement names (even one with another error).
     named: HashSet<(Declaration, usize)>,
     /// Every `max_in_flight` checked so far.
@@ -251,6 +263,8 @@ impl<'src> Checker<'src> {
             jwts: Vec::new(),
             basic_ids: HashMap::new(),
             basic_auths: Vec::new(),
+            forward_ids: HashMap::new(),
+            forward_auths: Vec::new(),
             named: HashSet::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,

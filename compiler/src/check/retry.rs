@@ -23,11 +23,7 @@ impl Checker<'_> {
         } else {
             400..=599
         };
-        let items = if let ExprKind::List(items) = &value.kind {
-            items.as_slice()
-        } else {
-            std::slice::from_ref(value)
-        };
+        let items = value.list_items();
         let mut statuses = Vec::new();
         let mut ok = true;
         for item in items {

@@ -102,6 +102,7 @@ impl Checker<'_> {
                 | Item::Cache(_)
                 | Item::Jwt(_)
                 | Item::BasicAuth(_)
+                | Item::ForwardAuth(_)
                 | Item::Include(_)
                 | Item::Route(_) => {}
             }

@@ -11,6 +11,7 @@ mod basic;
 mod caches;
 mod data;
 mod exprs;
+mod forward_auth;
 mod jwt;
 mod limits;
 mod names;
@@ -82,6 +83,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
     let (cache_fields, cache_inits) = caches::fields(program);
     let (jwt_fields, jwt_inits) = jwt::fields(program);
     let (basic_fields, basic_inits) = basic::fields(program);
+    let (forward_fields, forward_inits) = forward_auth::fields(program);
     let request_filter = stmts::request_filter(program, &mut names);
     let response_filter = response_filter(program, &mut names);
     let fail_to_proxy = stmts::fail_to_proxy(program, &mut names);
@@ -124,6 +126,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
             #(#cache_fields,)*
             #(#jwt_fields,)*
             #(#basic_fields,)*
+            #(#forward_fields,)*
         }
 
         /// Per-request state: the route that matched, the upstream it chose, and the hash of
@@ -146,6 +149,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
                     #(#cache_inits,)*
                     #(#jwt_inits,)*
                     #(#basic_inits,)*
+                    #(#forward_inits,)*
                 })
             }
 

@@ -32,6 +32,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Cache(_) => "cache",
             Item::Jwt(_) => "jwt",
             Item::BasicAuth(_) => "basic_auth",
+            Item::ForwardAuth(_) => "forward_auth",
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",

@@ -27,6 +27,8 @@ pub enum Outcome<'p> {
     NoValidToken(&'p str),
     /// `verify_basic NAME`: 401 for a request without a known user and password.
     NoValidUser(&'p str),
+    /// `verify_forward NAME`: the auth service's answer when it is not a `2xx`.
+    AuthServiceRefused(&'p str),
 }
 
 impl fmt::Display for Outcome<'_> {
@@ -42,6 +44,9 @@ impl fmt::Display for Outcome<'_> {
             Outcome::TooManyInFlight(label) => write!(f, "503 ({label})"),
             Outcome::NoValidToken(name) => write!(f, "401 (verify_jwt {name})"),
             Outcome::NoValidUser(name) => write!(f, "401 (verify_basic {name})"),
+            Outcome::AuthServiceRefused(name) => {
+                write!(f, "the auth service's refusal (verify_forward {name})")
+            }
         }
     }
 }
@@ -90,6 +95,9 @@ impl<'p> Visit<'p> for Collector<'p> {
                 ..
             } => Some(Outcome::TooManyInFlight(&program.in_flights[*index].label)),
             TypedStmtKind::VerifyJwt(jwt) => Some(Outcome::NoValidToken(&program.jwts[*jwt].name)),
+            TypedStmtKind::VerifyForward { verifier, .. } => Some(Outcome::AuthServiceRefused(
+                &program.forward_auths[*verifier].name,
+            )),
             TypedStmtKind::VerifyBasic(basic) => {
                 Some(Outcome::NoValidUser(&program.basic_auths[*basic].name))
             }

@@ -125,7 +125,9 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a TypedStmt) {
                 v.visit_stmt(otherwise);
             }
         }
-        TypedStmtKind::VerifyJwt(_) | TypedStmtKind::VerifyBasic(_) => {}
+        TypedStmtKind::VerifyJwt(_)
+        | TypedStmtKind::VerifyBasic(_)
+        | TypedStmtKind::VerifyForward { .. } => {}
     }
 }
 

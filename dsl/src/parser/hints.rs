@@ -75,6 +75,8 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::verify_jwt_kw
             | Rule::verify_basic_stmt
             | Rule::verify_basic_kw
+            | Rule::verify_forward_stmt
+            | Rule::verify_forward_kw
     )
 }
 

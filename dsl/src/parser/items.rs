@@ -25,6 +25,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::cache_decl => items.push(Item::Cache(cache(cx, item)?)),
             Rule::jwt_decl => items.push(Item::Jwt(jwt(cx, item)?)),
             Rule::basic_auth_decl => items.push(Item::BasicAuth(basic_auth(cx, item)?)),
+            Rule::forward_auth_decl => items.push(Item::ForwardAuth(forward_auth(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
             _ => {}
@@ -309,6 +310,19 @@ fn basic_auth(cx: Cx, pair: Pair<'_, Rule>) -> Result<BasicAuthDecl, ParseError>
     let name = cx.ident(parts.next().expect("grammar: basic_auth name"));
     let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
     Ok(BasicAuthDecl {
+        name,
+        options,
+        span,
+    })
+}
+
+/// `forward_auth NAME { OPTION VALUE[, VALUE...] ... }`
+fn forward_auth(cx: Cx, pair: Pair<'_, Rule>) -> Result<ForwardAuthDecl, ParseError> {
+    let span = cx.span(&pair);
+    let mut parts = no_keywords(pair);
+    let name = cx.ident(parts.next().expect("grammar: forward_auth name"));
+    let options = parts.map(|p| setting(cx, p)).collect::<Result<_, _>>()?;
+    Ok(ForwardAuthDecl {
         name,
         options,
         span,

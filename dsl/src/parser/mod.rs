@@ -232,6 +232,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::jwt_word
             | Rule::verify_basic_kw
             | Rule::basic_auth_word
+            | Rule::verify_forward_kw
+            | Rule::forward_auth_word
     )
 }
 

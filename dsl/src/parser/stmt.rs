@@ -75,6 +75,7 @@ pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
         },
         Rule::verify_jwt_stmt => StmtKind::VerifyJwt(cx.ident(next())),
         Rule::verify_basic_stmt => StmtKind::VerifyBasic(cx.ident(next())),
+        Rule::verify_forward_stmt => StmtKind::VerifyForward(cx.ident(next())),
         Rule::rate_limit_stmt => StmtKind::RateLimit {
             limit: cx.ident(next()),
             otherwise: parts
