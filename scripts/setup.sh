@@ -6,13 +6,14 @@
 #   - curl, nghttp2-client, openssl  curl, h2load, nghttp, openssl (test certificates,
 #                                  s_client) for end-to-end tests and demos
 #   - nginx-light, haproxy, wrk    peers and load generator for benches/load.sh
+#   - varnish                      the caching peer of benches/cache-tests.sh
 #   - util-linux, procps           taskset, ps, pgrep for pinning and process checks
 #   - chromium                     headless browser for the admin status page's test
 #   - prometheus                   a real Prometheus server scraping /metrics in e2e_metrics
 #   - graphviz                     `dot`, which draws `proxyc routes --format svg`
 #   - python3-pip (if pip missing) then grpcio and websockets for gRPC/WebSocket tests
 #
-# Runs unattended (CI has no stdin). Never leaves a system nginx/haproxy/prometheus service running:
+# Runs unattended (CI has no stdin). Never leaves a system nginx/haproxy/prometheus/varnish service running:
 # benches and tests start their own foreground instances on loopback ports.
 #
 # Environment:
@@ -39,6 +40,7 @@ APT_PACKAGES=(
     cmake clang libclang-dev
     curl nghttp2-client openssl
     haproxy wrk
+    varnish
     util-linux procps
     chromium
     prometheus
@@ -124,6 +126,7 @@ install_debs() {
             nginx*) stop_system_service nginx ;;
             haproxy) stop_system_service haproxy ;;
             prometheus) stop_system_service prometheus ;;
+            varnish) stop_system_service varnish ;;
         esac
     done
 }

@@ -8,6 +8,8 @@
 //!
 //! - `rule.rs`: what a route says ([`CacheRule`]) and what happened ([`CacheStatus`]);
 //! - `key.rs`: the key (method, host, path and query, and what the rule adds);
+//! - `invalidate.rs`: what a successful unsafe request removes (its target, and the
+//!   `Location` and `Content-Location` it names on its own host);
 //! - `vary.rs`: variants for the request headers a response's `Vary` names;
 //! - `policy.rs`: storability and freshness (http-cache-semantics, plus the stale windows
 //!   and the program's overrides);
@@ -24,6 +26,7 @@
 mod conditional;
 mod fill;
 mod hit;
+pub(crate) mod invalidate;
 pub(crate) mod key;
 mod lock;
 mod metrics;

@@ -20,9 +20,20 @@ pub(crate) fn primary(session: &Session, rule: &CacheRule) -> String {
 /// The key of `method` on the request's target: what an unsafe request invalidates is
 /// the `GET` (and so `HEAD`) entry of its own target.
 pub(crate) fn target(session: &Session, method: &Method, rule: &CacheRule) -> String {
+    of(session, method, rule, session.path(), session.query())
+}
+
+/// The key of `method` on `path` and `query` of the request's host, with the request's
+/// `vary_on` headers: what a successful unsafe request invalidates besides its own target
+/// (the URIs its response names in `Location` and `Content-Location`, `invalidate.rs`).
+pub(crate) fn of(
+    session: &Session,
+    method: &Method,
+    rule: &CacheRule,
+    path: &str,
+    query: Option<&str>,
+) -> String {
     let host = session.host().unwrap_or("");
-    let path = session.path();
-    let query = session.query();
     let mut key = String::with_capacity(method.as_str().len() + host.len() + path.len() + 16);
     key.push_str(method.as_str());
     key.push(' ');

@@ -10,8 +10,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::header::{CACHE_CONTROL, EXPIRES, SET_COOKIE};
-use http::HeaderMap;
+use http::header::{AGE, CACHE_CONTROL, EXPIRES, SET_COOKIE};
+use http::{HeaderMap, HeaderValue};
 use http_cache_semantics::{CacheOptions, CachePolicy};
 
 use super::CacheRule;
@@ -114,7 +114,8 @@ impl Freshness {
 
 /// The crate's policy for a shared cache. A `Set-Cookie` the program chose to store does not
 /// shorten the lifetime (the crate would make it zero without `public`): the header is left
-/// out of what the policy sees, not out of what is stored.
+/// out of what the policy sees, not out of what is stored. An `Age` that is not one
+/// non-negative integer is read as RFC 9111 §5.1 says (the crate would take a list for 0).
 fn policy(
     request: &http::request::Parts,
     response: &http::response::Parts,
@@ -124,14 +125,43 @@ fn policy(
         shared: true,
         ..CacheOptions::default()
     };
-    if response.headers.contains_key(SET_COOKIE) {
+    let age = rfc_age(&response.headers);
+    if response.headers.contains_key(SET_COOKIE) || age.is_some() {
         let mut seen = http::Response::new(());
         *seen.status_mut() = response.status;
         *seen.headers_mut() = response.headers.clone();
         seen.headers_mut().remove(SET_COOKIE);
+        if let Some(age) = age {
+            seen.headers_mut().remove(AGE);
+            if let Some(seconds) = age {
+                seen.headers_mut().insert(AGE, HeaderValue::from(seconds));
+            }
+        }
         return CachePolicy::new_options(request, &seen.into_parts().0, now, options);
     }
     CachePolicy::new_options(request, response, now, options)
+}
+
+/// `None` when `Age` is absent or one field of digits, as the crate reads it; otherwise what
+/// RFC 9111 §5.1 makes of it: the first member of a list (over one or several field lines),
+/// and `Some(None)`, no `Age` at all, when that member is not a non-negative integer.
+fn rfc_age(headers: &HeaderMap) -> Option<Option<u64>> {
+    let mut lines = headers.get_all(AGE).iter();
+    let first = lines.next()?;
+    let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
+    if lines.next().is_none() && digits(first.as_bytes()) {
+        return None;
+    }
+    let member = first
+        .as_bytes()
+        .split(|&b| b == b',')
+        .next()
+        .unwrap_or_default();
+    let member = member.trim_ascii();
+    let seconds = digits(member)
+        .then(|| std::str::from_utf8(member).ok()?.parse().ok())
+        .flatten();
+    Some(seconds)
 }
 
 /// The response `Cache-Control` directives the crate does not act on for us.

@@ -297,7 +297,8 @@ async fn send_hit<P: Proxy>(
 }
 
 /// An unsafe or uncacheable method: proxied as it is; an unsafe one that succeeds
-/// invalidates the entry of its target (RFC 9111 4.4).
+/// invalidates the entry of its target, and those of the URIs on its own host that the
+/// response names in `Location` and `Content-Location` (RFC 9111 4.4).
 async fn bypass<P: Proxy>(
     mut state: RequestState<P>,
     conn: &ConnInfo,
@@ -316,7 +317,8 @@ async fn bypass<P: Proxy>(
     if let Ok(proxied) = &proxied {
         let status = proxied.response.status();
         if unsafe_method && (status.is_success() || status.is_redirection()) {
-            cache.remove(&key::target(&state.session, &Method::GET, rule));
+            let headers = proxied.response.headers();
+            crate::cache::invalidate::after_unsafe(&cache, &state.session, rule, headers);
         }
     }
     answer(state, conn, proxied, upgrade, None).await

@@ -177,3 +177,23 @@ fn age_counts_from_the_age_header_and_the_state_follows() {
     let later = now + Duration::from_secs(8);
     assert!(matches!(f.state(later), Age::Stale(past) if past >= Duration::from_secs(2)));
 }
+
+#[test]
+fn an_age_list_counts_its_first_member_and_an_invalid_age_is_ignored() {
+    // RFC 9111 §5.1: the first member of a list (one line or several), and a value that is
+    // not a non-negative integer ignored.
+    let age = |ages: &[&'static str]| {
+        let mut res = vec![("cache-control", "max-age=3600")];
+        res.extend(ages.iter().map(|a| ("age", *a)));
+        let f = freshness(&[], &res, &CacheRule::DEFAULT).expect("stored");
+        f.age(SystemTime::now()).as_secs()
+    };
+    assert_eq!(age(&["7200"]), 7200);
+    assert_eq!(age(&["7200, 0"]), 7200);
+    assert_eq!(age(&["7200", "0"]), 7200);
+    assert_eq!(age(&["0,7200"]), 0);
+    assert_eq!(age(&["0", "7200"]), 0);
+    for invalid in ["abc", "-7200", "7200.0", "7200;foo=bar", ""] {
+        assert_eq!(age(&[invalid]), 0, "{invalid:?}");
+    }
+}
