@@ -160,6 +160,37 @@ async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
     let post = client.send("POST", &e, &[], "x").await;
     assert_eq!((post.status, cache_status(&post)), (200, "bypass"));
     assert_eq!(cache_status(&client.get(&e, &tagged).await), "miss");
+    // ... and the Location (relative here) and Content-Location (absolute) its answer names
+    // on this host; a Location on another host is not this cache's to remove.
+    let named = ["/named/cl", "/etag", "/named/foreign"];
+    for path in named {
+        let url = format!("{base}{path}");
+        client.get(&url, &tagged).await;
+        assert_eq!(
+            cache_status(&client.get(&url, &tagged).await),
+            "hit",
+            "{path}"
+        );
+    }
+    let same_host = format!("{base}/etag");
+    let moved = [
+        ("x-reply-location", "cl"),
+        ("x-reply-content-location", same_host.as_str()),
+    ];
+    let put = client
+        .send("PUT", &format!("{base}/named/new"), &moved, "x")
+        .await;
+    assert_eq!(put.status, 200);
+    let elsewhere = [("x-reply-location", "http://elsewhere.example/named/foreign")];
+    client
+        .send("DELETE", &format!("{base}/named/gone"), &elsewhere, "")
+        .await;
+    let mut statuses = Vec::new();
+    for path in named {
+        let reply = client.get(&format!("{base}{path}"), &tagged).await;
+        statuses.push(cache_status(&reply).to_owned());
+    }
+    assert_eq!(statuses, ["miss", "miss", "hit"], "{named:?}");
 
     // Purge by tag (the origin's Surrogate-Key or Cache-Tag, not shown to clients) and by
     // path prefix: exactly the entries named go, the others stay.
