@@ -20,6 +20,7 @@
 //! - `conditional.rs`: the client's `If-None-Match` / `If-Modified-Since` against an entry;
 //! - `hit.rs`: a complete response stored, a fresh entry answered;
 //! - `range.rs`: a client's `Range` on a stored (or storing) response;
+//! - `surrogate.rs`: `Surrogate-Control`, an origin's instructions to this cache only;
 //! - `tags.rs`: the tags an origin gives a response (`Surrogate-Key`, `Cache-Tag`), for
 //!   purging by tag.
 
@@ -34,6 +35,7 @@ mod policy;
 pub(crate) mod range;
 mod rule;
 mod store;
+pub(crate) mod surrogate;
 pub(crate) mod tags;
 mod vary;
 

@@ -151,6 +151,37 @@ async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
         "refreshed"
     );
 
+    // Surrogate-Control speaks to this cache ahead of Cache-Control, and never reaches a
+    // client: stored though browsers are told no-store; revalidated on its own lifetime, the
+    // client still getting the origin's own Cache-Control.
+    let surrogate = [
+        ("x-reply-cache-control", "no-store"),
+        ("x-reply-surrogate-control", "max-age=60"),
+    ];
+    let sc = format!("{base}/surrogate");
+    let first = client.get(&sc, &surrogate).await;
+    let again = client.get(&sc, &surrogate).await;
+    assert_eq!((cache_status(&first), cache_status(&again)), ("miss", "hit"));
+    for reply in [&first, &again] {
+        assert_eq!(reply.header("surrogate-control"), None);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
+    let short_surrogate = [
+        ("x-reply-cache-control", "max-age=30"),
+        ("x-reply-surrogate-control", "max-age=1"),
+        ("x-reply-etag", "\"s1\""),
+    ];
+    let scr = format!("{base}/surrogate-revalidate");
+    client.get(&scr, &short_surrogate).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let revalidated = client.get(&scr, &short_surrogate).await;
+    assert_eq!(cache_status(&revalidated), "revalidated");
+    assert_eq!(revalidated.header("cache-control"), Some("max-age=30"));
+    assert_eq!(revalidated.header("surrogate-control"), None);
+    let after = client.get(&scr, &short_surrogate).await;
+    assert_eq!(cache_status(&after), "hit");
+    assert_eq!(after.header("cache-control"), Some("max-age=30"));
+
     // PURGE removes an entry (and says when there was none); POST invalidates its target.
     let purged = client.send("PURGE", &e, &[], "").await;
     assert_eq!((purged.status, purged.body.as_str()), (200, "purged\n"));

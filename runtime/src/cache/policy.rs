@@ -5,8 +5,9 @@
 //! `s-maxage`, `max-age`, `Expires` or the heuristic; the age; merging a `304`). On top of it,
 //! this module adds what the crate lacks and what the program says: `stale-while-revalidate`
 //! and `stale-if-error` (RFC 5861, from `Cache-Control` or the rule), the rule's `ttl`,
-//! `default_ttl` and `statuses`, `Set-Cookie` kept out unless `store_set_cookie`, and `Vary: *`
-//! never stored.
+//! `default_ttl` and `statuses`, `Set-Cookie` kept out unless `store_set_cookie`, `Vary: *`
+//! never stored, and an origin's `Surrogate-Control` (`surrogate.rs`) ahead of its
+//! `Cache-Control`.
 
 use std::time::{Duration, SystemTime};
 
@@ -14,6 +15,7 @@ use http::header::{AGE, CACHE_CONTROL, EXPIRES, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use http_cache_semantics::{CacheOptions, CachePolicy};
 
+use super::surrogate::{self, Surrogate};
 use super::CacheRule;
 
 /// How long a stored response is fresh, and how long it may be served stale after that.
@@ -56,13 +58,19 @@ impl Freshness {
         if super::vary::names(&response.headers).is_err() {
             return None;
         }
-        let policy = policy(request, response, now);
+        let surrogate = surrogate::directives(&response.headers);
+        if surrogate == Some(Surrogate::NoStore) {
+            return None;
+        }
+        let adjusted = as_seen(response, surrogate);
+        let seen = adjusted.as_ref().unwrap_or(response);
+        let policy = policy(request, seen, now);
         if !policy.is_storable() {
             return None;
         }
-        let directives = Directives::of(&response.headers);
+        let directives = Directives::of(&seen.headers);
         let explicit =
-            directives.s_maxage || directives.max_age || response.headers.contains_key(EXPIRES);
+            directives.s_maxage || directives.max_age || seen.headers.contains_key(EXPIRES);
         let rfc_lifetime = policy.time_to_live(now) + policy.age(now);
         let lifetime = match (rule.ttl, rule.default_ttl) {
             _ if directives.no_cache => Duration::ZERO,
@@ -112,10 +120,7 @@ impl Freshness {
     }
 }
 
-/// The crate's policy for a shared cache. A `Set-Cookie` the program chose to store does not
-/// shorten the lifetime (the crate would make it zero without `public`): the header is left
-/// out of what the policy sees, not out of what is stored. An `Age` that is not one
-/// non-negative integer is read as RFC 9111 §5.1 says (the crate would take a list for 0).
+/// The crate's policy for a shared cache, of the response as [`as_seen`] makes it.
 fn policy(
     request: &http::request::Parts,
     response: &http::response::Parts,
@@ -125,21 +130,48 @@ fn policy(
         shared: true,
         ..CacheOptions::default()
     };
-    let age = rfc_age(&response.headers);
-    if response.headers.contains_key(SET_COOKIE) || age.is_some() {
-        let mut seen = http::Response::new(());
-        *seen.status_mut() = response.status;
-        *seen.headers_mut() = response.headers.clone();
-        seen.headers_mut().remove(SET_COOKIE);
-        if let Some(age) = age {
-            seen.headers_mut().remove(AGE);
-            if let Some(seconds) = age {
-                seen.headers_mut().insert(AGE, HeaderValue::from(seconds));
-            }
-        }
-        return CachePolicy::new_options(request, &seen.into_parts().0, now, options);
-    }
     CachePolicy::new_options(request, response, now, options)
+}
+
+/// The response as the freshness rules must see it, when that is not as it came (`None`):
+/// - a `Set-Cookie` the program chose to store does not shorten the lifetime (the crate would
+///   make it zero without `public`): it is left out of what the policy sees, not out of what
+///   is stored;
+/// - an `Age` that is not one non-negative integer is read as RFC 9111 §5.1 says (the crate
+///   would take a list for 0);
+/// - a `Surrogate-Control: max-age` replaces `Cache-Control` and `Expires`, which speak to
+///   browsers.
+fn as_seen(
+    response: &http::response::Parts,
+    surrogate: Option<Surrogate>,
+) -> Option<http::response::Parts> {
+    let age = rfc_age(&response.headers);
+    let max_age = match surrogate {
+        Some(Surrogate::MaxAge(seconds)) => Some(seconds),
+        Some(Surrogate::NoStore) | None => None,
+    };
+    if !response.headers.contains_key(SET_COOKIE) && age.is_none() && max_age.is_none() {
+        return None;
+    }
+    let mut seen = http::Response::new(());
+    *seen.status_mut() = response.status;
+    let headers = seen.headers_mut();
+    *headers = response.headers.clone();
+    headers.remove(SET_COOKIE);
+    if let Some(age) = age {
+        headers.remove(AGE);
+        if let Some(seconds) = age {
+            headers.insert(AGE, HeaderValue::from(seconds));
+        }
+    }
+    if let Some(seconds) = max_age {
+        headers.remove(EXPIRES);
+        let directive = format!("max-age={seconds}");
+        if let Ok(value) = HeaderValue::from_str(&directive) {
+            headers.insert(CACHE_CONTROL, value);
+        }
+    }
+    Some(seen.into_parts().0)
 }
 
 /// `None` when `Age` is absent or one field of digits, as the crate reads it; otherwise what

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http::header::{CACHE_CONTROL, EXPIRES, SET_COOKIE};
 use http::{HeaderMap, HeaderName, StatusCode};
 
 use super::lock::{Acquired, Locks};
@@ -336,6 +337,28 @@ impl Cache {
 }
 
 impl Object {
+    /// Puts back into `merged` (the header http-cache-semantics made of this entry and a
+    /// `304`) the fields the crate's copy lacks or rewrote for the freshness rules
+    /// (`Set-Cookie`, and `Cache-Control` and `Expires` under a `Surrogate-Control`), unless
+    /// the `304` (`not_modified`) sent new ones: RFC 9111 §3.2 keeps stored fields the `304`
+    /// does not replace.
+    pub(crate) fn restore_stored(&self, merged: &mut HeaderMap, not_modified: &HeaderMap) {
+        for name in [
+            &CACHE_CONTROL,
+            &EXPIRES,
+            &SET_COOKIE,
+            &super::surrogate::SURROGATE_CONTROL,
+        ] {
+            if not_modified.contains_key(name) {
+                continue;
+            }
+            merged.remove(name);
+            for value in self.headers.get_all(name) {
+                merged.append(name.clone(), value.clone());
+            }
+        }
+    }
+
     /// The same body with a header refreshed by a `304` (RFC 9111 4.3.4).
     pub(crate) fn refreshed(
         &self,

@@ -221,6 +221,7 @@ fn refreshed(
     };
     // The crate's header says `Age: 0` and a new `Date`; the age is ours to send.
     parts.headers.remove(AGE);
+    object.restore_stored(&mut parts.headers, not_modified.headers());
     parts.status = object.status;
     let freshness = Freshness::of(&plan.request, &parts, plan.rule, now)?;
     let object = object.refreshed(parts.headers, freshness, &plan.request.headers);

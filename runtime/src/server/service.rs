@@ -271,8 +271,9 @@ async fn send_upstream<P: Proxy>(
                 if switch.is_none() {
                     if let Some(plan) = plan.take() {
                         fill = plan.start(&parts);
-                        // The tags are the cache's, not the client's.
+                        // The tags and Surrogate-Control are the cache's, not the client's.
                         tags::take(&mut parts.headers);
+                        crate::cache::surrogate::strip(&mut parts.headers);
                         // The client's range, asked of a caching route (the whole
                         // response came, to be stored): cut here.
                         let session = &st.session;

@@ -197,3 +197,45 @@ fn an_age_list_counts_its_first_member_and_an_invalid_age_is_ignored() {
         assert_eq!(age(&[invalid]), 0, "{invalid:?}");
     }
 }
+
+#[test]
+fn surrogate_control_speaks_to_this_cache_ahead_of_cache_control() {
+    let lifetime_of = |res: &[(&'static str, &'static str)]| lifetime(res);
+    assert_eq!(
+        lifetime_of(&[
+            ("cache-control", "max-age=1"),
+            ("surrogate-control", "max-age=3600")
+        ]),
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        lifetime_of(&[
+            ("cache-control", "no-store"),
+            ("surrogate-control", "max-age=60;proxyc")
+        ]),
+        Some(Duration::from_secs(60)),
+        "stored for this cache though browsers may not"
+    );
+    assert_eq!(
+        lifetime_of(&[
+            ("cache-control", "max-age=60"),
+            ("surrogate-control", "no-store")
+        ]),
+        None
+    );
+    assert_eq!(
+        lifetime_of(&[
+            ("cache-control", "max-age=60"),
+            ("surrogate-control", "max-age=5;other")
+        ]),
+        Some(Duration::from_secs(60)),
+        "a directive for another surrogate"
+    );
+    assert_eq!(
+        lifetime_of(&[
+            ("surrogate-control", "max-age=60"),
+            ("expires", "Thu, 01 Jan 1970 00:00:00 GMT")
+        ]),
+        Some(Duration::from_secs(60))
+    );
+}
