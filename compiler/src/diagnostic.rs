@@ -488,6 +488,12 @@ fn check(e: &CheckError) -> Words {
                 ForwardAuthProblem::ZeroTimeout => "give it a few seconds, like `timeout 2s` (default 5s)".into(),
             }),
         ),
+        CheckError::InvalidMediaType { span, text } => (
+            "E1104",
+            format!("`{text}` is not a media type"),
+            vec![label(*span, "not `type/subtype`")],
+            Some("write it as `Content-Type` names it, like `\"text/html\"` or `\"application/json\"`, or `\"text/*\"` for every text type".into()),
+        ),
         CheckError::InvalidJwt { span, problem } => (
             "E0902",
             match problem {
@@ -744,6 +750,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::JwtOption => "jwt option",
         WordKind::BasicAuthOption => "basic_auth option",
         WordKind::ForwardAuthOption => "forward_auth option",
+        WordKind::CompressSetting => "compress setting",
         WordKind::Value => "value",
     }
 }
@@ -824,6 +831,7 @@ fn value_kind(kind: ValueKind) -> String {
         )),
         ValueKind::UpstreamName => "the name of an upstream".into(),
         ValueKind::HeaderNames => "header names, like `\"x-user\", \"x-groups\"`".into(),
+        ValueKind::MediaTypes => "media types, like `\"text/html\", \"application/json\"`".into(),
     }
 }
 
@@ -926,6 +934,7 @@ fn statement(stmt: Statement) -> &'static str {
         Statement::VerifyJwt => "verify_jwt",
         Statement::VerifyBasic => "verify_basic",
         Statement::VerifyForward => "verify_forward",
+        Statement::Compress => "compress",
     }
 }
 

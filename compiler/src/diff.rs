@@ -657,7 +657,8 @@ fn terminals(stmts: &[TypedStmt], program: &TypedProgram) -> Vec<String> {
             | TypedStmtKind::RewritePath(_)
             | TypedStmtKind::SetLogField { .. }
             | TypedStmtKind::Let { .. }
-            | TypedStmtKind::Cache { .. } => {}
+            | TypedStmtKind::Cache { .. }
+            | TypedStmtKind::Compress(_) => {}
         }
     }
     out.dedup();

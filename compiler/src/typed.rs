@@ -57,6 +57,15 @@ pub struct TypedProgram {
     pub forward_auths: Vec<TypedForwardAuth>,
 }
 
+/// A checked `compress` statement; `None` keeps the runtime's default.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TypedCompress {
+    /// `types`: media types, lower case.
+    pub types: Option<Vec<String>>,
+    /// `min_size` in bytes.
+    pub min_size: Option<u64>,
+}
+
 /// Index into [`TypedProgram::forward_auths`].
 pub type ForwardId = usize;
 
@@ -666,6 +675,8 @@ pub enum TypedStmtKind {
     VerifyJwt(JwtId),
     /// `verify_basic NAME`: 401 unless the request has a user and password of the file.
     VerifyBasic(BasicId),
+    /// `compress [{ ... }]`: the response is compressed when it and the client allow.
+    Compress(TypedCompress),
     /// `verify_forward NAME`: the auth service's answer decides.
     VerifyForward {
         /// The `forward_auth` named.

@@ -588,6 +588,9 @@ pub enum StmtKind {
     /// request; a `2xx` lets it go on (with the declared headers of the answer copied onto
     /// it), any other answer is sent to the client instead.
     VerifyForward(Ident),
+    /// `compress [{ SETTING* }]`: the response is compressed (zstd, brotli or gzip, as the
+    /// client accepts) when its type is listed and it is large enough.
+    Compress(Vec<Setting>),
 }
 
 impl StmtKind {
@@ -609,7 +612,10 @@ impl StmtKind {
             | StmtKind::RateLimit { .. }
             | StmtKind::MaxInFlight { .. }
             | StmtKind::Cache { .. } => false,
-            StmtKind::VerifyJwt(_) | StmtKind::VerifyBasic(_) | StmtKind::VerifyForward(_) => false,
+            StmtKind::VerifyJwt(_)
+            | StmtKind::VerifyBasic(_)
+            | StmtKind::VerifyForward(_)
+            | StmtKind::Compress(_) => false,
         }
     }
 }

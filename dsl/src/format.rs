@@ -430,6 +430,8 @@ impl Formatter<'_> {
             StmtKind::RewritePath(e) => format!("rewrite path = {}", expr(e)),
             StmtKind::Proxy(name) => format!("proxy {}", name.name),
             StmtKind::Cache { cache, settings } => cache_text(cache, settings, false),
+            StmtKind::Compress(settings) if settings.is_empty() => "compress".to_string(),
+            StmtKind::Compress(settings) => format!("compress {{ {} }}", settings_text(settings)),
             StmtKind::Purge { cache, scope } => match scope {
                 Some(scope) => format!(
                     "purge {} {} {}",
@@ -587,12 +589,16 @@ fn cache_text(name: &Ident, settings: &[Setting], declaration: bool) -> String {
         let braces = if declaration { " {}" } else { "" };
         return format!("cache {}{braces}", name.name);
     }
-    let settings = settings
+    format!("cache {} {{ {} }}", name.name, settings_text(settings))
+}
+
+/// `name value name value, value` on one line.
+fn settings_text(settings: &[Setting]) -> String {
+    settings
         .iter()
         .map(setting_text)
         .collect::<Vec<_>>()
-        .join(" ");
-    format!("cache {} {{ {settings} }}", name.name)
+        .join(" ")
 }
 
 /// ` name value name value ...` for options on one line.

@@ -545,6 +545,7 @@ pub fn walk_stmt<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_ident(cache);
             settings.iter().for_each(|s| v.visit_setting(s));
         }
+        StmtKind::Compress(settings) => settings.iter().for_each(|s| v.visit_setting(s)),
         StmtKind::Purge { cache, scope } => {
             v.visit_ident(cache);
             if let Some(scope) = scope {

@@ -64,6 +64,7 @@ pub mod admin;
 pub mod args;
 pub mod basic;
 pub mod cache;
+pub mod compress;
 pub mod convert;
 pub mod data;
 pub mod error;

@@ -2,6 +2,7 @@
 
 pub use crate::basic::{BasicConfig, BasicVerifier};
 pub use crate::cache::{Cache, CacheRule, PURGE};
+pub use crate::compress::CompressRule;
 pub use crate::convert::{to_int, to_ip};
 pub use crate::data::{CidrSet, DataFile, Flag, IntSet, List, StrSet};
 pub use crate::error::{Error, ErrorKind, ErrorSide, OrErr, Result};

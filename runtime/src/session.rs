@@ -16,6 +16,7 @@ use http::uri::{PathAndQuery, Uri};
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::cache::{Cache, CacheRule, CacheStatus};
+use crate::compress::CompressRule;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jwt::JwtClaims;
 use crate::request_id::RequestId;
@@ -44,6 +45,8 @@ pub struct Session {
     jwt: Option<Box<JwtClaims>>,
     /// The user the last `verify_basic` accepted.
     basic_user: Option<Box<str>>,
+    /// How the response is compressed (a route's `compress`).
+    compression: Option<&'static CompressRule>,
 }
 
 impl Session {
@@ -70,6 +73,7 @@ impl Session {
             cache_status: None,
             jwt: None,
             basic_user: None,
+            compression: None,
         }
     }
 
@@ -337,6 +341,17 @@ impl Session {
     /// filter returns `Ok(None)`. A later call replaces an earlier one.
     pub fn use_cache(&mut self, cache: &Cache, rule: &'static CacheRule) {
         self.cache = Some((cache.clone(), rule));
+    }
+
+    /// Compresses the response under `rule` when it and the client allow (a route's
+    /// `compress` statement; see [`crate::compress`]). A later call replaces an earlier one.
+    pub fn use_compression(&mut self, rule: &'static CompressRule) {
+        self.compression = Some(rule);
+    }
+
+    /// The compression the request's route asked for.
+    pub(crate) fn compression(&self) -> Option<&'static CompressRule> {
+        self.compression
     }
 
     /// Removes the entry of this request's target from `cache` (the `purge` statement):

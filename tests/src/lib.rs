@@ -57,6 +57,8 @@ pub struct Reply {
     pub headers: hyper::HeaderMap,
     /// The body, as text.
     pub body: String,
+    /// The body as it came (compressed bodies are not text).
+    pub bytes: Bytes,
     /// The HTTP version the response came with.
     pub version: hyper::Version,
 }
@@ -145,6 +147,7 @@ impl HttpClient {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
             version: parts.version,
         })
     }

@@ -161,7 +161,10 @@ async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
     let sc = format!("{base}/surrogate");
     let first = client.get(&sc, &surrogate).await;
     let again = client.get(&sc, &surrogate).await;
-    assert_eq!((cache_status(&first), cache_status(&again)), ("miss", "hit"));
+    assert_eq!(
+        (cache_status(&first), cache_status(&again)),
+        ("miss", "hit")
+    );
     for reply in [&first, &again] {
         assert_eq!(reply.header("surrogate-control"), None);
         assert_eq!(reply.header("cache-control"), Some("no-store"));

@@ -259,6 +259,7 @@ fn stmt_spans(kind: &StmtKind, spans: &mut Vec<Span>) {
             expr(e, spans)
         }
         StmtKind::Purge { scope, .. } => scope.iter().for_each(|s| expr(&s.value, spans)),
+        StmtKind::Compress(settings) => settings.iter().for_each(|s| expr(&s.value, spans)),
         StmtKind::Proxy(_)
         | StmtKind::Cache { .. }
         | StmtKind::VerifyJwt(_)

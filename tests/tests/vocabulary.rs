@@ -42,6 +42,7 @@ fn settings_words() -> BTreeSet<&'static str> {
     all.extend(names(settings::JWT_OPTIONS));
     all.extend(names(settings::BASIC_AUTH_OPTIONS));
     all.extend(names(settings::FORWARD_AUTH_OPTIONS));
+    all.extend(names(settings::COMPRESS_SETTINGS));
     all
 }
 

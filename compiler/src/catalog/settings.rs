@@ -47,6 +47,8 @@ pub enum ValueKind {
     UpstreamName,
     /// One or more header names, as strings: `"x-user", "x-groups"`.
     HeaderNames,
+    /// One or more media types, as strings: `"text/html", "text/*"`.
+    MediaTypes,
 }
 
 /// A setting's checked value.
@@ -74,6 +76,8 @@ pub enum SettingValue {
     Algorithm(JwtAlg),
     /// `copy "x-user", "x-groups"`: valid header names, in lower case.
     HeaderNames(Vec<String>),
+    /// `types "text/html", "text/*"`: valid media types, in lower case.
+    MediaTypes(Vec<String>),
 }
 
 impl SettingValue {
@@ -90,7 +94,8 @@ impl SettingValue {
             | SettingValue::LogFormat(_)
             | SettingValue::KeyHeaders(_)
             | SettingValue::Algorithm(_)
-            | SettingValue::HeaderNames(_) => None,
+            | SettingValue::HeaderNames(_)
+            | SettingValue::MediaTypes(_) => None,
         }
     }
 
@@ -107,7 +112,8 @@ impl SettingValue {
             | SettingValue::LogFormat(_)
             | SettingValue::KeyHeaders(_)
             | SettingValue::Algorithm(_)
-            | SettingValue::HeaderNames(_) => None,
+            | SettingValue::HeaderNames(_)
+            | SettingValue::MediaTypes(_) => None,
         }
     }
 }
@@ -426,6 +432,21 @@ pub const CACHE_RULE_SETTINGS: &[SettingWord<CacheRuleSetting>] = &[
     Word { word: "stale_if_error", value: (CacheRuleSetting::StaleIfError, ValueKind::Duration), syntax: "stale_if_error D", doc: "How long after expiry an entry is served when the origin fails, times out or answers 5xx (a response's own `stale-if-error` wins)." },
     Word { word: "store_set_cookie", value: (CacheRuleSetting::StoreSetCookie, ValueKind::Switch), syntax: "store_set_cookie on", doc: "Store responses that carry `Set-Cookie` too (never by default: the cookie would go to every client)." },
     Word { word: "vary_on", value: (CacheRuleSetting::VaryOn, ValueKind::KeyHeaders), syntax: "vary_on cookie, authorization", doc: "Request headers made part of the key: one entry per value, for routes whose answer depends on who asks." },
+];
+
+/// The settings of a `compress { }` statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompressSetting {
+    /// `types "TYPE", ...`
+    Types,
+    /// `min_size S`
+    MinSize,
+}
+
+/// The settings of a `compress { }` statement.
+pub const COMPRESS_SETTINGS: &[SettingWord<CompressSetting>] = &[
+    Word { word: "types", value: (CompressSetting::Types, ValueKind::MediaTypes), syntax: "types \"TYPE\", ...", doc: "The media types compressed, `text/*` for a whole top-level type (default: `text/*`, JSON, JavaScript, XML, XHTML, RSS, Atom, WebAssembly and SVG)." },
+    Word { word: "min_size", value: (CompressSetting::MinSize, ValueKind::Size), syntax: "min_size S", doc: "Responses whose `Content-Length` is smaller are sent as they are (default 256B)." },
 ];
 
 /// A request header a route's cache key may include.

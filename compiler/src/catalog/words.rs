@@ -63,6 +63,8 @@ pub enum WordKind {
     BasicAuthOption,
     /// `service`, `uri`, `send`, `copy`, `timeout` in a `forward_auth`
     ForwardAuthOption,
+    /// `types`, `min_size` in a `compress { }`
+    CompressSetting,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -185,6 +187,7 @@ pub const KEYWORDS: &[WordInfo] = &[
     Word { word: "purge", value: (), syntax: "purge NAME [prefix|tag EXPR]", doc: "Remove the request's target from a cache (or, with `prefix EXPR`, every entry under that path of the host; with `tag EXPR`, every entry an origin tagged so in `Surrogate-Key` or `Cache-Tag`) and answer 200 (404 if it held nothing); put it behind a check." },
     Word { word: "max_in_flight", value: (), syntax: "max_in_flight N [by KEY] [queue DURATION] [else STATEMENT]", doc: "At most N requests at once (per KEY) past this point; the excess waits up to the queue time, then gets 503 with `Retry-After` (or the `else` statement)." },
     Word { word: "verify_basic", value: (), syntax: "verify_basic NAME", doc: "The request needs a user and password of the `basic_auth NAME` users file, else it is answered 401 with `WWW-Authenticate: Basic realm=\"...\"`; after it, `basic.user` is the user." },
+    Word { word: "compress", value: (), syntax: "compress [{ types \"TYPE\", ... min_size S }]", doc: "Compress the response with zstd, brotli or gzip, as the client's `Accept-Encoding` takes them, when it is a `200` of a listed type, not encoded already and not smaller than `min_size`; adds `Vary: Accept-Encoding`." },
     Word { word: "verify_forward", value: (), syntax: "verify_forward NAME", doc: "Ask the auth service of `forward_auth NAME` about the request: a `2xx` answer lets it go on (with the answer's `copy` headers set on it), any other answer (a 401, a redirect to a login page) is sent to the client instead." },
     Word { word: "verify_jwt", value: (), syntax: "verify_jwt NAME", doc: "The request needs a token the `jwt NAME` verifier accepts, else it is answered 401 with `WWW-Authenticate: Bearer`; after it, `jwt.sub` and `jwt.claims[\"x\"]` read the token." },
     Word { word: "true", value: (), syntax: "true: bool", doc: "The boolean true." },

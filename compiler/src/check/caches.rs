@@ -93,7 +93,7 @@ impl Checker<'_> {
 
     /// The settings of a list that checked, each with the line it came from (a line that
     /// did not check is left out: its problem is reported).
-    fn checked_settings<'a, S: Copy>(
+    pub(super) fn checked_settings<'a, S: Copy>(
         &mut self,
         lines: &'a [Setting],
         what: WordKind,

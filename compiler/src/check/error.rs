@@ -389,6 +389,13 @@ pub enum CheckError {
         /// What is wrong.
         problem: ForwardAuthProblem,
     },
+    /// `compress { types "html" }`: not `type/subtype`.
+    InvalidMediaType {
+        /// The string.
+        span: Span,
+        /// What was written.
+        text: String,
+    },
     /// `rate_limit x else set ...`: the `else` of a limit must answer the request.
     OtherwiseMustAnswer {
         /// The `else` statement.
@@ -561,6 +568,7 @@ impl CheckError {
             | CheckError::InvalidBasicAuth { span, .. }
             | CheckError::UnknownForwardAuth { span, .. }
             | CheckError::InvalidForwardAuth { span, .. }
+            | CheckError::InvalidMediaType { span, .. }
             | CheckError::OtherwiseMustAnswer { span }
             | CheckError::InvalidLimit { span, .. }
             | CheckError::UnknownCache { span, .. }
@@ -640,6 +648,7 @@ impl CheckError {
             | CheckError::InvalidBasicAuth { .. }
             | CheckError::UnknownForwardAuth { .. }
             | CheckError::InvalidForwardAuth { .. }
+            | CheckError::InvalidMediaType { .. }
             | CheckError::OtherwiseMustAnswer { .. }
             | CheckError::InvalidLimit { .. }
             | CheckError::UnknownCache { .. }
@@ -927,11 +936,13 @@ pub enum Statement {
     VerifyBasic,
     /// `verify_forward`
     VerifyForward,
+    /// `compress`
+    Compress,
 }
 
 impl Statement {
     /// Every statement, in the order help texts list them.
-    pub const ALL: [Statement; 16] = [
+    pub const ALL: [Statement; 17] = [
         Statement::Set,
         Statement::Add,
         Statement::Remove,
@@ -948,6 +959,7 @@ impl Statement {
         Statement::VerifyJwt,
         Statement::VerifyBasic,
         Statement::VerifyForward,
+        Statement::Compress,
     ];
 }
 

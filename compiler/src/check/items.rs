@@ -554,6 +554,11 @@ impl Checker<'_> {
             (ValueKind::UpstreamName, ExprKind::Path(p)) if p.len() == 1 => {
                 Some(SettingValue::Text(p[0].name.clone()))
             }
+            (ValueKind::MediaTypes, _) => {
+                return self
+                    .media_types(value)
+                    .map(|t| (which, SettingValue::MediaTypes(t)))
+            }
             (ValueKind::HeaderNames, _) => {
                 return self
                     .header_names(value)

@@ -6,6 +6,7 @@
 mod basic;
 mod caches;
 mod client_address;
+mod compress;
 mod data;
 mod error;
 mod exprs;

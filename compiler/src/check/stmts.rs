@@ -282,6 +282,7 @@ impl Checker<'_> {
             StmtKind::VerifyJwt(name) => self.verify_jwt(name, span, section),
             StmtKind::VerifyBasic(name) => self.verify_basic(name, span, section),
             StmtKind::VerifyForward(name) => self.verify_forward(name, span, section),
+            StmtKind::Compress(settings) => self.compress_stmt(settings, span, section),
             StmtKind::RateLimit { limit, otherwise } => {
                 self.rate_limit(limit, otherwise.as_deref(), span, block, section)
             }

@@ -9,6 +9,7 @@
 
 mod basic;
 mod caches;
+mod compress;
 mod data;
 mod exprs;
 mod forward_auth;

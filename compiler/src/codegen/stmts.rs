@@ -212,6 +212,7 @@ pub(super) fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
         } => super::limits::max_in_flight(*index, key.as_ref(), otherwise.as_deref(), cx.names),
         TypedStmtKind::VerifyJwt(jwt) => super::jwt::verify_jwt(*jwt),
         TypedStmtKind::VerifyBasic(basic) => super::basic::verify_basic(*basic),
+        TypedStmtKind::Compress(compress) => super::compress::use_compression(compress),
         TypedStmtKind::VerifyForward { verifier, service } => {
             super::forward_auth::verify_forward(*verifier, *service)
         }

@@ -114,7 +114,8 @@ impl<'p> Visit<'p> for Collector<'p> {
             | TypedStmtKind::RewritePath(_)
             | TypedStmtKind::SetLogField { .. }
             | TypedStmtKind::If { .. }
-            | TypedStmtKind::Let { .. } => None,
+            | TypedStmtKind::Let { .. }
+            | TypedStmtKind::Compress(_) => None,
         };
         if let Some(outcome) = outcome.filter(|o| !self.found.contains(o)) {
             self.found.push(outcome);

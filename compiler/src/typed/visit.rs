@@ -127,7 +127,8 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a TypedStmt) {
         }
         TypedStmtKind::VerifyJwt(_)
         | TypedStmtKind::VerifyBasic(_)
-        | TypedStmtKind::VerifyForward { .. } => {}
+        | TypedStmtKind::VerifyForward { .. }
+        | TypedStmtKind::Compress(_) => {}
     }
 }
 

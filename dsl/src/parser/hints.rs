@@ -77,6 +77,8 @@ fn is_statement(rule: Rule) -> bool {
             | Rule::verify_basic_kw
             | Rule::verify_forward_stmt
             | Rule::verify_forward_kw
+            | Rule::compress_stmt
+            | Rule::compress_kw
     )
 }
 

@@ -234,6 +234,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::basic_auth_word
             | Rule::verify_forward_kw
             | Rule::forward_auth_word
+            | Rule::compress_kw
     )
 }
 

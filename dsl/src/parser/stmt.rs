@@ -76,6 +76,11 @@ pub(super) fn stmt(cx: Cx, pair: Pair<'_, Rule>) -> Result<Stmt, ParseError> {
         Rule::verify_jwt_stmt => StmtKind::VerifyJwt(cx.ident(next())),
         Rule::verify_basic_stmt => StmtKind::VerifyBasic(cx.ident(next())),
         Rule::verify_forward_stmt => StmtKind::VerifyForward(cx.ident(next())),
+        Rule::compress_stmt => StmtKind::Compress(
+            parts
+                .map(|p| super::items::setting(cx, p))
+                .collect::<Result<_, _>>()?,
+        ),
         Rule::rate_limit_stmt => StmtKind::RateLimit {
             limit: cx.ident(next()),
             otherwise: parts

@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,6 +21,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::cache::range::Slicer;
 use crate::cache::Fill;
+use crate::compress::Encoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::forward::RequestPump;
 use crate::phase::Proxy;
@@ -40,6 +41,10 @@ pub(crate) struct ResponseBody<P: Proxy> {
     /// The end of the range, held until the whole response has been read (hyper stops
     /// polling a body once its `Content-Length` is sent, which would drop the fill).
     held: Option<Bytes>,
+    /// Compresses what is sent (`crate::compress`), after `response_body_filter`.
+    encoder: Option<Encoder>,
+    /// Trailers that arrived while compressing, sent after the compressed stream's end.
+    trailers: Option<Frame<Bytes>>,
 }
 
 enum Source {
@@ -138,6 +143,8 @@ impl<P: Proxy> ResponseBody<P> {
             fill: None,
             slice: None,
             held: None,
+            encoder: None,
+            trailers: None,
         }
     }
 
@@ -163,6 +170,8 @@ impl<P: Proxy> ResponseBody<P> {
             fill,
             slice: None,
             held: None,
+            encoder: None,
+            trailers: None,
         }
     }
 
@@ -170,6 +179,12 @@ impl<P: Proxy> ResponseBody<P> {
     /// that is being stored); the rest is still read, for the fill.
     pub(crate) fn sliced(mut self, slice: Option<Slicer>) -> Self {
         self.slice = slice;
+        self
+    }
+
+    /// Compresses what is sent with `encoder` (chosen with the response header).
+    pub(crate) fn compressed(mut self, encoder: Option<Encoder>) -> Self {
+        self.encoder = encoder;
         self
     }
 
@@ -276,15 +291,10 @@ fn is_head<P: Proxy>(state: &RequestState<P>) -> bool {
     state.session.method() == http::Method::HEAD
 }
 
-impl<P: Proxy> Body for ResponseBody<P> {
-    type Data = Bytes;
-    type Error = Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>>>> {
-        let this = self.get_mut();
+impl<P: Proxy> ResponseBody<P> {
+    /// The next frame as `response_body_filter` left it, before compression.
+    fn poll_plain(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>>>> {
+        let this = self;
         if let Err(e) = this.poll_pump(cx) {
             return this.fail(e);
         }
@@ -379,13 +389,76 @@ impl<P: Proxy> Body for ResponseBody<P> {
             }
         }
     }
+}
+
+impl<P: Proxy> Body for ResponseBody<P> {
+    type Data = Bytes;
+    type Error = Error;
+
+    /// The plain frames, or with an encoder their compressed form: each data frame
+    /// compressed (an empty result is not sent), then the end of the compressed stream
+    /// before the trailers or the end.
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(trailers) = this.trailers.take() {
+                return Poll::Ready(Some(Ok(trailers)));
+            }
+            if this.encoder.is_none() {
+                return this.poll_plain(cx);
+            }
+            let frame = match ready!(this.poll_plain(cx)) {
+                Some(Ok(frame)) => frame,
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => {
+                    let end = this.encoder.take().map(Encoder::finish);
+                    return match end {
+                        Some(Ok(rest)) if !rest.is_empty() => {
+                            Poll::Ready(Some(Ok(Frame::data(rest))))
+                        }
+                        Some(Err(e)) => Poll::Ready(Some(Err(e))),
+                        Some(Ok(_)) | None => Poll::Ready(None),
+                    };
+                }
+            };
+            match (frame.into_data(), this.encoder.as_mut()) {
+                (Ok(data), Some(encoder)) => match encoder.compress(&data) {
+                    Ok(out) if out.is_empty() => continue,
+                    Ok(out) => return Poll::Ready(Some(Ok(Frame::data(out)))),
+                    Err(e) => {
+                        this.encoder = None;
+                        return this.fail(e);
+                    }
+                },
+                (Ok(data), None) => return Poll::Ready(Some(Ok(Frame::data(data)))),
+                // Trailers come last: the compressed stream ends before them.
+                (Err(trailers), _) => {
+                    let rest = this.encoder.take().map(Encoder::finish);
+                    this.trailers = Some(trailers);
+                    match rest {
+                        Some(Ok(rest)) if !rest.is_empty() => {
+                            return Poll::Ready(Some(Ok(Frame::data(rest))))
+                        }
+                        Some(Err(e)) => return this.fail(e),
+                        Some(Ok(_)) | None => {}
+                    }
+                }
+            }
+        }
+    }
 
     fn is_end_stream(&self) -> bool {
-        self.source_ended() && self.held.is_none()
+        self.source_ended()
+            && self.held.is_none()
+            && self.encoder.is_none()
+            && self.trailers.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
-        if self.slice.is_some() {
+        if self.slice.is_some() || self.encoder.is_some() {
             return SizeHint::default();
         }
         match &self.source {

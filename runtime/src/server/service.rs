@@ -233,7 +233,9 @@ pub(super) async fn send_parts<P: Proxy>(
     match filtered {
         Ok(()) => {
             state.session.set_response_status(parts.status);
-            http::Response::from_parts(parts, ResponseBody::full(state, body))
+            let encoder = crate::compress::start(&state.session, &mut parts);
+            let body = ResponseBody::full(state, body).compressed(encoder);
+            http::Response::from_parts(parts, body)
         }
         Err(e) => send_error(state, e).await,
     }
@@ -288,7 +290,10 @@ async fn send_upstream<P: Proxy>(
     match (filtered, switch) {
         (Ok(()), None) => {
             state.session.set_response_status(parts.status);
-            let body = ResponseBody::upstream(state, body, upstream, fill).sliced(slice);
+            let encoder = crate::compress::start(&state.session, &mut parts);
+            let body = ResponseBody::upstream(state, body, upstream, fill)
+                .sliced(slice)
+                .compressed(encoder);
             http::Response::from_parts(parts, body)
         }
         // The upstream connection switched: it is the tunnel's now (or, if a filter changed
