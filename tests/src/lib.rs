@@ -15,8 +15,8 @@ pub use certs::Pki;
 pub use load::Load;
 pub use origin::{Origin, OriginRequest};
 pub use process::{
-    build_file, build_program, build_source, build_target_dir, is_running, proxyc, DaemonProcess,
-    ProxyProcess,
+    build_example_for, build_file, build_program, build_source, build_target_dir, is_running,
+    proxyc, DaemonProcess, ProxyProcess,
 };
 pub use prometheus::Prometheus;
 

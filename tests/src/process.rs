@@ -102,6 +102,22 @@ pub fn build_program(example: &str, replacements: &[(String, String)]) -> PathBu
     run_build(&file, &dir.join(example))
 }
 
+/// Builds `examples/<example>.pxy` listening on `listen` in front of one origin at `origin`
+/// (the examples' `127.0.0.1:8080` and `127.0.0.1:9001`).
+pub fn build_example_for(
+    example: &str,
+    listen: std::net::SocketAddr,
+    origin: std::net::SocketAddr,
+) -> PathBuf {
+    build_program(
+        example,
+        &[
+            ("127.0.0.1:8080".into(), listen.to_string()),
+            ("127.0.0.1:9001".into(), origin.to_string()),
+        ],
+    )
+}
+
 /// A running proxy process; sent SIGTERM (then killed) when dropped.
 #[derive(Debug)]
 pub struct ProxyProcess {

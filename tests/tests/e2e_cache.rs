@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use pxy_tests::{build_program, free_addr, HttpClient, Origin, ProxyProcess, Reply};
+use pxy_tests::{build_example_for, free_addr, HttpClient, Origin, ProxyProcess, Reply};
 
 /// The value of the series `name` in a scrape (0 when absent).
 fn series(metrics: &str, name: &str) -> u64 {
@@ -38,13 +38,7 @@ fn n(reply: &Reply) -> u64 {
 async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
     let (listen, origin_addr, admin) = (free_addr(), free_addr(), free_addr());
     let origin = Origin::start("app", origin_addr).await;
-    let bin = build_program(
-        "cache",
-        &[
-            ("127.0.0.1:8080".into(), listen.to_string()),
-            ("127.0.0.1:9001".into(), origin_addr.to_string()),
-        ],
-    );
+    let bin = build_example_for("cache", listen, origin_addr);
     let admin_arg = admin.to_string();
     let mut proxy = ProxyProcess::start(&bin, &["--threads", "2", "--admin", &admin_arg], 1);
     let base = format!("http://{listen}");

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use pxy_tests::{build_program, free_addr, HttpClient, Origin, ProxyProcess};
+use pxy_tests::{build_example_for, free_addr, HttpClient, Origin, ProxyProcess};
 
 /// What every request asks the origin for: a minute of freshness and a validator.
 const KEEP: [(&str, &str); 2] = [
@@ -26,13 +26,7 @@ fn with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 async fn ranges_are_answered_from_the_cache() {
     let (listen, origin_addr) = (free_addr(), free_addr());
     let origin = Origin::start("app", origin_addr).await;
-    let bin = build_program(
-        "cache",
-        &[
-            ("127.0.0.1:8080".into(), listen.to_string()),
-            ("127.0.0.1:9001".into(), origin_addr.to_string()),
-        ],
-    );
+    let bin = build_example_for("cache", listen, origin_addr);
     let mut proxy = ProxyProcess::start(&bin, &["--threads", "2"], 1);
     let base = format!("http://{listen}");
     let client = HttpClient::http1();

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::process::Command;
 use std::time::Duration;
 
-use pxy_tests::{build_program, free_addr, HttpClient, Origin, ProxyProcess, Reply};
+use pxy_tests::{build_example_for, free_addr, HttpClient, Origin, ProxyProcess, Reply};
 
 fn decoded(reply: &Reply) -> Vec<u8> {
     let bytes = &reply.bytes[..];
@@ -31,13 +31,7 @@ fn decoded(reply: &Reply) -> Vec<u8> {
 async fn text_is_compressed_as_each_client_accepts() {
     let (listen, origin_addr) = (free_addr(), free_addr());
     let origin = Origin::start("app", origin_addr).await;
-    let bin = build_program(
-        "cache",
-        &[
-            ("127.0.0.1:8080".into(), listen.to_string()),
-            ("127.0.0.1:9001".into(), origin_addr.to_string()),
-        ],
-    );
+    let bin = build_example_for("cache", listen, origin_addr);
     let mut proxy = ProxyProcess::start(&bin, &["--threads", "1"], 1);
     let client = HttpClient::http1();
     let text = [("x-reply-content-type", "text/plain; charset=utf-8")];

@@ -349,6 +349,15 @@ async fn an_upgrade_under_load_fails_no_request_and_a_failed_one_changes_nothing
     let at_exit = load.sent();
     load.wait_sent(TOTAL.max(at_exit + AFTER_EXIT), DEADLINE)
         .await;
+    // Sent is counted before the answer arrives: let the requests in flight finish.
+    let settled = Instant::now();
+    while load.answered("old\n") + load.answered("new\n") + load.failed() < TOTAL {
+        assert!(
+            settled.elapsed() < DEADLINE,
+            "the load's answers did not arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let (old_answers, new_answers, failed) = (
         load.answered("old\n"),
         load.answered("new\n"),

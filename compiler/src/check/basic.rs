@@ -8,9 +8,10 @@ use pxy_dsl::ast::{BasicAuthDecl, Ident, Item, ParsedProgram, Text};
 use pxy_dsl::Span;
 
 use super::error::{BasicAuthProblem, DuplicateKind, FileKind, Statement};
+use super::named::Table;
 use super::{CheckError, Checker, Declaration};
 use crate::catalog::settings::{self, BasicAuthOption};
-use crate::catalog::words::{Phase, Section, WordKind};
+use crate::catalog::words::{Section, WordKind};
 use crate::typed::{TypedBasicAuth, TypedStmtKind};
 
 impl Checker<'_> {
@@ -20,20 +21,10 @@ impl Checker<'_> {
             let Item::BasicAuth(decl) = item else {
                 continue;
             };
-            if let Some(&first) = self.basic_ids.get(&decl.name.name) {
-                self.problems.push(CheckError::Duplicate {
-                    span: decl.name.span,
-                    first: self.basic_auths[first].1,
-                    what: DuplicateKind::BasicAuth,
-                    name: decl.name.name.clone(),
-                });
-                continue;
-            }
-            if let Some(basic) = self.basic_auth_decl(decl) {
-                self.basic_ids
-                    .insert(decl.name.name.clone(), self.basic_auths.len());
-                self.basic_auths.push((basic, decl.name.span));
-            }
+            let table: Table<_> = |cx| &mut cx.basic_auths;
+            self.declare(&decl.name, table, DuplicateKind::BasicAuth, |cx| {
+                cx.basic_auth_decl(decl)
+            });
         }
     }
 
@@ -93,28 +84,21 @@ impl Checker<'_> {
         span: Span,
         section: Section,
     ) -> Option<TypedStmtKind> {
-        if self.phase != Phase::Request {
-            return self.not_allowed(span, Statement::VerifyBasic, section);
-        }
-        let Some(&id) = self.basic_ids.get(&name.name) else {
-            // A declaration with an error was reported already.
-            if !self
-                .problems
-                .iter()
-                .any(|p| matches!(p, CheckError::InvalidBasicAuth { .. }))
-            {
-                let suggestion =
-                    super::suggest::closest(&name.name, self.basic_ids.keys().map(String::as_str));
-                self.problems.push(CheckError::UnknownBasicAuth {
-                    span: name.span,
-                    name: name.name.clone(),
-                    suggestion,
-                });
-            }
-            return None;
-        };
-        self.named.insert((Declaration::BasicAuth, id));
-        Some(TypedStmtKind::VerifyBasic(id))
+        self.verifier(
+            name,
+            span,
+            section,
+            Statement::VerifyBasic,
+            Declaration::BasicAuth,
+            |cx| &cx.basic_auths.ids,
+            |p| matches!(p, CheckError::InvalidBasicAuth { .. }),
+            |span, name, suggestion| CheckError::UnknownBasicAuth {
+                span,
+                name,
+                suggestion,
+            },
+        )
+        .map(TypedStmtKind::VerifyBasic)
     }
 }
 

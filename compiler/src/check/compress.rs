@@ -46,29 +46,14 @@ impl Checker<'_> {
     /// `"text/html", "text/*"`: each a media type (RFC 9110 §8.3.1, without parameters),
     /// returned in lower case.
     pub(super) fn media_types(&mut self, value: &Expr) -> Option<Vec<String>> {
-        let mut types = Vec::new();
-        let mut ok = true;
-        for item in value.list_items() {
-            let Some(text) = item.plain_str() else {
-                ok = false;
-                self.problems.push(CheckError::TypeMismatch {
-                    span: item.span,
-                    expected: super::Expected::Setting(settings::ValueKind::MediaTypes),
-                    found: super::exprs::literal_type(&item.kind),
-                });
-                continue;
-            };
+        self.strings(value, settings::ValueKind::MediaTypes, |cx, text, span| {
             if is_media_type(&text) {
-                types.push(text.to_ascii_lowercase());
-            } else {
-                ok = false;
-                self.problems.push(CheckError::InvalidMediaType {
-                    span: item.span,
-                    text,
-                });
+                return Some(text.to_ascii_lowercase());
             }
-        }
-        ok.then_some(types)
+            cx.problems
+                .push(CheckError::InvalidMediaType { span, text });
+            None
+        })
     }
 }
 

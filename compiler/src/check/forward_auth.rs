@@ -7,10 +7,11 @@ use pxy_dsl::ast::{Expr, ForwardAuthDecl, Ident, Item, ParsedProgram};
 use pxy_dsl::Span;
 
 use super::error::{DuplicateKind, ForwardAuthProblem, Statement};
+use super::named::Table;
 use super::{CheckError, Checker, Declaration};
 use crate::catalog::headers::MANAGED_HEADERS;
 use crate::catalog::settings::{self, ForwardAuthOption, SettingValue};
-use crate::catalog::words::{Phase, Section, WordKind};
+use crate::catalog::words::{Section, WordKind};
 use crate::typed::{TypedForwardAuth, TypedStmtKind};
 
 impl Checker<'_> {
@@ -21,20 +22,10 @@ impl Checker<'_> {
             let Item::ForwardAuth(decl) = item else {
                 continue;
             };
-            if let Some(&first) = self.forward_ids.get(&decl.name.name) {
-                self.problems.push(CheckError::Duplicate {
-                    span: decl.name.span,
-                    first: self.forward_auths[first].1,
-                    what: DuplicateKind::ForwardAuth,
-                    name: decl.name.name.clone(),
-                });
-                continue;
-            }
-            if let Some(forward) = self.forward_auth_decl(decl) {
-                self.forward_ids
-                    .insert(decl.name.name.clone(), self.forward_auths.len());
-                self.forward_auths.push((forward, decl.name.span));
-            }
+            let table: Table<_> = |cx| &mut cx.forward_auths;
+            self.declare(&decl.name, table, DuplicateKind::ForwardAuth, |cx| {
+                cx.forward_auth_decl(decl)
+            });
         }
     }
 
@@ -135,24 +126,9 @@ impl Checker<'_> {
 
     /// `"x-user", "x-groups"`: each a valid header name, returned in lower case.
     pub(super) fn header_names(&mut self, value: &Expr) -> Option<Vec<String>> {
-        let mut names = Vec::new();
-        let mut ok = true;
-        for item in value.list_items() {
-            let Some(text) = item.plain_str() else {
-                ok = false;
-                self.problems.push(CheckError::TypeMismatch {
-                    span: item.span,
-                    expected: super::Expected::Setting(settings::ValueKind::HeaderNames),
-                    found: super::exprs::literal_type(&item.kind),
-                });
-                continue;
-            };
-            match self.header_name(&text, item.span) {
-                Some(name) => names.push(name),
-                None => ok = false,
-            }
-        }
-        ok.then_some(names)
+        self.strings(value, settings::ValueKind::HeaderNames, |cx, text, span| {
+            cx.header_name(&text, span)
+        })
     }
 
     /// `verify_forward NAME`.
@@ -162,33 +138,22 @@ impl Checker<'_> {
         span: Span,
         section: Section,
     ) -> Option<TypedStmtKind> {
-        if self.phase != Phase::Request {
-            return self.not_allowed(span, Statement::VerifyForward, section);
-        }
-        let Some(&id) = self.forward_ids.get(&name.name) else {
-            // A declaration with an error was reported already.
-            if !self
-                .problems
-                .iter()
-                .any(|p| matches!(p, CheckError::InvalidForwardAuth { .. }))
-            {
-                let suggestion = super::suggest::closest(
-                    &name.name,
-                    self.forward_ids.keys().map(String::as_str),
-                );
-                self.problems.push(CheckError::UnknownForwardAuth {
-                    span: name.span,
-                    name: name.name.clone(),
-                    suggestion,
-                });
-            }
-            return None;
-        };
-        self.named.insert((Declaration::ForwardAuth, id));
-        Some(TypedStmtKind::VerifyForward {
-            verifier: id,
-            service: self.forward_auths[id].0.service,
-        })
+        let verifier = self.verifier(
+            name,
+            span,
+            section,
+            Statement::VerifyForward,
+            Declaration::ForwardAuth,
+            |cx| &cx.forward_auths.ids,
+            |p| matches!(p, CheckError::InvalidForwardAuth { .. }),
+            |span, name, suggestion| CheckError::UnknownForwardAuth {
+                span,
+                name,
+                suggestion,
+            },
+        )?;
+        let service = self.forward_auths.get(verifier).service;
+        Some(TypedStmtKind::VerifyForward { verifier, service })
     }
 }
 

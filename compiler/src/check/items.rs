@@ -600,6 +600,34 @@ impl Checker<'_> {
         got.map(|v| (which, v))
     }
 
+    /// A setting's strings, `"a", "b"` (kind `kind`), each made into what `each` returns for
+    /// it (`None`: it reported why the string cannot be used).
+    pub(super) fn strings(
+        &mut self,
+        value: &Expr,
+        kind: ValueKind,
+        mut each: impl FnMut(&mut Self, String, pxy_dsl::Span) -> Option<String>,
+    ) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in value.list_items() {
+            let Some(text) = item.plain_str() else {
+                ok = false;
+                self.problems.push(CheckError::TypeMismatch {
+                    span: item.span,
+                    expected: Expected::Setting(kind),
+                    found: super::exprs::literal_type(&item.kind),
+                });
+                continue;
+            };
+            match each(self, text, item.span) {
+                Some(made) => out.push(made),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
     pub(super) fn on_block(&mut self, on: &OnBlock, program: &mut TypedProgram) {
         let Some(section) = self.word(
             &on.phase.name,

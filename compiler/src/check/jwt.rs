@@ -8,9 +8,10 @@ use pxy_dsl::ast::{Ident, Item, JwtDecl, ParsedProgram, Text};
 use pxy_dsl::Span;
 
 use super::error::{DuplicateKind, FileKind, JwtProblem, Statement};
+use super::named::Table;
 use super::{CheckError, Checker, Declaration};
 use crate::catalog::settings::{self, JwtOption, SettingValue};
-use crate::catalog::words::{Phase, Section, WordKind};
+use crate::catalog::words::{Section, WordKind};
 use crate::typed::{JwtKeys, TypedJwt, TypedStmtKind};
 
 /// The leeway when none is declared: clocks of token issuers and proxies drift by seconds.
@@ -22,20 +23,13 @@ impl Checker<'_> {
     /// Checks every `jwt` first, so a `verify_jwt` may name one declared further down.
     pub(super) fn declare_jwts(&mut self, parsed: &ParsedProgram) {
         for item in &parsed.items {
-            let Item::Jwt(decl) = item else { continue };
-            if let Some(&first) = self.jwt_ids.get(&decl.name.name) {
-                self.problems.push(CheckError::Duplicate {
-                    span: decl.name.span,
-                    first: self.jwts[first].1,
-                    what: DuplicateKind::Jwt,
-                    name: decl.name.name.clone(),
-                });
+            let Item::Jwt(decl) = item else {
                 continue;
-            }
-            if let Some(jwt) = self.jwt_decl(decl) {
-                self.jwt_ids.insert(decl.name.name.clone(), self.jwts.len());
-                self.jwts.push((jwt, decl.name.span));
-            }
+            };
+            let table: Table<_> = |cx| &mut cx.jwts;
+            self.declare(&decl.name, table, DuplicateKind::Jwt, |cx| {
+                cx.jwt_decl(decl)
+            });
         }
     }
 
@@ -118,27 +112,20 @@ impl Checker<'_> {
         span: Span,
         section: Section,
     ) -> Option<TypedStmtKind> {
-        if self.phase != Phase::Request {
-            return self.not_allowed(span, Statement::VerifyJwt, section);
-        }
-        let Some(&id) = self.jwt_ids.get(&name.name) else {
-            // A declaration with an error was reported already.
-            if !self
-                .problems
-                .iter()
-                .any(|p| matches!(p, CheckError::InvalidJwt { .. }))
-            {
-                let suggestion =
-                    super::suggest::closest(&name.name, self.jwt_ids.keys().map(String::as_str));
-                self.problems.push(CheckError::UnknownJwt {
-                    span: name.span,
-                    name: name.name.clone(),
-                    suggestion,
-                });
-            }
-            return None;
-        };
-        self.named.insert((Declaration::Jwt, id));
-        Some(TypedStmtKind::VerifyJwt(id))
+        self.verifier(
+            name,
+            span,
+            section,
+            Statement::VerifyJwt,
+            Declaration::Jwt,
+            |cx| &cx.jwts.ids,
+            |p| matches!(p, CheckError::InvalidJwt { .. }),
+            |span, name, suggestion| CheckError::UnknownJwt {
+                span,
+                name,
+                suggestion,
+            },
+        )
+        .map(TypedStmtKind::VerifyJwt)
     }
 }

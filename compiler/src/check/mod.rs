@@ -15,6 +15,7 @@ mod forward_auth;
 mod items;
 mod jwt;
 mod limits;
+mod named;
 mod retry;
 mod routes;
 mod server;
@@ -139,9 +140,9 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.data = cx.checked_data();
     program.caches = cx.caches.iter().map(|c| c.cache.clone()).collect();
     cx.unchecked_purges(&program.on_request);
-    program.jwts = cx.jwts.iter().map(|(jwt, _)| jwt.clone()).collect();
-    program.basic_auths = cx.basic_auths.iter().map(|(b, _)| b.clone()).collect();
-    program.forward_auths = cx.forward_auths.iter().map(|(f, _)| f.clone()).collect();
+    program.jwts = cx.jwts.values();
+    program.basic_auths = cx.basic_auths.values();
+    program.forward_auths = cx.forward_auths.values();
     program.regexes = std::mem::take(&mut cx.regexes);
     cx.unused_declarations();
     program.variables = cx.variables;
@@ -207,18 +208,12 @@ pub(crate) struct Checker<'src> {
     cache_ids: HashMap<String, usize>,
     /// Every cache declared, in source order.
     caches: Vec<caches::DeclaredCache>,
-    /// JWT verifier name → index into `jwts`.
-    jwt_ids: HashMap<String, usize>,
-    /// Every `jwt` declared without error, in source order, with where its name is.
-    jwts: Vec<(crate::typed::TypedJwt, Span)>,
-    /// Basic authentication verifier name → index into `basic_auths`.
-    basic_ids: HashMap<String, usize>,
-    /// Every `basic_auth` declared without error, in source order, with where its name is.
-    basic_auths: Vec<(crate::typed::TypedBasicAuth, Span)>,
-    /// Forward authentication verifier name → index into `forward_auths`.
-    forward_ids: HashMap<String, usize>,
-    /// Every `forward_auth` declared without error, in source order, with where its name is.
-    forward_auths: Vec<(crate::typed::TypedForwardAuth, Span)>,
+    /// Every `jwt` declared without error.
+    jwts: named::Declared<crate::typed::TypedJwt>,
+    /// Every `basic_auth` declared without error.
+    basic_auths: named::Declared<crate::typed::TypedBasicAuth>,
+    /// Every `forward_auth` declared without error.
+    forward_auths: named::Declared<crate::typed::TypedForwardAuth>,
     /// The verifiers and caches some statement names (even one with another error).
     named: HashSet<(Declaration, usize)>,
     /// Every `max_in_flight` checked so far.
@@ -260,12 +255,9 @@ impl<'src> Checker<'src> {
             data: Vec::new(),
             cache_ids: HashMap::new(),
             caches: Vec::new(),
-            jwt_ids: HashMap::new(),
-            jwts: Vec::new(),
-            basic_ids: HashMap::new(),
-            basic_auths: Vec::new(),
-            forward_ids: HashMap::new(),
-            forward_auths: Vec::new(),
+            jwts: named::Declared::default(),
+            basic_auths: named::Declared::default(),
+            forward_auths: named::Declared::default(),
             named: HashSet::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,

@@ -83,17 +83,8 @@ fn same_origin_path(session: &Session, reference: &str) -> Option<(String, Optio
 
 #[cfg(test)]
 mod tests {
+    use super::super::key::tests::session;
     use super::*;
-
-    fn session(method: &str, uri: &str) -> Session {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("host", "Example.COM")
-            .body(())
-            .expect("a request");
-        Session::new_synthetic(req, "127.0.0.1:1".parse().expect("an address"))
-    }
 
     #[test]
     fn location_and_content_location_resolve_on_the_requests_own_host() {

@@ -64,10 +64,11 @@ pub(crate) fn of(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn session(method: &str, uri: &str) -> Session {
+    /// A request to `Example.COM` with a cookie (also for the other tests of the cache).
+    pub(in crate::cache) fn session(method: &str, uri: &str) -> Session {
         let req = http::Request::builder()
             .method(method)
             .uri(uri)
