@@ -145,6 +145,33 @@ async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
         "refreshed"
     );
 
+    // `cache` under an `if`: only the requests that take the branch use the cache.
+    let draft = format!("{base}/drafts/post");
+    let visitor = client.get(&draft, &keep).await;
+    let again = client.get(&draft, &keep).await;
+    assert_eq!(
+        (cache_status(&visitor), cache_status(&again)),
+        ("miss", "hit")
+    );
+    let mut preview = keep.to_vec();
+    preview.push(("x-preview", "1"));
+    let previews = [
+        client.get(&draft, &preview).await,
+        client.get(&draft, &preview).await,
+    ];
+    for reply in &previews {
+        assert_eq!(
+            cache_status(reply),
+            "none",
+            "a preview never uses the cache"
+        );
+    }
+    assert_eq!(
+        n(&previews[1]),
+        n(&previews[0]) + 1,
+        "both previews reached the origin"
+    );
+
     // Surrogate-Control speaks to this cache ahead of Cache-Control, and never reaches a
     // client: stored though browsers are told no-store; revalidated on its own lifetime, the
     // client still getting the origin's own Cache-Control.
