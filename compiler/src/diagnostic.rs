@@ -581,6 +581,12 @@ fn check(e: &CheckError) -> Words {
                 Some(format!("add `vary_on {word}` to the route's `cache` to keep one entry per value, or stop reading it")),
             )
         }
+        CheckError::CacheKeyMissesHeader { span, cache, header } => (
+            "W1105",
+            format!("this route is chosen by `{header}`, which its cache key does not include"),
+            vec![label(*span, format!("matches on `{header}`")), label(*cache, "another route stores in this cache too")],
+            Some(format!("requests for one URL share an entry whatever their `{header}`: give the routes separate caches, or put the difference in the path or query")),
+        ),
         CheckError::UncheckedPurge { span } => (
             "W1102",
             "any request can reach this `purge`".into(),

@@ -16,7 +16,7 @@ use crate::catalog::settings::{
 use crate::catalog::words::{Phase, Section, WordKind};
 use crate::typed::visit::{self, Visit};
 use crate::typed::{
-    Field, TypedCache, TypedCacheRule, TypedExpr, TypedExprKind, TypedRoute, TypedStmt,
+    CacheId, Field, TypedCache, TypedCacheRule, TypedExpr, TypedExprKind, TypedRoute, TypedStmt,
     TypedStmtKind,
 };
 
@@ -241,9 +241,18 @@ impl Checker<'_> {
             }
         }
         found.visit_route(route);
-        let Some((cache, rule)) = found.cache else {
+        let Some((cache, id, rule)) = found.cache else {
             return;
         };
+        self.caching_routes.push(CachingRoute {
+            cache: id,
+            head,
+            statement: cache,
+            headers: (route.headers.iter())
+                .map(|(name, _)| name.clone())
+                .filter(|name| credential(name).is_none())
+                .collect(),
+        });
         let matched = route
             .headers
             .iter()
@@ -261,6 +270,29 @@ impl Checker<'_> {
         }
     }
 
+    /// W1105 for each caching route that matches on a header the key leaves out while
+    /// another route uses the same cache: their requests for one URL share its entries.
+    pub(super) fn shared_cache_keys(&mut self) {
+        let routes = std::mem::take(&mut self.caching_routes);
+        for route in &routes {
+            let shared = routes
+                .iter()
+                .filter(|other| other.cache == route.cache)
+                .count()
+                > 1;
+            if !shared {
+                continue;
+            }
+            for header in &route.headers {
+                self.problems.push(CheckError::CacheKeyMissesHeader {
+                    span: route.head,
+                    cache: route.statement,
+                    header: header.clone(),
+                });
+            }
+        }
+    }
+
     /// The warning for `purge` at the top of `on request`: every request reaches it.
     pub(super) fn unchecked_purges(&mut self, stmts: &[TypedStmt]) {
         for stmt in stmts {
@@ -270,6 +302,19 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// A route that caches, as W1105 compares them once every route is checked.
+#[derive(Debug)]
+pub(super) struct CachingRoute {
+    cache: CacheId,
+    /// The route's head (its matchers).
+    head: Span,
+    /// Its `cache` statement.
+    statement: Span,
+    /// The headers it matches on that the key cannot include (all but the credentials
+    /// `vary_on` may add, which W1101 covers).
+    headers: Vec<String>,
 }
 
 /// Which credential a request header is, if it is one.
@@ -295,14 +340,14 @@ fn field_credential(field: &Field) -> Option<KeyHeader> {
 /// A route's first `cache` statement, and its first read of each credential.
 #[derive(Default)]
 struct CacheUse<'a> {
-    cache: Option<(Span, &'a TypedCacheRule)>,
+    cache: Option<(Span, CacheId, &'a TypedCacheRule)>,
     reads: Vec<(KeyHeader, Span)>,
 }
 
 impl<'a> Visit<'a> for CacheUse<'a> {
     fn visit_stmt(&mut self, stmt: &'a TypedStmt) {
-        if let TypedStmtKind::Cache { rule, .. } = &stmt.kind {
-            self.cache.get_or_insert((stmt.span, rule));
+        if let TypedStmtKind::Cache { cache, rule } = &stmt.kind {
+            self.cache.get_or_insert((stmt.span, *cache, rule));
         }
         visit::walk_stmt(self, stmt);
     }

@@ -428,6 +428,16 @@ pub enum CheckError {
         /// What it reads.
         what: KeyHeader,
     },
+    /// `route header "x-env" == "prod" { cache main ... }` beside another route caching in
+    /// `main`: the key has no `x-env`, so their requests for one URL share entries.
+    CacheKeyMissesHeader {
+        /// The route's head.
+        span: Span,
+        /// The `cache` statement.
+        cache: Span,
+        /// The header matched on.
+        header: String,
+    },
     /// `route path "/purge/" { purge main }`: anyone can empty the cache.
     UncheckedPurge {
         /// The `purge` statement.
@@ -574,6 +584,7 @@ impl CheckError {
             | CheckError::UnknownCache { span, .. }
             | CheckError::InvalidCache { span, .. }
             | CheckError::CacheReadsCredentials { span, .. }
+            | CheckError::CacheKeyMissesHeader { span, .. }
             | CheckError::UncheckedPurge { span }
             | CheckError::ClientAddressHeaderRead { span, .. }
             | CheckError::UntrustedProxyProtocol { span, .. }
@@ -606,6 +617,7 @@ impl CheckError {
             | CheckError::UnusedLimit { .. }
             | CheckError::UnusedDeclaration { .. }
             | CheckError::CacheReadsCredentials { .. }
+            | CheckError::CacheKeyMissesHeader { .. }
             | CheckError::UncheckedPurge { .. }
             | CheckError::LogFieldsNotWritten { .. }
             | CheckError::LogFileWithoutLog { .. } => true,

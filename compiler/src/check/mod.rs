@@ -145,6 +145,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.forward_auths = cx.forward_auths.values();
     program.regexes = std::mem::take(&mut cx.regexes);
     cx.unused_declarations();
+    cx.shared_cache_keys();
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
     program.bindings.sort_by_key(|b| b.name_span.start);
@@ -214,6 +215,8 @@ pub(crate) struct Checker<'src> {
     basic_auths: named::Declared<crate::typed::TypedBasicAuth>,
     /// Every `forward_auth` declared without error.
     forward_auths: named::Declared<crate::typed::TypedForwardAuth>,
+    /// Every route that caches, for W1105 once all are checked.
+    caching_routes: Vec<caches::CachingRoute>,
     /// The verifiers and caches some statement names (even one with another error).
     named: HashSet<(Declaration, usize)>,
     /// Every `max_in_flight` checked so far.
@@ -258,6 +261,7 @@ impl<'src> Checker<'src> {
             jwts: named::Declared::default(),
             basic_auths: named::Declared::default(),
             forward_auths: named::Declared::default(),
+            caching_routes: Vec::new(),
             named: HashSet::new(),
             untrusted_proxy_protocol: Vec::new(),
             client_ip_rule: None,
