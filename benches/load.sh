@@ -12,6 +12,11 @@
 #   h2c  HTTP/2 with prior knowledge over cleartext, h2load -m H2_STREAMS.
 #   h2   HTTP/2 over TLS (ALPN h2), h2load -m H2_STREAMS against https://; long-lived
 #        connections, so this is HTTP/2 + TLS record cost, the handshakes are negligible.
+#   cache  HTTP/1.1 keep-alive like h1, every answer a cache hit: the origins send
+#        Cache-Control: max-age=3600, and each proxy caches with its own cache: proxyc
+#        `cache main` (in memory), nginx proxy_cache (files, in the page cache), HAProxy's
+#        `cache` (in memory), and Varnish (-b to the first origin, built-in VCL, malloc
+#        storage), which joins the default proxies in this mode.
 #   tls  TLS handshakes/s: every request on a new connection with a full handshake.
 #        Generator: CONNECTIONS concurrent `openssl s_time -new -www ...` clients, each a
 #        closed loop of connect, full handshake, one GET / (HTTP/1.1, Host, "Connection:
@@ -55,6 +60,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 MODE=${MODE:-h1}
 H2_STREAMS=${H2_STREAMS:-10}
 TLS13_CIPHERS=${TLS13_CIPHERS:-TLS_AES_128_GCM_SHA256}
+PROXIES_GIVEN=${PROXIES:+1}
 PROXIES=${PROXIES:-proxyc nginx haproxy}
 PROXYC_BIN=${PROXYC_BIN:-}
 IDLE_WAIT=${IDLE_WAIT:-60}  # seconds to wait for a quiet machine before each round
@@ -93,13 +99,16 @@ parse_args() {
             --connections) CONNECTIONS=$2; shift 2 ;;
             --mode) MODE=$2; shift 2 ;;
             --origins) ORIGINS=$2; shift 2 ;;
-            --proxies) PROXIES=$2; shift 2 ;;
+            --proxies) PROXIES=$2; PROXIES_GIVEN=1; shift 2 ;;
             --idle-wait) IDLE_WAIT=$2; shift 2 ;;
             -h|--help) usage; exit 0 ;;
             *) usage >&2; die "unknown argument: $1" ;;
         esac
     done
-    [[ $MODE =~ ^(h1|h2c|h2|tls)$ ]] || die "MODE must be h1, h2c, h2 or tls, not '$MODE'"
+    [[ $MODE =~ ^(h1|h2c|h2|tls|cache)$ ]] || die "MODE must be h1, h2c, h2, tls or cache, not '$MODE'"
+    if [[ $MODE == cache && -z ${PROXIES_GIVEN:-} ]]; then
+        PROXIES="proxyc nginx haproxy varnish"
+    fi
     local n
     for n in "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS" "$H2_STREAMS" "$IDLE_WAIT"; do
         [[ $n =~ ^[0-9]+$ ]] || die "not a whole number: '$n'"
@@ -249,13 +258,22 @@ set_origins() {
     ORIGIN_ADDRS=()
     local i origin_servers="" upstream_servers="" backend_servers=""
     for ((i = 1; i <= ORIGINS; i++)); do
-        local addr=127.0.0.1:$((9000 + i))
+        local addr=127.0.0.1:$((9000 + i)) cacheable=""
+        [[ $MODE == cache ]] && cacheable='add_header Cache-Control "max-age=3600"; '
         ORIGIN_ADDRS+=("$addr")
-        origin_servers+="    server { listen $addr backlog=4096; location / { return 200 \"@BODY@\"; } }"$'\n'
+        origin_servers+="    server { listen $addr backlog=4096; location / { ${cacheable}return 200 \"@BODY@\"; } }"$'\n'
         upstream_servers+="        server $addr;"$'\n'
         backend_servers+="    server origin$i $addr"$'\n'
     done
+    local cache_http="" cache_location="" cache_section="" cache_rules=""
+    if [[ $MODE == cache ]]; then
+        cache_http="    proxy_cache_path @RUN_DIR@/nginx/cache levels=1:2 keys_zone=bench:16m max_size=256m inactive=60m use_temp_path=off;"$'\n'
+        cache_location="            proxy_cache bench;"$'\n'
+        cache_section=$'cache bench\n    total-max-size 256\n    max-object-size 65536\n    max-age 3600\n\n'
+        cache_rules=$'    http-request cache-use bench\n    http-response cache-store bench\n'
+    fi
     export ORIGIN_SERVERS=$origin_servers UPSTREAM_SERVERS=$upstream_servers BACKEND_SERVERS=$backend_servers
+    export CACHE_HTTP=$cache_http CACHE_LOCATION=$cache_location CACHE_SECTION=$cache_section CACHE_RULES=$cache_rules
 }
 
 # Fills @NAME@ placeholders of a template from benches/conf into the run directory.
@@ -265,7 +283,7 @@ render() {
     local src=$1 dst=$2
     RUN_DIR=$RUN_DIR PROXY_ADDR=$PROXY_ADDR LISTEN_OPTS=$3 BIND_OPTS=$4 TLS_DIRECTIVES=${5:-} \
         BODY=$BODY \
-        perl -pe 's/\@(ORIGIN_SERVERS|UPSTREAM_SERVERS|BACKEND_SERVERS|TLS_DIRECTIVES)\@\n?/$ENV{$1}/g;
+        perl -pe 's/\@(ORIGIN_SERVERS|UPSTREAM_SERVERS|BACKEND_SERVERS|TLS_DIRECTIVES|CACHE_HTTP|CACHE_LOCATION|CACHE_SECTION|CACHE_RULES)\@\n?/$ENV{$1}/g;
                   s/\@(RUN_DIR|PROXY_ADDR|LISTEN_OPTS|BIND_OPTS|BODY)\@/$ENV{$1}/g' \
         "$CONF_DIR/$src" >"$dst"
 }
@@ -348,6 +366,16 @@ start_haproxy() {
     PROXY_LOG=$dir/haproxy.log
 }
 
+start_varnish() {
+    local dir=$RUN_DIR/varnish
+    mkdir -p "$dir"
+    # One thread pool (the others' one worker/thread); -F: foreground (manager + child).
+    taskset -c "$PROXY_CPU" varnishd -F -a "$PROXY_ADDR" -b "${ORIGIN_ADDRS[0]}" -n "$dir/work" \
+        -s malloc,256m -p thread_pools=1 >"$dir/varnish.log" 2>&1 &
+    PROXY_PID=$!
+    PROXY_LOG=$dir/varnish.log
+}
+
 start_proxyc() {
     local dir=$RUN_DIR/proxyc
     mkdir -p "$dir"
@@ -365,7 +393,9 @@ resolve_proxyc() {
         [[ -x $PROXYC_BIN ]] || die "proxyc binary '$PROXYC_BIN' is not an executable file"
         return 0
     fi
+    # The CLI only compiles (the program is built in release either way): any profile will do.
     local cli=$TARGET_DIR/release/proxyc example=examples/load_balancer.pxy
+    [[ -x $cli ]] || cli=$TARGET_DIR/debug/proxyc
     local out=$BENCH_DIR/load_balancer-$MODE-$ORIGINS
     local program=$RUN_DIR/load_balancer-$MODE-$ORIGINS.pxy
     if [[ ! -f $example ]]; then
@@ -375,6 +405,11 @@ resolve_proxyc() {
         return 0
     fi
     cp "$example" "$program"
+    if [[ $MODE == cache ]]; then
+        # The same program, caching every answer in memory.
+        perl -0pi -e 's/\nroute \{/\ncache main { size 256MiB }\n\nroute {\n    cache main/' "$program"
+        grep -q '^    cache main$' "$program" || die "no 'route {' in $example to add the cache to"
+    fi
     if ((ORIGINS != 2)); then
         # The example balances over two servers; the same program over ORIGINS of them.
         local servers="" i
@@ -421,7 +456,7 @@ resolve_proxyc() {
 LOAD_RESULT=
 run_load() {
     case $MODE in
-        h1) run_wrk "$@" ;;
+        h1|cache) run_wrk "$@" ;;
         h2c|h2) run_h2load "$@" ;;
         tls) run_tls_load "$@" ;;
     esac
@@ -713,6 +748,8 @@ write_report() {
             "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
         case $MODE in
             h1) echo "- load: wrk HTTP/1.1, 1 thread, $CONNECTIONS connections, pinned to core $LOAD_CPU" ;;
+            cache) echo "- load: wrk HTTP/1.1, 1 thread, $CONNECTIONS connections, pinned to core $LOAD_CPU;" \
+                "every answer a cache hit (origins send Cache-Control: max-age=3600)" ;;
             h2c) echo "- load: h2load h2c (prior knowledge), 1 thread, $CONNECTIONS connections ×" \
                 "$H2_STREAMS streams, pinned to core $LOAD_CPU" ;;
             h2) echo "- load: h2load HTTP/2 over TLS (ALPN ${H2_ALPN:-?}), 1 thread, $CONNECTIONS connections ×" \
@@ -732,7 +769,9 @@ write_report() {
             "order per round: ${proxies[*]}; medians below"
         echo "- origin: nginx 1 worker on core $LOAD_CPU, $ORIGINS servers (${ORIGIN_ADDRS[*]}), ${BODY_BYTES}-byte body;" \
             "proxy on core $PROXY_CPU, one worker/thread"
-        echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
+        local varnish=""
+        [[ " ${proxies[*]} " == *" varnish "* ]] && varnish=", $(varnishd -V 2>&1 | head -n 1 | sed 's/.*(\(varnish-[^ ]*\).*/\1/')"
+        echo "- versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')$varnish${PROXYC_BIN:+, proxyc: $PROXYC_BIN}"
         echo
         python3 "$REPO_ROOT/benches/summarize.py" --mode "$MODE" "$ROUNDS_TSV" "${proxies[@]}"
         if [[ -n $PROXYC_NOTE ]]; then
@@ -768,6 +807,7 @@ main() {
     PROXYC_SETUP_ALLOW_NO_CARGO=1 PROXYC_SETUP_SKIP_PIP=1 "$REPO_ROOT/scripts/setup.sh"
     case $MODE in
         h1) check_tools wrk ;;
+        cache) check_tools wrk varnishd ;;
         h2c) check_tools h2load ;;
         h2) check_tools h2load openssl ;;
         tls) check_tools openssl ;;
@@ -791,8 +831,8 @@ main() {
     for p in $PROXIES; do
         case $p in
             proxyc) resolve_proxyc; [[ -n $PROXYC_BIN ]] && proxies+=(proxyc) ;;
-            nginx|haproxy) proxies+=("$p") ;;
-            *) die "unknown proxy '$p' (known: proxyc nginx haproxy)" ;;
+            nginx|haproxy|varnish) proxies+=("$p") ;;
+            *) die "unknown proxy '$p' (known: proxyc nginx haproxy varnish)" ;;
         esac
     done
     ((${#proxies[@]} > 0)) || die "no proxy to benchmark"
