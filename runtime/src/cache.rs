@@ -37,7 +37,7 @@ mod rule;
 mod store;
 pub(crate) mod surrogate;
 pub(crate) mod tags;
-mod vary;
+pub(crate) mod vary;
 
 pub(crate) use conditional::is_not_modified;
 pub(crate) use fill::{Fill, FillPlan};

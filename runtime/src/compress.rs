@@ -66,17 +66,12 @@ impl CompressRule {
 
     /// Whether `content_type` (a `Content-Type` value) is one of the rule's types.
     fn compresses(&self, content_type: &str) -> bool {
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
         self.types.iter().any(|t| match t.strip_suffix("/*") {
             Some(top) => essence
                 .split_once('/')
-                .is_some_and(|(essence_top, _)| essence_top == top),
-            None => essence == *t,
+                .is_some_and(|(essence_top, _)| essence_top.eq_ignore_ascii_case(top)),
+            None => essence.eq_ignore_ascii_case(t),
         })
     }
 }
@@ -212,15 +207,11 @@ fn compressible(rule: &CompressRule, parts: &http::response::Parts) -> bool {
         && text(CONTENT_TYPE).is_some_and(|t| rule.compresses(t))
 }
 
-/// Adds `accept-encoding` to `Vary` unless it is there (or `Vary: *`).
+/// Adds `accept-encoding` to `Vary` unless it is there (or `Vary: *`), read as the cache
+/// reads `Vary`.
 fn add_vary(headers: &mut HeaderMap) {
-    let listed = headers
-        .get_all(VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|name| name == "*" || name.eq_ignore_ascii_case("accept-encoding"));
+    let listed =
+        crate::cache::vary::names(headers).map_or(true, |names| names.contains(&ACCEPT_ENCODING));
     if !listed {
         headers.append(VARY, HeaderValue::from_static("accept-encoding"));
     }

@@ -4,15 +4,15 @@
 //! `basic.user` is typed by the field catalog: optional, absent until a `verify_basic`
 //! accepted the request's credentials.
 
-use pxy_dsl::ast::{BasicAuthDecl, Ident, Item, ParsedProgram, Text};
+use pxy_dsl::ast::{BasicAuthDecl, Item, ParsedProgram, Text};
 use pxy_dsl::Span;
 
-use super::error::{BasicAuthProblem, DuplicateKind, FileKind, Statement};
+use super::error::{BasicAuthProblem, DuplicateKind, FileKind};
 use super::named::Table;
-use super::{CheckError, Checker, Declaration};
+use super::{CheckError, Checker};
 use crate::catalog::settings::{self, BasicAuthOption};
-use crate::catalog::words::{Section, WordKind};
-use crate::typed::{TypedBasicAuth, TypedStmtKind};
+use crate::catalog::words::WordKind;
+use crate::typed::TypedBasicAuth;
 
 impl Checker<'_> {
     /// Checks every `basic_auth` first, so a `verify_basic` may name one declared further down.
@@ -75,30 +75,6 @@ impl Checker<'_> {
         self.problems
             .push(CheckError::InvalidBasicAuth { span, problem });
         false
-    }
-
-    /// `verify_basic NAME`.
-    pub(super) fn verify_basic(
-        &mut self,
-        name: &Ident,
-        span: Span,
-        section: Section,
-    ) -> Option<TypedStmtKind> {
-        self.verifier(
-            name,
-            span,
-            section,
-            Statement::VerifyBasic,
-            Declaration::BasicAuth,
-            |cx| &cx.basic_auths.ids,
-            |p| matches!(p, CheckError::InvalidBasicAuth { .. }),
-            |span, name, suggestion| CheckError::UnknownBasicAuth {
-                span,
-                name,
-                suggestion,
-            },
-        )
-        .map(TypedStmtKind::VerifyBasic)
     }
 }
 

@@ -6,9 +6,9 @@
 use pxy_dsl::ast::{Expr, ForwardAuthDecl, Ident, Item, ParsedProgram};
 use pxy_dsl::Span;
 
-use super::error::{DuplicateKind, ForwardAuthProblem, Statement};
-use super::named::Table;
-use super::{CheckError, Checker, Declaration};
+use super::error::{DuplicateKind, ForwardAuthProblem};
+use super::named::{Table, Verifier};
+use super::{CheckError, Checker};
 use crate::catalog::headers::MANAGED_HEADERS;
 use crate::catalog::settings::{self, ForwardAuthOption, SettingValue};
 use crate::catalog::words::{Section, WordKind};
@@ -138,20 +138,7 @@ impl Checker<'_> {
         span: Span,
         section: Section,
     ) -> Option<TypedStmtKind> {
-        let verifier = self.verifier(
-            name,
-            span,
-            section,
-            Statement::VerifyForward,
-            Declaration::ForwardAuth,
-            |cx| &cx.forward_auths.ids,
-            |p| matches!(p, CheckError::InvalidForwardAuth { .. }),
-            |span, name, suggestion| CheckError::UnknownForwardAuth {
-                span,
-                name,
-                suggestion,
-            },
-        )?;
+        let verifier = self.verifier(name, span, section, Verifier::Forward)?;
         let service = self.forward_auths.get(verifier).service;
         Some(TypedStmtKind::VerifyForward { verifier, service })
     }

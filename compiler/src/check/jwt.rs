@@ -4,15 +4,15 @@
 //! `jwt.claims["x"]` are typed by the field catalog: optional, absent until a `verify_jwt`
 //! accepted a token, so no dominance analysis is needed for them to be safe.
 
-use pxy_dsl::ast::{Ident, Item, JwtDecl, ParsedProgram, Text};
+use pxy_dsl::ast::{Item, JwtDecl, ParsedProgram, Text};
 use pxy_dsl::Span;
 
-use super::error::{DuplicateKind, FileKind, JwtProblem, Statement};
+use super::error::{DuplicateKind, FileKind, JwtProblem};
 use super::named::Table;
-use super::{CheckError, Checker, Declaration};
+use super::{CheckError, Checker};
 use crate::catalog::settings::{self, JwtOption, SettingValue};
-use crate::catalog::words::{Section, WordKind};
-use crate::typed::{JwtKeys, TypedJwt, TypedStmtKind};
+use crate::catalog::words::WordKind;
+use crate::typed::{JwtKeys, TypedJwt};
 
 /// The leeway when none is declared: clocks of token issuers and proxies drift by seconds.
 const DEFAULT_LEEWAY_S: u64 = 60;
@@ -103,29 +103,5 @@ impl Checker<'_> {
     fn jwt_problem(&mut self, span: Span, problem: JwtProblem) -> bool {
         self.problems.push(CheckError::InvalidJwt { span, problem });
         false
-    }
-
-    /// `verify_jwt NAME`.
-    pub(super) fn verify_jwt(
-        &mut self,
-        name: &Ident,
-        span: Span,
-        section: Section,
-    ) -> Option<TypedStmtKind> {
-        self.verifier(
-            name,
-            span,
-            section,
-            Statement::VerifyJwt,
-            Declaration::Jwt,
-            |cx| &cx.jwts.ids,
-            |p| matches!(p, CheckError::InvalidJwt { .. }),
-            |span, name, suggestion| CheckError::UnknownJwt {
-                span,
-                name,
-                suggestion,
-            },
-        )
-        .map(TypedStmtKind::VerifyJwt)
     }
 }

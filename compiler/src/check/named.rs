@@ -51,8 +51,74 @@ impl<T> Declared<T> {
 /// Where a checker keeps one kind of declaration.
 pub(super) type Table<T> = for<'c, 's> fn(&'c mut Checker<'s>) -> &'c mut Declared<T>;
 
-/// Where a checker keeps the ids of one kind of declaration, by name.
-type Ids = for<'c, 's> fn(&'c Checker<'s>) -> &'c HashMap<String, usize>;
+/// The declarations a `verify_*` statement names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verifier {
+    /// `jwt`, named by `verify_jwt`.
+    Jwt,
+    /// `basic_auth`, named by `verify_basic`.
+    Basic,
+    /// `forward_auth`, named by `verify_forward`.
+    Forward,
+}
+
+impl Verifier {
+    fn statement(self) -> Statement {
+        match self {
+            Verifier::Jwt => Statement::VerifyJwt,
+            Verifier::Basic => Statement::VerifyBasic,
+            Verifier::Forward => Statement::VerifyForward,
+        }
+    }
+
+    fn declaration(self) -> Declaration {
+        match self {
+            Verifier::Jwt => Declaration::Jwt,
+            Verifier::Basic => Declaration::BasicAuth,
+            Verifier::Forward => Declaration::ForwardAuth,
+        }
+    }
+
+    /// The declared ones, by name.
+    fn ids<'c>(self, cx: &'c Checker<'_>) -> &'c HashMap<String, usize> {
+        match self {
+            Verifier::Jwt => &cx.jwts.ids,
+            Verifier::Basic => &cx.basic_auths.ids,
+            Verifier::Forward => &cx.forward_auths.ids,
+        }
+    }
+
+    /// Whether `problem` is an error in a declaration of this kind.
+    fn is_invalid(self, problem: &CheckError) -> bool {
+        match self {
+            Verifier::Jwt => matches!(problem, CheckError::InvalidJwt { .. }),
+            Verifier::Basic => matches!(problem, CheckError::InvalidBasicAuth { .. }),
+            Verifier::Forward => matches!(problem, CheckError::InvalidForwardAuth { .. }),
+        }
+    }
+
+    /// The report of `name`, which no declaration of this kind has.
+    fn unknown(self, name: &Ident, suggestion: Option<String>) -> CheckError {
+        let (span, name) = (name.span, name.name.clone());
+        match self {
+            Verifier::Jwt => CheckError::UnknownJwt {
+                span,
+                name,
+                suggestion,
+            },
+            Verifier::Basic => CheckError::UnknownBasicAuth {
+                span,
+                name,
+                suggestion,
+            },
+            Verifier::Forward => CheckError::UnknownForwardAuth {
+                span,
+                name,
+                suggestion,
+            },
+        }
+    }
+}
 
 impl Checker<'_> {
     /// Adds the declaration `name` that `check` makes to `table`, unless the name is taken
@@ -76,27 +142,31 @@ impl Checker<'_> {
         }
     }
 
-    /// The id of the verifier `name` a `verify_*` statement (`statement`) names in the
-    /// request phase, recorded as used; otherwise the problem is reported as for
-    /// [`Checker::named_id`].
-    #[allow(clippy::too_many_arguments)]
+    /// The id of the verifier of kind `kind` that a `verify_*` statement names, in the
+    /// request phase, recorded as used. Otherwise the unknown name is reported with the
+    /// closest declared one, unless a declaration of this kind had an error: the statement
+    /// may mean that one.
     pub(super) fn verifier(
         &mut self,
         name: &Ident,
         span: Span,
         section: Section,
-        statement: Statement,
-        kind: Declaration,
-        ids: Ids,
-        invalid: fn(&CheckError) -> bool,
-        unknown: fn(Span, String, Option<String>) -> CheckError,
+        kind: Verifier,
     ) -> Option<usize> {
         if self.phase != Phase::Request {
-            self.not_allowed(span, statement, section);
+            self.not_allowed(span, kind.statement(), section);
             return None;
         }
-        let id = self.named_id(name, ids, invalid, unknown)?;
-        self.named.insert((kind, id));
+        let Some(&id) = kind.ids(self).get(&name.name) else {
+            if !self.problems.iter().any(|p| kind.is_invalid(p)) {
+                let suggestion =
+                    super::suggest::closest(&name.name, kind.ids(self).keys().map(String::as_str));
+                let problem = kind.unknown(name, suggestion);
+                self.problems.push(problem);
+            }
+            return None;
+        };
+        self.named.insert((kind.declaration(), id));
         Some(id)
     }
 
@@ -110,27 +180,5 @@ impl Checker<'_> {
             name: name.name.clone(),
         });
         true
-    }
-
-    /// The id of the declaration `name` among `ids`. Otherwise `unknown` is reported with
-    /// the closest declared name, unless a declaration of this kind had an error
-    /// (`invalid`): the statement may mean that one.
-    fn named_id(
-        &mut self,
-        name: &Ident,
-        ids: Ids,
-        invalid: fn(&CheckError) -> bool,
-        unknown: fn(Span, String, Option<String>) -> CheckError,
-    ) -> Option<usize> {
-        if let Some(&id) = ids(self).get(&name.name) {
-            return Some(id);
-        }
-        if !self.problems.iter().any(invalid) {
-            let suggestion =
-                super::suggest::closest(&name.name, ids(self).keys().map(String::as_str));
-            let problem = unknown(name.span, name.name.clone(), suggestion);
-            self.problems.push(problem);
-        }
-        None
     }
 }

@@ -5,6 +5,7 @@ use pxy_dsl::ast::{Block, Else, Expr, Place, StmtKind};
 use pxy_dsl::Span;
 
 use super::error::{DuplicateKind, Expected, LogFieldProblem, Statement, StatusRange, WriteHint};
+use super::named::Verifier;
 use super::{CheckError, Checker};
 use crate::catalog::fields::Availability;
 use crate::catalog::headers::MANAGED_HEADERS;
@@ -279,8 +280,11 @@ impl Checker<'_> {
                     else_,
                 })
             }
-            StmtKind::VerifyJwt(name) => self.verify_jwt(name, span, section),
-            StmtKind::VerifyBasic(name) => self.verify_basic(name, span, section),
+            StmtKind::VerifyJwt(name) => {
+                (self.verifier(name, span, section, Verifier::Jwt)).map(TypedStmtKind::VerifyJwt)
+            }
+            StmtKind::VerifyBasic(name) => (self.verifier(name, span, section, Verifier::Basic))
+                .map(TypedStmtKind::VerifyBasic),
             StmtKind::VerifyForward(name) => self.verify_forward(name, span, section),
             StmtKind::Compress(settings) => self.compress_stmt(settings, span, section),
             StmtKind::RateLimit { limit, otherwise } => {
