@@ -65,8 +65,6 @@ impl Object {
         let mut parts = http::Response::new(()).into_parts().0;
         parts.status = self.status;
         parts.headers = self.headers.clone();
-        // Stored for the freshness rules; meant for this cache, not for clients.
-        super::surrogate::strip(&mut parts.headers);
         let age = self.freshness.age(now).as_secs();
         parts.headers.insert(AGE, HeaderValue::from(age));
         if self.status == StatusCode::OK && is_not_modified(request, &self.headers) {

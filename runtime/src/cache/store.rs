@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, EXPIRES, SET_COOKIE};
-use http::{HeaderMap, HeaderName, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use super::lock::{Acquired, Locks};
 use super::metrics::Metrics;
@@ -67,6 +67,9 @@ pub(crate) struct Object {
     pub(crate) freshness: Freshness,
     /// The tags the origin named (`tags.rs`), taken off `headers`.
     pub(crate) tags: Box<[Box<str>]>,
+    /// The origin's `Surrogate-Control` (`surrogate.rs`), taken off `headers` (it is never
+    /// sent to clients) and kept for the freshness of a `304` refresh.
+    surrogate_control: Box<[HeaderValue]>,
     weight: u64,
 }
 
@@ -93,6 +96,7 @@ impl Object {
         request: &HeaderMap,
     ) -> Object {
         let tags = tags::take(&mut headers);
+        let surrogate_control = super::surrogate::take(&mut headers);
         // The policy keeps its own copies of both header maps; a tag is counted in the
         // object and in the index.
         let tag_bytes: u64 = tags
@@ -103,13 +107,17 @@ impl Object {
             + 2 * header_bytes(&headers)
             + header_bytes(request)
             + body.len() as u64
-            + tag_bytes;
+            + tag_bytes
+            + (surrogate_control.iter())
+                .map(|v| v.len() as u64 + HEADER_OVERHEAD)
+                .sum::<u64>();
         Object {
             status,
             headers,
             body,
             freshness,
             tags,
+            surrogate_control,
             weight,
         }
     }
@@ -343,18 +351,20 @@ impl Object {
     /// the `304` (`not_modified`) sent new ones: RFC 9111 §3.2 keeps stored fields the `304`
     /// does not replace.
     pub(crate) fn restore_stored(&self, merged: &mut HeaderMap, not_modified: &HeaderMap) {
-        for name in [
-            &CACHE_CONTROL,
-            &EXPIRES,
-            &SET_COOKIE,
-            &super::surrogate::SURROGATE_CONTROL,
-        ] {
+        for name in [&CACHE_CONTROL, &EXPIRES, &SET_COOKIE] {
             if not_modified.contains_key(name) {
                 continue;
             }
             merged.remove(name);
             for value in self.headers.get_all(name) {
                 merged.append(name.clone(), value.clone());
+            }
+        }
+        let surrogate = &super::surrogate::SURROGATE_CONTROL;
+        if !not_modified.contains_key(surrogate) {
+            merged.remove(surrogate);
+            for value in &self.surrogate_control {
+                merged.append(surrogate.clone(), value.clone());
             }
         }
     }

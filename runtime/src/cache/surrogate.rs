@@ -6,7 +6,7 @@
 //! [`TARGET`]. The header is meant for surrogates only: a caching route never passes it on.
 
 use http::header::HeaderName;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 
 /// `Surrogate-Control`.
 pub(crate) static SURROGATE_CONTROL: HeaderName = HeaderName::from_static("surrogate-control");
@@ -61,6 +61,14 @@ pub(crate) fn directives(headers: &HeaderMap) -> Option<Surrogate> {
 /// Removes `Surrogate-Control` from a response that goes to a client.
 pub(crate) fn strip(headers: &mut HeaderMap) {
     headers.remove(&SURROGATE_CONTROL);
+}
+
+/// Takes `Surrogate-Control` off a response to store: its values.
+pub(crate) fn take(headers: &mut HeaderMap) -> Box<[HeaderValue]> {
+    match headers.entry(&SURROGATE_CONTROL) {
+        http::header::Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
+        http::header::Entry::Vacant(_) => Box::new([]),
+    }
 }
 
 #[cfg(test)]
