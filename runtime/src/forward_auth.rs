@@ -156,7 +156,6 @@ impl ForwardAuth {
             }
             Err(e) => Err(e),
         };
-        let id = session.request_id_value();
         match answer {
             Ok(answer) if answer.parts.status.is_success() => {
                 self.pass(session.headers_mut(), &answer.parts.headers);
@@ -164,10 +163,12 @@ impl ForwardAuth {
             }
             Ok(answer) => {
                 let status = answer.parts.status.as_u16();
+                let id = session.request_id_value();
                 tracing::info!(target: "pxy::auth", forward_auth = &*self.name, reason = "denied", status, path = session.path(), request_id = id.as_str(), "the auth service refused the request");
                 Ok(Some(denial(answer)))
             }
             Err(e) => {
+                let id = session.request_id_value();
                 tracing::warn!(target: "pxy::auth", forward_auth = &*self.name, reason = "unavailable", error = %e, path = session.path(), request_id = id.as_str(), "the auth service could not be asked");
                 Err(e)
             }
