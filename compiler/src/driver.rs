@@ -5,7 +5,10 @@
 //! runtime by path) and runs cargo with one persistent target directory, so the runtime and its
 //! dependencies compile once and each new program compiles only its own crate. The runtime
 //! sources are embedded in the compiler and written out once per version under the target
-//! directory, so an installed `proxyc` needs no source tree.
+//! directory, so an installed `proxyc` needs no source tree. Only the most recently built
+//! programs keep their artefacts there (`prune.rs`).
+
+mod prune;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -257,6 +260,7 @@ pub fn build(
     if !crate_dir.join("Cargo.lock").exists() {
         write_if_changed(&crate_dir.join("Cargo.lock"), file("Cargo.lock"))?;
     }
+    prune::stamp(&crate_dir).map_err(io(format!("writing {}", crate_dir.display())))?;
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = crate_dir.join("Cargo.toml");
@@ -302,6 +306,7 @@ pub fn build(
     let tmp = output.with_extension("pxy-tmp");
     std::fs::copy(&built, &tmp).map_err(io(format!("copying {}", built.display())))?;
     std::fs::rename(&tmp, output).map_err(io(format!("writing {}", output.display())))?;
+    prune::prune(&options.target_dir, prune::KEPT_PROGRAMS);
     let sha256 = file_sha256(output).map_err(io(format!("reading {}", output.display())))?;
     Ok(BuildReport {
         binary: output.to_path_buf(),
@@ -426,8 +431,10 @@ fn runtime_workspace_manifest(manifest: &str) -> String {
 /// as in release: that crate, where the runtime's generic engine is instantiated for the
 /// program's hooks, is nearly all of a build's time once the runtime is compiled (3.2 s here
 /// against 16 s for `quick` on 2 cores; opt-level 1 saves nothing), for about 2.8 times the
-/// CPU per request of `quick` (benches/load.sh, HTTP/1.1: 73.7 against 26.3 µs).
-const PROFILES: &str = "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n\n[profile.quick]\ninherits = \"release\"\nlto = false\ncodegen-units = 16\n\n[profile.dev]\ndebug = \"line-tables-only\"\nincremental = false\n\n[profile.dev.package.\"*\"]\nopt-level = 3\ndebug-assertions = false\noverflow-checks = false\n";
+/// CPU per request of `quick` (benches/load.sh, HTTP/1.1: 73.7 against 26.3 µs). Only the
+/// program's own crate has line tables there: with them in every dependency too a binary was
+/// 76 MB, and the test suite builds about 60 of them.
+const PROFILES: &str = "[profile.release]\ndebug = \"line-tables-only\"\nlto = \"thin\"\ncodegen-units = 1\n\n[profile.quick]\ninherits = \"release\"\nlto = false\ncodegen-units = 16\n\n[profile.dev]\ndebug = \"line-tables-only\"\nincremental = false\n\n[profile.dev.package.\"*\"]\nopt-level = 3\ndebug = false\ndebug-assertions = false\noverflow-checks = false\n";
 
 /// The runtime's manifest as a library only: the embedded copy has `src/` and nothing else, so
 /// benches, tests, examples and their dev-dependencies are dropped.
