@@ -33,6 +33,11 @@ CARGO_TARGET_DIR=$(abspath "${CARGO_TARGET_DIR:-target}")
 PROXYC_TARGET_DIR=$(abspath "${PROXYC_TARGET_DIR:-$CARGO_TARGET_DIR/pxy-build}")
 export CARGO_TARGET_DIR PROXYC_TARGET_DIR
 
+# No incremental compilation caches: a run of the suite compiles every crate once, and the
+# caches were 2.8 GB of a cold run's disk. A developer's own `cargo test` keeps them; set
+# CARGO_INCREMENTAL=1 to keep them here too.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+
 step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo test --workspace --locked"

@@ -16,7 +16,7 @@ pub use load::Load;
 pub use origin::{Origin, OriginRequest};
 pub use process::{
     build_example_for, build_file, build_program, build_source, build_target_dir, is_running,
-    proxyc, DaemonProcess, ProxyProcess,
+    proxyc, scratch_dir, DaemonProcess, ProxyProcess,
 };
 pub use prometheus::Prometheus;
 

@@ -35,16 +35,35 @@ pub fn build_target_dir() -> PathBuf {
         .unwrap_or_else(|| crate::workspace_root().join("target").join("pxy-build"))
 }
 
-/// A fresh directory for one test's files, under the workspace's `target/e2e`.
-pub(crate) fn scratch_dir(name: &str) -> PathBuf {
+/// A fresh directory for one test's files, under the workspace's `target/e2e`. The first
+/// call of a test binary removes what test processes no longer running left there (each
+/// program binary is tens of megabytes, and every run of the suite builds about 60).
+pub fn scratch_dir(name: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    let root = crate::workspace_root().join("target").join("e2e");
+    SWEEP.call_once(|| remove_dead_scratch_dirs(&root));
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = crate::workspace_root()
-        .join("target")
-        .join("e2e")
-        .join(format!("{name}-{}-{n}", std::process::id()));
+    let dir = root.join(format!("{name}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
+}
+
+/// Removes the scratch directories (`NAME-PID-N`) of `root` whose process is gone.
+fn remove_dead_scratch_dirs(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let mut parts = name.to_string_lossy().rsplitn(3, '-').skip(1);
+        let Some(pid) = parts.next().and_then(|pid| pid.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Builds a program given as source text (for cases no example covers); `name` names the

@@ -6,17 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pxy_tests::{build_source, free_addr, workspace_root, HttpClient, Origin, ProxyProcess};
+use pxy_tests::{build_source, free_addr, HttpClient, Origin, ProxyProcess};
 
 /// A fresh directory for this test's log files, under the target dir.
 fn log_dir(name: &str) -> PathBuf {
-    let dir = workspace_root()
-        .join("target")
-        .join("e2e")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a log dir");
-    dir
+    pxy_tests::scratch_dir(name)
 }
 
 fn lines(file: &Path) -> Vec<String> {

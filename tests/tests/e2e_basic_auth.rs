@@ -43,9 +43,7 @@ fn write_users(path: &Path, text: &str) {
 
 /// The example (with free addresses) and its users file in a fresh directory.
 fn setup(listen: &str, origin: &str) -> PathBuf {
-    let dir = pxy_tests::workspace_root()
-        .join("target/e2e")
-        .join(format!("basic-auth-{}", std::process::id()));
+    let dir = pxy_tests::scratch_dir("basic-auth");
     std::fs::create_dir_all(dir.join("users")).unwrap();
     let users = format!(
         "# admins\nalice:{}\nbob:{}\n",

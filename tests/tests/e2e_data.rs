@@ -107,15 +107,6 @@ impl Load {
     }
 }
 
-fn scratch_dir() -> PathBuf {
-    let dir = pxy_tests::workspace_root()
-        .join("target")
-        .join("e2e")
-        .join(format!("data-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_and_flags_follow_their_files_under_load_and_on_sighup() {
     let (listen, app_addr, a_addr, b_addr, dead) = (
@@ -125,7 +116,7 @@ async fn lists_and_flags_follow_their_files_under_load_and_on_sighup() {
         free_addr(),
         free_addr(),
     );
-    let dir = scratch_dir();
+    let dir = pxy_tests::scratch_dir("data");
     let (blocked, keys, flag, servers) = (
         dir.join("blocked.txt"),
         dir.join("keys.txt"),

@@ -64,10 +64,7 @@ async fn a_deploy_replaces_the_running_proxy_and_a_failed_one_changes_nothing() 
     let listen = free_addr().to_string();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("hold a port");
     let taken_addr = taken.local_addr().expect("address").to_string();
-    let dir = pxy_tests::workspace_root()
-        .join("target/e2e")
-        .join(format!("deploy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let dir = pxy_tests::scratch_dir("deploy");
     let write = |name: &str, source: String| {
         let file = dir.join(format!("{name}.pxy"));
         std::fs::write(&file, source).expect("write program");

@@ -11,11 +11,7 @@ use pxy_tests::{build_file, free_addr, HttpClient, Origin, ProxyProcess};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn servers_from_a_file_follow_its_changes_and_dns_names_resolve() {
     let (listen, a_addr, b_addr) = (free_addr(), free_addr(), free_addr());
-    let dir = pxy_tests::workspace_root()
-        .join("target")
-        .join("e2e")
-        .join(format!("discovery-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = pxy_tests::scratch_dir("discovery");
     let servers = dir.join("servers.txt");
     std::fs::write(&servers, format!("# the pool\n{a_addr}\n")).unwrap();
     // Named relatively, beside the program; the proxy runs in the test's own directory.

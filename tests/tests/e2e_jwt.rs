@@ -101,9 +101,7 @@ struct Setup {
 
 /// Keys, key files and the example (with free addresses) in a fresh directory.
 fn setup(listen: &str, origin: &str) -> Setup {
-    let dir = pxy_tests::workspace_root()
-        .join("target/e2e")
-        .join(format!("jwt-{}", std::process::id()));
+    let dir = pxy_tests::scratch_dir("jwt");
     let keys = dir.join("keys");
     std::fs::create_dir_all(&keys).unwrap();
     let rsa = rsa(&keys, "rsa1");

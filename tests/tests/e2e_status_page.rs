@@ -2,14 +2,14 @@
 //! loads with no console message but its own, shows the program's routes with their counts
 //! and every server with its health, and shows a server going down once its origin is
 //! killed. A screenshot of that is kept under the target dir
-//! (`target/e2e/status-page-PID/status-down.png`). One browser test, bounded in time: each
+//! (`target/e2e/status-page-PID-N/status-down.png`). One browser test, bounded in time: each
 //! chromium run is killed after 60 s.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pxy_tests::{build_source, free_addr, workspace_root, HttpClient, Origin, ProxyProcess};
+use pxy_tests::{build_source, free_addr, HttpClient, Origin, ProxyProcess};
 
 /// What one headless chromium run printed.
 struct Run {
@@ -119,12 +119,7 @@ async fn the_status_page_shows_routes_and_a_server_going_down() {
         let r = client.get(&format!("http://{listen}/nope"), &[]).await;
         assert_eq!(r.status, 404);
     }
-    let dir = workspace_root()
-        .join("target")
-        .join("e2e")
-        .join(format!("status-page-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a dir");
+    let dir = pxy_tests::scratch_dir("status-page");
     let profile = dir.join("profile");
     let page = format!("http://{admin}/status");
 
