@@ -56,7 +56,8 @@ fn remove_dead_scratch_dirs(root: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let mut parts = name.to_string_lossy().rsplitn(3, '-').skip(1);
+        let name = name.to_string_lossy();
+        let mut parts = name.rsplitn(3, '-').skip(1);
         let Some(pid) = parts.next().and_then(|pid| pid.parse::<u32>().ok()) else {
             continue;
         };
