@@ -5,7 +5,7 @@
 //! its line. SIGHUP re-reads a change the poll cannot see (same size, inode and modification
 //! time) and a discovery file read only every hour. `healthy(NAME)` follows health checks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
