@@ -171,8 +171,18 @@ async fn phases<P: Proxy>(
     let response = match filtered {
         Ok(Some(local)) => send_local(state, local).await,
         Ok(None) => match state.session.take_cache() {
+            // Boxed: the cache's state machine is most of this future's size, and every
+            // request's future is moved whole into its connection's task (see `handle`).
             Some((cache, rule)) => {
-                cached::serve(state, conn, body, downstream_upgrade, cache, rule).await
+                Box::pin(cached::serve(
+                    state,
+                    conn,
+                    body,
+                    downstream_upgrade,
+                    cache,
+                    rule,
+                ))
+                .await
             }
             None => {
                 let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
@@ -320,7 +330,16 @@ async fn send_upstream<P: Proxy>(
 }
 
 /// Sends the error page for `error` built by `fail_to_proxy`, through `response_filter`.
-async fn send_error<P: Proxy>(mut state: RequestState<P>, error: Error) -> ProxyResponse<P> {
+/// Boxed, as a path most requests never take: inline, its state would be part of every
+/// request's future, which is moved whole into the connection's task (see `handle`).
+fn send_error<P: Proxy>(
+    state: RequestState<P>,
+    error: Error,
+) -> std::pin::Pin<Box<impl std::future::Future<Output = ProxyResponse<P>> + Send>> {
+    Box::pin(error_page(state, error))
+}
+
+async fn error_page<P: Proxy>(mut state: RequestState<P>, error: Error) -> ProxyResponse<P> {
     let page = {
         let st = &mut state;
         st.proxy

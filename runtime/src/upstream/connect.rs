@@ -130,8 +130,17 @@ fn overloaded(backend: &Backend) -> Error {
 }
 
 /// A new connection to `backend`; its connection task, spawned on the runtime, owns `slot`.
-/// An HTTP/2 connection becomes the backend's shared one.
-async fn connect_new(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
+/// An HTTP/2 connection becomes the backend's shared one. Boxed: opening a connection is the
+/// rare case once the pool is warm, and inline its handshake's state would be part of every
+/// request's future, which is moved whole into the connection's task.
+fn connect_new(
+    backend: &Arc<Backend>,
+    slot: Slot,
+) -> std::pin::Pin<Box<impl std::future::Future<Output = Result<Conn>> + Send + '_>> {
+    Box::pin(open_connection(backend, slot))
+}
+
+async fn open_connection(backend: &Arc<Backend>, slot: Slot) -> Result<Conn> {
     let addr = backend.addr();
     let options = backend.options();
     let timeout = options.connect_timeout;
