@@ -30,6 +30,10 @@
 #        or status codes: the report gives the mean time per connection (clients × window
 #        / connections), and counts answers shorter than one 200 answer (from the bytes
 #        read) as HTTP errors.
+#   all  every mode above, one after the other (h1 h2c h2 cache tls), each a run of its own
+#        with the same settings, and one report of them all (target/bench/results.md). Where
+#        --connections is not given, h2c and h2 use 8 connections × 8 streams (the figures
+#        benches/README.md quotes), h1, cache and tls 64 connections (clients).
 #   In h2 and tls mode the three proxies serve the same certificate (scripts/dev-certs.sh,
 #   EC P-256, made in the run directory), TLS 1.2-1.3, ALPN h2,http/1.1, session cache and
 #   tickets on (as proxyc's BoringSSL has them); the clients offer only the TLS 1.3 suite
@@ -38,7 +42,7 @@
 #   report.
 #
 # Usage: benches/load.sh [--proxyc PATH] [--rounds N] [--duration S] [--warmup S]
-#                        [--connections N] [--mode h1|h2c|h2|tls] [--origins N]
+#                        [--connections N] [--mode h1|h2c|h2|cache|tls|all] [--origins N]
 #                        [--proxies "proxyc nginx haproxy"] [--idle-wait S]
 # The same settings can come from the environment: PROXYC_BIN, ROUNDS, DURATION, WARMUP,
 # CONNECTIONS, MODE, PROXIES, IDLE_WAIT (seconds to wait for a quiet machine before each
@@ -56,6 +60,7 @@ cd "$REPO_ROOT"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
+CONNECTIONS_GIVEN=${CONNECTIONS:+1}
 CONNECTIONS=${CONNECTIONS:-64}
 MODE=${MODE:-h1}
 H2_STREAMS=${H2_STREAMS:-10}
@@ -96,7 +101,7 @@ parse_args() {
             --rounds) ROUNDS=$2; shift 2 ;;
             --duration) DURATION=$2; shift 2 ;;
             --warmup) WARMUP=$2; shift 2 ;;
-            --connections) CONNECTIONS=$2; shift 2 ;;
+            --connections) CONNECTIONS=$2; CONNECTIONS_GIVEN=1; shift 2 ;;
             --mode) MODE=$2; shift 2 ;;
             --origins) ORIGINS=$2; shift 2 ;;
             --proxies) PROXIES=$2; PROXIES_GIVEN=1; shift 2 ;;
@@ -105,7 +110,7 @@ parse_args() {
             *) usage >&2; die "unknown argument: $1" ;;
         esac
     done
-    [[ $MODE =~ ^(h1|h2c|h2|tls|cache)$ ]] || die "MODE must be h1, h2c, h2, tls or cache, not '$MODE'"
+    [[ $MODE =~ ^(h1|h2c|h2|tls|cache|all)$ ]] || die "MODE must be h1, h2c, h2, tls, cache or all, not '$MODE'"
     if [[ $MODE == cache && -z ${PROXIES_GIVEN:-} ]]; then
         PROXIES="proxyc nginx haproxy varnish"
     fi
@@ -744,6 +749,7 @@ write_report() {
     {
         echo "# Proxy load benchmark"
         echo
+        echo "- proxyc revision: $(revision)"
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) cores," \
             "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
         case $MODE in
@@ -790,6 +796,49 @@ write_report() {
     cat "$RESULTS_MD"
 }
 
+# The checkout's commit, marked `+changes` when the work tree differs from it (what a reader
+# needs to find the code a figure was measured on).
+revision() {
+    local rev
+    rev=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null) || { echo "unknown (not a git checkout)"; return; }
+    git -C "$REPO_ROOT" diff --quiet HEAD -- 2>/dev/null || rev+=" +changes"
+    echo "$rev"
+}
+
+# --mode all: this script once per mode (each its own run, as if called with that mode and the
+# same settings), then one report of them all.
+ALL_MODES=(h1 h2c h2 cache tls)
+run_all_modes() {
+    local -a args=("$@") reports=() rest=()
+    # The same arguments but --mode, which each run gets from MODE.
+    while ((${#args[@]} > 0)); do
+        if [[ ${args[0]} == --mode ]]; then args=("${args[@]:2}"); else rest+=("${args[0]}"); args=("${args[@]:1}"); fi
+    done
+    mkdir -p "$BENCH_DIR"
+    local m connections streams failed=()
+    for m in "${ALL_MODES[@]}"; do
+        connections=$CONNECTIONS streams=$H2_STREAMS
+        if [[ -z ${CONNECTIONS_GIVEN:-} && ( $m == h2c || $m == h2 ) ]]; then connections=8 streams=8; fi
+        log "=== mode $m ==="
+        if MODE=$m CONNECTIONS=$connections H2_STREAMS=$streams "${BASH_SOURCE[0]}" "${rest[@]}"; then
+            cp "$RESULTS_MD" "$BENCH_DIR/results-$m.md"
+            reports+=("$BENCH_DIR/results-$m.md")
+        else
+            failed+=("$m")
+        fi
+    done
+    {
+        echo "# Proxy load benchmark, every mode (${ALL_MODES[*]})"
+        echo
+        echo "- proxyc revision: $(revision)"
+        ((${#failed[@]} == 0)) || echo "- failed modes: ${failed[*]} (see the log above)"
+        local r
+        for r in "${reports[@]}"; do echo; sed 's/^# /## /' "$r"; done
+    } >"$RESULTS_MD"
+    cat "$RESULTS_MD"
+    ((${#failed[@]} == 0))
+}
+
 # ---------------------------------------------------------------- main
 check_tools() {
     local t missing=()
@@ -802,6 +851,10 @@ check_tools() {
 
 main() {
     parse_args "$@"
+    if [[ $MODE == all ]]; then
+        run_all_modes "$@"
+        return
+    fi
     set_origins
     # Packages only; a missing Rust toolchain just means proxyc may be skipped.
     PROXYC_SETUP_ALLOW_NO_CARGO=1 PROXYC_SETUP_SKIP_PIP=1 "$REPO_ROOT/scripts/setup.sh"
