@@ -585,7 +585,7 @@ fn check(e: &CheckError) -> Words {
             "W1105",
             format!("this route is chosen by `{header}`, which its cache key does not include"),
             vec![label(*span, format!("matches on `{header}`")), label(*cache, "another route stores in this cache too")],
-            Some(format!("requests for one URL share an entry whatever their `{header}`: give the routes separate caches, or put the difference in the path or query")),
+            Some(format!("requests for one URL share an entry whatever their `{header}`: give the routes separate caches, put the difference in the path or query, or make the route's `key` read `{header}`")),
         ),
         CheckError::UncheckedPurge { span } => (
             "W1102",
@@ -838,6 +838,7 @@ fn value_kind(kind: ValueKind) -> String {
         ValueKind::UpstreamName => "the name of an upstream".into(),
         ValueKind::HeaderNames => "header names, like `\"x-user\", \"x-groups\"`".into(),
         ValueKind::MediaTypes => "media types, like `\"text/html\", \"application/json\"`".into(),
+        ValueKind::StrExpression => "a `str` expression, like `\"{req.host}{req.path}\"`".into(),
     }
 }
 

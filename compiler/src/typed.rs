@@ -170,8 +170,11 @@ pub struct TypedCache {
 }
 
 /// A route's checked `cache NAME { ... }` settings (see `pxy_runtime::cache::CacheRule`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypedCacheRule {
+    /// `key EXPR`: a `str` that replaces host, path and query in the key (the method and
+    /// the `vary_on` headers stay), evaluated where the statement runs.
+    pub key: Option<TypedExpr>,
     /// `ttl`, in milliseconds, more than 0.
     pub ttl_ms: Option<u64>,
     /// `default_ttl`, in milliseconds, more than 0.
@@ -861,6 +864,38 @@ impl Field {
             | Field::UpstreamAddr
             | Field::CacheStatus => None,
             Field::JwtSub | Field::BasicUser => None,
+        }
+    }
+
+    /// The request header whose value a field reads, if it reads one: `req.headers["x"]`
+    /// and `req.header_values["x"]` read `x`, a cookie reads `cookie`.
+    pub fn request_header(&self) -> Option<&str> {
+        match self {
+            Field::ReqHeader(name) | Field::ReqHeaderValues(name) => Some(name),
+            Field::Cookie(_) => Some("cookie"),
+            Field::ReqMethod
+            | Field::ReqPath
+            | Field::ReqQuery
+            | Field::ReqHost
+            | Field::ReqScheme
+            | Field::ReqUpgrade
+            | Field::RespStatus
+            | Field::RespHeader(_)
+            | Field::QueryParam(_)
+            | Field::JwtClaim(_)
+            | Field::ClientIp
+            | Field::ClientPort
+            | Field::ErrorStatus
+            | Field::ErrorKind
+            | Field::TlsSni
+            | Field::TlsVersion
+            | Field::TlsClientSubject
+            | Field::SentStatus
+            | Field::UpstreamName
+            | Field::UpstreamAddr
+            | Field::CacheStatus
+            | Field::JwtSub
+            | Field::BasicUser => None,
         }
     }
 

@@ -136,6 +136,7 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::max_in_flight_stmt | Rule::max_in_flight_kw => "`max_in_flight`",
         Rule::cache_decl | Rule::cache_stmt | Rule::cache_kw => "`cache`",
         Rule::cache_setting => "a cache setting like `ttl 60s`",
+        Rule::cache_key_word => "`key` and a `str`, as in `key \"{req.host}{req.path}\"`",
         Rule::purge_stmt | Rule::purge_kw => "`purge`",
         Rule::purge_by => "`prefix` or `tag` and what to purge, as in `prefix \"/static/\"`",
         Rule::op_not => "`!`",

@@ -39,6 +39,8 @@ pub struct Session {
     retry_after: Option<Duration>,
     /// The cache the route named (`cache NAME { }`), until the server takes it.
     cache: Option<(Cache, &'static CacheRule)>,
+    /// The route's own key for the cache (`key EXPR`), instead of host, path and query.
+    cache_key: Option<Box<str>>,
     /// What the cache did for this request.
     cache_status: Option<CacheStatus>,
     /// The claims of the token the last `verify_jwt` accepted.
@@ -70,6 +72,7 @@ impl Session {
             upgrade,
             retry_after: None,
             cache: None,
+            cache_key: None,
             cache_status: None,
             jwt: None,
             basic_user: None,
@@ -341,6 +344,22 @@ impl Session {
     /// filter returns `Ok(None)`. A later call replaces an earlier one.
     pub fn use_cache(&mut self, cache: &Cache, rule: &'static CacheRule) {
         self.cache = Some((cache.clone(), rule));
+        self.cache_key = None;
+    }
+
+    /// [`Session::use_cache`] with the route's own key (`cache NAME { key EXPR }`): `key`
+    /// stands for host, path and query in the entry's key; the method (a `HEAD` as a `GET`)
+    /// and the rule's `vary_on` headers are still added. A successful unsafe request then
+    /// invalidates the entry of its own key only, since the key of another URI it names in
+    /// `Location` cannot be computed.
+    pub fn use_cache_keyed(&mut self, cache: &Cache, rule: &'static CacheRule, key: &str) {
+        self.cache = Some((cache.clone(), rule));
+        self.cache_key = Some(key.into());
+    }
+
+    /// The route's own cache key, when it has one.
+    pub(crate) fn cache_key(&self) -> Option<&str> {
+        self.cache_key.as_deref()
     }
 
     /// Compresses the response under `rule` when it and the client allow (a route's

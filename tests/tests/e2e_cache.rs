@@ -3,7 +3,7 @@
 //! `Vary` variants, `304` both ways (the client's own condition answered from the cache, a
 //! stale entry revalidated with the origin), `HEAD` from a cached `GET`, purge (of a target,
 //! by tag and by path prefix) and
-//! invalidation by an unsafe method, stale-while-revalidate (stale once, then refreshed),
+//! invalidation by an unsafe method, a route's own key (`key EXPR`), stale-while-revalidate (stale once, then refreshed),
 //! the store's bound while it is filled with ten times its size, and stale-if-error while
 //! the origin is down; the access log and the metrics say what the cache did.
 
@@ -300,6 +300,31 @@ async fn the_cache_answers_as_rfc_9111_says_and_stays_in_its_bound() {
     assert_eq!(cache_status(&other), "hit", "outside the prefix");
     let p1 = client.get(&format!("{base}/p/1"), &product_1).await;
     assert_eq!(cache_status(&p1), "miss", "under the prefix");
+
+    // The search route's own key: only `q` counts, so other parameters share its entry;
+    // another `q` is another entry; a POST removes the entry of its own key.
+    let search = |query: &str| format!("{base}/search?{query}");
+    let first = client.get(&search("q=shoes&utm_source=mail"), &keep).await;
+    let shared = client.get(&search("utm_source=ad&q=shoes"), &keep).await;
+    let other = client.get(&search("q=hats"), &keep).await;
+    assert_eq!(
+        [&first, &shared, &other].map(cache_status),
+        ["miss", "hit", "miss"]
+    );
+    assert_eq!(n(&shared), n(&first));
+    assert_eq!(origin_count(&origin, "/search?utm_source=ad&q=shoes"), 0);
+    let posted = client.send("POST", &search("q=shoes&x=1"), &[], "x").await;
+    assert_eq!((posted.status, cache_status(&posted)), (200, "bypass"));
+    let after = client.get(&search("q=shoes"), &keep).await;
+    assert_eq!(
+        cache_status(&after),
+        "miss",
+        "the POST removed its key's entry"
+    );
+    assert_eq!(
+        cache_status(&client.get(&search("q=hats&page=1"), &keep).await),
+        "hit"
+    );
 
     // stale-while-revalidate: served stale once, refreshed in the background, then fresh.
     let s = format!("{base}/stale/swr");

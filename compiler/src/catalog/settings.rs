@@ -49,6 +49,8 @@ pub enum ValueKind {
     HeaderNames,
     /// One or more media types, as strings: `"text/html", "text/*"`.
     MediaTypes,
+    /// An expression of type `str`, evaluated for each request: `"{req.host}{req.path}"`.
+    StrExpression,
 }
 
 /// A setting's checked value.
@@ -78,6 +80,9 @@ pub enum SettingValue {
     HeaderNames(Vec<String>),
     /// `types "text/html", "text/*"`: valid media types, in lower case.
     MediaTypes(Vec<String>),
+    /// `key "{req.host}{req.path}"`: an expression, which the statement that has the setting
+    /// types in its own phase.
+    Expression,
 }
 
 impl SettingValue {
@@ -95,7 +100,8 @@ impl SettingValue {
             | SettingValue::KeyHeaders(_)
             | SettingValue::Algorithm(_)
             | SettingValue::HeaderNames(_)
-            | SettingValue::MediaTypes(_) => None,
+            | SettingValue::MediaTypes(_)
+            | SettingValue::Expression => None,
         }
     }
 
@@ -113,7 +119,8 @@ impl SettingValue {
             | SettingValue::KeyHeaders(_)
             | SettingValue::Algorithm(_)
             | SettingValue::HeaderNames(_)
-            | SettingValue::MediaTypes(_) => None,
+            | SettingValue::MediaTypes(_)
+            | SettingValue::Expression => None,
         }
     }
 }
@@ -407,6 +414,8 @@ pub const DEFAULT_MAX_OBJECT: u64 = 1 << 20;
 /// The settings of a route's `cache NAME { }` statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheRuleSetting {
+    /// `key EXPR`
+    Key,
     /// `ttl D`
     Ttl,
     /// `default_ttl D`
@@ -425,6 +434,7 @@ pub enum CacheRuleSetting {
 
 /// The settings of a route's `cache NAME { }` statement.
 pub const CACHE_RULE_SETTINGS: &[SettingWord<CacheRuleSetting>] = &[
+    Word { word: "key", value: (CacheRuleSetting::Key, ValueKind::StrExpression), syntax: "key EXPR", doc: "What identifies an entry instead of host, path and query (a `str`, such as `\"{req.host}{req.path}\"` to ignore the query); the method and the `vary_on` headers are still part of it." },
     Word { word: "ttl", value: (CacheRuleSetting::Ttl, ValueKind::Duration), syntax: "ttl D", doc: "How long every stored response is fresh, whatever its `Cache-Control` or `Expires` say." },
     Word { word: "default_ttl", value: (CacheRuleSetting::DefaultTtl, ValueKind::Duration), syntax: "default_ttl D", doc: "How long a response without `s-maxage`, `max-age` or `Expires` is fresh (instead of the RFC's heuristic)." },
     Word { word: "statuses", value: (CacheRuleSetting::Statuses, ValueKind::StoredStatuses), syntax: "statuses S, ...", doc: "The only statuses stored (default: those RFC 9111 allows, 200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501 and any with explicit freshness)." },

@@ -1,8 +1,8 @@
 //! `cache` declarations and the route statements that use them: `cache NAME { ... }` (answer
 //! from the cache, or fill it) and `purge NAME`. Also the two warnings a cache calls for: a
 //! caching route whose answer depends on a cookie or `Authorization` it reads without making
-//! it part of the key (one client's answer would go to another), and a `purge` that any
-//! request can reach.
+//! it part of the key (one client's answer would go to another; `vary_on` or a `key` that
+//! reads it makes it part), and a `purge` that any request can reach.
 
 use pxy_dsl::ast::{CacheDecl, Ident, Item, ParsedProgram, PurgeScope, Setting};
 use pxy_dsl::Span;
@@ -152,6 +152,10 @@ impl Checker<'_> {
                 ok = false;
             }
             match (which, value) {
+                (CacheRuleSetting::Key, _) => match self.expect_str(&setting.value, "str") {
+                    Some(key) => rule.key = Some(key),
+                    None => ok = false,
+                },
                 (CacheRuleSetting::Ttl, _) => rule.ttl_ms = duration,
                 (CacheRuleSetting::DefaultTtl, _) => rule.default_ttl_ms = duration,
                 (CacheRuleSetting::StaleWhileRevalidate, _) => {
@@ -244,13 +248,17 @@ impl Checker<'_> {
         let Some((cache, id, rule)) = found.cache else {
             return;
         };
+        let mut keyed = KeyHeaders::default();
+        if let Some(key) = &rule.key {
+            keyed.visit_expr(key);
+        }
         self.caching_routes.push(CachingRoute {
             cache: id,
             head,
             statement: cache,
             headers: (route.headers.iter())
                 .map(|(name, _)| name.clone())
-                .filter(|name| credential(name).is_none())
+                .filter(|name| credential(name).is_none() && !keyed.0.contains(name))
                 .collect(),
         });
         let matched = route
@@ -262,7 +270,7 @@ impl Checker<'_> {
             let declared = match what {
                 KeyHeader::Cookie => rule.key_cookie,
                 KeyHeader::Authorization => rule.key_authorization,
-            };
+            } || keyed.0.iter().any(|name| credential(name) == Some(what));
             if !declared {
                 self.problems
                     .push(CheckError::CacheReadsCredentials { span, cache, what });
@@ -328,13 +336,24 @@ fn credential(header: &str) -> Option<KeyHeader> {
 
 /// Which credential a field reads, if it reads one.
 fn field_credential(field: &Field) -> Option<KeyHeader> {
-    if let Field::Cookie(_) = field {
-        return Some(KeyHeader::Cookie);
+    field.request_header().and_then(credential)
+}
+
+/// The request headers a route's `key` expression reads (a cookie counts as `cookie`):
+/// their values are part of the key, so the warnings about headers left out of it do not
+/// apply to them.
+#[derive(Default)]
+struct KeyHeaders(Vec<String>);
+
+impl<'a> Visit<'a> for KeyHeaders {
+    fn visit_expr(&mut self, expr: &'a TypedExpr) {
+        if let TypedExprKind::Field(field) = &expr.kind {
+            if let Some(name) = field.request_header() {
+                self.0.push(name.to_owned());
+            }
+        }
+        visit::walk_expr(self, expr);
     }
-    if let Field::ReqHeader(name) | Field::ReqHeaderValues(name) = field {
-        return credential(name);
-    }
-    None
 }
 
 /// A route's first `cache` statement, and its first read of each credential.

@@ -554,6 +554,7 @@ impl Checker<'_> {
             (ValueKind::UpstreamName, ExprKind::Path(p)) if p.len() == 1 => {
                 Some(SettingValue::Text(p[0].name.clone()))
             }
+            (ValueKind::StrExpression, _) => Some(SettingValue::Expression),
             (ValueKind::MediaTypes, _) => {
                 return self
                     .media_types(value)

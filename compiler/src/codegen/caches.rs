@@ -1,7 +1,8 @@
 //! Caches: each `cache NAME { }` becomes a `Cache` field of the program, built once at
 //! start-up with its size; each route's `cache NAME { ... }` hands the session that cache and
 //! a `CacheRule` constant (`const { &CacheRule { .. } }`: every setting is known at compile
-//! time, nothing is read per request); `purge NAME` removes the request's target and answers.
+//! time, nothing is read per request; only a route's own `key` is computed per request);
+//! `purge NAME` removes the request's target and answers.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -27,8 +28,13 @@ pub(crate) fn fields(program: &TypedProgram) -> (Vec<TokenStream>, Vec<TokenStre
         .unzip()
 }
 
-/// `cache NAME { ... }`: the request is looked up once `request_filter` returns.
-pub(crate) fn use_cache(cache: CacheId, rule: &TypedCacheRule) -> TokenStream {
+/// `cache NAME { ... }`: the request is looked up once `request_filter` returns; a `key`
+/// is computed here, where the statement runs.
+pub(crate) fn use_cache(
+    cx: &mut super::exprs::Cx<'_>,
+    cache: CacheId,
+    rule: &TypedCacheRule,
+) -> TokenStream {
     let f = format_ident!("cache_{}", cache);
     let duration = |ms: Option<u64>| match ms {
         Some(ms) => quote! { Some(Duration::from_millis(#ms)) },
@@ -44,8 +50,15 @@ pub(crate) fn use_cache(cache: CacheId, rule: &TypedCacheRule) -> TokenStream {
         rule.key_cookie,
         rule.key_authorization,
     );
+    let (call, key) = match &rule.key {
+        Some(key) => {
+            let key = cx.str_(key);
+            (quote! { use_cache_keyed }, quote! { , &#key })
+        }
+        None => (quote! { use_cache }, quote! {}),
+    };
     quote! {
-        session.use_cache(&self.#f, const { &CacheRule {
+        session.#call(&self.#f, const { &CacheRule {
             ttl: #ttl,
             default_ttl: #default_ttl,
             statuses: &[#(#statuses),*],
@@ -54,7 +67,7 @@ pub(crate) fn use_cache(cache: CacheId, rule: &TypedCacheRule) -> TokenStream {
             store_set_cookie: #store_set_cookie,
             key_cookie: #key_cookie,
             key_authorization: #key_authorization,
-        } });
+        } } #key);
     }
 }
 

@@ -201,7 +201,7 @@ pub(super) fn stmt(s: &TypedStmt, names: &mut Names) -> TokenStream {
             key,
             otherwise,
         } => super::limits::rate_limit(*limit, key, otherwise.as_deref(), cx.names),
-        TypedStmtKind::Cache { cache, rule } => super::caches::use_cache(*cache, rule),
+        TypedStmtKind::Cache { cache, rule } => super::caches::use_cache(&mut cx, *cache, rule),
         TypedStmtKind::Purge { cache, scope } => {
             super::caches::purge(&mut cx, *cache, scope.as_ref())
         }

@@ -5,8 +5,8 @@
 //! never a node an analysis silently skips.
 
 use super::{
-    CaptureBinding, InterpPart, StatusValue, TypedExpr, TypedExprKind, TypedProgram, TypedRoute,
-    TypedStmt, TypedStmtKind,
+    CaptureBinding, InterpPart, StatusValue, TypedCacheRule, TypedExpr, TypedExprKind,
+    TypedProgram, TypedRoute, TypedStmt, TypedStmtKind,
 };
 
 /// Visits a typed program; every method's default walks the node's children.
@@ -73,8 +73,15 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a TypedStmt) {
         | TypedStmtKind::Let { value, .. } => v.visit_expr(value),
         TypedStmtKind::RemoveHeader { .. }
         | TypedStmtKind::Proxy { .. }
-        | TypedStmtKind::Cache { .. }
+        | TypedStmtKind::Cache {
+            rule: TypedCacheRule { key: None, .. },
+            ..
+        }
         | TypedStmtKind::Purge { scope: None, .. } => {}
+        TypedStmtKind::Cache {
+            rule: TypedCacheRule { key: Some(key), .. },
+            ..
+        } => v.visit_expr(key),
         TypedStmtKind::Purge {
             scope: Some((_, value)),
             ..

@@ -194,6 +194,9 @@ pub(super) fn setting(cx: Cx, pair: Pair<'_, Rule>) -> Result<Setting, ParseErro
 }
 
 fn setting_value(cx: Cx, pair: Pair<'_, Rule>) -> Result<Expr, ParseError> {
+    if pair.as_rule() == Rule::expr {
+        return expr::expr(cx, pair);
+    }
     if matches!(pair.as_rule(), Rule::ident | Rule::on_kw) {
         let word = cx.ident(pair);
         return Ok(Expr {

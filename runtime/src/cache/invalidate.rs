@@ -1,7 +1,8 @@
 //! What a successful unsafe request removes from the cache (RFC 9111 §4.4): the `GET` entry
 //! of its own target, which a cache MUST invalidate, and those of the URIs its response names
 //! in `Location` and `Content-Location`, which it may, when they are on the request's own
-//! host (an entry of another origin is not this request's to remove).
+//! host (an entry of another origin is not this request's to remove). Under a route's own
+//! `key EXPR` only the first: the key another URI would have is not known.
 
 use http::header::{CONTENT_LOCATION, HOST, LOCATION};
 use http::{HeaderMap, Method};
@@ -18,6 +19,11 @@ pub(crate) fn after_unsafe(
     response: &HeaderMap,
 ) {
     cache.remove(&key::target(session, &Method::GET, rule));
+    if session.cache_key().is_some() {
+        // The route's own key is not made of a URI: those of the URIs named below are
+        // unknown.
+        return;
+    }
     let named = (response.get_all(LOCATION).iter())
         .chain(response.get_all(CONTENT_LOCATION).iter())
         .filter_map(|v| v.to_str().ok())

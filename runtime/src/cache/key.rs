@@ -1,5 +1,5 @@
-//! The cache key: method, host, path and query of the request, plus the headers the route
-//! declared with `vary_on`. A `HEAD` uses the key of a `GET`, so that it is answered from a
+//! The cache key: method, host, path and query of the request (or the route's own
+//! `key EXPR` in their place), plus the headers the route declared with `vary_on`. A `HEAD` uses the key of a `GET`, so that it is answered from a
 //! cached `GET`.
 
 use http::header::{AUTHORIZATION, COOKIE};
@@ -17,10 +17,17 @@ pub(crate) fn primary(session: &Session, rule: &CacheRule) -> String {
     target(session, &method, rule)
 }
 
-/// The key of `method` on the request's target: what an unsafe request invalidates is
-/// the `GET` (and so `HEAD`) entry of its own target.
+/// The key of `method` on the request's target (or on the route's own key, `key EXPR`):
+/// what an unsafe request invalidates is the `GET` (and so `HEAD`) entry of its own target.
 pub(crate) fn target(session: &Session, method: &Method, rule: &CacheRule) -> String {
-    of(session, method, rule, session.path(), session.query())
+    match session.cache_key() {
+        Some(custom) => {
+            let mut key = start(method, custom.len());
+            key.push_str(custom);
+            vary_on(session, rule, key)
+        }
+        None => of(session, method, rule, session.path(), session.query()),
+    }
 }
 
 /// The key of `method` on `path` and `query` of the request's host, with the request's
@@ -34,9 +41,7 @@ pub(crate) fn of(
     query: Option<&str>,
 ) -> String {
     let host = session.host().unwrap_or("");
-    let mut key = String::with_capacity(method.as_str().len() + host.len() + path.len() + 16);
-    key.push_str(method.as_str());
-    key.push(' ');
+    let mut key = start(method, host.len() + path.len());
     for byte in host.chars() {
         key.push(byte.to_ascii_lowercase());
     }
@@ -45,6 +50,19 @@ pub(crate) fn of(
         key.push('?');
         key.push_str(query);
     }
+    vary_on(session, rule, key)
+}
+
+/// `METHOD `, with room for `rest` more bytes and a little.
+fn start(method: &Method, rest: usize) -> String {
+    let mut key = String::with_capacity(method.as_str().len() + rest + 16);
+    key.push_str(method.as_str());
+    key.push(' ');
+    key
+}
+
+/// `key` with the request's values of the headers the rule's `vary_on` names.
+fn vary_on(session: &Session, rule: &CacheRule, mut key: String) -> String {
     let headers = session.headers();
     let declared = [
         (rule.key_cookie, COOKIE),
@@ -86,6 +104,26 @@ pub(super) mod tests {
         assert_eq!(get, "GET example.com/a?b=1");
         assert_eq!(primary(&session("HEAD", "/a?b=1"), &rule), get);
         assert_ne!(primary(&session("GET", "/a?b=2"), &rule), get);
+    }
+
+    #[test]
+    fn a_route_key_replaces_host_path_and_query_but_not_the_method_or_vary_on() {
+        static RULE: CacheRule = CacheRule {
+            key_cookie: true,
+            ..CacheRule::DEFAULT
+        };
+        let keyed = |method, uri| {
+            let mut session = session(method, uri);
+            session.use_cache_keyed(
+                &crate::cache::Cache::new("t", 1 << 20, 1 << 10),
+                &RULE,
+                "/a",
+            );
+            primary(&session, &RULE)
+        };
+        assert_eq!(keyed("GET", "/a?b=1"), "GET /a\ncookie:a=1");
+        assert_eq!(keyed("HEAD", "/a?b=2"), keyed("GET", "/a?b=1"));
+        assert_eq!(keyed("DELETE", "/x"), "DELETE /a\ncookie:a=1");
     }
 
     #[test]
