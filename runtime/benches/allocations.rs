@@ -10,7 +10,8 @@
 //! requests, so connection set-up that warming did is not in it.
 //!
 //! `cargo bench -p pxy-runtime --bench allocations` prints a table (allocations and bytes per
-//! request, for HTTP/1.1 keep-alive and for h2c); it measures counts, not time, so the
+//! request, for HTTP/1.1 keep-alive, for cache hits of `route { cache main proxy app }` and
+//! for h2c); it measures counts, not time, so the
 //! machine's load does not change it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -105,6 +106,34 @@ impl Proxy for OneRoute {
     }
 }
 
+/// `route { cache main proxy app }`, every answer a hit once the first is stored.
+struct CachedRoute {
+    app: Upstream,
+    main: Cache,
+}
+
+impl Proxy for CachedRoute {
+    type Ctx = Option<usize>;
+
+    fn new_ctx(&self) -> Self::Ctx {
+        None
+    }
+
+    async fn request_filter(
+        &self,
+        session: &mut Session,
+        ctx: &mut Self::Ctx,
+    ) -> Result<Option<Response>> {
+        session.use_cache(&self.main, const { &CacheRule::DEFAULT });
+        *ctx = Some(0);
+        Ok(None)
+    }
+
+    async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut Self::Ctx) -> Result<Peer> {
+        self.app.select()
+    }
+}
+
 /// Starts a thread running `serve` on a current-thread runtime; returns what it listens on.
 fn spawn_runtime_thread<F>(
     name: &str,
@@ -131,7 +160,8 @@ where
     addr
 }
 
-/// The origin: 200 with a 1 KiB body to every request, HTTP/1.1 keep-alive.
+/// The origin: 200 with a 1 KiB body to every request, HTTP/1.1 keep-alive; fresh for an
+/// hour (`Cache-Control: max-age=3600`) under `/cached/`.
 fn origin() -> SocketAddr {
     let body = Bytes::from(vec![b'x'; 1024]);
     spawn_runtime_thread("origin", false, move |listener| async move {
@@ -139,9 +169,15 @@ fn origin() -> SocketAddr {
         while let Ok((stream, _)) = listener.accept().await {
             let _ = stream.set_nodelay(true);
             let body = body.clone();
-            let answer = service_fn(move |_req: http::Request<hyper::body::Incoming>| {
-                let body = body.clone();
-                async move { Ok::<_, Infallible>(http::Response::new(Full::new(body))) }
+            let answer = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                let mut response = http::Response::new(Full::new(body.clone()));
+                if req.uri().path().starts_with("/cached/") {
+                    let fresh = http::HeaderValue::from_static("max-age=3600");
+                    response
+                        .headers_mut()
+                        .insert(http::header::CACHE_CONTROL, fresh);
+                }
+                async move { Ok::<_, Infallible>(response) }
             });
             tokio::spawn(
                 hyper::server::conn::http1::Builder::new()
@@ -151,8 +187,11 @@ fn origin() -> SocketAddr {
     })
 }
 
-/// The proxy in front of `origin`, counted.
-fn proxy(origin: SocketAddr) -> SocketAddr {
+/// The program `program` makes of upstream `app` in front of `origin`, counted.
+fn proxy<P: Proxy>(
+    origin: SocketAddr,
+    program: impl FnOnce(Upstream) -> P + Send + 'static,
+) -> SocketAddr {
     spawn_runtime_thread("proxy", true, move |listener| async move {
         let app = Upstream::new(
             "app",
@@ -167,7 +206,7 @@ fn proxy(origin: SocketAddr) -> SocketAddr {
             ..ServeOptions::default()
         };
         let served = pxy_runtime::serve_with(
-            Arc::new(OneRoute { app }),
+            Arc::new(program(app)),
             vec![listener.into()],
             options,
             std::future::pending(),
@@ -176,8 +215,8 @@ fn proxy(origin: SocketAddr) -> SocketAddr {
     })
 }
 
-fn request(addr: SocketAddr) -> http::Request<Full<Bytes>> {
-    http::Request::get(format!("http://{addr}/index.html"))
+fn request(addr: SocketAddr, path: &str) -> http::Request<Full<Bytes>> {
+    http::Request::get(format!("http://{addr}{path}"))
         .header("host", "app.example")
         .header("user-agent", "allocations/1.0")
         .header("accept", "*/*")
@@ -185,8 +224,8 @@ fn request(addr: SocketAddr) -> http::Request<Full<Bytes>> {
         .expect("request")
 }
 
-/// Sends `n` requests over `CONCURRENCY` HTTP/1.1 keep-alive connections.
-async fn http1(addr: SocketAddr, n: usize) {
+/// Sends `n` requests for `path` over `CONCURRENCY` HTTP/1.1 keep-alive connections.
+async fn http1(addr: SocketAddr, path: &'static str, n: usize) {
     let mut clients = Vec::new();
     for _ in 0..CONCURRENCY {
         clients.push(tokio::spawn(async move {
@@ -197,7 +236,7 @@ async fn http1(addr: SocketAddr, n: usize) {
                 .expect("handshake");
             tokio::spawn(conn);
             for _ in 0..n / CONCURRENCY {
-                let response = sender.send_request(request(addr)).await.expect("response");
+                let response = (sender.send_request(request(addr, path)).await).expect("response");
                 assert_eq!(response.status(), 200);
                 response.into_body().collect().await.expect("body");
             }
@@ -222,7 +261,8 @@ async fn h2c(addr: SocketAddr, n: usize) {
         let mut sender = sender.clone();
         streams.push(tokio::spawn(async move {
             for _ in 0..n / CONCURRENCY {
-                let response = sender.send_request(request(addr)).await.expect("response");
+                let response =
+                    (sender.send_request(request(addr, "/index.html")).await).expect("response");
                 assert_eq!(response.status(), 200);
                 response.into_body().collect().await.expect("body");
             }
@@ -255,11 +295,21 @@ fn measure<F: std::future::Future<Output = ()>>(
     ((a1 - a0) as f64 / n, (b1 - b0) as f64 / n)
 }
 
+/// The caching program in front of `origin`, on a thread of its own (counted too: each
+/// mode's figures are taken while only its own proxy serves).
+fn proxy_cached(origin: SocketAddr) -> SocketAddr {
+    proxy(origin, |app| CachedRoute {
+        app,
+        main: Cache::new("main", 64 << 20, 1 << 20),
+    })
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too (as a quick check
     // that it works), with fewer requests being pointless: the counts are exact either way.
     let origin = origin();
-    let proxy = proxy(origin);
+    let proxy = proxy(origin, |app| OneRoute { app });
+    let cached = proxy_cached(origin);
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -269,8 +319,10 @@ fn main() {
     );
     println!("| mode | allocations | bytes |");
     println!("|---|---:|---:|");
-    let (count, bytes) = measure(&client, |n| http1(proxy, n));
+    let (count, bytes) = measure(&client, |n| http1(proxy, "/index.html", n));
     println!("| HTTP/1.1 keep-alive, {CONCURRENCY} connections | {count:.1} | {bytes:.0} |");
+    let (count, bytes) = measure(&client, |n| http1(cached, "/cached/index.html", n));
+    println!("| HTTP/1.1, cache hits (`cache main`) | {count:.1} | {bytes:.0} |");
     let (count, bytes) = measure(&client, |n| h2c(proxy, n));
     println!("| h2c, 1 connection × {CONCURRENCY} streams | {count:.1} | {bytes:.0} |");
 }

@@ -84,22 +84,39 @@ impl Fill {
     /// The body of the request of `session` ended: stores the response (then the lock is
     /// released).
     pub(crate) fn finish(self, session: &Session) {
-        let body = match self.chunks.len() {
-            0 => Bytes::new(),
-            1 => self.chunks[0].clone(),
-            _ => {
-                let mut body = BytesMut::with_capacity(self.len as usize);
-                for chunk in &self.chunks {
-                    body.extend_from_slice(chunk);
-                }
-                body.freeze()
-            }
-        };
+        let body = owned(&self.chunks, self.len);
         let mut head = http::Response::new(()).into_parts().0;
         head.status = self.status;
         head.headers = self.headers;
         let plan = &self.plan;
         plan.cache
             .store(session, plan.rule, &head, body, self.received);
+    }
+}
+
+/// The `len` bytes of `chunks` in one allocation of their own, even for one chunk: a chunk is
+/// a slice of the upstream connection's read buffer, which it would keep alive whole,
+/// uncounted by the entry's weight.
+fn owned(chunks: &[Bytes], len: u64) -> Bytes {
+    let mut body = BytesMut::with_capacity(len as usize);
+    for chunk in chunks {
+        body.extend_from_slice(chunk);
+    }
+    body.freeze()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_body_does_not_hold_the_buffer_it_was_read_into() {
+        let buffer = Bytes::from(vec![b'b'; 8 << 10]);
+        let one = [buffer.slice(100..1124)];
+        let body = owned(&one, 1024);
+        assert_eq!(body, one[0]);
+        assert!(!buffer.as_ptr_range().contains(&body.as_ptr()));
+        let two = [buffer.slice(0..3), Bytes::from_static(b"cd")];
+        assert_eq!(owned(&two, 5), Bytes::from_static(b"bbbcd"));
     }
 }

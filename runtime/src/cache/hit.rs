@@ -64,7 +64,9 @@ impl Object {
     ) -> (http::response::Parts, Bytes) {
         let mut parts = http::Response::new(()).into_parts().0;
         parts.status = self.status;
-        parts.headers = self.headers.clone();
+        // Room for what is added below, so that no insert grows the map again.
+        parts.headers = HeaderMap::with_capacity(self.headers.len() + 3);
+        (parts.headers).extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
         let age = self.freshness.age(now).as_secs();
         parts.headers.insert(AGE, HeaderValue::from(age));
         if self.status == StatusCode::OK && is_not_modified(request, &self.headers) {

@@ -79,6 +79,33 @@ const ENTRY_OVERHEAD: u64 = 512;
 /// What one header line costs beyond its name and value (the map's slot and indices).
 const HEADER_OVERHEAD: u64 = 48;
 
+/// `headers` with every value copied into one allocation of their own. The values of a
+/// parsed response are slices of the connection's read buffer: kept as they are, each
+/// stored object would hold a whole buffer (8 KiB or more) alive that its weight does not
+/// count, and the cache would outgrow its bound.
+fn compact(headers: HeaderMap) -> HeaderMap {
+    let total = headers.values().map(HeaderValue::len).sum();
+    let mut bytes = bytes::BytesMut::with_capacity(total);
+    for value in headers.values() {
+        bytes.extend_from_slice(value.as_bytes());
+    }
+    let mut bytes = bytes.freeze();
+    let mut out = HeaderMap::with_capacity(headers.len());
+    let mut name = None;
+    for (next, value) in headers {
+        name = next.or(name);
+        let Some(name) = name.clone() else { continue };
+        let own = bytes.split_to(value.len());
+        // The bytes are those of a valid value: this does not fail.
+        let Ok(mut copied) = HeaderValue::from_maybe_shared(own) else {
+            continue;
+        };
+        copied.set_sensitive(value.is_sensitive());
+        out.append(name, copied);
+    }
+    out
+}
+
 fn header_bytes(headers: &HeaderMap) -> u64 {
     headers
         .iter()
@@ -97,6 +124,7 @@ impl Object {
     ) -> Object {
         let tags = tags::take(&mut headers);
         let surrogate_control = super::surrogate::take(&mut headers);
+        let headers = compact(headers);
         // The policy keeps its own copies of both header maps; a tag is counted in the
         // object and in the index.
         let tag_bytes: u64 = tags
@@ -158,10 +186,18 @@ impl quick_cache::Weighter<String, Entry> for Weigh {
 /// The result of looking a request up.
 #[derive(Debug)]
 pub(crate) struct Lookup {
-    /// The key the request's response lives under (the variant's, if the entry varies).
-    pub(crate) key: String,
+    /// The variant's key, when the entry varies (else the response lives under the
+    /// primary key: nothing is allocated for it).
+    variant: Option<String>,
     /// The stored response, if any.
     pub(crate) object: Option<Arc<Object>>,
+}
+
+impl Lookup {
+    /// The key the request's response lives under, of the lookup of `primary`.
+    pub(crate) fn key<'a>(&'a self, primary: &'a str) -> &'a str {
+        self.variant.as_deref().unwrap_or(primary)
+    }
 }
 
 impl Cache {
@@ -220,7 +256,7 @@ impl Cache {
     pub(crate) fn lookup(&self, primary: &str, request: &HeaderMap) -> Lookup {
         match self.inner.store.get(primary) {
             Some(Entry::Object(object)) => Lookup {
-                key: primary.to_owned(),
+                variant: None,
                 object: Some(object),
             },
             Some(Entry::Vary(names)) => {
@@ -229,10 +265,13 @@ impl Cache {
                     Some(Entry::Object(object)) => Some(object),
                     Some(Entry::Vary(_)) | None => None,
                 };
-                Lookup { key, object }
+                Lookup {
+                    variant: Some(key),
+                    object,
+                }
             }
             None => Lookup {
-                key: primary.to_owned(),
+                variant: None,
                 object: None,
             },
         }

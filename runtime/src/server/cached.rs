@@ -58,15 +58,15 @@ pub(super) async fn serve<P: Proxy>(
     let primary = key::primary(&state.session, rule);
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
-        let lookup = cache.lookup(&primary, state.session.headers());
-        let stale = match lookup.object {
+        let mut lookup = cache.lookup(&primary, state.session.headers());
+        let stale = match lookup.object.take() {
             Some(object) => match object.freshness.state(SystemTime::now()) {
                 Age::Fresh => return send_hit(state, &cache, &object, CacheStatus::Hit).await,
                 Age::Stale(past) => Some((object, past)),
             },
             None => None,
         };
-        let lock = match cache.lock(&lookup.key) {
+        let lock = match cache.lock(lookup.key(&primary)) {
             Acquired::Writer(lock) => Some(lock),
             Acquired::Waiter(waiter) => {
                 if let Some((object, past)) = &stale {
