@@ -80,9 +80,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// `route { proxy app }`: what proxyc generates for it, reduced to the phases it implements.
+/// `route { proxy app }` (or, with a cache, `route { cache main proxy app }`, every answer a
+/// hit once the first is stored): what proxyc generates for it, reduced to the phases it
+/// implements.
 struct OneRoute {
     app: Upstream,
+    main: Option<Cache>,
 }
 
 impl Proxy for OneRoute {
@@ -94,37 +97,12 @@ impl Proxy for OneRoute {
 
     async fn request_filter(
         &self,
-        _session: &mut Session,
-        ctx: &mut Self::Ctx,
-    ) -> Result<Option<Response>> {
-        *ctx = Some(0);
-        Ok(None)
-    }
-
-    async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut Self::Ctx) -> Result<Peer> {
-        self.app.select()
-    }
-}
-
-/// `route { cache main proxy app }`, every answer a hit once the first is stored.
-struct CachedRoute {
-    app: Upstream,
-    main: Cache,
-}
-
-impl Proxy for CachedRoute {
-    type Ctx = Option<usize>;
-
-    fn new_ctx(&self) -> Self::Ctx {
-        None
-    }
-
-    async fn request_filter(
-        &self,
         session: &mut Session,
         ctx: &mut Self::Ctx,
     ) -> Result<Option<Response>> {
-        session.use_cache(&self.main, const { &CacheRule::DEFAULT });
+        if let Some(main) = &self.main {
+            session.use_cache(main, const { &CacheRule::DEFAULT });
+        }
         *ctx = Some(0);
         Ok(None)
     }
@@ -187,11 +165,8 @@ fn origin() -> SocketAddr {
     })
 }
 
-/// The program `program` makes of upstream `app` in front of `origin`, counted.
-fn proxy<P: Proxy>(
-    origin: SocketAddr,
-    program: impl FnOnce(Upstream) -> P + Send + 'static,
-) -> SocketAddr {
+/// `route { proxy app }` in front of `origin`, with `main` if given, counted.
+fn proxy(origin: SocketAddr, main: Option<Cache>) -> SocketAddr {
     spawn_runtime_thread("proxy", true, move |listener| async move {
         let app = Upstream::new(
             "app",
@@ -206,7 +181,7 @@ fn proxy<P: Proxy>(
             ..ServeOptions::default()
         };
         let served = pxy_runtime::serve_with(
-            Arc::new(program(app)),
+            Arc::new(OneRoute { app, main }),
             vec![listener.into()],
             options,
             std::future::pending(),
@@ -295,21 +270,13 @@ fn measure<F: std::future::Future<Output = ()>>(
     ((a1 - a0) as f64 / n, (b1 - b0) as f64 / n)
 }
 
-/// The caching program in front of `origin`, on a thread of its own (counted too: each
-/// mode's figures are taken while only its own proxy serves).
-fn proxy_cached(origin: SocketAddr) -> SocketAddr {
-    proxy(origin, |app| CachedRoute {
-        app,
-        main: Cache::new("main", 64 << 20, 1 << 20),
-    })
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too (as a quick check
     // that it works), with fewer requests being pointless: the counts are exact either way.
     let origin = origin();
-    let proxy = proxy(origin, |app| OneRoute { app });
-    let cached = proxy_cached(origin);
+    let plain = proxy(origin, None);
+    // Counted too: each mode's figures are taken while only its own proxy serves.
+    let cached = proxy(origin, Some(Cache::new("main", 64 << 20, 1 << 20)));
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -319,10 +286,10 @@ fn main() {
     );
     println!("| mode | allocations | bytes |");
     println!("|---|---:|---:|");
-    let (count, bytes) = measure(&client, |n| http1(proxy, "/index.html", n));
+    let (count, bytes) = measure(&client, |n| http1(plain, "/index.html", n));
     println!("| HTTP/1.1 keep-alive, {CONCURRENCY} connections | {count:.1} | {bytes:.0} |");
     let (count, bytes) = measure(&client, |n| http1(cached, "/cached/index.html", n));
     println!("| HTTP/1.1, cache hits (`cache main`) | {count:.1} | {bytes:.0} |");
-    let (count, bytes) = measure(&client, |n| h2c(proxy, n));
+    let (count, bytes) = measure(&client, |n| h2c(plain, n));
     println!("| h2c, 1 connection × {CONCURRENCY} streams | {count:.1} | {bytes:.0} |");
 }
