@@ -84,6 +84,7 @@ mod response;
 mod run;
 mod server;
 mod session;
+pub mod testing;
 pub mod text;
 pub mod tls;
 pub mod upstream;

@@ -196,6 +196,18 @@ impl Upstream {
         &self.shared.options
     }
 
+    /// Serves from `servers` from now on, and never runs background tasks (health checks
+    /// would probe, and discovery would bring the real servers back): a `.pxy` test's
+    /// stand-ins for the program's servers (`crate::testing`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Upstream::new`] for `servers`.
+    pub(crate) fn pin_for_test(&self, servers: &[BackendConfig]) -> Result<()> {
+        self.shared.background.store(true, Ordering::Release);
+        self.shared.replace(servers)
+    }
+
     /// Starts this upstream's background tasks: active health checks if
     /// `options.health_check` is set, and re-reading its [`Discovery`] source if it has one.
     /// They run until the returned [`Background`] is stopped or dropped. Starting again

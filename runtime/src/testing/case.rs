@@ -1,0 +1,95 @@
+//! What a test written in `.pxy` says, as data the compiler emits (`static` tables in the test
+//! binary): the request to send, the stubs, what the upstream answers, and the expectations,
+//! each with the source position it came from so that a failure points at its line.
+
+/// One `test "NAME" { ... }` block.
+#[derive(Debug)]
+pub struct TestCase {
+    /// The test's name, as written.
+    pub name: &'static str,
+    /// Where the block starts: `FILE:LINE:COLUMN`.
+    pub at: &'static str,
+    /// What the client sends.
+    pub request: TestRequest,
+    /// `upstream NAME picks server N`: only that server (counted from 1) takes requests.
+    pub picks: &'static [(&'static str, usize)],
+    /// `fail upstream NAME with KIND`: every server of that upstream fails so.
+    pub failures: &'static [(&'static str, Failure)],
+    /// `reply STATUS ...`: what every upstream answers (absent: a request reaching an upstream
+    /// fails the test, which did not say what the upstream answers).
+    pub reply: Option<TestMessage>,
+    /// `expect upstream NAME { ... }`: the request must reach that upstream, and look so.
+    pub upstream: Option<&'static [Check]>,
+    /// `expect STATUS { ... }`: what the client must get.
+    pub response: Option<&'static [Check]>,
+}
+
+/// The request of a test: `send METHOD "URL" { ... }`.
+#[derive(Debug)]
+pub struct TestRequest {
+    /// The method.
+    pub method: &'static str,
+    /// The path and query, in origin form.
+    pub path: &'static str,
+    /// The `Host` header (the URL's authority).
+    pub host: &'static str,
+    /// The message's headers and body.
+    pub message: TestMessage,
+    /// The client's address (`client IP`); default `192.0.2.1`.
+    pub client: &'static str,
+}
+
+/// A status (for a reply), headers and a body.
+#[derive(Debug)]
+pub struct TestMessage {
+    /// The status of a reply; 0 for a request.
+    pub status: u16,
+    /// Headers, in order.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The body.
+    pub body: &'static str,
+}
+
+/// How an upstream fails in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing listens: the connection is refused.
+    ConnectRefused,
+    /// The server accepts the connection and resets it without answering.
+    Reset,
+}
+
+/// One expectation, with where it was written.
+#[derive(Debug)]
+pub struct Check {
+    /// `FILE:LINE:COLUMN` of the expectation.
+    pub at: &'static str,
+    /// Its source text, shown on failure.
+    pub source: &'static str,
+    /// What it checks.
+    pub kind: CheckKind,
+}
+
+/// What one expectation checks, on the request an upstream received or on the response the
+/// client got.
+#[derive(Debug)]
+pub enum CheckKind {
+    /// The status of the response.
+    Status(u16),
+    /// The upstream that received the request, and the server (from 1) when named.
+    Upstream(&'static str, Option<usize>),
+    /// The path and query the upstream received.
+    Path(&'static str),
+    /// The method the upstream received.
+    Method(&'static str),
+    /// A header with exactly this value (all its lines joined with `, `).
+    Header(&'static str, &'static str),
+    /// A header whose value contains this text.
+    HeaderContains(&'static str, &'static str),
+    /// No such header.
+    NoHeader(&'static str),
+    /// The body, exactly.
+    Body(&'static str),
+    /// The body contains this text.
+    BodyContains(&'static str),
+}

@@ -1,0 +1,309 @@
+//! One test, run for real: the program is built afresh, every server of its upstreams is
+//! replaced by an origin of the test's own on 127.0.0.1 (answering as the test's `reply` says,
+//! refusing or resetting as its `fail` says), the proxy serves on a port of its own, and a
+//! client sends the test's request over a real connection, opened with a PROXY protocol
+//! header that names the test's client address.
+//!
+//! Nothing of the generated program is replaced: its phases, routes and error pages run as
+//! deployed; only where its upstreams live and where it listens change.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use super::case::{Failure, TestCase, TestMessage};
+use crate::phase::Proxy;
+use crate::server::{ClientAddress, Listener, ServeOptions};
+use crate::upstream::{BackendConfig, Upstream};
+
+/// How long a test's request may take, from connecting to the end of the response body.
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A request one of the test's origins received.
+#[derive(Debug)]
+pub(super) struct Seen {
+    /// The upstream it stands for.
+    pub(super) upstream: String,
+    /// The server of that upstream, from 1.
+    pub(super) server: usize,
+    /// The request's method.
+    pub(super) method: String,
+    /// Its path and query.
+    pub(super) path: String,
+    /// Its headers.
+    pub(super) headers: HeaderMap,
+    /// Its body.
+    pub(super) body: Bytes,
+}
+
+/// What the client got.
+#[derive(Debug)]
+pub(super) struct Got {
+    /// The status.
+    pub(super) status: StatusCode,
+    /// The headers.
+    pub(super) headers: HeaderMap,
+    /// The whole body.
+    pub(super) body: Bytes,
+}
+
+/// What happened in one test.
+#[derive(Debug)]
+pub(super) struct Outcome {
+    /// Every request the test's origins received, in order.
+    pub(super) seen: Vec<Seen>,
+    /// The response, or why there was none.
+    pub(super) response: Result<Got, String>,
+}
+
+/// Runs `case` against `proxy`, listening as `client_address` says (with a PROXY header
+/// always accepted from the test's own client).
+///
+/// # Errors
+///
+/// The set-up failed (a port could not be bound, an upstream refused the test's servers).
+pub(super) async fn run<P: Proxy>(
+    proxy: P,
+    client_address: &ClientAddress,
+    options: ServeOptions,
+    case: &'static TestCase,
+) -> Result<Outcome, String> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut origins = Vec::new();
+    for upstream in proxy.upstreams() {
+        let servers = stand_in(upstream, case, &seen, &mut origins).await?;
+        upstream
+            .pin_for_test(&servers)
+            .map_err(|e| format!("upstream {}: {}", upstream.name(), crate::error::chain(&e)))?;
+    }
+    let socket = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("binding the test listener: {e}"))?;
+    let addr = socket.local_addr().map_err(|e| e.to_string())?;
+    let mut client_address = client_address.clone();
+    client_address.proxy_protocol = true;
+    if !client_address.trusted_proxies.is_empty() {
+        client_address
+            .trusted_proxies
+            .push(ipnet::IpNet::from(addr.ip()));
+    }
+    let listener = Listener::new(socket, None).with_client_address(client_address);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::server::serve_with(
+        Arc::new(proxy),
+        vec![listener],
+        options,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let response = tokio::time::timeout(EXCHANGE_TIMEOUT, exchange(addr, case))
+        .await
+        .unwrap_or_else(|_| Err(format!("no response within {EXCHANGE_TIMEOUT:?}")));
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    for origin in origins {
+        origin.abort();
+    }
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok(Outcome { seen, response })
+}
+
+/// The test's servers for `upstream`: one origin per server (only the picked one when the
+/// test picks), or addresses that fail as the test says.
+async fn stand_in(
+    upstream: &Upstream,
+    case: &'static TestCase,
+    seen: &Arc<Mutex<Vec<Seen>>>,
+    origins: &mut Vec<JoinHandle<()>>,
+) -> Result<Vec<BackendConfig>, String> {
+    let name = upstream.name().to_string();
+    let failure = case.failures.iter().find(|(n, _)| *n == name).map(|f| f.1);
+    let pick = case.picks.iter().find(|(n, _)| *n == name).map(|p| p.1);
+    let mut servers = Vec::new();
+    for (i, backend) in upstream.backends().iter().enumerate() {
+        let server = i + 1;
+        if pick.is_some_and(|p| p != server) {
+            continue;
+        }
+        let socket = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("binding a test origin: {e}"))?;
+        let addr = socket.local_addr().map_err(|e| e.to_string())?;
+        match failure {
+            // Nothing listens there once the socket is closed.
+            Some(Failure::ConnectRefused) => drop(socket),
+            Some(Failure::Reset) => origins.push(tokio::spawn(reset(socket))),
+            None => {
+                let origin = Origin {
+                    upstream: name.clone(),
+                    server,
+                    reply: case.reply.as_ref(),
+                    seen: seen.clone(),
+                };
+                origins.push(tokio::spawn(origin.serve(socket)));
+            }
+        }
+        servers.push(BackendConfig {
+            weight: backend.weight().max(1),
+            // A picked server takes every request, backup or not.
+            backup: backend.is_backup() && pick.is_none(),
+            ..BackendConfig::new(addr)
+        });
+    }
+    Ok(servers)
+}
+
+/// Accepts connections and resets them at once, without reading.
+async fn reset(socket: TcpListener) {
+    while let Ok((stream, _)) = socket.accept().await {
+        let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        drop(stream);
+    }
+}
+
+/// A test's stand-in for one server of an upstream.
+struct Origin {
+    upstream: String,
+    server: usize,
+    reply: Option<&'static TestMessage>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Origin {
+    async fn serve(self, socket: TcpListener) {
+        let origin = Arc::new(self);
+        while let Ok((stream, _)) = socket.accept().await {
+            let origin = origin.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let origin = origin.clone();
+                    async move { Ok::<_, hyper::Error>(origin.answer(req).await) }
+                });
+                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                let _ = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
+    async fn answer(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_string(), ToString::to_string);
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Seen {
+                upstream: self.upstream.clone(),
+                server: self.server,
+                method: parts.method.to_string(),
+                path,
+                headers: parts.headers,
+                body,
+            });
+        match self.reply {
+            Some(reply) => message_response(reply),
+            // A test without `reply`: an empty 200 (it fails unless it expects the upstream).
+            None => Response::new(Full::new(Bytes::new())),
+        }
+    }
+}
+
+/// The reply the test gave, as a response (the compiler checked the status and headers).
+fn message_response(reply: &'static TestMessage) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    add_headers(response.headers_mut(), reply.headers);
+    response
+}
+
+fn add_headers(map: &mut HeaderMap, headers: &'static [(&'static str, &'static str)]) {
+    for (name, value) in headers {
+        if let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) {
+            map.append(name, HeaderValue::from_static(value));
+        }
+    }
+}
+
+/// Sends the test's request to the proxy at `addr` and reads the whole response.
+async fn exchange(addr: SocketAddr, case: &'static TestCase) -> Result<Got, String> {
+    let request = &case.request;
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connecting to the proxy: {e}"))?;
+    let client: std::net::IpAddr = request
+        .client
+        .parse()
+        .map_err(|_| format!("client address {:?}", request.client))?;
+    let family = if client.is_ipv4() { "TCP4" } else { "TCP6" };
+    let destination = match client {
+        std::net::IpAddr::V4(_) => addr.ip().to_string(),
+        std::net::IpAddr::V6(_) => "::1".to_string(),
+    };
+    let header = format!(
+        "PROXY {family} {client} {destination} 40000 {}\r\n",
+        addr.port()
+    );
+    stream
+        .write_all(header.as_bytes())
+        .await
+        .map_err(|e| format!("sending the PROXY header: {e}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("HTTP/1.1 handshake: {e}"))?;
+    let connection = tokio::spawn(connection);
+    let mut req = Request::new(Full::new(Bytes::from_static(
+        request.message.body.as_bytes(),
+    )));
+    *req.method_mut() = http::Method::from_bytes(request.method.as_bytes())
+        .map_err(|_| format!("method {:?}", request.method))?;
+    *req.uri_mut() = request
+        .path
+        .parse()
+        .map_err(|_| format!("path {:?}", request.path))?;
+    let headers = req.headers_mut();
+    if !request
+        .message
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+    {
+        headers.insert(http::header::HOST, HeaderValue::from_static(request.host));
+    }
+    add_headers(headers, request.message.headers);
+    let response = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("the proxy gave no response: {e}"))?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| format!("the response body broke off: {e}"))?
+        .to_bytes();
+    drop(sender);
+    connection.abort();
+    Ok(Got {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    })
+}
