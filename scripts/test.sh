@@ -2,8 +2,9 @@
 # THE test command: what a developer runs before pushing and what CI runs (.ci/run).
 #   1. scripts/setup.sh                system packages the tests need (idempotent, fast)
 #   2. cargo test                      unit, compile and end-to-end tests
-#   3. cargo fmt --check               formatting
-#   4. cargo clippy -D warnings        lints, on tests too
+#   3. proxyc test examples/*_test.pxy the examples' own tests, written in .pxy
+#   4. cargo fmt --check               formatting
+#   5. cargo clippy -D warnings        lints, on tests too
 # Any failure stops the run with a non-zero exit.
 set -euo pipefail
 
@@ -42,6 +43,12 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo test --workspace --locked"
 cargo test --workspace --locked
+
+# The proxyc that `cargo test` built; test binaries build on the runtime the end-to-end tests
+# compiled, in seconds each.
+step "proxyc test examples/*_test.pxy"
+"$CARGO_TARGET_DIR/debug/proxyc" test examples/*_test.pxy --target-dir "$PROXYC_TARGET_DIR" \
+    --junit "$CARGO_TARGET_DIR/pxy-tests.junit.xml"
 
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check

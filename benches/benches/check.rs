@@ -41,7 +41,7 @@ fn compiler(c: &mut Criterion) {
         b.iter(|| check_source(black_box(&source)))
     });
     group.bench_function("generate", |b| {
-        b.iter(|| codegen::generate(black_box(&program), &identity))
+        b.iter(|| codegen::generate(black_box(&program), &identity, codegen::Entry::Serve))
     });
     group.finish();
 }

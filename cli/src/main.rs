@@ -5,6 +5,7 @@
 mod deploy;
 mod lsp;
 mod progress;
+mod test_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use progress::ProgressDisplay;
 use pxy_compiler::diagnostic::{describe, render, to_json, Diagnostic};
-use pxy_compiler::driver::{self, BuildError, BuildOptions, Profile};
+use pxy_compiler::driver::{self, BuildError, BuildOptions, Entry, Profile};
 use pxy_compiler::files::DiskLoader;
 use pxy_compiler::identity::Identity;
 use pxy_compiler::problem::Problem;
@@ -108,6 +109,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RoutesFormat::Text)]
         format: RoutesFormat,
     },
+    /// Build each program with its `test` blocks into a test binary and run the tests: a line
+    /// per test, the failures with the expected and actual values, a summary (exit 1 when a
+    /// test failed).
+    Test {
+        /// The `.pxy` programs (a `NAME_test.pxy` that includes `NAME.pxy`, or the program
+        /// itself).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        args: test_cmd::TestArgs,
+    },
     /// Explain a diagnostic code, like `E0202`.
     Explain {
         /// The code.
@@ -135,6 +147,25 @@ struct BuildArgs {
     /// about a minute, for about 27% more CPU per request (development, staging).
     #[arg(long)]
     quick: bool,
+}
+
+impl BuildArgs {
+    /// Where and how these flags say to build.
+    fn options(&self) -> BuildOptions {
+        BuildOptions {
+            target_dir: self
+                .target_dir
+                .clone()
+                .unwrap_or_else(BuildOptions::default_target_dir),
+            profile: if self.debug {
+                Profile::Debug
+            } else if self.quick {
+                Profile::Quick
+            } else {
+                Profile::Release
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -184,7 +215,7 @@ fn main() -> ExitCode {
                     );
                     return ExitCode::from(2);
                 }
-                return match build_file(&file, &output, &build) {
+                return match build_file(&file, &output, &build.options(), Entry::Serve) {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(code) => code,
                 };
@@ -199,7 +230,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             let staged = deploy::Deploy::staging_path(&output);
-            match build_file(&file, &staged, &build) {
+            match build_file(&file, &staged, &build.options(), Entry::Serve) {
                 Ok(_) => deploy.finish(&staged, &output),
                 Err(code) => code,
             }
@@ -210,11 +241,12 @@ fn main() -> ExitCode {
                 .clone()
                 .unwrap_or_else(BuildOptions::default_target_dir);
             let output = target.join("pxy-bin").join(program_name(&file));
-            if let Err(code) = build_file(&file, &output, &build) {
+            if let Err(code) = build_file(&file, &output, &build.options(), Entry::Serve) {
                 return code;
             }
             run(&output, &args)
         }
+        Command::Test { files, args } => test_cmd::run(&files, &args),
         Command::Lsp { stdio: _ } => lsp::run(),
         Command::Explain { code } => match pxy_compiler::explain::explain(&code) {
             Some(text) => {
@@ -437,7 +469,7 @@ fn emit(file: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let identity = Identity::of(&program_name(file), &analysis.sources);
-    match driver::generate(analysis.checked, &identity) {
+    match driver::generate(analysis.checked, &identity, Entry::Serve) {
         Ok((code, warnings)) => {
             print_problems(file, &analysis.sources, &warnings);
             print_stdout(&code);
@@ -450,21 +482,15 @@ fn emit(file: &Path) -> ExitCode {
     }
 }
 
-fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, ExitCode> {
+/// Checks `file` and builds the binary `entry` says (the proxy, or its tests) at `output`,
+/// printing the problems, progress and the binary's hash.
+fn build_file(
+    file: &Path,
+    output: &Path,
+    options: &BuildOptions,
+    entry: Entry,
+) -> Result<PathBuf, ExitCode> {
     let analysis = analyse(file)?;
-    let options = BuildOptions {
-        target_dir: args
-            .target_dir
-            .clone()
-            .unwrap_or_else(BuildOptions::default_target_dir),
-        profile: if args.debug {
-            Profile::Debug
-        } else if args.quick {
-            Profile::Quick
-        } else {
-            Profile::Release
-        },
-    };
     eprintln!(
         "   Compiling {} (target dir {})",
         file.display(),
@@ -472,9 +498,14 @@ fn build_file(file: &Path, output: &Path, args: &BuildArgs) -> Result<PathBuf, E
     );
     let identity = Identity::of(&program_name(file), &analysis.sources);
     let mut display = ProgressDisplay::for_stderr();
-    let built = driver::build(analysis.checked, &identity, output, &options, &mut |p| {
-        display.show(p)
-    });
+    let built = driver::build(
+        analysis.checked,
+        &identity,
+        output,
+        options,
+        entry,
+        &mut |p| display.show(p),
+    );
     display.finish();
     match built {
         Ok(report) => {

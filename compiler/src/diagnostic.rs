@@ -14,7 +14,7 @@ use crate::catalog::words::{Phase, Section, WordKind};
 use crate::check::{
     BasicAuthProblem, CacheProblem, CheckError, Declaration, DuplicateKind, Expected, FileKind,
     ForwardAuthProblem, JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries,
-    Statement, StatusRange, TlsFix, WriteHint,
+    Statement, StatusRange, TestProblem, TlsFix, WriteHint,
 };
 use crate::include::IncludeError;
 use crate::problem::Problem;
@@ -156,7 +156,8 @@ fn check(e: &CheckError) -> Words {
                 DuplicateKind::ServerSetting => "give each setting once; remove one".into(),
                 DuplicateKind::ListenerLine => "give each listener line once; join the addresses into one `trust_proxies` line".into(),
                 DuplicateKind::Data => "a list or flag name names one file; rename one".into(),
-                DuplicateKind::Upstream | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt | DuplicateKind::BasicAuth | DuplicateKind::ForwardAuth => {
+                DuplicateKind::TestLine => "a test sends one request, and says once what the upstream answers and what must happen; join or remove the repeated line".into(),
+                DuplicateKind::Upstream | DuplicateKind::Test | DuplicateKind::Listener | DuplicateKind::Discover | DuplicateKind::LogField | DuplicateKind::Route | DuplicateKind::Limit | DuplicateKind::Cache | DuplicateKind::Jwt | DuplicateKind::BasicAuth | DuplicateKind::ForwardAuth => {
                     format!("each {} must be unique; remove or rename one", duplicate(*what))
                 }
             }),
@@ -355,6 +356,13 @@ fn check(e: &CheckError) -> Words {
             "`as` needs exactly one `matches` that holds whenever the condition does".into(),
             vec![label(*span, "no single `matches` here")],
             Some("write one `matches` at the top of the condition or joined with `&&` (not under `||` or `!`)".into()),
+        ),
+        CheckError::InvalidTest { span, problem } => test_problem(*span, problem),
+        CheckError::TestMatchesNoRoute { span } => (
+            "W1201",
+            "no route takes this test's request".into(),
+            vec![label(*span, "no route's host, path, method and headers all match this")],
+            Some("the test can pass only if `on request` answers it; check the URL's host and path against the routes (`proxyc routes FILE` draws them)".into()),
         ),
         CheckError::HopByHopWrite { span, name } => (
             "E0306",
@@ -735,6 +743,42 @@ fn statement_words() -> Vec<String> {
         .collect()
 }
 
+fn test_problem(span: Span, problem: &TestProblem) -> Words {
+    let (message, text, help): (String, &str, String) = match problem {
+        TestProblem::NoRequest => (
+            "this test sends no request".into(),
+            "no `send` line",
+            "write the request: `send GET \"http://example.com/\"`".into(),
+        ),
+        TestProblem::NothingExpected => (
+            "this test expects nothing".into(),
+            "no `expect` line",
+            "say what must happen: `expect 200`, or `expect upstream NAME { path \"/x\" }`".into(),
+        ),
+        TestProblem::UrlNotAbsolute => (
+            "a test's URL must be absolute".into(),
+            "no scheme and host",
+            "write the scheme and host, which choose the route: `\"http://api.example.com/v1/users\"`".into(),
+        ),
+        TestProblem::UrlScheme { scheme } => (
+            format!("a test cannot send a `{scheme}` request"),
+            "not `http`",
+            "tests send cleartext HTTP/1.1 to the program's routes; write `http://` (a test does not run TLS yet)".into(),
+        ),
+        TestProblem::NoSuchServer { upstream, servers: 0 } => (
+            format!("upstream `{upstream}` declares no server to name"),
+            "no such server",
+            "a test names servers by their position among the `server` lines (from 1); this upstream discovers its servers".into(),
+        ),
+        TestProblem::NoSuchServer { upstream, servers } => (
+            format!("upstream `{upstream}` has no such server"),
+            "no such server",
+            format!("a test names servers by their position among the `server` lines: 1 to {servers}"),
+        ),
+    };
+    ("E1201", message, vec![label(span, text)], Some(help))
+}
+
 fn word_kind(kind: WordKind) -> &'static str {
     match kind {
         WordKind::ListenerProtocol => "listener protocol",
@@ -757,6 +801,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::BasicAuthOption => "basic_auth option",
         WordKind::ForwardAuthOption => "forward_auth option",
         WordKind::CompressSetting => "compress setting",
+        WordKind::TestFailure => "failure",
         WordKind::Value => "value",
     }
 }
@@ -777,6 +822,8 @@ fn duplicate(kind: DuplicateKind) -> &'static str {
         DuplicateKind::ForwardAuth => "forward_auth verifier",
         DuplicateKind::ListenerLine => "listener line",
         DuplicateKind::Data => "list or flag",
+        DuplicateKind::Test => "test",
+        DuplicateKind::TestLine => "test line",
     }
 }
 

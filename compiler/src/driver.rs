@@ -18,6 +18,7 @@ use crate::cargo_run;
 pub use crate::cargo_run::BuildProgress;
 use crate::check::check;
 use crate::codegen;
+pub use crate::codegen::Entry;
 use crate::files::{FileLoader, MemoryLoader};
 use crate::identity::{file_sha256, Identity};
 use crate::include;
@@ -107,16 +108,17 @@ pub fn check_source(source: &str) -> Checked {
 /// Generates the Rust source for a source text on its own, or returns its problems.
 pub fn emit(source: &str, name: &str) -> Result<(String, Vec<Problem>), Vec<Problem>> {
     let identity = Identity::of(name, &SourceMap::single(format!("{name}.pxy"), source));
-    generate(check_source(source), &identity)
+    generate(check_source(source), &identity, Entry::Serve)
 }
 
 /// The Rust source of a checked program with its warnings, or every problem.
 pub fn generate(
     checked: Checked,
     identity: &Identity,
+    entry: Entry,
 ) -> Result<(String, Vec<Problem>), Vec<Problem>> {
     let (program, warnings) = checked.into_program()?;
-    Ok((codegen::generate(&program, identity), warnings))
+    Ok((codegen::generate(&program, identity, entry), warnings))
 }
 
 /// Where and how to build.
@@ -228,16 +230,19 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     move |error| BuildError::Io { what, error }
 }
 
-/// Generates, compiles and copies the binary of a checked program to `output`.
+/// Generates, compiles and copies the binary of a checked program to `output`: the proxy
+/// ([`Entry::Serve`], `proxyc build`) or the binary that runs its `test` blocks
+/// ([`Entry::Test`], `proxyc test`).
 pub fn build(
     checked: Checked,
     identity: &Identity,
     output: &Path,
     options: &BuildOptions,
+    entry: Entry,
     progress: &mut dyn FnMut(&BuildProgress),
 ) -> Result<BuildReport, BuildError> {
     let name = identity.name.as_str();
-    let (generated, warnings) = generate(checked, identity).map_err(BuildError::Problems)?;
+    let (generated, warnings) = generate(checked, identity, entry).map_err(BuildError::Problems)?;
     // The generated manifest names the runtime by path, so the directory must be absolute.
     let target_dir =
         std::path::absolute(&options.target_dir).map_err(io("resolving the target directory"))?;

@@ -7,7 +7,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+mod test_case;
 pub mod visit;
+
+pub use test_case::{
+    TestFailure, TypedCheck, TypedCheckKind, TypedTest, TypedTestMessage, TypedTestRequest,
+};
 
 use pxy_dsl::ast::{BinOp, PurgeBy};
 use pxy_dsl::Span;
@@ -55,6 +60,8 @@ pub struct TypedProgram {
     pub basic_auths: Vec<TypedBasicAuth>,
     /// Forward authentication verifiers, indexed by [`ForwardId`], in source order.
     pub forward_auths: Vec<TypedForwardAuth>,
+    /// `test` blocks, in source order; only a test binary runs them.
+    pub tests: Vec<TypedTest>,
 }
 
 /// A checked `compress` statement; `None` keeps the runtime's default.

@@ -6,6 +6,12 @@
 
 use crate::Span;
 
+mod test_decl;
+
+pub use test_decl::{
+    Compare, SendPart, TestCheck, TestCheckKind, TestDecl, TestHeader, TestItem, TestSend,
+};
+
 /// A whole `.pxy` file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedProgram {
@@ -49,6 +55,8 @@ pub enum Item {
     Route(Route),
     /// `on request { ... }`
     On(OnBlock),
+    /// `test "NAME" { send GET "http://a.example/" expect 200 }`
+    Test(TestDecl),
 }
 
 /// `include "PATH"`: another file's items, as if written here. The path is relative to the

@@ -185,6 +185,7 @@ impl Formatter<'_> {
                 }
                 Item::Route(r) => self.route(r),
                 Item::On(on) => self.block(&format!("on {}", on.phase.name), &on.body),
+                Item::Test(t) => self.test(t),
                 Item::Include(i) => {
                     let path = &self.source[i.path.span.start..i.path.span.end];
                     self.line(&format!("include {path}"));
@@ -560,6 +561,7 @@ fn item_span(item: &Item) -> Span {
         Item::Route(r) => r.span,
         Item::On(o) => o.span,
         Item::Include(i) => i.span,
+        Item::Test(t) => t.span,
     }
 }
 
@@ -781,6 +783,8 @@ fn size(bytes: u64) -> String {
     }
     format!("{bytes}B")
 }
+
+mod test_decl;
 
 #[cfg(test)]
 mod tests;

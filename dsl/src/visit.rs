@@ -39,6 +39,21 @@ pub trait Visit<'ast> {
         walk_include(self, include);
     }
 
+    /// `test "NAME" { ... }`.
+    fn visit_test(&mut self, test: &'ast TestDecl) {
+        walk_test(self, test);
+    }
+
+    /// A line of a test.
+    fn visit_test_item(&mut self, item: &'ast TestItem) {
+        walk_test_item(self, item);
+    }
+
+    /// An expectation about a message, in a test.
+    fn visit_test_check(&mut self, check: &'ast TestCheck) {
+        walk_test_check(self, check);
+    }
+
     /// `server { ... }`.
     fn visit_server_block(&mut self, block: &'ast ServerBlock) {
         walk_server_block(self, block);
@@ -206,6 +221,115 @@ pub fn walk_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Item) {
         Item::ForwardAuth(forward) => v.visit_forward_auth(forward),
         Item::Route(route) => v.visit_route(route),
         Item::On(on) => v.visit_on_block(on),
+        Item::Test(test) => v.visit_test(test),
+    }
+}
+
+/// Visits a test's span, name and lines.
+pub fn walk_test<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, test: &'ast TestDecl) {
+    let TestDecl { name, items, span } = test;
+    v.visit_span(*span);
+    v.visit_text(name);
+    items.iter().for_each(|item| v.visit_test_item(item));
+}
+
+/// Visits a test line's span, then its names, numbers, texts and checks in source order.
+pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast TestItem) {
+    let header = |v: &mut V, h: &'ast TestHeader| {
+        let TestHeader { name, value, span } = h;
+        v.visit_span(*span);
+        v.visit_text(name);
+        v.visit_text(value);
+    };
+    match item {
+        TestItem::Send(TestSend {
+            method,
+            url,
+            parts,
+            span,
+        }) => {
+            v.visit_span(*span);
+            v.visit_ident(method);
+            v.visit_text(url);
+            for part in parts {
+                match part {
+                    SendPart::Header(h) => header(v, h),
+                    SendPart::Client(text) | SendPart::Body(text) => v.visit_text(text),
+                }
+            }
+        }
+        TestItem::Pick {
+            upstream,
+            server,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(upstream);
+            v.visit_int_lit(server);
+        }
+        TestItem::Fail {
+            upstream,
+            kind,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(upstream);
+            v.visit_ident(kind);
+        }
+        TestItem::ExpectUpstream {
+            upstream,
+            server,
+            checks,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(upstream);
+            if let Some(server) = server {
+                v.visit_int_lit(server);
+            }
+            checks.iter().for_each(|c| v.visit_test_check(c));
+        }
+        TestItem::Reply {
+            status,
+            body,
+            headers,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_int_lit(status);
+            if let Some(body) = body {
+                v.visit_text(body);
+            }
+            headers.iter().for_each(|h| header(v, h));
+        }
+        TestItem::Expect {
+            status,
+            checks,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_int_lit(status);
+            checks.iter().for_each(|c| v.visit_test_check(c));
+        }
+    }
+}
+
+/// Visits an expectation's span and its names and texts.
+pub fn walk_test_check<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, check: &'ast TestCheck) {
+    let TestCheck { kind, span } = check;
+    v.visit_span(*span);
+    match kind {
+        TestCheckKind::Path(text) | TestCheckKind::NoHeader(text) => v.visit_text(text),
+        TestCheckKind::Method(method) => v.visit_ident(method),
+        TestCheckKind::Header {
+            name,
+            compare: _,
+            value,
+        } => {
+            v.visit_text(name);
+            v.visit_text(value);
+        }
+        TestCheckKind::Body { compare: _, value } => v.visit_text(value),
     }
 }
 

@@ -129,9 +129,9 @@ fn mutated_programs_never_panic_the_compiler() {
                 let sources = pxy_compiler::sources::SourceMap::single("fuzz.pxy", &*input);
                 let _ = pxy_compiler::diagnostic::render(&[d], &sources, false);
             }
-            checked
-                .program()
-                .map(|p| pxy_compiler::codegen::generate(p, &identity))
+            checked.program().map(|p| {
+                pxy_compiler::codegen::generate(p, &identity, pxy_compiler::codegen::Entry::Serve)
+            })
         }));
         match result {
             Ok(Some(code)) => {

@@ -229,9 +229,48 @@ fn literal_spans(source: &str) -> Vec<Span> {
             Item::ForwardAuth(f) => f.options.iter().for_each(|o| expr(&o.value, &mut spans)),
             Item::Include(i) => spans.push(i.path.span),
             Item::Data(d) => spans.push(d.path.span),
+            Item::Test(test) => test_spans(test, &mut spans),
         }
     }
     spans
+}
+
+/// The string literals of a test (every text but the client address).
+fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
+    use pxy_dsl::ast::{SendPart, TestCheckKind, TestItem};
+    spans.push(test.name.span);
+    let checks = |checks: &[pxy_dsl::ast::TestCheck], spans: &mut Vec<Span>| {
+        for check in checks {
+            match &check.kind {
+                TestCheckKind::Path(t) | TestCheckKind::NoHeader(t) => spans.push(t.span),
+                TestCheckKind::Header { name, value, .. } => spans.extend([name.span, value.span]),
+                TestCheckKind::Body { value, .. } => spans.push(value.span),
+                TestCheckKind::Method(_) => {}
+            }
+        }
+    };
+    for item in &test.items {
+        match item {
+            TestItem::Send(send) => {
+                spans.push(send.url.span);
+                for part in &send.parts {
+                    match part {
+                        SendPart::Header(h) => spans.extend([h.name.span, h.value.span]),
+                        SendPart::Body(t) => spans.push(t.span),
+                        SendPart::Client(_) => {}
+                    }
+                }
+            }
+            TestItem::Reply { body, headers, .. } => {
+                spans.extend(body.as_ref().map(|b| b.span));
+                spans.extend(headers.iter().flat_map(|h| [h.name.span, h.value.span]));
+            }
+            TestItem::ExpectUpstream { checks: c, .. } | TestItem::Expect { checks: c, .. } => {
+                checks(c, spans)
+            }
+            TestItem::Pick { .. } | TestItem::Fail { .. } => {}
+        }
+    }
 }
 
 fn block(block_: &Block, spans: &mut Vec<Span>) {

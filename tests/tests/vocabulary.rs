@@ -67,6 +67,8 @@ fn every_word() -> BTreeSet<&'static str> {
     all.extend(names(words::DATA_WORDS));
     all.extend(names(words::LIST_ELEMENTS));
     all.extend(names(words::DECLARATION_WORDS));
+    all.extend(names(words::TEST_WORDS));
+    all.extend(names(words::TEST_FAILURES));
     all.extend(catalog::fields::OBJECTS.iter().map(|o| o.word));
     all.extend(catalog::FIELDS.iter().map(|f| f.name));
     all.extend(catalog::FUNCTIONS.iter().map(|f| f.name));

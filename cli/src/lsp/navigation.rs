@@ -60,6 +60,13 @@ pub fn symbols(source: &str) -> Option<Vec<DocumentSymbol>> {
         .items
         .iter()
         .map(|item| match item {
+            Item::Test(test) => symbol(
+                test.name.value.clone(),
+                Some("test".into()),
+                SymbolKind::METHOD,
+                test.span,
+                test.name.span,
+            ),
             Item::Include(include) => symbol(
                 format!("include {:?}", include.path.value),
                 None,

@@ -4,7 +4,7 @@
 
 use pxy_dsl::ast::PurgeBy;
 
-use crate::typed::{BalancePolicy, ListElement, TypedAlpn};
+use crate::typed::{BalancePolicy, ListElement, TestFailure, TypedAlpn};
 
 /// A fixed word with the value it stands for.
 #[derive(Debug)]
@@ -65,6 +65,8 @@ pub enum WordKind {
     ForwardAuthOption,
     /// `types`, `min_size` in a `compress { }`
     CompressSetting,
+    /// `connect_refused`, `reset` after `fail upstream NAME with`
+    TestFailure,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -237,6 +239,26 @@ pub const LIMIT_WORDS: &[WordInfo] = &[
         syntax: "max_in_flight N queue DURATION",
         doc: "How long a request over `max_in_flight` may wait for a place before it is refused.",
     },
+];
+
+/// The words of `test "NAME" { ... }` blocks, none of them a keyword.
+pub const TEST_WORDS: &[WordInfo] = &[
+    Word { word: "test", value: (), syntax: "test \"NAME\" { send ... expect ... }", doc: "A test `proxyc test` runs: a request, stand-ins for the upstreams, and what must happen." },
+    Word { word: "send", value: (), syntax: "send METHOD \"URL\" [{ header \"N\" = \"V\" client IP body \"...\" }]", doc: "The test's request: method, absolute `http://` URL (its host is the `Host` header), headers, client address (default 192.0.2.1) and body." },
+    Word { word: "client", value: (), syntax: "client 203.0.113.7", doc: "The address the test's request comes from (`client.ip`)." },
+    Word { word: "body", value: (), syntax: "body \"TEXT\" | body contains \"TEXT\"", doc: "A message's body: sent, or expected exactly or in part." },
+    Word { word: "picks", value: (), syntax: "upstream NAME picks server N", doc: "Balancing stubbed: the upstream's server N (counted from 1, in declaration order) takes the request." },
+    Word { word: "fail", value: (), syntax: "fail upstream NAME with connect_refused | reset", doc: "Every server of the upstream fails so, for the test's `on error` and retries." },
+    Word { word: "with", value: (), syntax: "fail upstream NAME with KIND", doc: "How the upstream fails." },
+    Word { word: "expect", value: (), syntax: "expect STATUS [{ CHECK ... }] | expect upstream NAME [server N] [{ CHECK ... }]", doc: "What the client must get, or the upstream the request must reach and how it must look there." },
+    Word { word: "reply", value: (), syntax: "reply STATUS [\"BODY\"] [{ header \"N\" = \"V\" }]", doc: "What the test's upstream servers answer." },
+    Word { word: "no", value: (), syntax: "no header \"NAME\"", doc: "Expects the header to be absent." },
+];
+
+/// `fail upstream NAME with KIND`: how a test's upstream fails.
+pub const TEST_FAILURES: &[Word<TestFailure>] = &[
+    Word { word: "connect_refused", value: TestFailure::ConnectRefused, syntax: "fail upstream NAME with connect_refused", doc: "Nothing listens at the servers' addresses: every connection is refused (a 502 unless the program says otherwise)." },
+    Word { word: "reset", value: TestFailure::Reset, syntax: "fail upstream NAME with reset", doc: "The servers accept the connection and reset it before answering." },
 ];
 
 /// `purge NAME SCOPE EXPR`: the entries besides the request's target a purge removes.
@@ -442,6 +464,8 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(DATA_WORDS, word))
         .or_else(|| plain(LIST_ELEMENTS, word))
         .or_else(|| plain(DECLARATION_WORDS, word))
+        .or_else(|| plain(TEST_WORDS, word))
+        .or_else(|| plain(TEST_FAILURES, word))
         .or_else(|| plain(crate::catalog::settings::JWT_OPTIONS, word))
         .or_else(|| plain(crate::catalog::settings::BASIC_AUTH_OPTIONS, word))
         .or_else(|| plain(crate::catalog::settings::FORWARD_AUTH_OPTIONS, word))

@@ -183,12 +183,7 @@ impl Checker<'_> {
             return None;
         };
         let Some(&(id, _)) = self.upstream_ids.get(&name.name) else {
-            let suggestion = closest(&name.name, self.upstream_ids.keys().map(String::as_str));
-            self.problems.push(CheckError::UnknownUpstream {
-                span: name.span,
-                name: name.name.clone(),
-                suggestion,
-            });
+            self.unknown_upstream(&name.name, name.span);
             return None;
         };
         // Its health decides something: it is not unused (W0603), even if no route proxies to it.

@@ -522,6 +522,42 @@ pub enum CheckError {
         /// The condition.
         span: Span,
     },
+    /// A `test` block that cannot run as written.
+    InvalidTest {
+        /// The line (or the test's name, for what the test lacks).
+        span: Span,
+        /// What is wrong.
+        problem: TestProblem,
+    },
+    /// A test's request that no route's matchers (host, path, method, headers) accept: the
+    /// test can only pass through `on request` answering it.
+    TestMatchesNoRoute {
+        /// The `send` line.
+        span: Span,
+    },
+}
+
+/// What is wrong with a `test` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestProblem {
+    /// No `send` line.
+    NoRequest,
+    /// Neither `expect STATUS` nor `expect upstream`.
+    NothingExpected,
+    /// The URL is not absolute (`scheme://host/path`).
+    UrlNotAbsolute,
+    /// The URL's scheme is not `http` (tests send over cleartext HTTP/1.1).
+    UrlScheme {
+        /// The scheme written.
+        scheme: String,
+    },
+    /// `picks server N`, `expect upstream NAME server N` beyond the upstream's servers.
+    NoSuchServer {
+        /// The upstream.
+        upstream: String,
+        /// How many servers it declares (0 when it discovers them).
+        servers: usize,
+    },
 }
 
 impl CheckError {
@@ -532,6 +568,8 @@ impl CheckError {
             CheckError::InvalidLogField { span, .. }
             | CheckError::LogFieldNotLiteral { span, .. }
             | CheckError::UnknownUpstream { span, .. }
+            | CheckError::InvalidTest { span, .. }
+            | CheckError::TestMatchesNoRoute { span }
             | CheckError::UnknownName { span, .. }
             | CheckError::UnknownField { span, .. }
             | CheckError::UnknownFunction { span, .. }
@@ -620,7 +658,8 @@ impl CheckError {
             | CheckError::CacheKeyMissesHeader { .. }
             | CheckError::UncheckedPurge { .. }
             | CheckError::LogFieldsNotWritten { .. }
-            | CheckError::LogFileWithoutLog { .. } => true,
+            | CheckError::LogFileWithoutLog { .. }
+            | CheckError::TestMatchesNoRoute { .. } => true,
             CheckError::InvalidLogField { .. }
             | CheckError::PhaseInRoute { .. }
             | CheckError::LogFieldNotLiteral { .. }
@@ -664,7 +703,8 @@ impl CheckError {
             | CheckError::OtherwiseMustAnswer { .. }
             | CheckError::InvalidLimit { .. }
             | CheckError::UnknownCache { .. }
-            | CheckError::InvalidCache { .. } => false,
+            | CheckError::InvalidCache { .. }
+            | CheckError::InvalidTest { .. } => false,
         }
     }
 }
@@ -858,6 +898,11 @@ pub enum DuplicateKind {
     ListenerLine,
     /// Two lists or flags of one name.
     Data,
+    /// Two tests of one name.
+    Test,
+    /// A line a test has at most once (`send`, `reply`, `expect`, a pick or failure of one
+    /// upstream) written twice.
+    TestLine,
 }
 
 /// The statuses allowed in a place.

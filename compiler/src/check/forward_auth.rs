@@ -62,15 +62,7 @@ impl Checker<'_> {
                         }
                         None => {
                             ok = false;
-                            let suggestion = super::suggest::closest(
-                                &name,
-                                self.upstream_ids.keys().map(String::as_str),
-                            );
-                            self.problems.push(CheckError::UnknownUpstream {
-                                span: at,
-                                name,
-                                suggestion,
-                            });
+                            self.unknown_upstream(&name, at);
                         }
                     }
                 }

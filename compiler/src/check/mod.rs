@@ -21,13 +21,14 @@ mod routes;
 mod server;
 mod stmts;
 mod suggest;
+mod test_blocks;
 mod tls;
 mod unused_declarations;
 
 pub use error::{
     BasicAuthProblem, CacheProblem, CheckError, Declaration, DuplicateKind, Expected, FileKind,
     ForwardAuthProblem, JwtProblem, LimitProblem, LogFieldProblem, Malformed, NeverRetries,
-    Statement, StatusRange, TlsFix, WriteHint,
+    Statement, StatusRange, TestProblem, TlsFix, WriteHint,
 };
 pub use stmts::ACCESS_LOG_FIELDS;
 
@@ -82,6 +83,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
         jwts: Vec::new(),
         basic_auths: Vec::new(),
         forward_auths: Vec::new(),
+        tests: Vec::new(),
     };
     // Routes without errors, and their heads: only these are compared for reachability.
     let mut route_heads = Vec::new();
@@ -115,6 +117,8 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
             Item::On(on) => cx.on_block(on, &mut program),
             // The include pass replaces includes by the included items (or reports them).
             Item::Include(_) => {}
+            // Checked last, against the checked upstreams and routes.
+            Item::Test(_) => {}
             Item::Route(route) => {
                 let (typed, ok) = cx.route(route);
                 if ok {
@@ -146,6 +150,7 @@ pub fn check(parsed: &ParsedProgram, sources: &SourceMap, files: &dyn FileLoader
     program.regexes = std::mem::take(&mut cx.regexes);
     cx.unused_declarations();
     cx.shared_cache_keys();
+    program.tests = cx.tests(parsed, &program);
     program.variables = cx.variables;
     program.bindings = std::mem::take(&mut cx.bindings);
     program.bindings.sort_by_key(|b| b.name_span.start);
@@ -232,6 +237,16 @@ pub(crate) struct Checker<'src> {
 }
 
 impl<'src> Checker<'src> {
+    /// Reports `name` as an upstream no declaration names, with the closest declared name.
+    pub(crate) fn unknown_upstream(&mut self, name: &str, span: Span) {
+        let suggestion = suggest::closest(name, self.upstream_ids.keys().map(String::as_str));
+        self.problems.push(CheckError::UnknownUpstream {
+            span,
+            name: name.to_string(),
+            suggestion,
+        });
+    }
+
     fn new(sources: &'src SourceMap, files: &'src dyn FileLoader) -> Self {
         Checker {
             sources,

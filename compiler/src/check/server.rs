@@ -104,7 +104,8 @@ impl Checker<'_> {
                 | Item::BasicAuth(_)
                 | Item::ForwardAuth(_)
                 | Item::Include(_)
-                | Item::Route(_) => {}
+                | Item::Route(_)
+                | Item::Test(_) => {}
             }
         }
         let Some(block) = block else {

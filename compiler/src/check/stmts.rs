@@ -211,15 +211,7 @@ impl Checker<'_> {
                         })
                     }
                     None => {
-                        let suggestion = super::suggest::closest(
-                            &name.name,
-                            self.upstream_ids.keys().map(String::as_str),
-                        );
-                        self.problems.push(CheckError::UnknownUpstream {
-                            span: name.span,
-                            name: name.name.clone(),
-                            suggestion,
-                        });
+                        self.unknown_upstream(&name.name, name.span);
                         None
                     }
                 }

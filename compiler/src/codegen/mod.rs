@@ -19,6 +19,7 @@ mod names;
 mod routes;
 mod server;
 mod stmts;
+mod test_cases;
 mod upstreams;
 
 use proc_macro2::TokenStream;
@@ -28,12 +29,22 @@ use crate::identity::Identity;
 use crate::typed::{TypedAlpn, TypedClientAddress, TypedListener, TypedProgram, TypedStmt};
 use names::Names;
 
+/// What the generated binary's `main` does with the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Serves it: the binary `proxyc build` makes.
+    Serve,
+    /// Runs its `test` blocks on it: the binary `proxyc test` makes. Everything but `main`
+    /// (and the table of tests) is the code [`Entry::Serve`] generates.
+    Test,
+}
+
 /// Generates the formatted `main.rs` of the proxy for `program`. The identity's name is the
 /// program's name (the `.pxy` file stem), used in logs and `--test` output; its version is
 /// what the binary's `--version` prints.
-pub fn generate(program: &TypedProgram, identity: &Identity) -> String {
+pub fn generate(program: &TypedProgram, identity: &Identity, entry: Entry) -> String {
     let name = identity.name.as_str();
-    let tokens = generate_tokens(program, identity);
+    let tokens = generate_tokens(program, identity, entry);
     let file: syn::File = match syn::parse2(tokens) {
         Ok(file) => file,
         // The generator only emits tokens it built from checked input; a parse failure here is
@@ -48,7 +59,7 @@ pub fn generate(program: &TypedProgram, identity: &Identity) -> String {
     )
 }
 
-fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
+fn generate_tokens(program: &TypedProgram, identity: &Identity, entry: Entry) -> TokenStream {
     let name = identity.name.as_str();
     let version = identity.version();
     let mut names = Names::default();
@@ -108,6 +119,31 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
     let consts = names.consts();
     let helpers = names.helpers();
 
+    let config = quote! {
+        ServerConfig {
+            name: #name.to_string(),
+            version: #version.to_string(),
+            listeners: Vec::from([#(#listeners),*]),
+            settings: #settings,
+        }
+    };
+    let main = match entry {
+        Entry::Serve => quote! {
+            fn main() -> std::process::ExitCode {
+                pxy_runtime::run(#config, Program::new)
+            }
+        },
+        Entry::Test => {
+            let table = test_cases::table(&program.tests);
+            quote! {
+                #table
+
+                fn main() -> std::process::ExitCode {
+                    pxy_runtime::testing::main(#config, Program::new, TESTS)
+                }
+            }
+        }
+    };
     quote! {
         #![allow(unused_imports, unused_variables, unreachable_code, clippy::all)]
 
@@ -196,17 +232,7 @@ fn generate_tokens(program: &TypedProgram, identity: &Identity) -> TokenStream {
 
         #helpers
 
-        fn main() -> std::process::ExitCode {
-            pxy_runtime::run(
-                ServerConfig {
-                    name: #name.to_string(),
-                    version: #version.to_string(),
-                    listeners: Vec::from([#(#listeners),*]),
-                    settings: #settings,
-                },
-                Program::new,
-            )
-        }
+        #main
     }
 }
 

@@ -36,6 +36,7 @@ fn included_items_replace_the_include_in_order() {
             Item::Route(_) => "route",
             Item::On(_) => "on",
             Item::Include(_) => "include",
+            Item::Test(_) => "test",
         })
         .collect();
     assert_eq!(kinds, ["listen", "upstream", "route", "on"]);

@@ -115,3 +115,33 @@ route host "X" method GET, HEAD {
 "#;
     assert_eq!(format(source).unwrap(), expected);
 }
+
+#[test]
+fn a_test_is_laid_out_a_line_per_line_and_comments_stay() {
+    let source = "test \"t\"{\nsend POST \"http://a.example/x\"{header \"k\"=\"v\" client 10.0.0.1 body \"{{b}}\"} # why\nupstream api picks server 2 fail upstream api with reset\nexpect upstream api server 2{path \"/x\" method POST no header \"y\" header \"k\" contains \"v\"}\nreply 201 \"made\"{header \"x\"=\"1\"} expect 201{body contains \"ma\"} expect upstream web}";
+    let expected = r#"test "t" {
+    send POST "http://a.example/x" {  # why
+        header "k" = "v"
+        client 10.0.0.1
+        body "{{b}}"
+    }
+    upstream api picks server 2
+    fail upstream api with reset
+    expect upstream api server 2 {
+        path "/x"
+        method POST
+        no header "y"
+        header "k" contains "v"
+    }
+    reply 201 "made" {
+        header "x" = "1"
+    }
+    expect 201 {
+        body contains "ma"
+    }
+    expect upstream web
+}
+"#;
+    assert_eq!(format(source).unwrap(), expected);
+    assert_eq!(format(expected).unwrap(), expected);
+}

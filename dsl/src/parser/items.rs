@@ -28,6 +28,7 @@ pub(super) fn program(cx: Cx, pair: Pair<'_, Rule>) -> Result<ParsedProgram, Par
             Rule::forward_auth_decl => items.push(Item::ForwardAuth(forward_auth(cx, item)?)),
             Rule::route_decl => items.push(Item::Route(route(cx, item)?)),
             Rule::on_decl => items.push(Item::On(on_block(cx, item)?)),
+            Rule::test_decl => items.push(Item::Test(super::test_decl::test(cx, item)?)),
             _ => {}
         }
     }

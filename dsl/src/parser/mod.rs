@@ -5,6 +5,7 @@ mod expr;
 mod hints;
 mod items;
 mod stmt;
+mod test_decl;
 
 use pest::iterators::Pair;
 use pest::Parser as _;

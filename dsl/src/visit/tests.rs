@@ -30,6 +30,14 @@ route path ~ /^\/u\/(\d+)$/ as m {
     let get = req.method == GET && false
 }
 on request { let v = 7 % 2 ?? 0 }
+test "t" {
+    send POST "http://a.example/v1/x?q=1" { header "x-k" = "v" client 203.0.113.7 body "b" }
+    upstream api picks server 1
+    fail upstream api with reset
+    expect upstream api server 1 { path "/x" method POST header "x-k" = "v" header "x-k" contains "v" no header "y" body "b" body contains "b" }
+    reply 201 "made" { header "x-r" = "1" }
+    expect 201 { body "made" }
+}
 "#;
 
 /// Every span of `program`, in the order the walk passes them.
@@ -75,6 +83,18 @@ impl<'ast> Visit<'ast> for Kinds {
     fn visit_include(&mut self, include: &'ast Include) {
         self.saw("include");
         walk_include(self, include);
+    }
+    fn visit_test(&mut self, test: &'ast TestDecl) {
+        self.saw("test");
+        walk_test(self, test);
+    }
+    fn visit_test_item(&mut self, item: &'ast TestItem) {
+        self.saw(&format!("test_item {}", variant(item)));
+        walk_test_item(self, item);
+    }
+    fn visit_test_check(&mut self, check: &'ast TestCheck) {
+        self.saw(&format!("test_check {}", variant(&check.kind)));
+        walk_test_check(self, check);
     }
     fn visit_server_block(&mut self, block: &'ast ServerBlock) {
         self.saw("server_block");
@@ -185,6 +205,19 @@ fn the_walk_reaches_every_kind_of_node() {
         "item Upstream",
         "item Route",
         "item On",
+        "item Test",
+        "test",
+        "test_item Send",
+        "test_item Pick",
+        "test_item Fail",
+        "test_item ExpectUpstream",
+        "test_item Reply",
+        "test_item Expect",
+        "test_check Path",
+        "test_check Method",
+        "test_check Header",
+        "test_check NoHeader",
+        "test_check Body",
         "include",
         "server_block",
         "server_setting Address",

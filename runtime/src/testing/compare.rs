@@ -22,7 +22,23 @@ pub(super) struct Failed {
 /// Every expectation of `case` that `outcome` breaks, in source order.
 pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed> {
     let mut failed = Vec::new();
-    let first = outcome.seen.first();
+    // The request the expected upstream received (an auth service may have been asked
+    // first), else the first any upstream received.
+    let expected = case
+        .upstream
+        .and_then(<[Check]>::first)
+        .and_then(|c| match c.kind {
+            CheckKind::Upstream(name, _) => outcome.seen.iter().find(|s| s.upstream == name),
+            CheckKind::Status(_)
+            | CheckKind::Path(_)
+            | CheckKind::Method(_)
+            | CheckKind::Header(..)
+            | CheckKind::HeaderContains(..)
+            | CheckKind::NoHeader(_)
+            | CheckKind::Body(_)
+            | CheckKind::BodyContains(_) => None,
+        });
+    let first = expected.or(outcome.seen.first());
     match (case.upstream, first) {
         (Some(checks), Some(seen)) => {
             failed.extend(checks.iter().filter_map(|c| on_upstream(c, seen)));

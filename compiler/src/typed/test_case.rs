@@ -1,0 +1,97 @@
+//! A checked `test "NAME" { ... }` block, as code generation emits it into a test binary's
+//! table (`pxy_runtime::testing::TestCase`): every text resolved, every name checked, every
+//! expectation with the place it was written.
+
+use pxy_dsl::Span;
+
+/// One test that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedTest {
+    /// Its name.
+    pub name: String,
+    /// `FILE:LINE:COLUMN` of the block.
+    pub at: String,
+    /// The whole block, for editors.
+    pub span: Span,
+    /// What the client sends.
+    pub request: TypedTestRequest,
+    /// `upstream NAME picks server N`, N from 1.
+    pub picks: Vec<(String, usize)>,
+    /// `fail upstream NAME with KIND`.
+    pub failures: Vec<(String, TestFailure)>,
+    /// `reply ...`: what every upstream answers.
+    pub reply: Option<TypedTestMessage>,
+    /// `expect upstream ...`: the upstream (and server) first, then the checks on the request.
+    pub upstream: Option<Vec<TypedCheck>>,
+    /// `expect STATUS ...`: the status first, then the checks on the response.
+    pub response: Option<Vec<TypedCheck>>,
+}
+
+/// The request of a test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedTestRequest {
+    /// The method.
+    pub method: String,
+    /// The path and query, in origin form.
+    pub path: String,
+    /// The URL's authority, sent as `Host`.
+    pub host: String,
+    /// Headers, names in lower case, and the body.
+    pub message: TypedTestMessage,
+    /// The client's address.
+    pub client: String,
+}
+
+/// A status (0 for a request), headers (names in lower case) and a body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedTestMessage {
+    /// The status of a reply.
+    pub status: u16,
+    /// The headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+}
+
+/// How a test makes an upstream fail (`fail upstream NAME with KIND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestFailure {
+    /// Nothing listens at its servers' addresses.
+    ConnectRefused,
+    /// Its servers accept a connection and reset it.
+    Reset,
+}
+
+/// One expectation, with its place and source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedCheck {
+    /// `FILE:LINE:COLUMN`.
+    pub at: String,
+    /// The expectation as written (one line).
+    pub source: String,
+    /// What it checks.
+    pub kind: TypedCheckKind,
+}
+
+/// What an expectation checks; header names in lower case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedCheckKind {
+    /// The response's status.
+    Status(u16),
+    /// The upstream (and server, from 1) the request reached.
+    Upstream(String, Option<usize>),
+    /// The path and query the upstream received.
+    Path(String),
+    /// The method the upstream received.
+    Method(String),
+    /// A header's value (its lines joined with `, `).
+    Header(String, String),
+    /// A header's value contains a text.
+    HeaderContains(String, String),
+    /// The header is absent.
+    NoHeader(String),
+    /// The body, exactly.
+    Body(String),
+    /// The body contains a text.
+    BodyContains(String),
+}

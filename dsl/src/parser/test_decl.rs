@@ -1,0 +1,139 @@
+//! `test "NAME" { ... }` blocks: the request, the stubs and the expectations.
+
+use pest::iterators::Pair;
+
+use super::{expr, inner, Cx, Rule};
+use crate::ast::*;
+use crate::error::ParseError;
+
+/// The pairs of a test rule without its words (`send`, `expect`, `upstream`, ...), which
+/// carry nothing once the rule is known.
+fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    inner(pair).filter(|p| {
+        !matches!(
+            p.as_rule(),
+            Rule::test_word
+                | Rule::send_word
+                | Rule::client_word
+                | Rule::body_word
+                | Rule::picks_word
+                | Rule::fail_word
+                | Rule::with_word
+                | Rule::expect_word
+                | Rule::reply_word
+                | Rule::no_word
+                | Rule::upstream_kw
+                | Rule::server_kw
+                | Rule::header_kw
+                | Rule::path_kw
+                | Rule::method_kw
+                | Rule::contains_kw
+        )
+    })
+}
+
+/// `test_decl = { test_word ~ string ~ "{" ~ test_item* ~ "}" }`
+pub(super) fn test(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestDecl, ParseError> {
+    let span = cx.span(&pair);
+    let mut it = parts(pair);
+    let name = expr::plain_string(cx, it.next().expect("grammar: test name"))?;
+    let items = it.map(|p| item(cx, p)).collect::<Result<_, _>>()?;
+    Ok(TestDecl { name, items, span })
+}
+
+fn item(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestItem, ParseError> {
+    let span = cx.span(&pair);
+    let rule = pair.as_rule();
+    let mut it = parts(pair).peekable();
+    Ok(match rule {
+        Rule::test_send => TestItem::Send(TestSend {
+            method: cx.ident(it.next().expect("grammar: method")),
+            url: expr::plain_string(cx, it.next().expect("grammar: URL"))?,
+            parts: it.map(|p| send_part(cx, p)).collect::<Result<_, _>>()?,
+            span,
+        }),
+        Rule::test_pick => TestItem::Pick {
+            upstream: cx.ident(it.next().expect("grammar: upstream")),
+            server: cx.int_lit(&it.next().expect("grammar: server"))?,
+            span,
+        },
+        Rule::test_fail => TestItem::Fail {
+            upstream: cx.ident(it.next().expect("grammar: upstream")),
+            kind: cx.ident(it.next().expect("grammar: failure")),
+            span,
+        },
+        Rule::test_expect_upstream => TestItem::ExpectUpstream {
+            upstream: cx.ident(it.next().expect("grammar: upstream")),
+            server: match it.peek().map(Pair::as_rule) {
+                Some(Rule::int_lit) => Some(cx.int_lit(&it.next().expect("peeked"))?),
+                _ => None,
+            },
+            checks: it.map(|p| check(cx, p)).collect::<Result<_, _>>()?,
+            span,
+        },
+        Rule::test_reply => TestItem::Reply {
+            status: cx.int_lit(&it.next().expect("grammar: status"))?,
+            body: match it.peek().map(Pair::as_rule) {
+                Some(Rule::string) => Some(expr::plain_string(cx, it.next().expect("peeked"))?),
+                _ => None,
+            },
+            headers: it.map(|p| header(cx, p)).collect::<Result<_, _>>()?,
+            span,
+        },
+        _ => TestItem::Expect {
+            status: cx.int_lit(&it.next().expect("grammar: status"))?,
+            checks: it.map(|p| check(cx, p)).collect::<Result<_, _>>()?,
+            span,
+        },
+    })
+}
+
+fn send_part(cx: Cx, pair: Pair<'_, Rule>) -> Result<SendPart, ParseError> {
+    Ok(match pair.as_rule() {
+        Rule::test_header => SendPart::Header(header(cx, pair)?),
+        Rule::test_client => SendPart::Client(cx.text(&parts(pair).next().expect("grammar: IP"))),
+        _ => SendPart::Body(expr::plain_string(
+            cx,
+            parts(pair).next().expect("grammar: body"),
+        )?),
+    })
+}
+
+fn header(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestHeader, ParseError> {
+    let span = cx.span(&pair);
+    let mut it = parts(pair);
+    Ok(TestHeader {
+        name: expr::plain_string(cx, it.next().expect("grammar: name"))?,
+        value: expr::plain_string(cx, it.next().expect("grammar: value"))?,
+        span,
+    })
+}
+
+fn check(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestCheck, ParseError> {
+    let span = cx.span(&pair);
+    let rule = pair.as_rule();
+    let contains = inner(pair.clone()).any(|p| {
+        p.as_rule() == Rule::contains_kw || (p.as_rule() == Rule::test_compare && p.as_str() != "=")
+    });
+    let compare = match contains {
+        true => Compare::Contains,
+        false => Compare::Equals,
+    };
+    let mut it = parts(pair).filter(|p| p.as_rule() != Rule::test_compare);
+    let mut next = || it.next().expect("grammar: a check's operand");
+    let kind = match rule {
+        Rule::test_path => TestCheckKind::Path(expr::plain_string(cx, next())?),
+        Rule::test_method => TestCheckKind::Method(cx.ident(next())),
+        Rule::test_has_header => TestCheckKind::Header {
+            name: expr::plain_string(cx, next())?,
+            compare,
+            value: expr::plain_string(cx, next())?,
+        },
+        Rule::test_no_header => TestCheckKind::NoHeader(expr::plain_string(cx, next())?),
+        _ => TestCheckKind::Body {
+            compare,
+            value: expr::plain_string(cx, next())?,
+        },
+    };
+    Ok(TestCheck { kind, span })
+}
