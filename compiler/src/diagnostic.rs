@@ -753,7 +753,7 @@ fn test_problem(span: Span, problem: &TestProblem) -> Words {
         TestProblem::NothingExpected => (
             "this test expects nothing".into(),
             "no `expect` line",
-            "say what must happen: `expect 200`, or `expect upstream NAME { path \"/x\" }`".into(),
+            "say what must happen: `expect 200`, `expect upstream NAME { path \"/x\" }` or `expect log { field \"status\" = \"200\" }`".into(),
         ),
         TestProblem::UrlNotAbsolute => (
             "a test's URL must be absolute".into(),

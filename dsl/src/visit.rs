@@ -311,6 +311,10 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
             v.visit_int_lit(status);
             checks.iter().for_each(|c| v.visit_test_check(c));
         }
+        TestItem::ExpectLog { checks, span } => {
+            v.visit_span(*span);
+            checks.iter().for_each(|c| v.visit_test_check(c));
+        }
     }
 }
 
@@ -319,9 +323,16 @@ pub fn walk_test_check<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, check: &'ast Te
     let TestCheck { kind, span } = check;
     v.visit_span(*span);
     match kind {
-        TestCheckKind::Path(text) | TestCheckKind::NoHeader(text) => v.visit_text(text),
+        TestCheckKind::Path(text)
+        | TestCheckKind::NoHeader(text)
+        | TestCheckKind::NoField(text) => v.visit_text(text),
         TestCheckKind::Method(method) => v.visit_ident(method),
         TestCheckKind::Header {
+            name,
+            compare: _,
+            value,
+        }
+        | TestCheckKind::Field {
             name,
             compare: _,
             value,

@@ -156,6 +156,14 @@ pub fn check_access(format: AccessLogFormat, file: Option<PathBuf>) -> Result<()
     }
 }
 
+/// Waits up to `timeout` for every access log line sent so far to be written; false when
+/// the writer did not catch up (or there is no access log).
+pub(crate) fn flush_access(timeout: Duration) -> bool {
+    ACCESS
+        .get()
+        .is_some_and(|access| access.sink.flush(timeout))
+}
+
 /// Reopens the access log file (SIGUSR1, after logrotate moved it).
 pub(crate) fn reopen_access() {
     if let Some(access) = ACCESS.get() {

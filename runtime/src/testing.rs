@@ -5,8 +5,10 @@
 //! afresh (so no cache, limit or balancer state leaks from one test to the next), stands in
 //! for its upstreams' servers with origins of its own, serves it on a port of its own and
 //! sends one real HTTP/1.1 request (`stage.rs`); then its expectations are compared with what
-//! the origins received and what the client got (`compare.rs`), and reported (`report.rs`).
+//! the origins received, what the client got and the request's access log line (`access.rs`)
+//! in `compare.rs`, and reported (`report.rs`).
 
+mod access;
 mod case;
 mod compare;
 mod report;
@@ -68,7 +70,19 @@ pub fn main<P: Proxy>(
         }
         return ExitCode::SUCCESS;
     }
-    let _log = crate::log::init(Some(args.log.as_deref().unwrap_or("off")));
+    // `pxy::access` on: the access log lines of `expect log` are written (to their own file).
+    let filter = format!("{},pxy::access=info", args.log.as_deref().unwrap_or("off"));
+    let _log = crate::log::init(Some(&filter));
+    let mut access = match selected.iter().any(|case| case.log.is_some()) {
+        true => match access::AccessLines::start(&config.name) {
+            Ok(access) => Some(access),
+            Err(why) => {
+                eprintln!("{}: {why}", config.name);
+                return ExitCode::FAILURE;
+            }
+        },
+        false => None,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -89,7 +103,7 @@ pub fn main<P: Proxy>(
     let ran: Vec<Ran> = selected
         .iter()
         .map(|case| {
-            let ran = runtime.block_on(one(&config, &build, case));
+            let ran = runtime.block_on(one(&config, &build, case, access.as_mut()));
             println!("{}", report::line(&ran));
             ran
         })
@@ -116,6 +130,7 @@ async fn one<P: Proxy>(
     config: &ServerConfig,
     build: &impl Fn() -> Result<P>,
     case: &'static TestCase,
+    access: Option<&mut access::AccessLines>,
 ) -> Ran {
     let start = Instant::now();
     let result = match build() {
@@ -126,13 +141,17 @@ async fn one<P: Proxy>(
                 .map(|l| l.client_address.clone())
                 .unwrap_or_default();
             let options = ServeOptions {
-                access_log: false,
+                access_log: case.log.is_some(),
                 limits: config.settings.limits,
                 grace_period: Duration::from_secs(1),
             };
-            stage::run(proxy, &client_address, options, case)
-                .await
-                .map(|outcome| compare::failures(case, &outcome))
+            let outcome = stage::run(proxy, &client_address, options, case).await;
+            outcome.map(|mut outcome| {
+                if case.log.is_some() {
+                    outcome.log = access.map(access::AccessLines::last);
+                }
+                compare::failures(case, &outcome)
+            })
         }
         Err(e) => Err(format!(
             "the program did not start: {}",

@@ -1,8 +1,8 @@
 //! `proxyc test`: a program's `test` blocks compiled into a test binary and run against the
 //! real generated program. A failing expectation is shown with its place, what it wanted and
-//! what there was, and makes the run exit 1; `--filter` selects tests; `--junit` writes a
-//! report; a test with a mistake in it is a diagnostic, not a binary. (Every example's tests
-//! run in `scripts/test.sh`.)
+//! what there was (also for the request's access log line), and makes the run exit 1;
+//! `--filter` selects tests; `--junit` writes a report; a test with a mistake in it is a
+//! diagnostic, not a binary. (Every example's tests run in `scripts/test.sh`.)
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -37,6 +37,10 @@ const TESTS: &str = r#"
 test "the old API is gone" {
     send GET "http://api.example.com/v2/x"
     expect 404
+    expect log {
+        field "status" = "404"
+        field "agent" = "-"
+    }
 }
 
 test "the upstream gets the version header" {
@@ -94,9 +98,20 @@ fn a_failing_expectation_is_shown_with_its_place_and_the_run_exits_1() {
     assert!(
         stdout.contains(&format!(
             "{}: header \"x-api-version\" = \"2\"\n    expected: \"2\"\n    actual:   \"1\"",
-            at(13, 9)
+            at(17, 9)
         )),
         "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{}: field \"status\" = \"404\"\n    expected: \"404\"\n    actual:   \"410\"",
+            at(7, 9)
+        )),
+        "the access log line, with what `on log` adds, is checked too: {stdout}"
+    );
+    assert!(
+        !stdout.contains("field \"agent\""),
+        "the field `on log` sets holds: {stdout}"
     );
     assert!(
         stdout.contains("expected: the request reaches an upstream")

@@ -243,7 +243,9 @@ fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
         for check in checks {
             match &check.kind {
                 TestCheckKind::Path(t) | TestCheckKind::NoHeader(t) => spans.push(t.span),
-                TestCheckKind::Header { name, value, .. } => spans.extend([name.span, value.span]),
+                TestCheckKind::Header { name, value, .. }
+                | TestCheckKind::Field { name, value, .. } => spans.extend([name.span, value.span]),
+                TestCheckKind::NoField(t) => spans.push(t.span),
                 TestCheckKind::Body { value, .. } => spans.push(value.span),
                 TestCheckKind::Method(_) => {}
             }
@@ -265,9 +267,9 @@ fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
                 spans.extend(body.as_ref().map(|b| b.span));
                 spans.extend(headers.iter().flat_map(|h| [h.name.span, h.value.span]));
             }
-            TestItem::ExpectUpstream { checks: c, .. } | TestItem::Expect { checks: c, .. } => {
-                checks(c, spans)
-            }
+            TestItem::ExpectUpstream { checks: c, .. }
+            | TestItem::Expect { checks: c, .. }
+            | TestItem::ExpectLog { checks: c, .. } => checks(c, spans),
             TestItem::Pick { .. } | TestItem::Fail { .. } => {}
         }
     }

@@ -250,9 +250,10 @@ pub const TEST_WORDS: &[WordInfo] = &[
     Word { word: "picks", value: (), syntax: "upstream NAME picks server N", doc: "Balancing stubbed: the upstream's server N (counted from 1, in declaration order) takes the request." },
     Word { word: "fail", value: (), syntax: "fail upstream NAME with connect_refused | reset", doc: "Every server of the upstream fails so, for the test's `on error` and retries." },
     Word { word: "with", value: (), syntax: "fail upstream NAME with KIND", doc: "How the upstream fails." },
-    Word { word: "expect", value: (), syntax: "expect STATUS [{ CHECK ... }] | expect upstream NAME [server N] [{ CHECK ... }]", doc: "What the client must get, or the upstream the request must reach and how it must look there." },
+    Word { word: "expect", value: (), syntax: "expect STATUS [{ CHECK ... }] | expect upstream NAME [server N] [{ CHECK ... }] | expect log { field ... }", doc: "What the client must get, the upstream the request must reach and how it must look there, or what the request's access log line holds." },
     Word { word: "reply", value: (), syntax: "reply STATUS [\"BODY\"] [{ header \"N\" = \"V\" }]", doc: "What the test's upstream servers answer." },
-    Word { word: "no", value: (), syntax: "no header \"NAME\"", doc: "Expects the header to be absent." },
+    Word { word: "no", value: (), syntax: "no header \"NAME\" | no field \"NAME\"", doc: "Expects the header (or access log field) to be absent." },
+    Word { word: "field", value: (), syntax: "field \"NAME\" = \"VALUE\" | field \"NAME\" contains \"TEXT\"", doc: "In `expect log { }`: a field of the request's access log line, one of the line's own (`status`, `cache`, ...) or one `on log` sets." },
 ];
 
 /// `fail upstream NAME with KIND`: how a test's upstream fails.

@@ -64,6 +64,7 @@ impl Checker<'_> {
         let mut reply = None;
         let mut upstream = None;
         let mut response = None;
+        let mut log = None;
         // The first line of each kind that a test has once, for "written twice".
         let mut seen: HashMap<String, Span> = HashMap::new();
         for item in &test.items {
@@ -76,6 +77,7 @@ impl Checker<'_> {
                     (format!("fail upstream {}", upstream.name), item.span())
                 }
                 TestItem::ExpectUpstream { .. } => ("expect upstream".to_string(), item.span()),
+                TestItem::ExpectLog { .. } => ("expect log".to_string(), item.span()),
                 TestItem::Reply { .. } => ("reply".to_string(), item.span()),
                 TestItem::Expect { .. } => ("expect".to_string(), item.span()),
             };
@@ -150,6 +152,10 @@ impl Checker<'_> {
                         _ => ok = false,
                     }
                 }
+                TestItem::ExpectLog { checks, .. } => match self.test_checks(checks) {
+                    Some(checks) => log = Some(checks),
+                    None => ok = false,
+                },
                 TestItem::Expect {
                     status,
                     checks,
@@ -175,7 +181,9 @@ impl Checker<'_> {
             self.test_problem(test.name.span, TestProblem::NoRequest);
             return None;
         }
-        let has_expectation = seen.contains_key("expect") || seen.contains_key("expect upstream");
+        let has_expectation = ["expect", "expect upstream", "expect log"]
+            .iter()
+            .any(|line| seen.contains_key(*line));
         if !has_expectation {
             self.test_problem(test.name.span, TestProblem::NothingExpected);
             return None;
@@ -191,6 +199,7 @@ impl Checker<'_> {
             reply,
             upstream,
             response,
+            log,
         })
     }
 
@@ -375,6 +384,17 @@ impl Checker<'_> {
             TestCheckKind::NoHeader(name) => {
                 TypedCheckKind::NoHeader(self.header_name(&name.value, name.span)?)
             }
+            TestCheckKind::Field {
+                name,
+                compare,
+                value,
+            } => match compare {
+                Compare::Equals => TypedCheckKind::Field(name.value.clone(), value.value.clone()),
+                Compare::Contains => {
+                    TypedCheckKind::FieldContains(name.value.clone(), value.value.clone())
+                }
+            },
+            TestCheckKind::NoField(name) => TypedCheckKind::NoField(name.value.clone()),
             TestCheckKind::Body { compare, value } => match compare {
                 Compare::Equals => TypedCheckKind::Body(value.value.clone()),
                 Compare::Contains => TypedCheckKind::BodyContains(value.value.clone()),

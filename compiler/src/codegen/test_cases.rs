@@ -25,6 +25,7 @@ fn case(test: &TypedTest) -> TokenStream {
         reply,
         upstream,
         response,
+        log,
     } = test;
     let method = &request.method;
     let path = &request.path;
@@ -44,6 +45,7 @@ fn case(test: &TypedTest) -> TokenStream {
     let reply = option(reply.as_ref().map(message));
     let upstream = option(upstream.as_deref().map(checks));
     let response = option(response.as_deref().map(checks));
+    let log = option(log.as_deref().map(checks));
     quote! {
         pxy_runtime::testing::TestCase {
             name: #name,
@@ -60,6 +62,7 @@ fn case(test: &TypedTest) -> TokenStream {
             reply: #reply,
             upstream: #upstream,
             response: #response,
+            log: #log,
         }
     }
 }
@@ -108,5 +111,8 @@ fn kind(kind: &TypedCheckKind) -> TokenStream {
         TypedCheckKind::NoHeader(name) => quote! { #k::NoHeader(#name) },
         TypedCheckKind::Body(body) => quote! { #k::Body(#body) },
         TypedCheckKind::BodyContains(part) => quote! { #k::BodyContains(#part) },
+        TypedCheckKind::Field(name, value) => quote! { #k::Field(#name, #value) },
+        TypedCheckKind::FieldContains(name, part) => quote! { #k::FieldContains(#name, #part) },
+        TypedCheckKind::NoField(name) => quote! { #k::NoField(#name) },
     }
 }

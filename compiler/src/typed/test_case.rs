@@ -25,6 +25,8 @@ pub struct TypedTest {
     pub upstream: Option<Vec<TypedCheck>>,
     /// `expect STATUS ...`: the status first, then the checks on the response.
     pub response: Option<Vec<TypedCheck>>,
+    /// `expect log { ... }`: the checks on the request's access log line.
+    pub log: Option<Vec<TypedCheck>>,
 }
 
 /// The request of a test.
@@ -94,4 +96,10 @@ pub enum TypedCheckKind {
     Body(String),
     /// The body contains a text.
     BodyContains(String),
+    /// A field of the access log line has this value.
+    Field(String, String),
+    /// A field of the access log line contains a text.
+    FieldContains(String, String),
+    /// The access log line has no such field.
+    NoField(String),
 }

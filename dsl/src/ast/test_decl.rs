@@ -49,6 +49,13 @@ pub enum TestItem {
         /// The whole line and block.
         span: Span,
     },
+    /// `expect log { CHECK* }`: the request's access log line (with what `on log` adds).
+    ExpectLog {
+        /// The fields it must have (or not).
+        checks: Vec<TestCheck>,
+        /// The whole line and block.
+        span: Span,
+    },
     /// `reply STATUS ["BODY"] { header "N" = "V" ... }`: what the upstream answers.
     Reply {
         /// The status.
@@ -79,6 +86,7 @@ impl TestItem {
             TestItem::Pick { span, .. }
             | TestItem::Fail { span, .. }
             | TestItem::ExpectUpstream { span, .. }
+            | TestItem::ExpectLog { span, .. }
             | TestItem::Reply { span, .. }
             | TestItem::Expect { span, .. } => *span,
         }
@@ -157,6 +165,17 @@ pub enum TestCheckKind {
     },
     /// `no header "NAME"`.
     NoHeader(Text),
+    /// `field "NAME" = "VALUE"`, `field "NAME" contains "PART"` of an access log line.
+    Field {
+        /// The field's name.
+        name: Text,
+        /// `=` or `contains`.
+        compare: Compare,
+        /// The value or part.
+        value: Text,
+    },
+    /// `no field "NAME"`.
+    NoField(Text),
     /// `body "..."`, `body contains "..."`.
     Body {
         /// `=` (written as nothing) or `contains`.

@@ -84,6 +84,11 @@ impl Formatter<'_> {
                     headers.iter().map(|h| (header(h), h.span)).collect();
                 self.test_block(&head, after, &lines, span.end);
             }
+            TestItem::ExpectLog { checks, span } => {
+                // `expect log` always has its braces (the grammar asks for them).
+                let lines = check_lines(checks);
+                self.braced_block("expect log", span.start, &lines, span.end);
+            }
             TestItem::Expect {
                 status,
                 checks,
@@ -109,6 +114,17 @@ impl Formatter<'_> {
             self.end_line(end);
             return;
         }
+        self.braced_block(head, after, lines, end);
+    }
+
+    /// `HEAD {`, one line per entry, `}`, even with no entry.
+    fn braced_block(
+        &mut self,
+        head: &str,
+        after: usize,
+        lines: &[(String, crate::Span)],
+        end: usize,
+    ) {
         self.line(&format!("{head} {{"));
         self.end_line(brace_after(self.source, after));
         self.indent += 1;
@@ -160,6 +176,17 @@ fn check(kind: &TestCheckKind) -> String {
             string_text(&value.value)
         ),
         TestCheckKind::NoHeader(name) => format!("no header {}", string_text(&name.value)),
+        TestCheckKind::Field {
+            name,
+            compare: c,
+            value,
+        } => format!(
+            "field {} {} {}",
+            string_text(&name.value),
+            compare(c),
+            string_text(&value.value)
+        ),
+        TestCheckKind::NoField(name) => format!("no field {}", string_text(&name.value)),
         TestCheckKind::Body {
             compare: Compare::Equals,
             value,

@@ -22,6 +22,8 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
                 | Rule::expect_word
                 | Rule::reply_word
                 | Rule::no_word
+                | Rule::log_word
+                | Rule::field_word
                 | Rule::upstream_kw
                 | Rule::server_kw
                 | Rule::header_kw
@@ -68,6 +70,10 @@ fn item(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestItem, ParseError> {
                 Some(Rule::int_lit) => Some(cx.int_lit(&it.next().expect("peeked"))?),
                 _ => None,
             },
+            checks: it.map(|p| check(cx, p)).collect::<Result<_, _>>()?,
+            span,
+        },
+        Rule::test_expect_log => TestItem::ExpectLog {
             checks: it.map(|p| check(cx, p)).collect::<Result<_, _>>()?,
             span,
         },
@@ -130,6 +136,12 @@ fn check(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestCheck, ParseError> {
             value: expr::plain_string(cx, next())?,
         },
         Rule::test_no_header => TestCheckKind::NoHeader(expr::plain_string(cx, next())?),
+        Rule::test_has_field => TestCheckKind::Field {
+            name: expr::plain_string(cx, next())?,
+            compare,
+            value: expr::plain_string(cx, next())?,
+        },
+        Rule::test_no_field => TestCheckKind::NoField(expr::plain_string(cx, next())?),
         _ => TestCheckKind::Body {
             compare,
             value: expr::plain_string(cx, next())?,

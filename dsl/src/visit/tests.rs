@@ -37,6 +37,7 @@ test "t" {
     expect upstream api server 1 { path "/x" method POST header "x-k" = "v" header "x-k" contains "v" no header "y" body "b" body contains "b" }
     reply 201 "made" { header "x-r" = "1" }
     expect 201 { body "made" }
+    expect log { field "user" = "ann" field "cache" contains "m" no field "debug" }
 }
 "#;
 
@@ -213,6 +214,9 @@ fn the_walk_reaches_every_kind_of_node() {
         "test_item ExpectUpstream",
         "test_item Reply",
         "test_item Expect",
+        "test_item ExpectLog",
+        "test_check Field",
+        "test_check NoField",
         "test_check Path",
         "test_check Method",
         "test_check Header",

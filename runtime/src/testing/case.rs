@@ -22,6 +22,8 @@ pub struct TestCase {
     pub upstream: Option<&'static [Check]>,
     /// `expect STATUS { ... }`: what the client must get.
     pub response: Option<&'static [Check]>,
+    /// `expect log { ... }`: what the request's access log line must hold.
+    pub log: Option<&'static [Check]>,
 }
 
 /// The request of a test: `send METHOD "URL" { ... }`.
@@ -92,4 +94,10 @@ pub enum CheckKind {
     Body(&'static str),
     /// The body contains this text.
     BodyContains(&'static str),
+    /// A field of the access log line, exactly.
+    Field(&'static str, &'static str),
+    /// A field of the access log line contains this text.
+    FieldContains(&'static str, &'static str),
+    /// The access log line has no such field.
+    NoField(&'static str),
 }

@@ -36,7 +36,10 @@ pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed
             | CheckKind::HeaderContains(..)
             | CheckKind::NoHeader(_)
             | CheckKind::Body(_)
-            | CheckKind::BodyContains(_) => None,
+            | CheckKind::BodyContains(_)
+            | CheckKind::Field(..)
+            | CheckKind::FieldContains(..)
+            | CheckKind::NoField(_) => None,
         });
     let first = expected.or(outcome.seen.first());
     match (case.upstream, first) {
@@ -78,9 +81,47 @@ pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed
         }),
         (Ok(_), None) => {}
     }
+    if let Some(checks) = case.log {
+        match &outcome.log {
+            Some(Ok(fields)) => failed.extend(checks.iter().filter_map(|c| on_log(c, fields))),
+            Some(Err(why)) => failed.extend(checks.first().map(|check| Failed {
+                at: check.at,
+                source: check.source.to_string(),
+                expected: "an access log line".into(),
+                actual: why.clone(),
+            })),
+            None => {}
+        }
+    }
     failed
 }
 
+/// The checks on the fields of an access log line.
+fn on_log(check: &Check, fields: &serde_json::Map<String, serde_json::Value>) -> Option<Failed> {
+    let value = |name: &str| {
+        fields.get(name).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let verdict = match check.kind {
+        CheckKind::Field(name, want) => named(value(name), Wanted::Is(want)),
+        CheckKind::FieldContains(name, part) => named(value(name), Wanted::Containing(part)),
+        CheckKind::NoField(name) => named(value(name), Wanted::Absent),
+        CheckKind::Status(_)
+        | CheckKind::Upstream(..)
+        | CheckKind::Path(_)
+        | CheckKind::Method(_)
+        | CheckKind::Header(..)
+        | CheckKind::HeaderContains(..)
+        | CheckKind::NoHeader(_)
+        | CheckKind::Body(_)
+        | CheckKind::BodyContains(_) => return None,
+    };
+    verdict.failed(check)
+}
+
+/// What became of a request no upstream received.
 fn answered(outcome: &Outcome) -> String {
     match &outcome.response {
         Ok(got) => format!("the proxy answered {} itself", got.status.as_u16()),
@@ -118,7 +159,10 @@ fn on_upstream(check: &Check, seen: &Seen) -> Option<Failed> {
         CheckKind::Method(method) => (seen.method != method)
             .then(|| fail(method.to_string(), seen.method.clone()))
             .flatten(),
-        CheckKind::Status(_) => None,
+        CheckKind::Status(_)
+        | CheckKind::Field(..)
+        | CheckKind::FieldContains(..)
+        | CheckKind::NoField(_) => None,
         CheckKind::Header(..)
         | CheckKind::HeaderContains(..)
         | CheckKind::NoHeader(_)
@@ -138,7 +182,10 @@ fn on_response(check: &Check, got: &Got) -> Option<Failed> {
         CheckKind::Status(_)
         | CheckKind::Upstream(..)
         | CheckKind::Path(_)
-        | CheckKind::Method(_) => None,
+        | CheckKind::Method(_)
+        | CheckKind::Field(..)
+        | CheckKind::FieldContains(..)
+        | CheckKind::NoField(_) => None,
         CheckKind::Header(..)
         | CheckKind::HeaderContains(..)
         | CheckKind::NoHeader(_)
@@ -157,39 +204,68 @@ fn on_message(check: &Check, headers: &HeaderMap, body: &[u8]) -> Option<Failed>
             .collect();
         (!lines.is_empty()).then(|| lines.join(", "))
     };
-    let shown = |v: &Option<String>| v.as_deref().map_or_else(|| "absent".into(), quoted);
-    let text = String::from_utf8_lossy(body);
-    let (holds, expected, actual) = match check.kind {
-        CheckKind::Header(name, want) => {
-            let v = value(name);
-            (v.as_deref() == Some(want), quoted(want), shown(&v))
-        }
-        CheckKind::HeaderContains(name, part) => {
-            let v = value(name);
-            let holds = v.as_deref().is_some_and(|v| v.contains(part));
-            (holds, format!("containing {}", quoted(part)), shown(&v))
-        }
-        CheckKind::NoHeader(name) => {
-            let v = value(name);
-            (v.is_none(), "absent".into(), shown(&v))
-        }
-        CheckKind::Body(want) => (text == want, quoted(want), quoted(&text)),
-        CheckKind::BodyContains(part) => (
-            text.contains(part),
-            format!("containing {}", quoted(part)),
-            quoted(&text),
-        ),
+    let text = || Some(String::from_utf8_lossy(body).into_owned());
+    let verdict = match check.kind {
+        CheckKind::Header(name, want) => named(value(name), Wanted::Is(want)),
+        CheckKind::HeaderContains(name, part) => named(value(name), Wanted::Containing(part)),
+        CheckKind::NoHeader(name) => named(value(name), Wanted::Absent),
+        CheckKind::Body(want) => named(text(), Wanted::Is(want)),
+        CheckKind::BodyContains(part) => named(text(), Wanted::Containing(part)),
         CheckKind::Status(_)
         | CheckKind::Upstream(..)
         | CheckKind::Path(_)
-        | CheckKind::Method(_) => (true, String::new(), String::new()),
+        | CheckKind::Method(_)
+        | CheckKind::Field(..)
+        | CheckKind::FieldContains(..)
+        | CheckKind::NoField(_) => return None,
     };
-    (!holds).then(|| Failed {
-        at: check.at,
-        source: check.source.to_string(),
+    verdict.failed(check)
+}
+
+/// What a check wants of a value (a header, a log field, a body).
+enum Wanted {
+    /// Exactly this.
+    Is(&'static str),
+    /// Present, containing this.
+    Containing(&'static str),
+    /// No value.
+    Absent,
+}
+
+/// Whether a check held, with what it wanted and what there was, in words.
+struct Verdict {
+    holds: bool,
+    expected: String,
+    actual: String,
+}
+
+impl Verdict {
+    fn failed(self, check: &Check) -> Option<Failed> {
+        (!self.holds).then(|| Failed {
+            at: check.at,
+            source: check.source.to_string(),
+            expected: self.expected,
+            actual: self.actual,
+        })
+    }
+}
+
+/// `value` (absent: `None`) against what the check wants.
+fn named(value: Option<String>, wanted: Wanted) -> Verdict {
+    let actual = value.as_deref().map_or_else(|| "absent".into(), quoted);
+    let (holds, expected) = match wanted {
+        Wanted::Is(want) => (value.as_deref() == Some(want), quoted(want)),
+        Wanted::Containing(part) => (
+            value.as_deref().is_some_and(|v| v.contains(part)),
+            format!("containing {}", quoted(part)),
+        ),
+        Wanted::Absent => (value.is_none(), "absent".into()),
+    };
+    Verdict {
+        holds,
         expected,
         actual,
-    })
+    }
 }
 
 /// A value as the test would write it, cut when long.

@@ -63,6 +63,9 @@ pub(super) struct Outcome {
     pub(super) seen: Vec<Seen>,
     /// The response, or why there was none.
     pub(super) response: Result<Got, String>,
+    /// The fields of the request's access log line (when the test expects some), or why
+    /// there is none.
+    pub(super) log: Option<Result<serde_json::Map<String, serde_json::Value>, String>>,
 }
 
 /// Runs `case` against `proxy`, listening as `client_address` says (with a PROXY header
@@ -115,7 +118,11 @@ pub(super) async fn run<P: Proxy>(
         origin.abort();
     }
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
-    Ok(Outcome { seen, response })
+    Ok(Outcome {
+        seen,
+        response,
+        log: None,
+    })
 }
 
 /// The test's servers for `upstream`: one origin per server (only the picked one when the
