@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # THE test command: what a developer runs before pushing and what CI runs (.ci/run).
 #   1. scripts/setup.sh                system packages the tests need (idempotent, fast)
-#   2. cargo test                      unit, compile and end-to-end tests
+#   2. cargo test                      unit, compile and end-to-end tests (after making the
+#                                      throw-away certificates of examples/tls.pxy)
 #   3. proxyc test examples/*_test.pxy the examples' own tests, written in .pxy
 #   4. cargo fmt --check               formatting
 #   5. cargo clippy -D warnings        lints, on tests too
@@ -40,6 +41,11 @@ export CARGO_TARGET_DIR PROXYC_TARGET_DIR
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# examples/tls.pxy and its tests read throw-away certificates from examples/certs (ignored by
+# git; valid two days, so made afresh each run).
+step "scripts/dev-certs.sh examples/certs"
+scripts/dev-certs.sh examples/certs
 
 step "cargo test --workspace --locked"
 cargo test --workspace --locked

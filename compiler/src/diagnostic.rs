@@ -762,8 +762,18 @@ fn test_problem(span: Span, problem: &TestProblem) -> Words {
         ),
         TestProblem::UrlScheme { scheme } => (
             format!("a test cannot send a `{scheme}` request"),
-            "not `http`",
-            "tests send cleartext HTTP/1.1 to the program's routes; write `http://` (a test does not run TLS yet)".into(),
+            "not `http` or `https`",
+            "tests send HTTP/1.1 requests: write `http://` or `https://`".into(),
+        ),
+        TestProblem::TlsWithoutHttps => (
+            "a TLS line in a cleartext test".into(),
+            "the URL is not `https://`",
+            "`sni` and `cert` say what the client's TLS handshake holds: write the URL with `https://`".into(),
+        ),
+        TestProblem::NoHttpsListener => (
+            "this program has no TLS listener for an `https://` test".into(),
+            "no `listen https`",
+            "an `https://` test arrives on the program's first `listen https`; add one, or write `http://`".into(),
         ),
         TestProblem::NoSuchServer { upstream, servers: 0 } => (
             format!("upstream `{upstream}` declares no server to name"),

@@ -12,6 +12,7 @@ pub mod visit;
 
 pub use test_case::{
     TestFailure, TypedCheck, TypedCheckKind, TypedTest, TypedTestMessage, TypedTestRequest,
+    TypedTestTls,
 };
 
 use pxy_dsl::ast::{BinOp, PurgeBy};

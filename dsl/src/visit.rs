@@ -254,7 +254,14 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
             for part in parts {
                 match part {
                     SendPart::Header(h) => header(v, h),
-                    SendPart::Client(text) | SendPart::Body(text) => v.visit_text(text),
+                    SendPart::Client(text) | SendPart::Body(text) | SendPart::Sni(text) => {
+                        v.visit_text(text)
+                    }
+                    SendPart::Certificate { cert, key, span } => {
+                        v.visit_span(*span);
+                        v.visit_text(cert);
+                        v.visit_text(key);
+                    }
                 }
             }
         }

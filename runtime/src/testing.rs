@@ -20,12 +20,13 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-pub use case::{Check, CheckKind, Failure, TestCase, TestMessage, TestRequest};
+pub use case::{Check, CheckKind, Failure, TestCase, TestMessage, TestRequest, TestTls};
 use report::Ran;
 
 use crate::error::Result;
 use crate::phase::Proxy;
-use crate::server::{ServeOptions, ServerConfig};
+use crate::server::{ClientAddress, ServeOptions, ServerConfig};
+use crate::tls::TlsAcceptor;
 
 /// The flags of a test binary.
 #[derive(Debug, Parser)]
@@ -125,6 +126,37 @@ pub fn main<P: Proxy>(
     }
 }
 
+/// The listener a test's request arrives on: the program's first `https` one for an
+/// `https://` URL (with its certificates), else its first cleartext one (or its first).
+fn listener_of(
+    config: &ServerConfig,
+    case: &TestCase,
+) -> std::result::Result<(ClientAddress, Option<TlsAcceptor>), String> {
+    let wants_tls = case.request.tls.is_some();
+    let listener = config
+        .listeners
+        .iter()
+        .find(|l| l.tls.is_some() == wants_tls)
+        .or_else(|| config.listeners.first().filter(|_| !wants_tls));
+    let Some(listener) = listener else {
+        return match wants_tls {
+            true => Err("the program has no `listen https`".into()),
+            false => Ok((ClientAddress::default(), None)),
+        };
+    };
+    let tls = match (&listener.tls, wants_tls) {
+        (Some(tls), true) => Some(TlsAcceptor::new(tls).map_err(|e| {
+            format!(
+                "the TLS listener {}: {}",
+                listener.addr,
+                crate::error::chain(&e)
+            )
+        })?),
+        _ => None,
+    };
+    Ok((listener.client_address.clone(), tls))
+}
+
 /// Runs one test on a freshly built program.
 async fn one<P: Proxy>(
     config: &ServerConfig,
@@ -134,25 +166,23 @@ async fn one<P: Proxy>(
 ) -> Ran {
     let start = Instant::now();
     let result = match build() {
-        Ok(proxy) => {
-            let client_address = config
-                .listeners
-                .first()
-                .map(|l| l.client_address.clone())
-                .unwrap_or_default();
-            let options = ServeOptions {
-                access_log: case.log.is_some(),
-                limits: config.settings.limits,
-                grace_period: Duration::from_secs(1),
-            };
-            let outcome = stage::run(proxy, &client_address, options, case).await;
-            outcome.map(|mut outcome| {
-                if case.log.is_some() {
-                    outcome.log = access.map(access::AccessLines::last);
-                }
-                compare::failures(case, &outcome)
-            })
-        }
+        Ok(proxy) => match listener_of(config, case) {
+            Ok((client_address, tls)) => {
+                let options = ServeOptions {
+                    access_log: case.log.is_some(),
+                    limits: config.settings.limits,
+                    grace_period: Duration::from_secs(1),
+                };
+                let outcome = stage::run(proxy, client_address, tls, options, case).await;
+                outcome.map(|mut outcome| {
+                    if case.log.is_some() {
+                        outcome.log = access.map(access::AccessLines::last);
+                    }
+                    compare::failures(case, &outcome)
+                })
+            }
+            Err(why) => Err(why),
+        },
         Err(e) => Err(format!(
             "the program did not start: {}",
             crate::error::chain(&e)

@@ -161,3 +161,52 @@ fn a_test_with_a_mistake_is_a_diagnostic_and_builds_nothing() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("running"));
 }
+
+/// An `https://` test arrives over TLS on the program's `listen https`: the server name it
+/// sends and the certificate it presents are what `tls.sni` and `tls.client_subject` read.
+#[test]
+fn an_https_test_sends_its_server_name_and_client_certificate() {
+    let pki = pxy_tests::Pki::generate("pxy-test-tls");
+    let dir = scratch_dir("tls_test");
+    let file = dir.join("tls_test.pxy");
+    let source = format!(
+        r#"listen https 127.0.0.1:8443 {{
+    cert "{d}/api.pem" key "{d}/api.key"
+    client_ca "{d}/ca.pem" optional
+}}
+
+route {{
+    respond 200 "{{tls.sni ?? "-"}} {{tls.client_subject ?? "-"}} {{req.scheme}}\n"
+}}
+
+test "a name and a certificate" {{
+    send GET "https://api.example.test/" {{
+        sni "www.example.test"
+        cert "{d}/client.pem" key "{d}/client.key"
+    }}
+    expect 200 {{
+        body contains "www.example.test "
+        body contains "alice"
+        body contains " https"
+    }}
+}}
+
+test "the URL's host is the default name, and no certificate" {{
+    send GET "https://api.example.test/"
+    expect 200 {{
+        body "api.example.test - https\n"
+    }}
+}}
+"#,
+        d = pki.dir_str()
+    );
+    std::fs::write(&file, source).unwrap();
+    let out = proxyc_test(&[&file], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+}

@@ -258,7 +258,10 @@ fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
                 for part in &send.parts {
                     match part {
                         SendPart::Header(h) => spans.extend([h.name.span, h.value.span]),
-                        SendPart::Body(t) => spans.push(t.span),
+                        SendPart::Body(t) | SendPart::Sni(t) => spans.push(t.span),
+                        SendPart::Certificate { cert, key, .. } => {
+                            spans.extend([cert.span, key.span])
+                        }
                         SendPart::Client(_) => {}
                     }
                 }

@@ -244,8 +244,9 @@ pub const LIMIT_WORDS: &[WordInfo] = &[
 /// The words of `test "NAME" { ... }` blocks, none of them a keyword.
 pub const TEST_WORDS: &[WordInfo] = &[
     Word { word: "test", value: (), syntax: "test \"NAME\" { send ... expect ... }", doc: "A test `proxyc test` runs: a request, stand-ins for the upstreams, and what must happen." },
-    Word { word: "send", value: (), syntax: "send METHOD \"URL\" [{ header \"N\" = \"V\" client IP body \"...\" }]", doc: "The test's request: method, absolute `http://` URL (its host is the `Host` header), headers, client address (default 192.0.2.1) and body." },
+    Word { word: "send", value: (), syntax: "send METHOD \"URL\" [{ header \"N\" = \"V\" client IP body \"...\" sni \"NAME\" cert \"FILE\" key \"FILE\" }]", doc: "The test's request: method, absolute `http://` or `https://` URL (its host is the `Host` header), headers, client address (default 192.0.2.1), body, and for `https://` the TLS server name and a client certificate." },
     Word { word: "client", value: (), syntax: "client 203.0.113.7", doc: "The address the test's request comes from (`client.ip`)." },
+    Word { word: "sni", value: (), syntax: "sni \"NAME\"", doc: "The server name an `https://` test's client asks for in its TLS handshake (`tls.sni`); default the URL's host." },
     Word { word: "body", value: (), syntax: "body \"TEXT\" | body contains \"TEXT\"", doc: "A message's body: sent, or expected exactly or in part." },
     Word { word: "picks", value: (), syntax: "upstream NAME picks server N", doc: "Balancing stubbed: the upstream's server N (counted from 1, in declaration order) takes the request." },
     Word { word: "fail", value: (), syntax: "fail upstream NAME with connect_refused | reset", doc: "Every server of the upstream fails so, for the test's `on error` and retries." },

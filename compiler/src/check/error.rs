@@ -546,11 +546,15 @@ pub enum TestProblem {
     NothingExpected,
     /// The URL is not absolute (`scheme://host/path`).
     UrlNotAbsolute,
-    /// The URL's scheme is not `http` (tests send over cleartext HTTP/1.1).
+    /// The URL's scheme is neither `http` nor `https`.
     UrlScheme {
         /// The scheme written.
         scheme: String,
     },
+    /// `sni` or `cert` in a test whose URL is not `https://`.
+    TlsWithoutHttps,
+    /// An `https://` test of a program without `listen https`.
+    NoHttpsListener,
     /// `picks server N`, `expect upstream NAME server N` beyond the upstream's servers.
     NoSuchServer {
         /// The upstream.

@@ -1,6 +1,7 @@
 //! `test "NAME" { ... }` blocks. A test is checked like the rest of the program: its upstreams
 //! must exist (and the servers it names), its header names be tokens and values free of line
-//! breaks, its statuses in range, its URL absolute `http`, its lines given once. A test whose
+//! breaks, its statuses in range, its URL absolute `http` or `https` (for a program with a
+//! TLS listener), its lines given once. A test whose
 //! request no route's matchers accept is only warned about: `on request` may answer it.
 //!
 //! Each test becomes a [`TypedTest`], whose expectations carry their `FILE:LINE:COLUMN` and
@@ -15,12 +16,12 @@ use pxy_dsl::ast::{
 };
 use pxy_dsl::Span;
 
-use super::error::{DuplicateKind, Malformed, StatusRange, TestProblem};
+use super::error::{DuplicateKind, FileKind, Malformed, StatusRange, TestProblem};
 use super::{CheckError, Checker};
 use crate::catalog::words::{WordKind, TEST_FAILURES};
 use crate::typed::{
     TypedCheck, TypedCheckKind, TypedProgram, TypedRoute, TypedTest, TypedTestMessage,
-    TypedTestRequest,
+    TypedTestRequest, TypedTestTls,
 };
 
 /// The client address of a test that does not give one: TEST-NET-1 (RFC 5737), an address
@@ -224,9 +225,17 @@ impl Checker<'_> {
             self.test_problem(send.url.span, TestProblem::UrlNotAbsolute);
             return None;
         };
-        if scheme != "http" {
-            let scheme = scheme.to_string();
-            self.test_problem(send.url.span, TestProblem::UrlScheme { scheme });
+        let https = match scheme {
+            "http" => false,
+            "https" => true,
+            other => {
+                let scheme = other.to_string();
+                self.test_problem(send.url.span, TestProblem::UrlScheme { scheme });
+                return None;
+            }
+        };
+        if https && program.listeners.iter().all(|l| l.tls.is_none()) {
+            self.test_problem(send.url.span, TestProblem::NoHttpsListener);
             return None;
         }
         let host = authority.as_str().to_string();
@@ -238,6 +247,8 @@ impl Checker<'_> {
         let mut headers = Vec::new();
         let mut body = String::new();
         let mut client = DEFAULT_CLIENT.to_string();
+        let mut sni = None;
+        let mut certificate = None;
         for part in &send.parts {
             match part {
                 SendPart::Header(h) => match self.test_header(h) {
@@ -258,6 +269,15 @@ impl Checker<'_> {
                     }
                 }
                 SendPart::Body(text) => body.clone_from(&text.value),
+                SendPart::Sni(name) if https => sni = Some(name.value.clone()),
+                SendPart::Certificate { cert, key, .. } if https => {
+                    let cert = self.file(cert, FileKind::Certificate);
+                    let key = self.file(key, FileKind::PrivateKey);
+                    certificate = Some((cert, key));
+                }
+                SendPart::Sni(_) | SendPart::Certificate { .. } => {
+                    ok = self.test_problem(part.span(), TestProblem::TlsWithoutHttps);
+                }
             }
         }
         let host_header = headers
@@ -288,6 +308,10 @@ impl Checker<'_> {
                 body,
             },
             client,
+            tls: https.then(|| TypedTestTls {
+                sni: sni.unwrap_or_else(|| authority.host().to_string()),
+                certificate,
+            }),
         })
     }
 

@@ -31,6 +31,15 @@ fn case(test: &TypedTest) -> TokenStream {
     let path = &request.path;
     let host = &request.host;
     let client = &request.client;
+    let tls = option(request.tls.as_ref().map(|tls| {
+        let sni = &tls.sni;
+        let certificate = option(
+            tls.certificate
+                .as_ref()
+                .map(|(cert, key)| quote! { (#cert, #key) }),
+        );
+        quote! { pxy_runtime::testing::TestTls { sni: #sni, certificate: #certificate } }
+    }));
     let request_message = message(&request.message);
     let picks = picks
         .iter()
@@ -56,6 +65,7 @@ fn case(test: &TypedTest) -> TokenStream {
                 host: #host,
                 message: #request_message,
                 client: #client,
+                tls: #tls,
             },
             picks: &[#(#picks),*],
             failures: &[#(#failures),*],

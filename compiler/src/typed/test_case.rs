@@ -42,6 +42,17 @@ pub struct TypedTestRequest {
     pub message: TypedTestMessage,
     /// The client's address.
     pub client: String,
+    /// For an `https://` URL: the client's TLS handshake.
+    pub tls: Option<TypedTestTls>,
+}
+
+/// The TLS handshake of an `https://` test's client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedTestTls {
+    /// The server name it sends.
+    pub sni: String,
+    /// Its certificate chain and key files, made absolute.
+    pub certificate: Option<(String, String)>,
 }
 
 /// A status (0 for a request), headers (names in lower case) and a body.

@@ -115,6 +115,17 @@ pub enum SendPart {
     Client(Text),
     /// `body "..."`
     Body(Text),
+    /// `sni "NAME"`: the server name of an `https://` request's TLS handshake.
+    Sni(Text),
+    /// `cert "FILE" key "FILE"`: the client certificate of an `https://` request.
+    Certificate {
+        /// The certificate chain file (PEM), relative to the test's file.
+        cert: Text,
+        /// Its private key file (PEM).
+        key: Text,
+        /// The whole line.
+        span: Span,
+    },
 }
 
 impl SendPart {
@@ -122,7 +133,8 @@ impl SendPart {
     pub fn span(&self) -> Span {
         match self {
             SendPart::Header(header) => header.span,
-            SendPart::Client(text) | SendPart::Body(text) => text.span,
+            SendPart::Client(text) | SendPart::Body(text) | SendPart::Sni(text) => text.span,
+            SendPart::Certificate { span, .. } => *span,
         }
     }
 }

@@ -142,6 +142,12 @@ fn send_part(part: &SendPart) -> String {
         SendPart::Header(h) => header(h),
         SendPart::Client(ip) => format!("client {}", ip.value),
         SendPart::Body(body) => format!("body {}", string_text(&body.value)),
+        SendPart::Sni(name) => format!("sni {}", string_text(&name.value)),
+        SendPart::Certificate { cert, key, .. } => format!(
+            "cert {} key {}",
+            string_text(&cert.value),
+            string_text(&key.value)
+        ),
     }
 }
 

@@ -24,6 +24,9 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
                 | Rule::no_word
                 | Rule::log_word
                 | Rule::field_word
+                | Rule::sni_word
+                | Rule::cert_word
+                | Rule::key_word
                 | Rule::upstream_kw
                 | Rule::server_kw
                 | Rule::header_kw
@@ -98,6 +101,19 @@ fn send_part(cx: Cx, pair: Pair<'_, Rule>) -> Result<SendPart, ParseError> {
     Ok(match pair.as_rule() {
         Rule::test_header => SendPart::Header(header(cx, pair)?),
         Rule::test_client => SendPart::Client(cx.text(&parts(pair).next().expect("grammar: IP"))),
+        Rule::test_sni => SendPart::Sni(expr::plain_string(
+            cx,
+            parts(pair).next().expect("grammar: name"),
+        )?),
+        Rule::test_cert => {
+            let span = cx.span(&pair);
+            let mut it = parts(pair);
+            SendPart::Certificate {
+                cert: expr::plain_string(cx, it.next().expect("grammar: certificate"))?,
+                key: expr::plain_string(cx, it.next().expect("grammar: key"))?,
+                span,
+            }
+        }
         _ => SendPart::Body(expr::plain_string(
             cx,
             parts(pair).next().expect("grammar: body"),

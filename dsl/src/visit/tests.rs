@@ -31,7 +31,7 @@ route path ~ /^\/u\/(\d+)$/ as m {
 }
 on request { let v = 7 % 2 ?? 0 }
 test "t" {
-    send POST "http://a.example/v1/x?q=1" { header "x-k" = "v" client 203.0.113.7 body "b" }
+    send POST "https://a.example/v1/x?q=1" { header "x-k" = "v" client 203.0.113.7 body "b" sni "b.example" cert "c.pem" key "k.pem" }
     upstream api picks server 1
     fail upstream api with reset
     expect upstream api server 1 { path "/x" method POST header "x-k" = "v" header "x-k" contains "v" no header "y" body "b" body contains "b" }

@@ -39,6 +39,17 @@ pub struct TestRequest {
     pub message: TestMessage,
     /// The client's address (`client IP`); default `192.0.2.1`.
     pub client: &'static str,
+    /// For an `https://` URL: TLS to the program's first `https` listener.
+    pub tls: Option<TestTls>,
+}
+
+/// What the client of an `https://` test says in its TLS handshake.
+#[derive(Debug)]
+pub struct TestTls {
+    /// The server name it asks for (`sni "NAME"`, default the URL's host).
+    pub sni: &'static str,
+    /// `cert "FILE" key "FILE"`: the client certificate it presents.
+    pub certificate: Option<(&'static str, &'static str)>,
 }
 
 /// A status (for a reply), headers and a body.

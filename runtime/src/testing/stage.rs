@@ -20,9 +20,10 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use super::case::{Failure, TestCase, TestMessage};
+use super::case::{Failure, TestCase, TestMessage, TestTls};
 use crate::phase::Proxy;
 use crate::server::{ClientAddress, Listener, ServeOptions};
+use crate::tls::TlsAcceptor;
 use crate::upstream::{BackendConfig, Upstream};
 
 /// How long a test's request may take, from connecting to the end of the response body.
@@ -76,7 +77,8 @@ pub(super) struct Outcome {
 /// The set-up failed (a port could not be bound, an upstream refused the test's servers).
 pub(super) async fn run<P: Proxy>(
     proxy: P,
-    client_address: &ClientAddress,
+    mut client_address: ClientAddress,
+    tls: Option<TlsAcceptor>,
     options: ServeOptions,
     case: &'static TestCase,
 ) -> Result<Outcome, String> {
@@ -92,14 +94,13 @@ pub(super) async fn run<P: Proxy>(
         .await
         .map_err(|e| format!("binding the test listener: {e}"))?;
     let addr = socket.local_addr().map_err(|e| e.to_string())?;
-    let mut client_address = client_address.clone();
     client_address.proxy_protocol = true;
     if !client_address.trusted_proxies.is_empty() {
         client_address
             .trusted_proxies
             .push(ipnet::IpNet::from(addr.ip()));
     }
-    let listener = Listener::new(socket, None).with_client_address(client_address);
+    let listener = Listener::new(socket, tls).with_client_address(client_address);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crate::server::serve_with(
         Arc::new(proxy),
@@ -273,7 +274,55 @@ async fn exchange(addr: SocketAddr, case: &'static TestCase) -> Result<Got, Stri
         .write_all(header.as_bytes())
         .await
         .map_err(|e| format!("sending the PROXY header: {e}"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    match &request.tls {
+        Some(tls) => {
+            let stream = tls_connect(tls, stream).await?;
+            send(stream, case).await
+        }
+        None => send(stream, case).await,
+    }
+}
+
+/// TLS to the proxy as the test's client: its SNI, its certificate if it has one, no
+/// verification of the proxy's (the test checks the program, not its certificates).
+async fn tls_connect(
+    tls: &'static TestTls,
+    stream: TcpStream,
+) -> Result<tokio_boring::SslStream<TcpStream>, String> {
+    use boring::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
+    let fail = |what: &str, e: boring::error::ErrorStack| format!("{what}: {e}");
+    let mut builder =
+        SslConnector::builder(SslMethod::tls()).map_err(|e| fail("a TLS client", e))?;
+    builder.set_verify(SslVerifyMode::NONE);
+    builder
+        .set_alpn_protos(b"\x08http/1.1")
+        .map_err(|e| fail("ALPN", e))?;
+    if let Some((cert, key)) = tls.certificate {
+        builder
+            .set_certificate_chain_file(cert)
+            .map_err(|e| fail(&format!("the client certificate {cert}"), e))?;
+        builder
+            .set_private_key_file(key, SslFiletype::PEM)
+            .map_err(|e| fail(&format!("the client key {key}"), e))?;
+    }
+    let mut setup = builder
+        .build()
+        .configure()
+        .map_err(|e| fail("a TLS client", e))?;
+    setup.set_verify_hostname(false);
+    tokio_boring::connect(setup, tls.sni, stream)
+        .await
+        .map_err(|e| format!("the TLS handshake with the proxy ({}): {e}", tls.sni))
+}
+
+/// Sends the test's request over `io` (after the PROXY header, and TLS if any) and reads the
+/// whole response.
+async fn send<T>(io: T, case: &'static TestCase) -> Result<Got, String>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let request = &case.request;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(|e| format!("HTTP/1.1 handshake: {e}"))?;
     let connection = tokio::spawn(connection);
