@@ -589,27 +589,13 @@ fn outcome(program: &TypedProgram, probe: &Probe) -> String {
 }
 
 fn matches(route: &TypedRoute, probe: &Probe, program: &TypedProgram) -> bool {
-    let host = route.host.as_ref().is_none_or(|h| {
-        probe
-            .host
-            .as_ref()
-            .is_some_and(|p| p.eq_ignore_ascii_case(h))
-    });
-    let prefix = route
-        .path_prefix
-        .as_ref()
-        .is_none_or(|p| probe.path.starts_with(p.as_str()));
-    let regex = route.path_regex.is_none_or(|id| {
-        regex::Regex::new(&program.regexes[id]).is_ok_and(|re| re.is_match(&probe.path))
-    });
-    let method = route.methods.is_empty() || route.methods.contains(&probe.method);
-    let headers = route.headers.iter().all(|(n, v)| {
-        probe
-            .headers
-            .iter()
-            .any(|(pn, pv)| pn == n && v.as_ref().is_none_or(|v| v == pv))
-    });
-    host && prefix && regex && method && headers
+    let request = crate::routing::RequestShape {
+        host: probe.host.as_deref(),
+        path: &probe.path,
+        method: &probe.method,
+        headers: &probe.headers,
+    };
+    crate::routing::takes(route, program, &request)
 }
 
 /// The terminal actions a body can end in, in order: `proxy api`, `respond 401`, ...

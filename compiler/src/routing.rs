@@ -115,6 +115,54 @@ impl<'p> Branch<'p> {
     }
 }
 
+/// A request as routing sees it, known at build time: a probe of `proxyc diff`, the request
+/// of a `test` block.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestShape<'a> {
+    /// The host without its port; `None` when the request has none.
+    pub host: Option<&'a str>,
+    /// The path, without the query.
+    pub path: &'a str,
+    /// The method.
+    pub method: &'a str,
+    /// Headers, names in lower case, in order.
+    pub headers: &'a [(String, String)],
+}
+
+/// Whether `route`'s matchers accept `request`, as generated `select_route` decides: the
+/// host case-insensitively, the path prefix or regex, the method, and each header present
+/// (with its first value equal when the route names one).
+pub fn takes(route: &TypedRoute, program: &TypedProgram, request: &RequestShape<'_>) -> bool {
+    let header = |name: &str| {
+        request
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let host = route
+        .host
+        .as_ref()
+        .is_none_or(|h| request.host.is_some_and(|r| r.eq_ignore_ascii_case(h)));
+    let prefix = route
+        .path_prefix
+        .as_ref()
+        .is_none_or(|p| request.path.starts_with(p.as_str()));
+    let regex = route.path_regex.is_none_or(|id| {
+        program
+            .regexes
+            .get(id)
+            .and_then(|source| regex::Regex::new(source).ok())
+            .is_some_and(|re| re.is_match(request.path))
+    });
+    let method = route.methods.is_empty() || route.methods.iter().any(|m| m == request.method);
+    let headers = route.headers.iter().all(|(name, value)| match value {
+        Some(v) => header(name) == Some(v.as_str()),
+        None => header(name).is_some(),
+    });
+    host && prefix && regex && method && headers
+}
+
 /// Whether a route has no condition besides its host.
 pub fn matches_everything(route: &TypedRoute) -> bool {
     route.path_prefix.is_none()

@@ -464,7 +464,7 @@ impl Checker<'_> {
     /// spaces or tabs (no CR/LF, which would split the header).
     fn header_value(&mut self, expr: &Expr) -> Option<TypedExpr> {
         let value = self.expect_str(expr, "str")?;
-        let bad = |t: &str| t.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f);
+        let bad = breaks_a_header;
         let invalid = match &value.kind {
             TypedExprKind::Str(t) => bad(t),
             TypedExprKind::Interp(parts) => parts
@@ -479,6 +479,12 @@ impl Checker<'_> {
         }
         Some(value)
     }
+}
+
+/// Whether `text` holds a control character other than tab (CR and LF would split the
+/// header), so cannot be (part of) a header value.
+pub(crate) fn breaks_a_header(text: &str) -> bool {
+    text.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
 /// The runtime's one list of the names it writes on access log lines (the compiler does

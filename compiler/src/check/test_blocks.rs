@@ -19,9 +19,10 @@ use pxy_dsl::Span;
 use super::error::{DuplicateKind, FileKind, Malformed, StatusRange, TestProblem};
 use super::{CheckError, Checker};
 use crate::catalog::words::{WordKind, TEST_FAILURES};
+use crate::routing::RequestShape;
 use crate::typed::{
-    TypedCheck, TypedCheckKind, TypedProgram, TypedRoute, TypedTest, TypedTestMessage,
-    TypedTestRequest, TypedTestTls,
+    TypedCheck, TypedCheckKind, TypedProgram, TypedTest, TypedTestMessage, TypedTestRequest,
+    TypedTestTls,
 };
 
 /// The client address of a test that does not give one: TEST-NET-1 (RFC 5737), an address
@@ -284,16 +285,16 @@ impl Checker<'_> {
             .iter()
             .find(|(n, _)| n == "host")
             .map_or(host.as_str(), |(_, v)| v.as_str());
-        let reaches_a_route = program.routes.iter().any(|route| {
-            route_takes(
-                route,
-                program,
-                &send.method.name,
-                host_header,
-                &path,
-                &headers,
-            )
-        });
+        let shape = RequestShape {
+            host: Some(without_port(host_header)),
+            path: path.split('?').next().unwrap_or("/"),
+            method: &send.method.name,
+            headers: &headers,
+        };
+        let reaches_a_route = program
+            .routes
+            .iter()
+            .any(|route| crate::routing::takes(route, program, &shape));
         if !reaches_a_route {
             self.problems
                 .push(CheckError::TestMatchesNoRoute { span: send.span });
@@ -371,11 +372,7 @@ impl Checker<'_> {
     }
 
     fn test_header_value(&mut self, value: &Text) -> Option<String> {
-        let bad = value
-            .value
-            .bytes()
-            .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f);
-        if bad {
+        if super::stmts::breaks_a_header(&value.value) {
             self.problems
                 .push(CheckError::InvalidHeaderValue { span: value.span });
             return None;
@@ -451,47 +448,10 @@ impl Checker<'_> {
     }
 }
 
-/// Whether `route`'s matchers accept the request (what `select_route` tests, at build time).
-fn route_takes(
-    route: &TypedRoute,
-    program: &TypedProgram,
-    method: &str,
-    host: &str,
-    path_and_query: &str,
-    headers: &[(String, String)],
-) -> bool {
-    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-        match port.bytes().all(|b| b.is_ascii_digit()) {
-            true => h,
-            false => host,
-        }
-    });
-    let path = path_and_query.split('?').next().unwrap_or("/");
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let host_ok = route
-        .host
-        .as_deref()
-        .is_none_or(|h| h.eq_ignore_ascii_case(host));
-    let prefix_ok = route
-        .path_prefix
-        .as_deref()
-        .is_none_or(|p| path.starts_with(p));
-    let regex_ok = route.path_regex.is_none_or(|id| {
-        program
-            .regexes
-            .get(id)
-            .and_then(|source| regex::Regex::new(source).ok())
-            .is_none_or(|re| re.is_match(path))
-    });
-    let method_ok = route.methods.is_empty() || route.methods.iter().any(|m| m == method);
-    let headers_ok = route.headers.iter().all(|(name, value)| match value {
-        Some(v) => header(name) == Some(v.as_str()),
-        None => header(name).is_some(),
-    });
-    host_ok && prefix_ok && regex_ok && method_ok && headers_ok
+/// A `Host` value without its port (`a.example:8080` is `a.example`; `[::1]` stays).
+fn without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
 }
