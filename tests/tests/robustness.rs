@@ -105,13 +105,17 @@ fn mutated_programs_never_panic_the_compiler() {
     for dir in ["examples", "tests/programs/invalid"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
-            // Multi-file cases (directories) are seeded by their main file.
+            // Multi-file cases (directories) are seeded by their main file;
+            // other files and directories (data files, generated
+            // `examples/certs`) are not programs.
             let path = if path.is_dir() {
                 path.join("main.pxy")
             } else {
                 path
             };
-            seeds.push(std::fs::read_to_string(path).unwrap());
+            if path.extension().is_some_and(|e| e == "pxy") && path.is_file() {
+                seeds.push(std::fs::read_to_string(path).unwrap());
+            }
         }
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
