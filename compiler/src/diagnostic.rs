@@ -331,6 +331,7 @@ fn check(e: &CheckError) -> Words {
                 FileKind::List => "list",
                 FileKind::JwtKey => "JWT key",
                 FileKind::Users => "users",
+                FileKind::SigningKey => "signing key",
             }),
             vec![label(*span, format!("no file at {path}"))],
             Some("relative paths are relative to the .pxy file's directory; the proxy will refuse to start (and `--test` will fail) until the file exists".into()),
@@ -775,6 +776,21 @@ fn test_problem(span: Span, problem: &TestProblem) -> Words {
             "no `listen https`",
             "an `https://` test arrives on the program's first `listen https`; add one, or write `http://`".into(),
         ),
+        TestProblem::Times => (
+            "a test sends its request 1 to 1000 times".into(),
+            "out of range",
+            "write `times N` with N from 1 to 1000, or leave it out to send the request once".into(),
+        ),
+        TestProblem::TwoAuthorizations => (
+            "this request would carry two `Authorization` headers".into(),
+            "a second `Authorization`",
+            "a request has one `Authorization`: keep `user`, the bearer `jwt` or the header, or send the token in a cookie with `jwt ALG \"KEY\" cookie \"NAME\"`".into(),
+        ),
+        TestProblem::ExpClaim => (
+            "a test's token sets `exp` with `expires` or `expired`".into(),
+            "`exp` as a claim",
+            "write `expires 5m` (valid for five minutes from the request) or `expired 1m`".into(),
+        ),
         TestProblem::NoSuchServer { upstream, servers: 0 } => (
             format!("upstream `{upstream}` declares no server to name"),
             "no such server",
@@ -812,6 +828,7 @@ fn word_kind(kind: WordKind) -> &'static str {
         WordKind::ForwardAuthOption => "forward_auth option",
         WordKind::CompressSetting => "compress setting",
         WordKind::TestFailure => "failure",
+        WordKind::TestTokenAlgorithm => "token algorithm",
         WordKind::Value => "value",
     }
 }

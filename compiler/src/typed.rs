@@ -11,8 +11,8 @@ mod test_case;
 pub mod visit;
 
 pub use test_case::{
-    TestFailure, TypedCheck, TypedCheckKind, TypedTest, TypedTestMessage, TypedTestRequest,
-    TypedTestTls,
+    TestFailure, TestTokenAlg, TypedCheck, TypedCheckKind, TypedTest, TypedTestMessage,
+    TypedTestRequest, TypedTestTls, TypedTestToken,
 };
 
 use pxy_dsl::ast::{BinOp, PurgeBy};

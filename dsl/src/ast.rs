@@ -9,7 +9,8 @@ use crate::Span;
 mod test_decl;
 
 pub use test_decl::{
-    Compare, SendPart, TestCheck, TestCheckKind, TestDecl, TestHeader, TestItem, TestSend,
+    Compare, SendPart, TestCheck, TestCheckKind, TestDecl, TestDuration, TestHeader, TestItem,
+    TestReply, TestSend, TestToken, TokenPart,
 };
 
 /// A whole `.pxy` file.

@@ -753,7 +753,8 @@ fn side(e: &Expr, parent: u8, right: bool) -> String {
     }
 }
 
-fn duration(ms: u64) -> String {
+/// A duration in the largest unit that writes it exactly (`90s` is `90s`, `120s` is `2m`).
+pub(super) fn duration(ms: u64) -> String {
     for (unit, factor) in [
         ("d", 86_400_000),
         ("h", 3_600_000),

@@ -241,16 +241,33 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
         v.visit_text(name);
         v.visit_text(value);
     };
+    let reply_parts = |v: &mut V, reply: &'ast TestReply| {
+        let TestReply {
+            status,
+            body,
+            headers,
+            span: _,
+        } = reply;
+        v.visit_int_lit(status);
+        if let Some(body) = body {
+            v.visit_text(body);
+        }
+        headers.iter().for_each(|h| header(v, h));
+    };
     match item {
         TestItem::Send(TestSend {
             method,
             url,
+            times,
             parts,
             span,
         }) => {
             v.visit_span(*span);
             v.visit_ident(method);
             v.visit_text(url);
+            if let Some(times) = times {
+                v.visit_int_lit(times);
+            }
             for part in parts {
                 match part {
                     SendPart::Header(h) => header(v, h),
@@ -262,6 +279,16 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
                         v.visit_text(cert);
                         v.visit_text(key);
                     }
+                    SendPart::User {
+                        user,
+                        password,
+                        span,
+                    } => {
+                        v.visit_span(*span);
+                        v.visit_text(user);
+                        v.visit_text(password);
+                    }
+                    SendPart::Token(token) => walk_test_token(v, token),
                 }
             }
         }
@@ -296,18 +323,14 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
             }
             checks.iter().for_each(|c| v.visit_test_check(c));
         }
-        TestItem::Reply {
-            status,
-            body,
-            headers,
-            span,
-        } => {
-            v.visit_span(*span);
-            v.visit_int_lit(status);
-            if let Some(body) = body {
-                v.visit_text(body);
-            }
-            headers.iter().for_each(|h| header(v, h));
+        TestItem::Replies { upstream, reply } => {
+            v.visit_span(reply.span);
+            v.visit_ident(upstream);
+            reply_parts(v, reply);
+        }
+        TestItem::Reply(reply) => {
+            v.visit_span(reply.span);
+            reply_parts(v, reply);
         }
         TestItem::Expect {
             status,
@@ -321,6 +344,34 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
         TestItem::ExpectLog { checks, span } => {
             v.visit_span(*span);
             checks.iter().for_each(|c| v.visit_test_check(c));
+        }
+    }
+}
+
+/// Visits a test token's span, algorithm, key file, cookie and lines in source order.
+pub fn walk_test_token<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, token: &'ast TestToken) {
+    let TestToken {
+        alg,
+        key,
+        cookie,
+        parts,
+        span,
+    } = token;
+    v.visit_span(*span);
+    v.visit_ident(alg);
+    v.visit_text(key);
+    if let Some(cookie) = cookie {
+        v.visit_text(cookie);
+    }
+    for part in parts {
+        match part {
+            TokenPart::Kid(kid) => v.visit_text(kid),
+            TokenPart::Claim { name, value, span } => {
+                v.visit_span(*span);
+                v.visit_text(name);
+                v.visit_text(value);
+            }
+            TokenPart::Expires(d) | TokenPart::Expired(d) => v.visit_span(d.span),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! challenge. Why a token was refused is logged on `pxy::auth`; the token never is.
 
 mod claims;
-mod keys;
+pub(crate) mod keys;
 #[cfg(test)]
 mod tests;
 pub mod watch;

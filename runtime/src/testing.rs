@@ -13,6 +13,7 @@ mod case;
 mod compare;
 mod report;
 mod stage;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-pub use case::{Check, CheckKind, Failure, TestCase, TestMessage, TestRequest, TestTls};
+pub use case::{
+    Check, CheckKind, Failure, TestCase, TestMessage, TestRequest, TestTls, TestToken, TokenAlg,
+};
 use report::Ran;
 
 use crate::error::Result;

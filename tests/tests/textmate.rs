@@ -237,7 +237,7 @@ fn literal_spans(source: &str) -> Vec<Span> {
 
 /// The string literals of a test (every text but the client address).
 fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
-    use pxy_dsl::ast::{SendPart, TestCheckKind, TestItem};
+    use pxy_dsl::ast::{SendPart, TestCheckKind, TestItem, TokenPart};
     spans.push(test.name.span);
     let checks = |checks: &[pxy_dsl::ast::TestCheck], spans: &mut Vec<Span>| {
         for check in checks {
@@ -262,13 +262,34 @@ fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
                         SendPart::Certificate { cert, key, .. } => {
                             spans.extend([cert.span, key.span])
                         }
+                        SendPart::User { user, password, .. } => {
+                            spans.extend([user.span, password.span])
+                        }
+                        SendPart::Token(token) => {
+                            spans.push(token.key.span);
+                            spans.extend(token.cookie.as_ref().map(|c| c.span));
+                            for part in &token.parts {
+                                match part {
+                                    TokenPart::Kid(t) => spans.push(t.span),
+                                    TokenPart::Claim { name, value, .. } => {
+                                        spans.extend([name.span, value.span])
+                                    }
+                                    TokenPart::Expires(_) | TokenPart::Expired(_) => {}
+                                }
+                            }
+                        }
                         SendPart::Client(_) => {}
                     }
                 }
             }
-            TestItem::Reply { body, headers, .. } => {
-                spans.extend(body.as_ref().map(|b| b.span));
-                spans.extend(headers.iter().flat_map(|h| [h.name.span, h.value.span]));
+            TestItem::Reply(reply) | TestItem::Replies { reply, .. } => {
+                spans.extend(reply.body.as_ref().map(|b| b.span));
+                spans.extend(
+                    reply
+                        .headers
+                        .iter()
+                        .flat_map(|h| [h.name.span, h.value.span]),
+                );
             }
             TestItem::ExpectUpstream { checks: c, .. }
             | TestItem::Expect { checks: c, .. }

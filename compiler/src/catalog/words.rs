@@ -4,7 +4,7 @@
 
 use pxy_dsl::ast::PurgeBy;
 
-use crate::typed::{BalancePolicy, ListElement, TestFailure, TypedAlpn};
+use crate::typed::{BalancePolicy, ListElement, TestFailure, TestTokenAlg, TypedAlpn};
 
 /// A fixed word with the value it stands for.
 #[derive(Debug)]
@@ -67,6 +67,8 @@ pub enum WordKind {
     CompressSetting,
     /// `connect_refused`, `reset` after `fail upstream NAME with`
     TestFailure,
+    /// `RS256`, `HS256`, ... after `jwt` in a test's `send`
+    TestTokenAlgorithm,
     /// The value of a setting that takes a word (`tls on`, `protocol h2`).
     Value,
 }
@@ -244,7 +246,16 @@ pub const LIMIT_WORDS: &[WordInfo] = &[
 /// The words of `test "NAME" { ... }` blocks, none of them a keyword.
 pub const TEST_WORDS: &[WordInfo] = &[
     Word { word: "test", value: (), syntax: "test \"NAME\" { send ... expect ... }", doc: "A test `proxyc test` runs: a request, stand-ins for the upstreams, and what must happen." },
-    Word { word: "send", value: (), syntax: "send METHOD \"URL\" [{ header \"N\" = \"V\" client IP body \"...\" sni \"NAME\" cert \"FILE\" key \"FILE\" }]", doc: "The test's request: method, absolute `http://` or `https://` URL (its host is the `Host` header), headers, client address (default 192.0.2.1), body, and for `https://` the TLS server name and a client certificate." },
+    Word { word: "send", value: (), syntax: "send METHOD \"URL\" [times N] [{ header \"N\" = \"V\" client IP body \"...\" user \"U\" password \"P\" jwt ALG \"KEY\" { ... } sni \"NAME\" cert \"FILE\" key \"FILE\" }]", doc: "The test's request: method, absolute `http://` or `https://` URL (its host is the `Host` header), headers, client address (default 192.0.2.1), body, credentials, and for `https://` the TLS server name and a client certificate." },
+    Word { word: "times", value: (), syntax: "send METHOD \"URL\" times N", doc: "Sends the request N times in a row (1 to 1000), each on a connection of its own; the expectations are about the last, so a test can reach a rate limit or hit a cache." },
+    Word { word: "user", value: (), syntax: "user \"NAME\" password \"SECRET\"", doc: "HTTP Basic credentials: the request's `Authorization: Basic ...` header." },
+    Word { word: "password", value: (), syntax: "user \"NAME\" password \"SECRET\"", doc: "The password of `user`." },
+    Word { word: "cookie", value: (), syntax: "jwt ALG \"KEY\" cookie \"NAME\" { ... }", doc: "Sends the test's token in this cookie instead of `Authorization: Bearer`." },
+    Word { word: "kid", value: (), syntax: "kid \"ID\"", doc: "In a test's `jwt { }`: the key id of the token's header, which chooses the key of a JWKS." },
+    Word { word: "claim", value: (), syntax: "claim \"NAME\" = \"VALUE\"", doc: "In a test's `jwt { }`: a string claim of the token (`sub`, `iss`, `aud`, your own)." },
+    Word { word: "expires", value: (), syntax: "expires DURATION", doc: "In a test's `jwt { }`: `exp` that long after the request is sent (default 5m); `iat` is always the time it is sent." },
+    Word { word: "expired", value: (), syntax: "expired DURATION", doc: "In a test's `jwt { }`: `exp` that long before the request is sent, for a test of an expired token." },
+    Word { word: "replies", value: (), syntax: "upstream NAME replies STATUS [\"BODY\"] [{ header \"N\" = \"V\" }]", doc: "What that upstream's servers answer, instead of the test's `reply` (an auth service and an app answering differently)." },
     Word { word: "client", value: (), syntax: "client 203.0.113.7", doc: "The address the test's request comes from (`client.ip`)." },
     Word { word: "sni", value: (), syntax: "sni \"NAME\"", doc: "The server name an `https://` test's client asks for in its TLS handshake (`tls.sni`); default the URL's host." },
     Word { word: "body", value: (), syntax: "body \"TEXT\" | body contains \"TEXT\"", doc: "A message's body: sent, or expected exactly or in part." },
@@ -261,6 +272,14 @@ pub const TEST_WORDS: &[WordInfo] = &[
 pub const TEST_FAILURES: &[Word<TestFailure>] = &[
     Word { word: "connect_refused", value: TestFailure::ConnectRefused, syntax: "fail upstream NAME with connect_refused", doc: "Nothing listens at the servers' addresses: every connection is refused (a 502 unless the program says otherwise)." },
     Word { word: "reset", value: TestFailure::Reset, syntax: "fail upstream NAME with reset", doc: "The servers accept the connection and reset it before answering." },
+];
+
+/// `jwt ALG "KEY" { ... }` in a test's `send`: how the test's token is signed.
+pub const TEST_TOKEN_ALGORITHMS: &[Word<TestTokenAlg>] = &[
+    Word { word: "RS256", value: TestTokenAlg::Rs256, syntax: "jwt RS256 \"KEY.pem\"", doc: "RSA PKCS#1 v1.5 with SHA-256; KEY is an RSA private key (PEM, PKCS#1 or PKCS#8)." },
+    Word { word: "ES256", value: TestTokenAlg::Es256, syntax: "jwt ES256 \"KEY.pem\"", doc: "ECDSA P-256 with SHA-256; KEY is a P-256 private key (PEM, PKCS#8)." },
+    Word { word: "EdDSA", value: TestTokenAlg::EdDsa, syntax: "jwt EdDSA \"KEY.pem\"", doc: "Ed25519; KEY is an Ed25519 private key (PEM, PKCS#8)." },
+    Word { word: "HS256", value: TestTokenAlg::Hs256, syntax: "jwt HS256 \"SECRET\"", doc: "HMAC with SHA-256; SECRET is the file `jwt { secret }` reads (a final newline is not part of it)." },
 ];
 
 /// `purge NAME SCOPE EXPR`: the entries besides the request's target a purge removes.
@@ -468,6 +487,7 @@ pub fn word(word: &str) -> Option<WordInfo> {
         .or_else(|| plain(DECLARATION_WORDS, word))
         .or_else(|| plain(TEST_WORDS, word))
         .or_else(|| plain(TEST_FAILURES, word))
+        .or_else(|| plain(TEST_TOKEN_ALGORITHMS, word))
         .or_else(|| plain(crate::catalog::settings::JWT_OPTIONS, word))
         .or_else(|| plain(crate::catalog::settings::BASIC_AUTH_OPTIONS, word))
         .or_else(|| plain(crate::catalog::settings::FORWARD_AUTH_OPTIONS, word))

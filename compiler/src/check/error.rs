@@ -555,6 +555,12 @@ pub enum TestProblem {
     TlsWithoutHttps,
     /// An `https://` test of a program without `listen https`.
     NoHttpsListener,
+    /// `times N` with N outside 1 to 1000.
+    Times,
+    /// Two of `user`, a bearer `jwt` and an `authorization` header in one `send`.
+    TwoAuthorizations,
+    /// `claim "exp"` in a test's `jwt`.
+    ExpClaim,
     /// `picks server N`, `expect upstream NAME server N` beyond the upstream's servers.
     NoSuchServer {
         /// The upstream.
@@ -944,6 +950,8 @@ pub enum FileKind {
     JwtKey,
     /// A `basic_auth` verifier's users file.
     Users,
+    /// The key a test's `jwt` is signed with.
+    SigningKey,
 }
 
 /// Where TLS would be turned on for a TLS setting to take effect.

@@ -22,6 +22,7 @@ mod server;
 mod stmts;
 mod suggest;
 mod test_blocks;
+mod test_request;
 mod tls;
 mod unused_declarations;
 

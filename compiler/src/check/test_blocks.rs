@@ -8,26 +8,17 @@
 //! source text, so a failing one in the test binary points at its line.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 use pxy_dsl::ast::{
-    Compare, Ident, IntLit, Item, ParsedProgram, SendPart, TestCheck, TestCheckKind, TestDecl,
-    TestHeader, TestItem, TestSend, Text,
+    Compare, Ident, IntLit, Item, ParsedProgram, TestCheck, TestCheckKind, TestDecl, TestHeader,
+    TestItem, TestReply, Text,
 };
 use pxy_dsl::Span;
 
-use super::error::{DuplicateKind, FileKind, Malformed, StatusRange, TestProblem};
+use super::error::{DuplicateKind, StatusRange, TestProblem};
 use super::{CheckError, Checker};
 use crate::catalog::words::{WordKind, TEST_FAILURES};
-use crate::routing::RequestShape;
-use crate::typed::{
-    TypedCheck, TypedCheckKind, TypedProgram, TypedTest, TypedTestMessage, TypedTestRequest,
-    TypedTestTls,
-};
-
-/// The client address of a test that does not give one: TEST-NET-1 (RFC 5737), an address
-/// no real client has.
-const DEFAULT_CLIENT: &str = "192.0.2.1";
+use crate::typed::{TypedCheck, TypedCheckKind, TypedProgram, TypedTest, TypedTestMessage};
 
 impl Checker<'_> {
     /// Checks every test of `parsed` against the checked `program` (its upstreams, routes and
@@ -64,6 +55,7 @@ impl Checker<'_> {
         let mut picks = Vec::new();
         let mut failures = Vec::new();
         let mut reply = None;
+        let mut replies = Vec::new();
         let mut upstream = None;
         let mut response = None;
         let mut log = None;
@@ -80,7 +72,10 @@ impl Checker<'_> {
                 }
                 TestItem::ExpectUpstream { .. } => ("expect upstream".to_string(), item.span()),
                 TestItem::ExpectLog { .. } => ("expect log".to_string(), item.span()),
-                TestItem::Reply { .. } => ("reply".to_string(), item.span()),
+                TestItem::Reply(_) => ("reply".to_string(), item.span()),
+                TestItem::Replies { upstream, .. } => {
+                    (format!("upstream {} replies", upstream.name), item.span())
+                }
                 TestItem::Expect { .. } => ("expect".to_string(), item.span()),
             };
             if let Some(first) = seen.get(&once) {
@@ -135,22 +130,17 @@ impl Checker<'_> {
                         _ => ok = false,
                     }
                 }
-                TestItem::Reply {
-                    status,
-                    body,
-                    headers,
-                    ..
+                TestItem::Reply(written) => match self.test_reply(written) {
+                    Some(message) => reply = Some(message),
+                    None => ok = false,
+                },
+                TestItem::Replies {
+                    upstream,
+                    reply: written,
                 } => {
-                    let status = self.test_status(status);
-                    let headers = self.test_headers(headers);
-                    match (status, headers) {
-                        (Some(status), Some(headers)) => {
-                            reply = Some(TypedTestMessage {
-                                status,
-                                headers,
-                                body: body.as_ref().map(|b| b.value.clone()).unwrap_or_default(),
-                            });
-                        }
+                    let known = self.test_server(upstream, None, program).is_some();
+                    match (known, self.test_reply(written)) {
+                        (true, Some(message)) => replies.push((upstream.name.clone(), message)),
                         _ => ok = false,
                     }
                 }
@@ -199,121 +189,32 @@ impl Checker<'_> {
             picks,
             failures,
             reply,
+            replies,
             upstream,
             response,
             log,
         })
     }
 
-    fn test_problem(&mut self, span: Span, problem: TestProblem) -> bool {
+    /// `STATUS ["BODY"] { header ... }` of `reply` or `upstream NAME replies`.
+    fn test_reply(&mut self, reply: &TestReply) -> Option<TypedTestMessage> {
+        let status = self.test_status(&reply.status);
+        let headers = self.test_headers(&reply.headers);
+        Some(TypedTestMessage {
+            status: status?,
+            headers: headers?,
+            body: reply
+                .body
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    pub(super) fn test_problem(&mut self, span: Span, problem: TestProblem) -> bool {
         self.problems
             .push(CheckError::InvalidTest { span, problem });
         false
-    }
-
-    /// `send METHOD "URL" { ... }`; warns when no route takes the request.
-    fn test_request(
-        &mut self,
-        send: &TestSend,
-        program: &TypedProgram,
-    ) -> Option<TypedTestRequest> {
-        let url = send.url.value.parse::<http::Uri>().ok();
-        let (scheme, authority) = match &url {
-            Some(uri) => (uri.scheme_str(), uri.authority()),
-            None => (None, None),
-        };
-        let (Some(scheme), Some(authority)) = (scheme, authority) else {
-            self.test_problem(send.url.span, TestProblem::UrlNotAbsolute);
-            return None;
-        };
-        let https = match scheme {
-            "http" => false,
-            "https" => true,
-            other => {
-                let scheme = other.to_string();
-                self.test_problem(send.url.span, TestProblem::UrlScheme { scheme });
-                return None;
-            }
-        };
-        if https && program.listeners.iter().all(|l| l.tls.is_none()) {
-            self.test_problem(send.url.span, TestProblem::NoHttpsListener);
-            return None;
-        }
-        let host = authority.as_str().to_string();
-        let path = url
-            .as_ref()
-            .and_then(http::Uri::path_and_query)
-            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
-        let mut ok = true;
-        let mut headers = Vec::new();
-        let mut body = String::new();
-        let mut client = DEFAULT_CLIENT.to_string();
-        let mut sni = None;
-        let mut certificate = None;
-        for part in &send.parts {
-            match part {
-                SendPart::Header(h) => match self.test_header(h) {
-                    Some(header) => headers.push(header),
-                    None => ok = false,
-                },
-                SendPart::Client(ip) => {
-                    let bare = ip.value.trim_start_matches('[').trim_end_matches(']');
-                    match bare.parse::<IpAddr>() {
-                        Ok(addr) => client = addr.to_string(),
-                        Err(_) => {
-                            self.problems.push(CheckError::InvalidLiteral {
-                                span: ip.span,
-                                reason: Malformed::Ip,
-                            });
-                            ok = false;
-                        }
-                    }
-                }
-                SendPart::Body(text) => body.clone_from(&text.value),
-                SendPart::Sni(name) if https => sni = Some(name.value.clone()),
-                SendPart::Certificate { cert, key, .. } if https => {
-                    let cert = self.file(cert, FileKind::Certificate);
-                    let key = self.file(key, FileKind::PrivateKey);
-                    certificate = Some((cert, key));
-                }
-                SendPart::Sni(_) | SendPart::Certificate { .. } => {
-                    ok = self.test_problem(part.span(), TestProblem::TlsWithoutHttps);
-                }
-            }
-        }
-        let host_header = headers
-            .iter()
-            .find(|(n, _)| n == "host")
-            .map_or(host.as_str(), |(_, v)| v.as_str());
-        let shape = RequestShape {
-            host: Some(without_port(host_header)),
-            path: path.split('?').next().unwrap_or("/"),
-            method: &send.method.name,
-            headers: &headers,
-        };
-        let reaches_a_route = program
-            .routes
-            .iter()
-            .any(|route| crate::routing::takes(route, program, &shape));
-        if !reaches_a_route {
-            self.problems
-                .push(CheckError::TestMatchesNoRoute { span: send.span });
-        }
-        ok.then(|| TypedTestRequest {
-            method: send.method.name.clone(),
-            path,
-            host,
-            message: TypedTestMessage {
-                status: 0,
-                headers,
-                body,
-            },
-            client,
-            tls: https.then(|| TypedTestTls {
-                sni: sni.unwrap_or_else(|| authority.host().to_string()),
-                certificate,
-            }),
-        })
     }
 
     /// The upstream named in a test line, and the server it names (from 1): `None` when
@@ -365,7 +266,7 @@ impl Checker<'_> {
     }
 
     /// A header of a request or reply: a token for a name, no line break in the value.
-    fn test_header(&mut self, header: &TestHeader) -> Option<(String, String)> {
+    pub(super) fn test_header(&mut self, header: &TestHeader) -> Option<(String, String)> {
         let name = self.header_name(&header.name.value, header.name.span);
         let value = self.test_header_value(&header.value);
         Some((name?, value?))
@@ -429,7 +330,7 @@ impl Checker<'_> {
     }
 
     /// `FILE:LINE:COLUMN` of the start of `span`, the file as the program names it.
-    fn at(&self, span: Span) -> String {
+    pub(super) fn at(&self, span: Span) -> String {
         let file = self.sources.file_of(span);
         let local = file.local(span);
         let line_start = file.text[..local.start].rfind('\n').map_or(0, |i| i + 1);
@@ -445,13 +346,5 @@ impl Checker<'_> {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-    }
-}
-
-/// A `Host` value without its port (`a.example:8080` is `a.example`; `[::1]` stays).
-fn without_port(host: &str) -> &str {
-    match host.rsplit_once(':') {
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
     }
 }

@@ -4,7 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::typed::{TestFailure, TypedCheck, TypedCheckKind, TypedTest, TypedTestMessage};
+use crate::typed::{
+    TestFailure, TestTokenAlg, TypedCheck, TypedCheckKind, TypedTest, TypedTestMessage,
+    TypedTestToken,
+};
 
 /// `static TESTS: &[TestCase] = &[...];`
 pub(super) fn table(tests: &[TypedTest]) -> TokenStream {
@@ -23,6 +26,7 @@ fn case(test: &TypedTest) -> TokenStream {
         picks,
         failures,
         reply,
+        replies,
         upstream,
         response,
         log,
@@ -41,6 +45,8 @@ fn case(test: &TypedTest) -> TokenStream {
         quote! { pxy_runtime::testing::TestTls { sni: #sni, certificate: #certificate } }
     }));
     let request_message = message(&request.message);
+    let times = request.times;
+    let token = option(request.token.as_ref().map(token));
     let picks = picks
         .iter()
         .map(|(upstream, server)| quote! { (#upstream, #server) });
@@ -52,6 +58,10 @@ fn case(test: &TypedTest) -> TokenStream {
         quote! { (#upstream, #failure) }
     });
     let reply = option(reply.as_ref().map(message));
+    let replies = replies.iter().map(|(upstream, reply)| {
+        let reply = message(reply);
+        quote! { (#upstream, #reply) }
+    });
     let upstream = option(upstream.as_deref().map(checks));
     let response = option(response.as_deref().map(checks));
     let log = option(log.as_deref().map(checks));
@@ -66,13 +76,48 @@ fn case(test: &TypedTest) -> TokenStream {
                 message: #request_message,
                 client: #client,
                 tls: #tls,
+                times: #times,
+                token: #token,
             },
             picks: &[#(#picks),*],
             failures: &[#(#failures),*],
             reply: #reply,
+            replies: &[#(#replies),*],
             upstream: #upstream,
             response: #response,
             log: #log,
+        }
+    }
+}
+
+fn token(token: &TypedTestToken) -> TokenStream {
+    let TypedTestToken {
+        alg,
+        key,
+        cookie,
+        kid,
+        claims,
+        expires_in,
+    } = token;
+    let alg = match alg {
+        TestTokenAlg::Rs256 => quote!(pxy_runtime::testing::TokenAlg::Rs256),
+        TestTokenAlg::Es256 => quote!(pxy_runtime::testing::TokenAlg::Es256),
+        TestTokenAlg::EdDsa => quote!(pxy_runtime::testing::TokenAlg::EdDsa),
+        TestTokenAlg::Hs256 => quote!(pxy_runtime::testing::TokenAlg::Hs256),
+    };
+    let cookie = option(cookie.as_ref().map(|c| quote!(#c)));
+    let kid = option(kid.as_ref().map(|k| quote!(#k)));
+    let claims = claims
+        .iter()
+        .map(|(name, value)| quote! { (#name, #value) });
+    quote! {
+        pxy_runtime::testing::TestToken {
+            alg: #alg,
+            key: #key,
+            cookie: #cookie,
+            kid: #kid,
+            claims: &[#(#claims),*],
+            expires_in: #expires_in,
         }
     }
 }

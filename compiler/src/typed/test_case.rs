@@ -21,6 +21,8 @@ pub struct TypedTest {
     pub failures: Vec<(String, TestFailure)>,
     /// `reply ...`: what every upstream answers.
     pub reply: Option<TypedTestMessage>,
+    /// `upstream NAME replies ...`: what that upstream answers instead.
+    pub replies: Vec<(String, TypedTestMessage)>,
     /// `expect upstream ...`: the upstream (and server) first, then the checks on the request.
     pub upstream: Option<Vec<TypedCheck>>,
     /// `expect STATUS ...`: the status first, then the checks on the response.
@@ -44,6 +46,40 @@ pub struct TypedTestRequest {
     pub client: String,
     /// For an `https://` URL: the client's TLS handshake.
     pub tls: Option<TypedTestTls>,
+    /// How many times it is sent in a row (`times N`), at least 1.
+    pub times: usize,
+    /// `jwt ALG "KEY" { ... }`: a token signed when the test runs.
+    pub token: Option<TypedTestToken>,
+}
+
+/// A JSON Web Token a test's client sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedTestToken {
+    /// How it is signed.
+    pub alg: TestTokenAlg,
+    /// The signing key's file, as the runtime opens it.
+    pub key: String,
+    /// `cookie "NAME"`: the cookie it is sent in; `None` for `Authorization: Bearer`.
+    pub cookie: Option<String>,
+    /// The `kid` of its header.
+    pub kid: Option<String>,
+    /// Its string claims, in order.
+    pub claims: Vec<(String, String)>,
+    /// `exp`, in seconds from when the request is sent (negative for `expired`).
+    pub expires_in: i64,
+}
+
+/// The algorithm a test's token is signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestTokenAlg {
+    /// RSA PKCS#1 v1.5, SHA-256.
+    Rs256,
+    /// ECDSA P-256, SHA-256.
+    Es256,
+    /// Ed25519.
+    EdDsa,
+    /// HMAC SHA-256.
+    Hs256,
 }
 
 /// The TLS handshake of an `https://` test's client.

@@ -29,6 +29,14 @@ pub enum TestItem {
         /// The whole line.
         span: Span,
     },
+    /// `upstream NAME replies STATUS ["BODY"] { header "N" = "V" ... }`: what that upstream
+    /// answers (instead of the test's `reply`).
+    Replies {
+        /// The upstream.
+        upstream: Ident,
+        /// What it answers.
+        reply: TestReply,
+    },
     /// `fail upstream NAME with KIND`: every server of the upstream fails so.
     Fail {
         /// The upstream.
@@ -56,17 +64,8 @@ pub enum TestItem {
         /// The whole line and block.
         span: Span,
     },
-    /// `reply STATUS ["BODY"] { header "N" = "V" ... }`: what the upstream answers.
-    Reply {
-        /// The status.
-        status: IntLit,
-        /// The body, empty when absent.
-        body: Option<Text>,
-        /// The headers.
-        headers: Vec<TestHeader>,
-        /// The whole line and block.
-        span: Span,
-    },
+    /// `reply STATUS ["BODY"] { header "N" = "V" ... }`: what the upstreams answer.
+    Reply(TestReply),
     /// `expect STATUS { CHECK* }`: what the client gets.
     Expect {
         /// The status.
@@ -83,23 +82,38 @@ impl TestItem {
     pub fn span(&self) -> Span {
         match self {
             TestItem::Send(send) => send.span,
+            TestItem::Reply(reply) | TestItem::Replies { reply, .. } => reply.span,
             TestItem::Pick { span, .. }
             | TestItem::Fail { span, .. }
             | TestItem::ExpectUpstream { span, .. }
             | TestItem::ExpectLog { span, .. }
-            | TestItem::Reply { span, .. }
             | TestItem::Expect { span, .. } => *span,
         }
     }
 }
 
-/// `send METHOD "URL" { header ... client IP body "..." }`.
+/// What an upstream answers in a test: `STATUS ["BODY"] { header "N" = "V" ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestReply {
+    /// The status.
+    pub status: IntLit,
+    /// The body, empty when absent.
+    pub body: Option<Text>,
+    /// The headers.
+    pub headers: Vec<TestHeader>,
+    /// The whole line and block.
+    pub span: Span,
+}
+
+/// `send METHOD "URL" [times N] { header ... client IP body "..." }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestSend {
     /// The method (a method literal).
     pub method: Ident,
     /// The absolute URL: scheme, host, path and query.
     pub url: Text,
+    /// `times N`: how many times the request is sent in a row (once when absent).
+    pub times: Option<IntLit>,
     /// Headers, client address and body, in source order.
     pub parts: Vec<SendPart>,
     /// The whole line and block.
@@ -126,6 +140,17 @@ pub enum SendPart {
         /// The whole line.
         span: Span,
     },
+    /// `user "NAME" password "SECRET"`: HTTP Basic credentials.
+    User {
+        /// The user name.
+        user: Text,
+        /// The password.
+        password: Text,
+        /// The whole line.
+        span: Span,
+    },
+    /// `jwt ALG "KEY" [cookie "NAME"] { ... }`: a token signed when the test runs.
+    Token(TestToken),
 }
 
 impl SendPart {
@@ -134,9 +159,66 @@ impl SendPart {
         match self {
             SendPart::Header(header) => header.span,
             SendPart::Client(text) | SendPart::Body(text) | SendPart::Sni(text) => text.span,
-            SendPart::Certificate { span, .. } => *span,
+            SendPart::Certificate { span, .. } | SendPart::User { span, .. } => *span,
+            SendPart::Token(token) => token.span,
         }
     }
+}
+
+/// `jwt ALG "KEY" [cookie "NAME"] { kid "K" claim "N" = "V" expires D }`: a JSON Web Token
+/// the test's client sends, signed with a private key (or HS256 secret) file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestToken {
+    /// The signing algorithm (`RS256`, `ES256`, `EdDSA`, `HS256`).
+    pub alg: Ident,
+    /// The signing key's file, relative to the test's file.
+    pub key: Text,
+    /// `cookie "NAME"`: sent in that cookie, not as `Authorization: Bearer`.
+    pub cookie: Option<Text>,
+    /// Its header's `kid`, its claims and its expiry, in source order.
+    pub parts: Vec<TokenPart>,
+    /// The whole line and block.
+    pub span: Span,
+}
+
+/// A line of a test's `jwt { }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenPart {
+    /// `kid "K"`: the key id in the token's header.
+    Kid(Text),
+    /// `claim "NAME" = "VALUE"`: a string claim.
+    Claim {
+        /// The claim's name.
+        name: Text,
+        /// Its value.
+        value: Text,
+        /// The whole line.
+        span: Span,
+    },
+    /// `expires 5m`: `exp` that long after the test starts (the default is 5 minutes).
+    Expires(TestDuration),
+    /// `expired 1m`: `exp` that long before the test starts.
+    Expired(TestDuration),
+}
+
+impl TokenPart {
+    /// The whole line.
+    pub fn span(&self) -> Span {
+        match self {
+            TokenPart::Kid(text) => text.span,
+            TokenPart::Claim { span, .. } => *span,
+            TokenPart::Expires(d) | TokenPart::Expired(d) => d.span,
+        }
+    }
+}
+
+/// A duration literal of a test (`5m`), in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestDuration {
+    /// The duration in milliseconds.
+    pub millis: u64,
+    /// The whole line it is on (`expires 5m`).
+    pub span: Span,
 }
 
 /// `header "NAME" = "VALUE"` of a request or reply.

@@ -1,7 +1,7 @@
 //! The layout of `test "NAME" { ... }`: one line per test line, and one line per header,
 //! client, body or expectation inside its braces.
 
-use super::{brace_after, string_text, Formatter};
+use super::{brace_after, duration, string_text, Formatter};
 use crate::ast::*;
 
 impl Formatter<'_> {
@@ -18,15 +18,11 @@ impl Formatter<'_> {
 
     fn test_item(&mut self, item: &TestItem) {
         match item {
-            TestItem::Send(send) => {
-                let head = format!("send {} {}", send.method.name, string_text(&send.url.value));
-                let lines: Vec<(String, crate::Span)> = send
-                    .parts
-                    .iter()
-                    .map(|part| (send_part(part), part.span()))
-                    .collect();
-                self.test_block(&head, send.url.span.end, &lines, send.span.end);
+            TestItem::Send(send) => self.send(send),
+            TestItem::Replies { upstream, reply } => {
+                self.reply(&format!("upstream {} replies", upstream.name), reply);
             }
+            TestItem::Reply(reply) => self.reply("reply", reply),
             TestItem::Pick {
                 upstream,
                 server,
@@ -67,23 +63,6 @@ impl Formatter<'_> {
                 };
                 self.test_block(&head, after, &check_lines(checks), span.end);
             }
-            TestItem::Reply {
-                status,
-                body,
-                headers,
-                span,
-            } => {
-                let (head, after) = match body {
-                    Some(b) => (
-                        format!("reply {} {}", status.value, string_text(&b.value)),
-                        b.span.end,
-                    ),
-                    None => (format!("reply {}", status.value), status.span.end),
-                };
-                let lines: Vec<(String, crate::Span)> =
-                    headers.iter().map(|h| (header(h), h.span)).collect();
-                self.test_block(&head, after, &lines, span.end);
-            }
             TestItem::ExpectLog { checks, span } => {
                 // `expect log` always has its braces (the grammar asks for them).
                 let lines = check_lines(checks);
@@ -98,6 +77,63 @@ impl Formatter<'_> {
                 self.test_block(&head, status.span.end, &check_lines(checks), span.end);
             }
         }
+    }
+
+    /// `send METHOD "URL" [times N]`, then its lines in braces (a `jwt` with its own).
+    fn send(&mut self, send: &TestSend) {
+        let mut head = format!("send {} {}", send.method.name, string_text(&send.url.value));
+        let mut after = send.url.span.end;
+        if let Some(times) = send.times {
+            head = format!("{head} times {}", times.value);
+            after = times.span.end;
+        }
+        if send.parts.is_empty() {
+            self.line(&head);
+            self.end_line(send.span.end);
+            return;
+        }
+        self.line(&format!("{head} {{"));
+        self.end_line(brace_after(self.source, after));
+        self.indent += 1;
+        for part in &send.parts {
+            self.stmt_start(part.span().start);
+            match part {
+                SendPart::Token(token) => self.token(token),
+                _ => {
+                    self.line(&send_part(part));
+                    self.end_line(part.span().end);
+                }
+            }
+        }
+        self.close(send.span.end);
+    }
+
+    /// `jwt ALG "KEY" [cookie "NAME"]`, and its lines in braces.
+    fn token(&mut self, token: &TestToken) {
+        let after = token.cookie.as_ref().unwrap_or(&token.key).span.end;
+        let lines: Vec<(String, crate::Span)> = token
+            .parts
+            .iter()
+            .map(|part| (token_part(part), part.span()))
+            .collect();
+        self.test_block(&token_head(token), after, &lines, token.span.end);
+    }
+
+    /// `HEAD STATUS ["BODY"]`, and its headers in braces.
+    fn reply(&mut self, word: &str, reply: &TestReply) {
+        let (head, after) = match &reply.body {
+            Some(b) => (
+                format!("{word} {} {}", reply.status.value, string_text(&b.value)),
+                b.span.end,
+            ),
+            None => (
+                format!("{word} {}", reply.status.value),
+                reply.status.span.end,
+            ),
+        };
+        let lines: Vec<(String, crate::Span)> =
+            reply.headers.iter().map(|h| (header(h), h.span)).collect();
+        self.test_block(&head, after, &lines, reply.span.end);
     }
 
     /// `HEAD`, or `HEAD {`, one line per entry, `}`; the block's `{` is the first after
@@ -148,9 +184,36 @@ fn send_part(part: &SendPart) -> String {
             string_text(&cert.value),
             string_text(&key.value)
         ),
+        SendPart::User { user, password, .. } => format!(
+            "user {} password {}",
+            string_text(&user.value),
+            string_text(&password.value)
+        ),
+        SendPart::Token(token) => token_head(token),
     }
 }
 
+/// `jwt ALG "KEY" [cookie "NAME"]`
+fn token_head(token: &TestToken) -> String {
+    let head = format!("jwt {} {}", token.alg.name, string_text(&token.key.value));
+    match &token.cookie {
+        Some(cookie) => format!("{head} cookie {}", string_text(&cookie.value)),
+        None => head,
+    }
+}
+
+fn token_part(part: &TokenPart) -> String {
+    match part {
+        TokenPart::Kid(kid) => format!("kid {}", string_text(&kid.value)),
+        TokenPart::Claim { name, value, .. } => format!(
+            "claim {} = {}",
+            string_text(&name.value),
+            string_text(&value.value)
+        ),
+        TokenPart::Expires(d) => format!("expires {}", duration(d.millis)),
+        TokenPart::Expired(d) => format!("expired {}", duration(d.millis)),
+    }
+}
 fn header(h: &TestHeader) -> String {
     format!(
         "header {} = {}",

@@ -145,3 +145,27 @@ fn a_test_is_laid_out_a_line_per_line_and_comments_stay() {
     assert_eq!(format(source).unwrap(), expected);
     assert_eq!(format(expected).unwrap(), expected);
 }
+
+#[test]
+fn a_tests_token_repeats_and_replies_are_laid_out_as_blocks() {
+    let source = "test \"t\"{send GET \"http://a.example/\" times 3{user \"ann\" password \"pw\" jwt HS256 \"k.key\" cookie \"token\"{kid \"k1\" claim \"sub\"=\"ann\" expires 120s} jwt RS256 \"r.pem\"} upstream auth replies 401 \"no\"{header \"x\"=\"1\"} upstream web replies 200 expect 401}";
+    let expected = r#"test "t" {
+    send GET "http://a.example/" times 3 {
+        user "ann" password "pw"
+        jwt HS256 "k.key" cookie "token" {
+            kid "k1"
+            claim "sub" = "ann"
+            expires 2m
+        }
+        jwt RS256 "r.pem"
+    }
+    upstream auth replies 401 "no" {
+        header "x" = "1"
+    }
+    upstream web replies 200
+    expect 401
+}
+"#;
+    assert_eq!(format(source).unwrap(), expected);
+    assert_eq!(format(expected).unwrap(), expected);
+}

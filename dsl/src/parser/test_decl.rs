@@ -33,6 +33,16 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
                 | Rule::path_kw
                 | Rule::method_kw
                 | Rule::contains_kw
+                | Rule::times_word
+                | Rule::user_word
+                | Rule::password_word
+                | Rule::jwt_word
+                | Rule::cookie_word
+                | Rule::kid_word
+                | Rule::claim_word
+                | Rule::expires_word
+                | Rule::expired_word
+                | Rule::replies_word
         )
     })
 }
@@ -54,9 +64,20 @@ fn item(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestItem, ParseError> {
         Rule::test_send => TestItem::Send(TestSend {
             method: cx.ident(it.next().expect("grammar: method")),
             url: expr::plain_string(cx, it.next().expect("grammar: URL"))?,
+            times: match it.peek().map(Pair::as_rule) {
+                Some(Rule::test_times) => {
+                    let times = parts(it.next().expect("peeked")).next();
+                    Some(cx.int_lit(&times.expect("grammar: count"))?)
+                }
+                _ => None,
+            },
             parts: it.map(|p| send_part(cx, p)).collect::<Result<_, _>>()?,
             span,
         }),
+        Rule::test_replies => TestItem::Replies {
+            upstream: cx.ident(it.next().expect("grammar: upstream")),
+            reply: reply(cx, it, span)?,
+        },
         Rule::test_pick => TestItem::Pick {
             upstream: cx.ident(it.next().expect("grammar: upstream")),
             server: cx.int_lit(&it.next().expect("grammar: server"))?,
@@ -80,20 +101,29 @@ fn item(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestItem, ParseError> {
             checks: it.map(|p| check(cx, p)).collect::<Result<_, _>>()?,
             span,
         },
-        Rule::test_reply => TestItem::Reply {
-            status: cx.int_lit(&it.next().expect("grammar: status"))?,
-            body: match it.peek().map(Pair::as_rule) {
-                Some(Rule::string) => Some(expr::plain_string(cx, it.next().expect("peeked"))?),
-                _ => None,
-            },
-            headers: it.map(|p| header(cx, p)).collect::<Result<_, _>>()?,
-            span,
-        },
+        Rule::test_reply => TestItem::Reply(reply(cx, it, span)?),
         _ => TestItem::Expect {
             status: cx.int_lit(&it.next().expect("grammar: status"))?,
             checks: it.map(|p| check(cx, p)).collect::<Result<_, _>>()?,
             span,
         },
+    })
+}
+
+/// `STATUS ["BODY"] { header ... }` of `reply` and `upstream NAME replies`.
+fn reply<'i>(
+    cx: Cx,
+    mut it: std::iter::Peekable<impl Iterator<Item = Pair<'i, Rule>>>,
+    span: crate::Span,
+) -> Result<TestReply, ParseError> {
+    Ok(TestReply {
+        status: cx.int_lit(&it.next().expect("grammar: status"))?,
+        body: match it.peek().map(Pair::as_rule) {
+            Some(Rule::string) => Some(expr::plain_string(cx, it.next().expect("peeked"))?),
+            _ => None,
+        },
+        headers: it.map(|p| header(cx, p)).collect::<Result<_, _>>()?,
+        span,
     })
 }
 
@@ -114,11 +144,66 @@ fn send_part(cx: Cx, pair: Pair<'_, Rule>) -> Result<SendPart, ParseError> {
                 span,
             }
         }
+        Rule::test_user => {
+            let span = cx.span(&pair);
+            let mut it = parts(pair);
+            SendPart::User {
+                user: expr::plain_string(cx, it.next().expect("grammar: user"))?,
+                password: expr::plain_string(cx, it.next().expect("grammar: password"))?,
+                span,
+            }
+        }
+        Rule::test_token => SendPart::Token(token(cx, pair)?),
         _ => SendPart::Body(expr::plain_string(
             cx,
             parts(pair).next().expect("grammar: body"),
         )?),
     })
+}
+
+/// `jwt ALG "KEY" [cookie "NAME"] { kid ... claim ... expires ... }`
+fn token(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestToken, ParseError> {
+    let span = cx.span(&pair);
+    let mut it = parts(pair).peekable();
+    let alg = cx.ident(it.next().expect("grammar: algorithm"));
+    let key = expr::plain_string(cx, it.next().expect("grammar: key file"))?;
+    let cookie = match it.peek().map(Pair::as_rule) {
+        Some(Rule::string) => Some(expr::plain_string(cx, it.next().expect("peeked"))?),
+        _ => None,
+    };
+    let parts = it.map(|p| token_part(cx, p)).collect::<Result<_, _>>()?;
+    Ok(TestToken {
+        alg,
+        key,
+        cookie,
+        parts,
+        span,
+    })
+}
+
+fn token_part(cx: Cx, pair: Pair<'_, Rule>) -> Result<TokenPart, ParseError> {
+    let span = cx.span(&pair);
+    let rule = pair.as_rule();
+    let mut it = parts(pair);
+    let mut next = || it.next().expect("grammar: an operand");
+    Ok(match rule {
+        Rule::test_kid => TokenPart::Kid(expr::plain_string(cx, next())?),
+        Rule::test_claim => TokenPart::Claim {
+            name: expr::plain_string(cx, next())?,
+            value: expr::plain_string(cx, next())?,
+            span,
+        },
+        Rule::test_expires => TokenPart::Expires(duration(cx, next(), span)?),
+        _ => TokenPart::Expired(duration(cx, next(), span)?),
+    })
+}
+
+/// A `duration_lit`, in milliseconds, spanning the line it is on.
+fn duration(cx: Cx, pair: Pair<'_, Rule>, span: crate::Span) -> Result<TestDuration, ParseError> {
+    match expr::literal(cx, pair)?.kind {
+        ExprKind::Duration(millis) => Ok(TestDuration { millis, span }),
+        _ => unreachable!("grammar: a duration literal"),
+    }
 }
 
 fn header(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestHeader, ParseError> {

@@ -32,7 +32,9 @@ route path ~ /^\/u\/(\d+)$/ as m {
 on request { let v = 7 % 2 ?? 0 }
 test "t" {
     send POST "https://a.example/v1/x?q=1" { header "x-k" = "v" client 203.0.113.7 body "b" sni "b.example" cert "c.pem" key "k.pem" }
+    send GET "http://a.example/" times 2 { user "u" password "p" jwt RS256 "k.pem" cookie "t" { kid "k" claim "sub" = "u" expires 1m expired 1s } }
     upstream api picks server 1
+    upstream api replies 401 "no" { header "x" = "1" }
     fail upstream api with reset
     expect upstream api server 1 { path "/x" method POST header "x-k" = "v" header "x-k" contains "v" no header "y" body "b" body contains "b" }
     reply 201 "made" { header "x-r" = "1" }
@@ -210,6 +212,7 @@ fn the_walk_reaches_every_kind_of_node() {
         "test",
         "test_item Send",
         "test_item Pick",
+        "test_item Replies",
         "test_item Fail",
         "test_item ExpectUpstream",
         "test_item Reply",

@@ -174,10 +174,16 @@ fn pem(bytes: &[u8], alg: JwtAlgorithm, rules: &Rules) -> std::result::Result<Ve
     }])
 }
 
-fn secret(mut bytes: Vec<u8>, rules: &Rules) -> std::result::Result<Vec<Key>, String> {
+/// The secret an HS256 file holds: its bytes without a final line break (editors add one).
+pub(crate) fn secret_of_file(mut bytes: Vec<u8>) -> Vec<u8> {
     while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
         bytes.pop();
     }
+    bytes
+}
+
+fn secret(bytes: Vec<u8>, rules: &Rules) -> std::result::Result<Vec<Key>, String> {
+    let bytes = secret_of_file(bytes);
     if bytes.len() < 32 {
         return Err(format!(
             "an HS256 secret needs at least 32 bytes (RFC 7518 §3.2), this one has {}",

@@ -18,12 +18,25 @@ pub struct TestCase {
     /// `reply STATUS ...`: what every upstream answers (absent: a request reaching an upstream
     /// fails the test, which did not say what the upstream answers).
     pub reply: Option<TestMessage>,
+    /// `upstream NAME replies ...`: what that upstream answers instead of `reply`.
+    pub replies: &'static [(&'static str, TestMessage)],
     /// `expect upstream NAME { ... }`: the request must reach that upstream, and look so.
     pub upstream: Option<&'static [Check]>,
     /// `expect STATUS { ... }`: what the client must get.
     pub response: Option<&'static [Check]>,
     /// `expect log { ... }`: what the request's access log line must hold.
     pub log: Option<&'static [Check]>,
+}
+
+impl TestCase {
+    /// What the servers of `upstream` answer: its own `replies`, else the test's `reply`.
+    pub fn reply_of(&self, upstream: &str) -> Option<&TestMessage> {
+        self.replies
+            .iter()
+            .find(|(name, _)| *name == upstream)
+            .map(|(_, reply)| reply)
+            .or(self.reply.as_ref())
+    }
 }
 
 /// The request of a test: `send METHOD "URL" { ... }`.
@@ -41,6 +54,40 @@ pub struct TestRequest {
     pub client: &'static str,
     /// For an `https://` URL: TLS to the program's first `https` listener.
     pub tls: Option<TestTls>,
+    /// How many times it is sent in a row (`times N`); the expectations are about the last.
+    pub times: usize,
+    /// `jwt ALG "KEY" { ... }`: a token signed when the request is sent.
+    pub token: Option<TestToken>,
+}
+
+/// A JSON Web Token the test's client sends, signed just before the request goes out.
+#[derive(Debug)]
+pub struct TestToken {
+    /// How it is signed.
+    pub alg: TokenAlg,
+    /// The signing key's file: a PEM private key, or an HS256 secret.
+    pub key: &'static str,
+    /// The cookie it is sent in; `None` for `Authorization: Bearer`.
+    pub cookie: Option<&'static str>,
+    /// The `kid` of its header.
+    pub kid: Option<&'static str>,
+    /// Its string claims.
+    pub claims: &'static [(&'static str, &'static str)],
+    /// `exp`, in seconds from when it is signed (negative: already expired).
+    pub expires_in: i64,
+}
+
+/// The algorithm a test's token is signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAlg {
+    /// RSA PKCS#1 v1.5, SHA-256.
+    Rs256,
+    /// ECDSA P-256, SHA-256.
+    Es256,
+    /// Ed25519.
+    EdDsa,
+    /// HMAC SHA-256.
+    Hs256,
 }
 
 /// What the client of an `https://` test says in its TLS handshake.

@@ -24,11 +24,11 @@ pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed
     let mut failed = Vec::new();
     // The request the expected upstream received (an auth service may have been asked
     // first), else the first any upstream received.
-    let expected = case
+    let expected_name = case
         .upstream
         .and_then(<[Check]>::first)
         .and_then(|c| match c.kind {
-            CheckKind::Upstream(name, _) => outcome.seen.iter().find(|s| s.upstream == name),
+            CheckKind::Upstream(name, _) => Some(name),
             CheckKind::Status(_)
             | CheckKind::Path(_)
             | CheckKind::Method(_)
@@ -41,6 +41,7 @@ pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed
             | CheckKind::FieldContains(..)
             | CheckKind::NoField(_) => None,
         });
+    let expected = expected_name.and_then(|name| outcome.seen.iter().find(|s| s.upstream == name));
     let first = expected.or(outcome.seen.first());
     match (case.upstream, first) {
         (Some(checks), Some(seen)) => {
@@ -56,16 +57,24 @@ pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed
                 });
             }
         }
-        (None, Some(seen)) if case.reply.is_none() => failed.push(Failed {
+        (None, _) => {}
+    }
+    // An upstream the test neither expects nor gives an answer must not be asked.
+    if let Some(seen) = outcome.seen.iter().find(|seen| {
+        case.reply_of(&seen.upstream).is_none() && expected_name != Some(seen.upstream.as_str())
+    }) {
+        failed.push(Failed {
             at: case.at,
             source: format!("test {:?}", case.name),
-            expected: "an answer from the proxy itself (the test has no `reply`)".into(),
+            expected: format!(
+                "no request to upstream {} (the test gives it no `reply`)",
+                seen.upstream
+            ),
             actual: format!(
                 "upstream {} (server {}) received {} {}",
                 seen.upstream, seen.server, seen.method, seen.path
             ),
-        }),
-        (None, _) => {}
+        });
     }
     match (&outcome.response, case.response) {
         (Ok(got), Some(checks)) => {

@@ -110,20 +110,50 @@ pub(super) async fn run<P: Proxy>(
             let _ = stopped.await;
         },
     ));
-    let response = tokio::time::timeout(EXCHANGE_TIMEOUT, exchange(addr, case))
-        .await
-        .unwrap_or_else(|_| Err(format!("no response within {EXCHANGE_TIMEOUT:?}")));
+    let (mark, response) = exchanges(addr, case, &seen).await;
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     for origin in origins {
         origin.abort();
     }
-    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
+    seen.drain(..mark.min(seen.len()));
     Ok(Outcome {
         seen,
         response,
         log: None,
     })
+}
+
+/// Sends the test's request as many times as it says, one after another; the response to the
+/// last one (or the first that failed), and how many requests the origins had received
+/// before the last was sent (the expectations are about the last).
+async fn exchanges(
+    addr: SocketAddr,
+    case: &'static TestCase,
+    seen: &Arc<Mutex<Vec<Seen>>>,
+) -> (usize, Result<Got, String>) {
+    let token = match case.request.token.as_ref().map(super::token::sign) {
+        Some(Err(why)) => return (0, Err(why)),
+        Some(Ok(token)) => Some(token),
+        None => None,
+    };
+    let times = case.request.times.max(1);
+    let mut mark = 0;
+    for n in 1..=times {
+        mark = seen.lock().unwrap_or_else(|e| e.into_inner()).len();
+        let response =
+            tokio::time::timeout(EXCHANGE_TIMEOUT, exchange(addr, case, token.as_deref()))
+                .await
+                .unwrap_or_else(|_| Err(format!("no response within {EXCHANGE_TIMEOUT:?}")));
+        match response {
+            Ok(got) if n == times => return (mark, Ok(got)),
+            Ok(_) => {}
+            Err(why) if times == 1 => return (mark, Err(why)),
+            Err(why) => return (mark, Err(format!("request {n} of {times}: {why}"))),
+        }
+    }
+    (mark, Err("no request was sent".into()))
 }
 
 /// The test's servers for `upstream`: one origin per server (only the picked one when the
@@ -155,7 +185,7 @@ async fn stand_in(
                 let origin = Origin {
                     upstream: name.clone(),
                     server,
-                    reply: case.reply.as_ref(),
+                    reply: case.reply_of(&name),
                     seen: seen.clone(),
                 };
                 origins.push(tokio::spawn(origin.serve(socket)));
@@ -251,8 +281,13 @@ fn add_headers(map: &mut HeaderMap, headers: &'static [(&'static str, &'static s
     }
 }
 
-/// Sends the test's request to the proxy at `addr` and reads the whole response.
-async fn exchange(addr: SocketAddr, case: &'static TestCase) -> Result<Got, String> {
+/// Sends the test's request (with `token`, signed) to the proxy at `addr` and reads the whole
+/// response.
+async fn exchange(
+    addr: SocketAddr,
+    case: &'static TestCase,
+    token: Option<&str>,
+) -> Result<Got, String> {
     let request = &case.request;
     let mut stream = TcpStream::connect(addr)
         .await
@@ -277,9 +312,9 @@ async fn exchange(addr: SocketAddr, case: &'static TestCase) -> Result<Got, Stri
     match &request.tls {
         Some(tls) => {
             let stream = tls_connect(tls, stream).await?;
-            send(stream, case).await
+            send(stream, case, token).await
         }
-        None => send(stream, case).await,
+        None => send(stream, case, token).await,
     }
 }
 
@@ -317,7 +352,7 @@ async fn tls_connect(
 
 /// Sends the test's request over `io` (after the PROXY header, and TLS if any) and reads the
 /// whole response.
-async fn send<T>(io: T, case: &'static TestCase) -> Result<Got, String>
+async fn send<T>(io: T, case: &'static TestCase, token: Option<&str>) -> Result<Got, String>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -345,6 +380,14 @@ where
         headers.insert(http::header::HOST, HeaderValue::from_static(request.host));
     }
     add_headers(headers, request.message.headers);
+    if let (Some(token), Some(written)) = (token, &request.token) {
+        let (name, value) = match written.cookie {
+            Some(cookie) => (http::header::COOKIE, format!("{cookie}={token}")),
+            None => (http::header::AUTHORIZATION, format!("Bearer {token}")),
+        };
+        let value = HeaderValue::try_from(value).map_err(|e| format!("the token: {e}"))?;
+        headers.append(name, value);
+    }
     let response = sender
         .send_request(req)
         .await
