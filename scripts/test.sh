@@ -43,9 +43,11 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 step() { printf '\n==> %s\n' "$*"; }
 
 # examples/tls.pxy and its tests read throw-away certificates from examples/certs (ignored by
-# git; valid two days, so made afresh each run).
-step "scripts/dev-certs.sh examples/certs"
+# git; valid two days, so made afresh each run); examples/jwt.pxy and its tests read
+# throw-away signing keys from examples/keys (ignored by git too).
+step "scripts/dev-certs.sh examples/certs; scripts/dev-keys.sh examples/keys"
 scripts/dev-certs.sh examples/certs
+scripts/dev-keys.sh examples/keys
 
 step "cargo test --workspace --locked"
 cargo test --workspace --locked
