@@ -791,6 +791,11 @@ fn test_problem(span: Span, problem: &TestProblem) -> Words {
             "`exp` as a claim",
             "write `expires 5m` (valid for five minutes from the request) or `expired 1m`".into(),
         ),
+        TestProblem::CertWithoutTls { upstream } => (
+            format!("upstream `{upstream}` does not speak TLS"),
+            "a certificate for cleartext servers",
+            format!("its stand-ins present a certificate only when the program says `tls on` in `upstream {upstream}`; remove this line, or turn TLS on there"),
+        ),
         TestProblem::NoSuchServer { upstream, servers: 0 } => (
             format!("upstream `{upstream}` declares no server to name"),
             "no such server",

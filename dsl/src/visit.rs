@@ -301,6 +301,17 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
             v.visit_ident(upstream);
             v.visit_int_lit(server);
         }
+        TestItem::OriginCert {
+            upstream,
+            cert,
+            key,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(upstream);
+            v.visit_text(cert);
+            v.visit_text(key);
+        }
         TestItem::Fail {
             upstream,
             kind,

@@ -294,6 +294,7 @@ fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
             TestItem::ExpectUpstream { checks: c, .. }
             | TestItem::Expect { checks: c, .. }
             | TestItem::ExpectLog { checks: c, .. } => checks(c, spans),
+            TestItem::OriginCert { cert, key, .. } => spans.extend([cert.span, key.span]),
             TestItem::Pick { .. } | TestItem::Fail { .. } => {}
         }
     }

@@ -561,6 +561,11 @@ pub enum TestProblem {
     TwoAuthorizations,
     /// `claim "exp"` in a test's `jwt`.
     ExpClaim,
+    /// `upstream NAME cert ...` for an upstream without `tls on`.
+    CertWithoutTls {
+        /// The upstream.
+        upstream: String,
+    },
     /// `picks server N`, `expect upstream NAME server N` beyond the upstream's servers.
     NoSuchServer {
         /// The upstream.

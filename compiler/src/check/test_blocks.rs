@@ -15,7 +15,7 @@ use pxy_dsl::ast::{
 };
 use pxy_dsl::Span;
 
-use super::error::{DuplicateKind, StatusRange, TestProblem};
+use super::error::{DuplicateKind, FileKind, StatusRange, TestProblem};
 use super::{CheckError, Checker};
 use crate::catalog::words::{WordKind, TEST_FAILURES};
 use crate::typed::{TypedCheck, TypedCheckKind, TypedProgram, TypedTest, TypedTestMessage};
@@ -56,6 +56,7 @@ impl Checker<'_> {
         let mut failures = Vec::new();
         let mut reply = None;
         let mut replies = Vec::new();
+        let mut certificates = Vec::new();
         let mut upstream = None;
         let mut response = None;
         let mut log = None;
@@ -75,6 +76,9 @@ impl Checker<'_> {
                 TestItem::Reply(_) => ("reply".to_string(), item.span()),
                 TestItem::Replies { upstream, .. } => {
                     (format!("upstream {} replies", upstream.name), item.span())
+                }
+                TestItem::OriginCert { upstream, .. } => {
+                    (format!("upstream {} cert", upstream.name), item.span())
                 }
                 TestItem::Expect { .. } => ("expect".to_string(), item.span()),
             };
@@ -96,6 +100,15 @@ impl Checker<'_> {
                 } => match self.test_server(upstream, Some(server), program) {
                     Some(Some(n)) => picks.push((upstream.name.clone(), n)),
                     Some(None) | None => ok = false,
+                },
+                TestItem::OriginCert {
+                    upstream,
+                    cert,
+                    key,
+                    span,
+                } => match self.origin_certificate(upstream, cert, key, *span, program) {
+                    Some(files) => certificates.push((upstream.name.clone(), files)),
+                    None => ok = false,
                 },
                 TestItem::Fail { upstream, kind, .. } => {
                     let known = self.test_server(upstream, None, program).is_some();
@@ -190,10 +203,36 @@ impl Checker<'_> {
             failures,
             reply,
             replies,
+            certificates,
             upstream,
             response,
             log,
         })
+    }
+
+    /// `upstream NAME cert "FILE" key "FILE"`: the files, made absolute, when the upstream
+    /// exists and speaks TLS.
+    fn origin_certificate(
+        &mut self,
+        upstream: &Ident,
+        cert: &Text,
+        key: &Text,
+        span: Span,
+        program: &TypedProgram,
+    ) -> Option<(String, String)> {
+        self.test_server(upstream, None, program)?;
+        let tls = program
+            .upstreams
+            .iter()
+            .any(|u| u.name == upstream.name && u.tls.is_some());
+        if !tls {
+            let upstream = upstream.name.clone();
+            self.test_problem(span, TestProblem::CertWithoutTls { upstream });
+            return None;
+        }
+        let cert = self.file(cert, FileKind::Certificate);
+        let key = self.file(key, FileKind::PrivateKey);
+        Some((cert, key))
     }
 
     /// `STATUS ["BODY"] { header ... }` of `reply` or `upstream NAME replies`.

@@ -27,6 +27,7 @@ fn case(test: &TypedTest) -> TokenStream {
         failures,
         reply,
         replies,
+        certificates,
         upstream,
         response,
         log,
@@ -58,6 +59,9 @@ fn case(test: &TypedTest) -> TokenStream {
         quote! { (#upstream, #failure) }
     });
     let reply = option(reply.as_ref().map(message));
+    let certificates = certificates
+        .iter()
+        .map(|(upstream, (cert, key))| quote! { (#upstream, #cert, #key) });
     let replies = replies.iter().map(|(upstream, reply)| {
         let reply = message(reply);
         quote! { (#upstream, #reply) }
@@ -83,6 +87,7 @@ fn case(test: &TypedTest) -> TokenStream {
             failures: &[#(#failures),*],
             reply: #reply,
             replies: &[#(#replies),*],
+            certificates: &[#(#certificates),*],
             upstream: #upstream,
             response: #response,
             log: #log,

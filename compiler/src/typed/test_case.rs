@@ -23,6 +23,9 @@ pub struct TypedTest {
     pub reply: Option<TypedTestMessage>,
     /// `upstream NAME replies ...`: what that upstream answers instead.
     pub replies: Vec<(String, TypedTestMessage)>,
+    /// `upstream NAME cert "FILE" key "FILE"`: the certificate and key files (absolute) the
+    /// stand-ins of a `tls on` upstream present.
+    pub certificates: Vec<(String, (String, String))>,
     /// `expect upstream ...`: the upstream (and server) first, then the checks on the request.
     pub upstream: Option<Vec<TypedCheck>>,
     /// `expect STATUS ...`: the status first, then the checks on the response.

@@ -37,6 +37,18 @@ pub enum TestItem {
         /// What it answers.
         reply: TestReply,
     },
+    /// `upstream NAME cert "FILE" key "FILE"`: the certificate the stand-ins of a `tls on`
+    /// upstream present.
+    OriginCert {
+        /// The upstream.
+        upstream: Ident,
+        /// The certificate chain file (PEM), relative to the test's file.
+        cert: Text,
+        /// Its private key file (PEM).
+        key: Text,
+        /// The whole line.
+        span: Span,
+    },
     /// `fail upstream NAME with KIND`: every server of the upstream fails so.
     Fail {
         /// The upstream.
@@ -84,6 +96,7 @@ impl TestItem {
             TestItem::Send(send) => send.span,
             TestItem::Reply(reply) | TestItem::Replies { reply, .. } => reply.span,
             TestItem::Pick { span, .. }
+            | TestItem::OriginCert { span, .. }
             | TestItem::Fail { span, .. }
             | TestItem::ExpectUpstream { span, .. }
             | TestItem::ExpectLog { span, .. }

@@ -34,6 +34,20 @@ impl Formatter<'_> {
                 ));
                 self.end_line(span.end);
             }
+            TestItem::OriginCert {
+                upstream,
+                cert,
+                key,
+                span,
+            } => {
+                self.line(&format!(
+                    "upstream {} cert {} key {}",
+                    upstream.name,
+                    string_text(&cert.value),
+                    string_text(&key.value)
+                ));
+                self.end_line(span.end);
+            }
             TestItem::Fail {
                 upstream,
                 kind,

@@ -83,6 +83,12 @@ fn item(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestItem, ParseError> {
             server: cx.int_lit(&it.next().expect("grammar: server"))?,
             span,
         },
+        Rule::test_origin_cert => TestItem::OriginCert {
+            upstream: cx.ident(it.next().expect("grammar: upstream")),
+            cert: expr::plain_string(cx, it.next().expect("grammar: certificate"))?,
+            key: expr::plain_string(cx, it.next().expect("grammar: key"))?,
+            span,
+        },
         Rule::test_fail => TestItem::Fail {
             upstream: cx.ident(it.next().expect("grammar: upstream")),
             kind: cx.ident(it.next().expect("grammar: failure")),

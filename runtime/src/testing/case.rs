@@ -20,6 +20,9 @@ pub struct TestCase {
     pub reply: Option<TestMessage>,
     /// `upstream NAME replies ...`: what that upstream answers instead of `reply`.
     pub replies: &'static [(&'static str, TestMessage)],
+    /// `upstream NAME cert "FILE" key "FILE"`: the upstream, certificate chain and key files
+    /// the stand-ins of a `tls on` upstream present.
+    pub certificates: &'static [(&'static str, &'static str, &'static str)],
     /// `expect upstream NAME { ... }`: the request must reach that upstream, and look so.
     pub upstream: Option<&'static [Check]>,
     /// `expect STATUS { ... }`: what the client must get.

@@ -59,6 +59,16 @@ pub(super) fn failures(case: &'static TestCase, outcome: &Outcome) -> Vec<Failed
         }
         (None, _) => {}
     }
+    for upstream in &outcome.uncertified {
+        failed.push(Failed {
+            at: case.at,
+            source: format!("test {:?}", case.name),
+            expected: format!(
+                "a certificate for the stand-ins of upstream {upstream}, which speaks TLS: `upstream {upstream} cert \"FILE\" key \"FILE\"`"
+            ),
+            actual: format!("the proxy opened a TLS connection to upstream {upstream}"),
+        });
+    }
     // An upstream the test neither expects nor gives an answer must not be asked.
     if let Some(seen) = outcome.seen.iter().find(|seen| {
         case.reply_of(&seen.upstream).is_none() && expected_name != Some(seen.upstream.as_str())

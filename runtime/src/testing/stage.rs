@@ -1,8 +1,9 @@
 //! One test, run for real: the program is built afresh, every server of its upstreams is
 //! replaced by an origin of the test's own on 127.0.0.1 (answering as the test's `reply` says,
-//! refusing or resetting as its `fail` says), the proxy serves on a port of its own, and a
-//! client sends the test's request over a real connection, opened with a PROXY protocol
-//! header that names the test's client address.
+//! refusing or resetting as its `fail` says, over TLS with the test's certificate for a
+//! `tls on` upstream), the proxy serves on a port of its own, and a client sends the test's
+//! request over a real connection, opened with a PROXY protocol header that names the test's
+//! client address.
 //!
 //! Nothing of the generated program is replaced: its phases, routes and error pages run as
 //! deployed; only where its upstreams live and where it listens change.
@@ -23,7 +24,7 @@ use tokio::task::JoinHandle;
 use super::case::{Failure, TestCase, TestMessage, TestTls};
 use crate::phase::Proxy;
 use crate::server::{ClientAddress, Listener, ServeOptions};
-use crate::tls::TlsAcceptor;
+use crate::tls::{Alpn, CertKey, TlsAcceptor, TlsConfig};
 use crate::upstream::{BackendConfig, Upstream};
 
 /// How long a test's request may take, from connecting to the end of the response body.
@@ -67,6 +68,9 @@ pub(super) struct Outcome {
     /// The fields of the request's access log line (when the test expects some), or why
     /// there is none.
     pub(super) log: Option<Result<serde_json::Map<String, serde_json::Value>, String>>,
+    /// The `tls on` upstreams the proxy connected to whose stand-ins the test gave no
+    /// certificate (`upstream NAME cert ...`).
+    pub(super) uncertified: Vec<String>,
 }
 
 /// Runs `case` against `proxy`, listening as `client_address` says (with a PROXY header
@@ -83,9 +87,14 @@ pub(super) async fn run<P: Proxy>(
     case: &'static TestCase,
 ) -> Result<Outcome, String> {
     let seen = Arc::new(Mutex::new(Vec::new()));
+    let uncertified = Arc::new(Mutex::new(Vec::new()));
     let mut origins = Vec::new();
     for upstream in proxy.upstreams() {
-        let servers = stand_in(upstream, case, &seen, &mut origins).await?;
+        let record = Record {
+            seen: seen.clone(),
+            uncertified: uncertified.clone(),
+        };
+        let servers = stand_in(upstream, case, record, &mut origins).await?;
         upstream
             .pin_for_test(&servers)
             .map_err(|e| format!("upstream {}: {}", upstream.name(), crate::error::chain(&e)))?;
@@ -118,10 +127,14 @@ pub(super) async fn run<P: Proxy>(
     }
     let mut seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
     seen.drain(..mark.min(seen.len()));
+    let mut uncertified =
+        std::mem::take(&mut *uncertified.lock().unwrap_or_else(|e| e.into_inner()));
+    uncertified.dedup();
     Ok(Outcome {
         seen,
         response,
         log: None,
+        uncertified,
     })
 }
 
@@ -156,17 +169,66 @@ async fn exchanges(
     (mark, Err("no request was sent".into()))
 }
 
+/// Where the stand-ins write down what they saw.
+#[derive(Clone)]
+struct Record {
+    /// The requests they received.
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// The `tls on` upstreams connected to without a certificate from the test.
+    uncertified: Arc<Mutex<Vec<String>>>,
+}
+
+/// How the stand-ins of one upstream speak.
+enum Transport {
+    /// Cleartext.
+    Plain,
+    /// TLS with the test's certificate (ALPN `h2` and `http/1.1`).
+    Tls(TlsAcceptor),
+    /// TLS, but the test gave no certificate: the connection is noted and closed.
+    Uncertified,
+}
+
+/// The transport of `upstream`'s stand-ins in `case`.
+fn transport(upstream: &Upstream, case: &'static TestCase) -> Result<Transport, String> {
+    if upstream.options().tls.is_none() {
+        return Ok(Transport::Plain);
+    }
+    let Some((_, cert, key)) = case
+        .certificates
+        .iter()
+        .find(|(name, _, _)| *name == upstream.name())
+    else {
+        return Ok(Transport::Uncertified);
+    };
+    let config = TlsConfig {
+        certs: vec![CertKey {
+            cert: (*cert).into(),
+            key: (*key).into(),
+        }],
+        alpn: vec![Alpn::H2, Alpn::Http11],
+        client_auth: None,
+    };
+    TlsAcceptor::new(&config).map(Transport::Tls).map_err(|e| {
+        format!(
+            "the certificate of upstream {}'s stand-ins: {}",
+            upstream.name(),
+            crate::error::chain(&e)
+        )
+    })
+}
+
 /// The test's servers for `upstream`: one origin per server (only the picked one when the
 /// test picks), or addresses that fail as the test says.
 async fn stand_in(
     upstream: &Upstream,
     case: &'static TestCase,
-    seen: &Arc<Mutex<Vec<Seen>>>,
+    record: Record,
     origins: &mut Vec<JoinHandle<()>>,
 ) -> Result<Vec<BackendConfig>, String> {
     let name = upstream.name().to_string();
     let failure = case.failures.iter().find(|(n, _)| *n == name).map(|f| f.1);
     let pick = case.picks.iter().find(|(n, _)| *n == name).map(|p| p.1);
+    let transport = Arc::new(transport(upstream, case)?);
     let mut servers = Vec::new();
     for (i, backend) in upstream.backends().iter().enumerate() {
         let server = i + 1;
@@ -186,7 +248,8 @@ async fn stand_in(
                     upstream: name.clone(),
                     server,
                     reply: case.reply_of(&name),
-                    seen: seen.clone(),
+                    record: record.clone(),
+                    transport: transport.clone(),
                 };
                 origins.push(tokio::spawn(origin.serve(socket)));
             }
@@ -214,7 +277,8 @@ struct Origin {
     upstream: String,
     server: usize,
     reply: Option<&'static TestMessage>,
-    seen: Arc<Mutex<Vec<Seen>>>,
+    record: Record,
+    transport: Arc<Transport>,
 }
 
 impl Origin {
@@ -223,16 +287,35 @@ impl Origin {
         while let Ok((stream, _)) = socket.accept().await {
             let origin = origin.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let origin = origin.clone();
-                    async move { Ok::<_, hyper::Error>(origin.answer(req).await) }
-                });
-                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                let _ = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                match &*origin.transport {
+                    Transport::Plain => origin.clone().connection(stream).await,
+                    Transport::Tls(acceptor) => {
+                        if let Ok((stream, _)) = acceptor.accept(stream).await {
+                            origin.clone().connection(stream).await;
+                        }
+                    }
+                    Transport::Uncertified => origin
+                        .record
+                        .uncertified
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(origin.upstream.clone()),
+                }
             });
         }
+    }
+
+    /// Serves HTTP/1.1 or HTTP/2 on one connection.
+    async fn connection<I>(self: Arc<Self>, io: I)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = service_fn(move |req| {
+            let origin = self.clone();
+            async move { Ok::<_, hyper::Error>(origin.answer(req).await) }
+        });
+        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let _ = builder.serve_connection(TokioIo::new(io), service).await;
     }
 
     async fn answer(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
@@ -246,7 +329,8 @@ impl Origin {
             .uri
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_string(), ToString::to_string);
-        self.seen
+        self.record
+            .seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Seen {
