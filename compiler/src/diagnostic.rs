@@ -796,12 +796,30 @@ fn test_problem(span: Span, problem: &TestProblem) -> Words {
             "a certificate for cleartext servers",
             format!("its stand-ins present a certificate only when the program says `tls on` in `upstream {upstream}`; remove this line, or turn TLS on there"),
         ),
-        TestProblem::NoSuchServer { upstream, servers: 0 } => (
-            format!("upstream `{upstream}` declares no server to name"),
+        TestProblem::NoSuchServer {
+            upstream,
+            servers,
+            discovered: true,
+        } => (
+            format!("upstream `{upstream}` has {servers} stand-in server(s) in this test"),
             "no such server",
-            "a test names servers by their position among the `server` lines (from 1); this upstream discovers its servers".into(),
+            format!("this upstream discovers its servers, and a test stands in for them (one unless it says); give it more: `upstream {upstream} discovers N`"),
         ),
-        TestProblem::NoSuchServer { upstream, servers } => (
+        TestProblem::NotDiscovered { upstream } => (
+            format!("upstream `{upstream}` does not discover its servers"),
+            "its servers are its `server` lines",
+            "`discovers N` stubs `discover dns` or `discover file`; a test names this upstream's servers by position among its `server` lines".into(),
+        ),
+        TestProblem::DiscoveredCount => (
+            "a test gives a discovered upstream 1 to 64 servers".into(),
+            "out of range",
+            "write `upstream NAME discovers N` with N from 1 to 64".into(),
+        ),
+        TestProblem::NoSuchServer {
+            upstream,
+            servers,
+            discovered: false,
+        } => (
             format!("upstream `{upstream}` has no such server"),
             "no such server",
             format!("a test names servers by their position among the `server` lines: 1 to {servers}"),

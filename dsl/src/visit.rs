@@ -301,6 +301,15 @@ pub fn walk_test_item<'ast, V: Visit<'ast> + ?Sized>(v: &mut V, item: &'ast Test
             v.visit_ident(upstream);
             v.visit_int_lit(server);
         }
+        TestItem::Discovers {
+            upstream,
+            servers,
+            span,
+        } => {
+            v.visit_span(*span);
+            v.visit_ident(upstream);
+            v.visit_int_lit(servers);
+        }
         TestItem::OriginCert {
             upstream,
             cert,

@@ -210,3 +210,62 @@ test "the URL's host is the default name, and no certificate" {{
     );
     assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
 }
+
+/// A discovered upstream is stood in for without its source: a name that never resolves
+/// (`.invalid`, RFC 6761) and a file that is not there still make a test binary, and the test
+/// says how many servers there are (`upstream NAME discovers N`) to pick and expect one.
+#[test]
+fn discovered_upstreams_get_the_stand_ins_the_test_asks_for() {
+    let dir = scratch_dir("discovery_test");
+    let file = dir.join("discovery_test.pxy");
+    let source = r#"listen http 127.0.0.1:8080
+
+upstream api {
+    discover dns "api.nowhere.invalid" port 8080
+}
+
+upstream files {
+    discover file "servers.txt"
+}
+
+route path "/files/" { proxy files }
+route { proxy api }
+
+test "the third of three discovered servers" {
+    send GET "http://a.example/x"
+    upstream api discovers 3
+    upstream api picks server 3
+    expect upstream api server 3
+    reply 200
+    expect 200
+}
+
+test "one stand-in when the test does not say" {
+    send GET "http://a.example/files/y"
+    expect upstream files server 1 {
+        path "/files/y"
+    }
+    reply 204
+    expect 204
+}
+
+test "a wrong server is a failure" {
+    send GET "http://a.example/x"
+    upstream api discovers 2
+    upstream api picks server 2
+    expect upstream api server 1
+    reply 200
+    expect 200
+}
+"#;
+    std::fs::write(&file, source).unwrap();
+    let out = proxyc_test(&[&file], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("expected: upstream api (server 1)")
+            && stdout.contains("actual:   upstream api (server 2)"),
+        "{stdout}"
+    );
+}

@@ -295,7 +295,7 @@ fn test_spans(test: &pxy_dsl::ast::TestDecl, spans: &mut Vec<Span>) {
             | TestItem::Expect { checks: c, .. }
             | TestItem::ExpectLog { checks: c, .. } => checks(c, spans),
             TestItem::OriginCert { cert, key, .. } => spans.extend([cert.span, key.span]),
-            TestItem::Pick { .. } | TestItem::Fail { .. } => {}
+            TestItem::Pick { .. } | TestItem::Discovers { .. } | TestItem::Fail { .. } => {}
         }
     }
 }

@@ -255,6 +255,7 @@ pub const TEST_WORDS: &[WordInfo] = &[
     Word { word: "claim", value: (), syntax: "claim \"NAME\" = \"VALUE\"", doc: "In a test's `jwt { }`: a string claim of the token (`sub`, `iss`, `aud`, your own)." },
     Word { word: "expires", value: (), syntax: "expires DURATION", doc: "In a test's `jwt { }`: `exp` that long after the request is sent (default 5m); `iat` is always the time it is sent." },
     Word { word: "expired", value: (), syntax: "expired DURATION", doc: "In a test's `jwt { }`: `exp` that long before the request is sent, for a test of an expired token." },
+    Word { word: "discovers", value: (), syntax: "upstream NAME discovers N", doc: "Discovery stubbed: the upstream's `discover dns` or `discover file` is not read in the test, and it has N stand-in servers (1 to 64; one when the test does not say), to pick or expect by number." },
     Word { word: "replies", value: (), syntax: "upstream NAME replies STATUS [\"BODY\"] [{ header \"N\" = \"V\" }]", doc: "What that upstream's servers answer, instead of the test's `reply` (an auth service and an app answering differently)." },
     Word { word: "client", value: (), syntax: "client 203.0.113.7", doc: "The address the test's request comes from (`client.ip`)." },
     Word { word: "sni", value: (), syntax: "sni \"NAME\"", doc: "The server name an `https://` test's client asks for in its TLS handshake (`tls.sni`); default the URL's host." },

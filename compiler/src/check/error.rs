@@ -570,9 +570,18 @@ pub enum TestProblem {
     NoSuchServer {
         /// The upstream.
         upstream: String,
-        /// How many servers it declares (0 when it discovers them).
+        /// How many servers it has in the test.
         servers: usize,
+        /// Whether it discovers them (the test says how many: `upstream NAME discovers N`).
+        discovered: bool,
     },
+    /// `upstream NAME discovers N` for an upstream with `server` lines.
+    NotDiscovered {
+        /// The upstream.
+        upstream: String,
+    },
+    /// `upstream NAME discovers N` with N outside 1 to 64.
+    DiscoveredCount,
 }
 
 impl CheckError {

@@ -7,7 +7,7 @@
 //! Each test becomes a [`TypedTest`], whose expectations carry their `FILE:LINE:COLUMN` and
 //! source text, so a failing one in the test binary points at its line.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use pxy_dsl::ast::{
     Compare, Ident, IntLit, Item, ParsedProgram, TestCheck, TestCheckKind, TestDecl, TestHeader,
@@ -18,7 +18,12 @@ use pxy_dsl::Span;
 use super::error::{DuplicateKind, FileKind, StatusRange, TestProblem};
 use super::{CheckError, Checker};
 use crate::catalog::words::{WordKind, TEST_FAILURES};
-use crate::typed::{TypedCheck, TypedCheckKind, TypedProgram, TypedTest, TypedTestMessage};
+use crate::typed::{
+    TypedCheck, TypedCheckKind, TypedProgram, TypedTest, TypedTestMessage, TypedUpstream,
+};
+
+/// The most servers a test may give a discovered upstream (`upstream NAME discovers N`).
+const MAX_DISCOVERED: usize = 64;
 
 impl Checker<'_> {
     /// Checks every test of `parsed` against the checked `program` (its upstreams, routes and
@@ -60,6 +65,8 @@ impl Checker<'_> {
         let mut upstream = None;
         let mut response = None;
         let mut log = None;
+        // `upstream NAME discovers N`, read first: the servers a later line may name.
+        let discovered = self.test_discovered(test, program);
         // The first line of each kind that a test has once, for "written twice".
         let mut seen: HashMap<String, Span> = HashMap::new();
         for item in &test.items {
@@ -80,6 +87,9 @@ impl Checker<'_> {
                 TestItem::OriginCert { upstream, .. } => {
                     (format!("upstream {} cert", upstream.name), item.span())
                 }
+                TestItem::Discovers { upstream, .. } => {
+                    (format!("upstream {} discovers", upstream.name), item.span())
+                }
                 TestItem::Expect { .. } => ("expect".to_string(), item.span()),
             };
             if let Some(first) = seen.get(&once) {
@@ -97,7 +107,7 @@ impl Checker<'_> {
                 TestItem::Send(send) => request = self.test_request(send, program),
                 TestItem::Pick {
                     upstream, server, ..
-                } => match self.test_server(upstream, Some(server), program) {
+                } => match self.test_server(upstream, Some(server), &discovered, program) {
                     Some(Some(n)) => picks.push((upstream.name.clone(), n)),
                     Some(None) | None => ok = false,
                 },
@@ -110,8 +120,10 @@ impl Checker<'_> {
                     Some(files) => certificates.push((upstream.name.clone(), files)),
                     None => ok = false,
                 },
+                // Checked by `test_discovered`, before the other lines.
+                TestItem::Discovers { .. } => {}
                 TestItem::Fail { upstream, kind, .. } => {
-                    let known = self.test_server(upstream, None, program).is_some();
+                    let known = self.test_upstream(upstream, program).is_some();
                     let kind =
                         self.word(&kind.name, kind.span, WordKind::TestFailure, TEST_FAILURES);
                     match (known, kind) {
@@ -125,7 +137,7 @@ impl Checker<'_> {
                     checks,
                     span,
                 } => {
-                    let target = self.test_server(name, server.as_ref(), program);
+                    let target = self.test_server(name, server.as_ref(), &discovered, program);
                     let head = match server {
                         Some(s) => format!("expect upstream {} server {}", name.name, s.value),
                         None => format!("expect upstream {}", name.name),
@@ -151,7 +163,7 @@ impl Checker<'_> {
                     upstream,
                     reply: written,
                 } => {
-                    let known = self.test_server(upstream, None, program).is_some();
+                    let known = self.test_upstream(upstream, program).is_some();
                     match (known, self.test_reply(written)) {
                         (true, Some(message)) => replies.push((upstream.name.clone(), message)),
                         _ => ok = false,
@@ -204,6 +216,7 @@ impl Checker<'_> {
             reply,
             replies,
             certificates,
+            discovered: discovered.into_iter().collect(),
             upstream,
             response,
             log,
@@ -220,7 +233,7 @@ impl Checker<'_> {
         span: Span,
         program: &TypedProgram,
     ) -> Option<(String, String)> {
-        self.test_server(upstream, None, program)?;
+        self.test_upstream(upstream, program)?;
         let tls = program
             .upstreams
             .iter()
@@ -256,33 +269,85 @@ impl Checker<'_> {
         false
     }
 
+    /// The upstream named in a test line; `None` (reported) when there is none.
+    fn test_upstream<'p>(
+        &mut self,
+        name: &Ident,
+        program: &'p TypedProgram,
+    ) -> Option<&'p TypedUpstream> {
+        let upstream = program.upstreams.iter().find(|u| u.name == name.name);
+        // An upstream declared with an error is reported there already.
+        if upstream.is_none() && !self.upstream_ids.contains_key(&name.name) {
+            self.unknown_upstream(&name.name, name.span);
+        }
+        upstream
+    }
+
     /// The upstream named in a test line, and the server it names (from 1): `None` when
-    /// either is wrong (reported), `Some(None)` when no server is named.
+    /// either is wrong (reported), `Some(None)` when no server is named. A discovered
+    /// upstream has the servers its `upstream NAME discovers N` gives (one without it).
     fn test_server(
         &mut self,
         name: &Ident,
         server: Option<&IntLit>,
+        discovered: &BTreeMap<String, usize>,
         program: &TypedProgram,
     ) -> Option<Option<usize>> {
-        let Some(upstream) = program.upstreams.iter().find(|u| u.name == name.name) else {
-            // An upstream declared with an error is reported there already.
-            if !self.upstream_ids.contains_key(&name.name) {
-                self.unknown_upstream(&name.name, name.span);
-            }
-            return None;
-        };
+        let upstream = self.test_upstream(name, program)?;
         let Some(server) = server else {
             return Some(None);
         };
-        let servers = upstream.servers.len();
+        let servers = match upstream.discovery {
+            Some(_) => discovered.get(&name.name).copied().unwrap_or(1),
+            None => upstream.servers.len(),
+        };
         match usize::try_from(server.value) {
             Ok(n) if (1..=servers).contains(&n) => Some(Some(n)),
             _ => {
-                let upstream = name.name.clone();
-                self.test_problem(server.span, TestProblem::NoSuchServer { upstream, servers });
+                let problem = TestProblem::NoSuchServer {
+                    upstream: name.name.clone(),
+                    servers,
+                    discovered: upstream.discovery.is_some(),
+                };
+                self.test_problem(server.span, problem);
                 None
             }
         }
+    }
+
+    /// The `upstream NAME discovers N` lines of `test` that name a discovered upstream and
+    /// a count from 1 to [`MAX_DISCOVERED`].
+    fn test_discovered(
+        &mut self,
+        test: &TestDecl,
+        program: &TypedProgram,
+    ) -> BTreeMap<String, usize> {
+        let mut discovered = BTreeMap::new();
+        for item in &test.items {
+            let TestItem::Discovers {
+                upstream, servers, ..
+            } = item
+            else {
+                continue;
+            };
+            let Some(declared) = self.test_upstream(upstream, program) else {
+                continue;
+            };
+            if declared.discovery.is_none() {
+                let upstream = upstream.name.clone();
+                self.test_problem(item.span(), TestProblem::NotDiscovered { upstream });
+                continue;
+            }
+            match usize::try_from(servers.value) {
+                Ok(n) if (1..=MAX_DISCOVERED).contains(&n) => {
+                    discovered.entry(upstream.name.clone()).or_insert(n);
+                }
+                _ => {
+                    self.test_problem(servers.span, TestProblem::DiscoveredCount);
+                }
+            }
+        }
+        discovered
     }
 
     fn test_status(&mut self, status: &IntLit) -> Option<u16> {

@@ -28,6 +28,7 @@ fn case(test: &TypedTest) -> TokenStream {
         reply,
         replies,
         certificates,
+        discovered,
         upstream,
         response,
         log,
@@ -59,6 +60,9 @@ fn case(test: &TypedTest) -> TokenStream {
         quote! { (#upstream, #failure) }
     });
     let reply = option(reply.as_ref().map(message));
+    let discovered = discovered
+        .iter()
+        .map(|(upstream, servers)| quote! { (#upstream, #servers) });
     let certificates = certificates
         .iter()
         .map(|(upstream, (cert, key))| quote! { (#upstream, #cert, #key) });
@@ -88,6 +92,7 @@ fn case(test: &TypedTest) -> TokenStream {
             reply: #reply,
             replies: &[#(#replies),*],
             certificates: &[#(#certificates),*],
+            discovered: &[#(#discovered),*],
             upstream: #upstream,
             response: #response,
             log: #log,

@@ -23,6 +23,8 @@ pub struct TypedTest {
     pub reply: Option<TypedTestMessage>,
     /// `upstream NAME replies ...`: what that upstream answers instead.
     pub replies: Vec<(String, TypedTestMessage)>,
+    /// `upstream NAME discovers N`: a discovered upstream's stand-in servers (default 1).
+    pub discovered: Vec<(String, usize)>,
     /// `upstream NAME cert "FILE" key "FILE"`: the certificate and key files (absolute) the
     /// stand-ins of a `tls on` upstream present.
     pub certificates: Vec<(String, (String, String))>,

@@ -37,6 +37,15 @@ pub enum TestItem {
         /// What it answers.
         reply: TestReply,
     },
+    /// `upstream NAME discovers N`: discovery stubbed, the upstream has N servers.
+    Discovers {
+        /// The upstream.
+        upstream: Ident,
+        /// How many servers it has in the test.
+        servers: IntLit,
+        /// The whole line.
+        span: Span,
+    },
     /// `upstream NAME cert "FILE" key "FILE"`: the certificate the stand-ins of a `tls on`
     /// upstream present.
     OriginCert {
@@ -96,6 +105,7 @@ impl TestItem {
             TestItem::Send(send) => send.span,
             TestItem::Reply(reply) | TestItem::Replies { reply, .. } => reply.span,
             TestItem::Pick { span, .. }
+            | TestItem::Discovers { span, .. }
             | TestItem::OriginCert { span, .. }
             | TestItem::Fail { span, .. }
             | TestItem::ExpectUpstream { span, .. }

@@ -34,6 +34,17 @@ impl Formatter<'_> {
                 ));
                 self.end_line(span.end);
             }
+            TestItem::Discovers {
+                upstream,
+                servers,
+                span,
+            } => {
+                self.line(&format!(
+                    "upstream {} discovers {}",
+                    upstream.name, servers.value
+                ));
+                self.end_line(span.end);
+            }
             TestItem::OriginCert {
                 upstream,
                 cert,

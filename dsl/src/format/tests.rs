@@ -148,7 +148,7 @@ fn a_test_is_laid_out_a_line_per_line_and_comments_stay() {
 
 #[test]
 fn a_tests_token_repeats_and_replies_are_laid_out_as_blocks() {
-    let source = "test \"t\"{send GET \"http://a.example/\" times 3{user \"ann\" password \"pw\" jwt HS256 \"k.key\" cookie \"token\"{kid \"k1\" claim \"sub\"=\"ann\" expires 120s} jwt RS256 \"r.pem\"} upstream auth replies 401 \"no\"{header \"x\"=\"1\"} upstream web replies 200 upstream web cert \"w.pem\" key \"w.key\" expect 401}";
+    let source = "test \"t\"{send GET \"http://a.example/\" times 3{user \"ann\" password \"pw\" jwt HS256 \"k.key\" cookie \"token\"{kid \"k1\" claim \"sub\"=\"ann\" expires 120s} jwt RS256 \"r.pem\"} upstream auth replies 401 \"no\"{header \"x\"=\"1\"} upstream web replies 200 upstream web cert \"w.pem\" key \"w.key\" upstream web discovers 3 expect 401}";
     let expected = r#"test "t" {
     send GET "http://a.example/" times 3 {
         user "ann" password "pw"
@@ -164,6 +164,7 @@ fn a_tests_token_repeats_and_replies_are_laid_out_as_blocks() {
     }
     upstream web replies 200
     upstream web cert "w.pem" key "w.key"
+    upstream web discovers 3
     expect 401
 }
 "#;

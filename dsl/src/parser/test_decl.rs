@@ -43,6 +43,7 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
                 | Rule::expires_word
                 | Rule::expired_word
                 | Rule::replies_word
+                | Rule::discovers_word
         )
     })
 }
@@ -81,6 +82,11 @@ fn item(cx: Cx, pair: Pair<'_, Rule>) -> Result<TestItem, ParseError> {
         Rule::test_pick => TestItem::Pick {
             upstream: cx.ident(it.next().expect("grammar: upstream")),
             server: cx.int_lit(&it.next().expect("grammar: server"))?,
+            span,
+        },
+        Rule::test_discovers => TestItem::Discovers {
+            upstream: cx.ident(it.next().expect("grammar: upstream")),
+            servers: cx.int_lit(&it.next().expect("grammar: count"))?,
             span,
         },
         Rule::test_origin_cert => TestItem::OriginCert {

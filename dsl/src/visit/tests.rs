@@ -36,6 +36,7 @@ test "t" {
     upstream api picks server 1
     upstream api replies 401 "no" { header "x" = "1" }
     upstream api cert "o.pem" key "o.key"
+    upstream api discovers 2
     fail upstream api with reset
     expect upstream api server 1 { path "/x" method POST header "x-k" = "v" header "x-k" contains "v" no header "y" body "b" body contains "b" }
     reply 201 "made" { header "x-r" = "1" }
@@ -215,6 +216,7 @@ fn the_walk_reaches_every_kind_of_node() {
         "test_item Pick",
         "test_item Replies",
         "test_item Fail",
+        "test_item Discovers",
         "test_item OriginCert",
         "test_item ExpectUpstream",
         "test_item Reply",

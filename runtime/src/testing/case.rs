@@ -20,6 +20,9 @@ pub struct TestCase {
     pub reply: Option<TestMessage>,
     /// `upstream NAME replies ...`: what that upstream answers instead of `reply`.
     pub replies: &'static [(&'static str, TestMessage)],
+    /// `upstream NAME discovers N`: how many stand-ins a discovered upstream has (default 1;
+    /// its discovery source is not read in a test).
+    pub discovered: &'static [(&'static str, usize)],
     /// `upstream NAME cert "FILE" key "FILE"`: the upstream, certificate chain and key files
     /// the stand-ins of a `tls on` upstream present.
     pub certificates: &'static [(&'static str, &'static str, &'static str)],

@@ -230,7 +230,18 @@ async fn stand_in(
     let pick = case.picks.iter().find(|(n, _)| *n == name).map(|p| p.1);
     let transport = Arc::new(transport(upstream, case)?);
     let mut servers = Vec::new();
-    for (i, backend) in upstream.backends().iter().enumerate() {
+    // A discovered upstream has as many stand-ins as the test says (its source is not read).
+    let backends = upstream.backends();
+    let count = match upstream.is_discovered() {
+        true => case
+            .discovered
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(1, |d| d.1),
+        false => backends.len(),
+    };
+    for i in 0..count {
+        let backend = backends.get(i).filter(|_| !upstream.is_discovered());
         let server = i + 1;
         if pick.is_some_and(|p| p != server) {
             continue;
@@ -255,9 +266,9 @@ async fn stand_in(
             }
         }
         servers.push(BackendConfig {
-            weight: backend.weight().max(1),
+            weight: backend.map_or(1, |b| b.weight().max(1)),
             // A picked server takes every request, backup or not.
-            backup: backend.is_backup() && pick.is_none(),
+            backup: backend.is_some_and(|b| b.is_backup()) && pick.is_none(),
             ..BackendConfig::new(addr)
         });
     }

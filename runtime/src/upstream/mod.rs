@@ -68,6 +68,24 @@ pub(crate) struct Shared {
     background: AtomicBool,
 }
 
+/// Set once by a test binary ([`stand_ins_only`]): a discovered upstream then starts on one
+/// placeholder server without reading its source (no DNS, no file), since the test replaces
+/// every server of every upstream by its stand-ins before a request is served.
+static STAND_INS_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Makes every discovered upstream built from now on skip its first read: for test binaries,
+/// whose upstreams all get stand-in servers ([`Upstream::pin_for_test`]).
+pub(crate) fn stand_ins_only() {
+    STAND_INS_ONLY.store(true, Ordering::Release);
+}
+
+/// Where a discovered upstream of a test binary points until its stand-ins replace it: the
+/// discard port, never connected to.
+const PLACEHOLDER: std::net::SocketAddr = std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    9,
+));
+
 impl Upstream {
     /// Builds an upstream with a fixed list of backends. `options.max_retries` is capped at
     /// `backends.len() - 1`: a retry goes to another backend.
@@ -101,9 +119,12 @@ impl Upstream {
         balance: Balance,
         options: UpstreamOptions,
     ) -> Result<Self> {
-        let backends = discovery
-            .read_blocking()
-            .map_err(|e| e.wrap(format!("upstream {name}")))?;
+        let backends = match STAND_INS_ONLY.load(Ordering::Acquire) {
+            true => vec![BackendConfig::new(PLACEHOLDER)],
+            false => discovery
+                .read_blocking()
+                .map_err(|e| e.wrap(format!("upstream {name}")))?,
+        };
         Upstream::build(name, &backends, balance, options, Some(discovery))
     }
 
@@ -194,6 +215,11 @@ impl Upstream {
     /// Its settings (with `max_retries` already capped for static upstreams).
     pub fn options(&self) -> &UpstreamOptions {
         &self.shared.options
+    }
+
+    /// Whether its servers come from a discovery source (`discover dns`, `discover file`).
+    pub fn is_discovered(&self) -> bool {
+        self.shared.discovery.is_some()
     }
 
     /// Serves from `servers` from now on, and never runs background tasks (health checks
