@@ -92,17 +92,10 @@ impl Checker<'_> {
                 }
                 TestItem::Expect { .. } => ("expect".to_string(), item.span()),
             };
-            if let Some(first) = seen.get(&once) {
-                self.problems.push(CheckError::Duplicate {
-                    span,
-                    first: *first,
-                    what: DuplicateKind::TestLine,
-                    name: once,
-                });
+            if !self.test_line_once(&mut seen, once, span) {
                 ok = false;
                 continue;
             }
-            seen.insert(once, span);
             match item {
                 TestItem::Send(send) => request = self.test_request(send, program),
                 TestItem::Pick {
@@ -233,12 +226,7 @@ impl Checker<'_> {
         span: Span,
         program: &TypedProgram,
     ) -> Option<(String, String)> {
-        self.test_upstream(upstream, program)?;
-        let tls = program
-            .upstreams
-            .iter()
-            .any(|u| u.name == upstream.name && u.tls.is_some());
-        if !tls {
+        if self.test_upstream(upstream, program)?.tls.is_none() {
             let upstream = upstream.name.clone();
             self.test_problem(span, TestProblem::CertWithoutTls { upstream });
             return None;
@@ -261,6 +249,27 @@ impl Checker<'_> {
                 .map(|b| b.value.clone())
                 .unwrap_or_default(),
         })
+    }
+
+    /// Notes the line `once` at `span` in `seen`; `false` (reported as written twice) when
+    /// `seen` has it already.
+    pub(super) fn test_line_once(
+        &mut self,
+        seen: &mut HashMap<String, Span>,
+        once: String,
+        span: Span,
+    ) -> bool {
+        if let Some(first) = seen.get(&once) {
+            self.problems.push(CheckError::Duplicate {
+                span,
+                first: *first,
+                what: DuplicateKind::TestLine,
+                name: once,
+            });
+            return false;
+        }
+        seen.insert(once, span);
+        true
     }
 
     pub(super) fn test_problem(&mut self, span: Span, problem: TestProblem) -> bool {

@@ -9,7 +9,7 @@ use base64::prelude::{Engine, BASE64_STANDARD};
 use pxy_dsl::ast::{SendPart, TestSend, TestToken, TokenPart};
 use pxy_dsl::Span;
 
-use super::error::{DuplicateKind, FileKind, Malformed, TestProblem};
+use super::error::{FileKind, Malformed, TestProblem};
 use super::{CheckError, Checker};
 use crate::catalog::words::{WordKind, TEST_TOKEN_ALGORITHMS};
 use crate::routing::RequestShape;
@@ -69,7 +69,7 @@ impl Checker<'_> {
         let mut certificate = None;
         let mut token: Option<TypedTestToken> = None;
         // The first `user` and `jwt` line, for "written twice".
-        let mut credentials: HashMap<&str, Span> = HashMap::new();
+        let mut credentials: HashMap<String, Span> = HashMap::new();
         let mut authorization_seen = false;
         let times = match send.times {
             None => 1,
@@ -85,16 +85,14 @@ impl Checker<'_> {
             let once = match part {
                 SendPart::User { .. } => Some("user"),
                 SendPart::Token(_) => Some("jwt"),
-                _ => None,
+                SendPart::Header(_)
+                | SendPart::Client(_)
+                | SendPart::Body(_)
+                | SendPart::Sni(_)
+                | SendPart::Certificate { .. } => None,
             };
             if let Some(once) = once {
-                if let Some(first) = credentials.insert(once, part.span()) {
-                    self.problems.push(CheckError::Duplicate {
-                        span: part.span(),
-                        first,
-                        what: DuplicateKind::TestLine,
-                        name: once.to_string(),
-                    });
+                if !self.test_line_once(&mut credentials, once.to_string(), part.span()) {
                     ok = false;
                     continue;
                 }
@@ -201,13 +199,7 @@ impl Checker<'_> {
                 TokenPart::Claim { name, .. } => format!("claim {:?}", name.value),
                 TokenPart::Expires(_) | TokenPart::Expired(_) => "expires".to_string(),
             };
-            if let Some(first) = seen.insert(once.clone(), part.span()) {
-                self.problems.push(CheckError::Duplicate {
-                    span: part.span(),
-                    first,
-                    what: DuplicateKind::TestLine,
-                    name: once,
-                });
+            if !self.test_line_once(&mut seen, once, part.span()) {
                 ok = false;
                 continue;
             }

@@ -129,6 +129,7 @@ pub(super) async fn run<P: Proxy>(
     seen.drain(..mark.min(seen.len()));
     let mut uncertified =
         std::mem::take(&mut *uncertified.lock().unwrap_or_else(|e| e.into_inner()));
+    uncertified.sort_unstable();
     uncertified.dedup();
     Ok(Outcome {
         seen,
