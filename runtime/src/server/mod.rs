@@ -485,7 +485,14 @@ fn serve_connection<P: Proxy, IO>(
     let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
         // Once draining, an HTTP/1 connection is closed after its response (`drain.rs`).
         let close = draining.is_set() && req.version() < http::Version::HTTP_2;
-        let response = service::handle(proxy.clone(), access_log, info.clone(), req);
+        // Boxed: hyper moves the service's future into its connection state, and a pointer
+        // is cheaper to move than the request's whole state machine.
+        let response = Box::pin(service::handle(
+            proxy.clone(),
+            access_log,
+            info.clone(),
+            req,
+        ));
         async move {
             let mut response = response.await?;
             if close && response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
