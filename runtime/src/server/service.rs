@@ -172,7 +172,7 @@ async fn phases<P: Proxy>(
         Ok(Some(local)) => send_local(state, local).await,
         Ok(None) => match state.session.take_cache() {
             // Boxed: the cache's state machine is most of this future's size, and every
-            // request's future is moved whole into its connection's task (see `handle`).
+            // request's future is copied whole into its box (`serve_connection`).
             Some((cache, rule)) => {
                 Box::pin(cached::serve(
                     state,
@@ -331,7 +331,7 @@ async fn send_upstream<P: Proxy>(
 
 /// Sends the error page for `error` built by `fail_to_proxy`, through `response_filter`.
 /// Boxed, as a path most requests never take: inline, its state would be part of every
-/// request's future, which is moved whole into the connection's task (see `handle`).
+/// request's future, which is copied whole into its box (`serve_connection`).
 fn send_error<P: Proxy>(
     state: RequestState<P>,
     error: Error,
