@@ -26,7 +26,7 @@ use hyper::body::Incoming;
 use tokio::time::Instant;
 
 use super::body::{ResponseBody, UpstreamParts};
-use super::service::{answer, send_parts, ConnInfo, ProxyResponse};
+use super::service::{answer, send_parts, Answer, ConnInfo};
 use crate::cache::{
     key, range, Acquired, Age, Cache, CacheRule, CacheStatus, FillPlan, Freshness, Object, Woken,
     LOCK_WAIT,
@@ -46,14 +46,14 @@ pub(super) async fn serve<P: Proxy>(
     upgrade: Upgrade,
     cache: Cache,
     rule: &'static CacheRule,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     let method = state.session.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return bypass(state, conn, body, upgrade, cache, rule, method).await;
     }
     if let Some((parts, body)) = cache.hit(&state.session, rule) {
         counted(&mut state, &cache, CacheStatus::Hit);
-        return send_parts(state, parts, body).await;
+        return send_parts(state, parts, body);
     }
     let primary = key::primary(&state.session, rule);
     let deadline = Instant::now() + LOCK_WAIT;
@@ -61,7 +61,7 @@ pub(super) async fn serve<P: Proxy>(
         let mut lookup = cache.lookup(&primary, state.session.headers());
         let stale = match lookup.object.take() {
             Some(object) => match object.freshness.state(SystemTime::now()) {
-                Age::Fresh => return send_hit(state, &cache, &object, CacheStatus::Hit).await,
+                Age::Fresh => return send_hit(state, &cache, &object, CacheStatus::Hit),
                 Age::Stale(past) => Some((object, past)),
             },
             None => None,
@@ -72,7 +72,7 @@ pub(super) async fn serve<P: Proxy>(
                 if let Some((object, past)) = &stale {
                     if *past < object.freshness.stale_while_revalidate {
                         // Someone refreshes it already.
-                        return send_hit(state, &cache, object, CacheStatus::Stale).await;
+                        return send_hit(state, &cache, object, CacheStatus::Stale);
                     }
                 }
                 if Instant::now() < deadline {
@@ -97,7 +97,7 @@ pub(super) async fn serve<P: Proxy>(
                 if let Some(plan) = plan {
                     refresh_in_background(&state, conn, plan, object.clone());
                 }
-                send_hit(state, &cache, &object, CacheStatus::Stale).await
+                send_hit(state, &cache, &object, CacheStatus::Stale)
             }
             Some((object, past)) => {
                 revalidate(state, conn, upgrade, &cache, plan, object, past).await
@@ -128,7 +128,7 @@ async fn miss<P: Proxy>(
     upgrade: Upgrade,
     cache: &Cache,
     plan: Option<FillPlan>,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     counted(&mut state, cache, CacheStatus::Miss);
     // The whole response is asked for, to store it; the client's range is cut from it.
     let mut range = http::HeaderMap::new();
@@ -140,7 +140,7 @@ async fn miss<P: Proxy>(
     }
     let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
     state.session.headers_mut().extend(range);
-    answer(state, conn, proxied, upgrade, plan).await
+    answer(state, conn, proxied, upgrade, plan)
 }
 
 /// Asks the origin whether the stale `object` is still good (RFC 9111 4.3.1).
@@ -152,7 +152,7 @@ async fn revalidate<P: Proxy>(
     plan: Option<FillPlan>,
     object: Arc<Object>,
     past: std::time::Duration,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     let mut client_conditions = set_validators(state.session.headers_mut(), &object);
     if plan.is_some() {
         client_conditions.extend(range::take(state.session.headers_mut()));
@@ -172,16 +172,16 @@ async fn revalidate<P: Proxy>(
             };
             drop(proxied);
             let object = refreshed.unwrap_or(object);
-            send_hit(state, cache, &object, CacheStatus::Revalidated).await
+            send_hit(state, cache, &object, CacheStatus::Revalidated)
         }
         Ok(proxied) if proxied.response.status().is_server_error() && may_serve_stale => {
             drop(proxied);
-            send_hit(state, cache, &object, CacheStatus::Stale).await
+            send_hit(state, cache, &object, CacheStatus::Stale)
         }
-        Err(_) if may_serve_stale => send_hit(state, cache, &object, CacheStatus::Stale).await,
+        Err(_) if may_serve_stale => send_hit(state, cache, &object, CacheStatus::Stale),
         proxied => {
             counted(&mut state, cache, CacheStatus::Miss);
-            answer(state, conn, proxied, upgrade, plan).await
+            answer(state, conn, proxied, upgrade, plan)
         }
     }
 }
@@ -285,16 +285,16 @@ async fn store_in_background<P: Proxy>(state: RequestState<P>, proxied: Proxied,
 
 /// Sends `object` from the cache: its header with `Age`, and its body, or `304` when the
 /// client's own conditions say it has it.
-async fn send_hit<P: Proxy>(
+fn send_hit<P: Proxy>(
     mut state: RequestState<P>,
     cache: &Cache,
     object: &Object,
     status: CacheStatus,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     counted(&mut state, cache, status);
     let session = &state.session;
     let (parts, body) = object.response(session.method(), session.headers(), SystemTime::now());
-    send_parts(state, parts, body).await
+    send_parts(state, parts, body)
 }
 
 /// An unsafe or uncacheable method: proxied as it is; an unsafe one that succeeds
@@ -308,7 +308,7 @@ async fn bypass<P: Proxy>(
     cache: Cache,
     rule: &'static CacheRule,
     method: Method,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     counted(&mut state, &cache, CacheStatus::Bypass);
     let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
     let unsafe_method = !matches!(
@@ -322,7 +322,7 @@ async fn bypass<P: Proxy>(
             crate::cache::invalidate::after_unsafe(&cache, &state.session, rule, headers);
         }
     }
-    answer(state, conn, proxied, upgrade, None).await
+    answer(state, conn, proxied, upgrade, None)
 }
 
 fn counted<P: Proxy>(state: &mut RequestState<P>, cache: &Cache, status: CacheStatus) {

@@ -159,73 +159,99 @@ async fn phases<P: Proxy>(
         start,
         conn.metrics.clone(),
     );
-    if let Err(e) = refused {
+    if let Err(error) = refused {
         // Over a size limit: answered before any hook but `fail_to_proxy`.
-        return limits::closing(version, send_error(state, e).await);
+        return limits::closing(version, error_page(state, error).await);
     }
 
     let filtered = {
         let st = &mut state;
         st.proxy.request_filter(&mut st.session, &mut st.ctx).await
     };
-    let response = match filtered {
-        Ok(Some(local)) => send_local(state, local).await,
-        Ok(None) => match state.session.take_cache() {
-            // Boxed: the cache's state machine is most of this future's size, and every
-            // request's future is copied whole into its box (`serve_connection`).
-            Some((cache, rule)) => {
-                Box::pin(cached::serve(
-                    state,
-                    conn,
-                    body,
-                    downstream_upgrade,
-                    cache,
-                    rule,
-                ))
-                .await
+    // A block, so that the answer's storage ends before the error page is awaited: held
+    // across that await, the answer's size would be added to every request's future.
+    let page = {
+        let answer = match filtered {
+            Ok(Some(local)) => send_local(state, local),
+            Ok(None) => match state.session.take_cache() {
+                // Boxed: the cache's state machine is most of this future's size, and every
+                // request's future is copied whole into its box (`serve_connection`).
+                Some((cache, rule)) => {
+                    Box::pin(cached::serve(
+                        state,
+                        conn,
+                        body,
+                        downstream_upgrade,
+                        cache,
+                        rule,
+                    ))
+                    .await
+                }
+                None => {
+                    let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
+                    answer(state, conn, proxied, downstream_upgrade, None)
+                }
+            },
+            Err(error) => failed(state, error),
+        };
+        match answer {
+            Ok(response) => return response,
+            Err(failure) => {
+                let Failed { state, error } = *failure;
+                error_page(state, error)
             }
-            None => {
-                let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
-                answer(state, conn, proxied, downstream_upgrade, None).await
-            }
-        },
-        Err(e) => send_error(state, e).await,
+        }
     };
-    response
+    page.await
+}
+
+/// The response header for hyper, or the request that gets an error page instead.
+///
+/// Made without awaiting, so that nothing of its making is part of the request's future
+/// (which is copied whole into its box, `serve_connection`): only the error page, a path
+/// most requests never take, awaits a phase (`fail_to_proxy`), in a box of its own.
+pub(super) type Answer<P> = Result<ProxyResponse<P>, Box<Failed<P>>>;
+
+/// A request whose response could not be made, and why. Boxed in [`Answer`], which is
+/// then no bigger than its response.
+pub(super) struct Failed<P: Proxy> {
+    state: RequestState<P>,
+    error: Error,
+}
+
+/// The answer for a request that gets the error page for `error`.
+pub(super) fn failed<P: Proxy>(state: RequestState<P>, error: Error) -> Answer<P> {
+    Err(Box::new(Failed { state, error }))
 }
 
 /// Answers with what the upstream phase gave: its response (stored by `fill` if the cache
 /// may keep it), or the error page.
-pub(super) async fn answer<P: Proxy>(
+pub(super) fn answer<P: Proxy>(
     state: RequestState<P>,
     conn: &ConnInfo,
     proxied: Result<Proxied, Error>,
     downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
     fill: Option<FillPlan>,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     match proxied {
-        Ok(proxied) => send_upstream(state, conn, proxied, downstream_upgrade, fill).await,
-        Err(e) if e.kind() == ErrorKind::BodyTooLarge => {
-            let version = state.session.req_header().version;
-            limits::closing(version, send_error(state, e).await)
-        }
-        Err(e) => send_error(state, e).await,
+        Ok(proxied) => send_upstream(state, conn, proxied, downstream_upgrade, fill),
+        Err(error) => failed(state, error),
     }
 }
 
 /// Sends a local response from `request_filter`.
-async fn send_local<P: Proxy>(state: RequestState<P>, local: Response) -> ProxyResponse<P> {
+fn send_local<P: Proxy>(state: RequestState<P>, local: Response) -> Answer<P> {
     let (parts, body) = local.into_parts();
-    send_parts(state, parts, body).await
+    send_parts(state, parts, body)
 }
 
 /// Sends a response made here (a local one, or one from the cache) through
 /// `response_filter`.
-pub(super) async fn send_parts<P: Proxy>(
+pub(super) fn send_parts<P: Proxy>(
     mut state: RequestState<P>,
     mut parts: http::response::Parts,
     body: Bytes,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     if let Some(wait) = state.session.retry_after() {
         if matches!(
             parts.status,
@@ -245,27 +271,27 @@ pub(super) async fn send_parts<P: Proxy>(
             state.session.set_response_status(parts.status);
             let encoder = crate::compress::start(&state.session, &mut parts);
             let body = ResponseBody::full(state, body).compressed(encoder);
-            http::Response::from_parts(parts, body)
+            Ok(http::Response::from_parts(parts, body))
         }
-        Err(e) => send_error(state, e).await,
+        Err(error) => failed(state, error),
     }
 }
 
 /// Sends the origin's response header; the body follows in [`ResponseBody`]. A `101` to a
 /// request that asked to switch protocols starts a tunnel instead of a body.
-async fn send_upstream<P: Proxy>(
+fn send_upstream<P: Proxy>(
     mut state: RequestState<P>,
     conn: &ConnInfo,
     proxied: Proxied,
     downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
     mut plan: Option<FillPlan>,
-) -> ProxyResponse<P> {
+) -> Answer<P> {
     let (response, upstream) = UpstreamParts::split(proxied);
     let (mut parts, body) = response.into_parts();
     let switch = if parts.status == StatusCode::SWITCHING_PROTOCOLS {
         match Switch::new(&mut parts, downstream_upgrade) {
             Ok(switch) => Some(switch),
-            Err(e) => return send_error(state, e).await,
+            Err(error) => return failed(state, error),
         }
     } else {
         None
@@ -304,7 +330,7 @@ async fn send_upstream<P: Proxy>(
             let body = ResponseBody::upstream(state, body, upstream, fill)
                 .sliced(slice)
                 .compressed(encoder);
-            http::Response::from_parts(parts, body)
+            Ok(http::Response::from_parts(parts, body))
         }
         // The upstream connection switched: it is the tunnel's now (or, if a filter changed
         // the status, closed), never pooled.
@@ -322,24 +348,28 @@ async fn send_upstream<P: Proxy>(
                 };
                 switch.start(&mut parts.headers, &conn.upgrade, &conn.tunnels, tunnel);
             }
-            http::Response::from_parts(parts, ResponseBody::full(state, Bytes::new()))
+            Ok(http::Response::from_parts(
+                parts,
+                ResponseBody::full(state, Bytes::new()),
+            ))
         }
         // The upstream connection (mid-response) is dropped, not pooled.
-        (Err(e), _) => send_error(state, e).await,
+        (Err(error), _) => failed(state, error),
     }
 }
 
-/// Sends the error page for `error` built by `fail_to_proxy`, through `response_filter`.
-/// Boxed, as a path most requests never take: inline, its state would be part of every
-/// request's future, which is copied whole into its box (`serve_connection`).
-fn send_error<P: Proxy>(
+/// The error page for `error`, boxed, as a path most requests never take: inline, its state
+/// would be part of every request's future.
+fn error_page<P: Proxy>(
     state: RequestState<P>,
     error: Error,
 ) -> std::pin::Pin<Box<impl std::future::Future<Output = ProxyResponse<P>> + Send>> {
-    Box::pin(error_page(state, error))
+    Box::pin(make_error_page(state, error))
 }
 
-async fn error_page<P: Proxy>(mut state: RequestState<P>, error: Error) -> ProxyResponse<P> {
+/// Makes the error page for `error` with `fail_to_proxy`, through `response_filter`. A
+/// request body over the limit was not read to its end: the HTTP/1 connection closes.
+async fn make_error_page<P: Proxy>(mut state: RequestState<P>, error: Error) -> ProxyResponse<P> {
     let page = {
         let st = &mut state;
         st.proxy
@@ -363,6 +393,13 @@ async fn error_page<P: Proxy>(mut state: RequestState<P>, error: Error) -> Proxy
         tracing::warn!(error = %e, "response_filter failed on an error page; sending it unfiltered");
     }
     state.session.set_response_status(parts.status);
+    let version = state.session.req_header().version;
+    let too_large = error.kind() == ErrorKind::BodyTooLarge;
     state.error = Some(error);
-    http::Response::from_parts(parts, ResponseBody::full(state, body))
+    let page = http::Response::from_parts(parts, ResponseBody::full(state, body));
+    if too_large {
+        limits::closing(version, page)
+    } else {
+        page
+    }
 }
