@@ -220,12 +220,12 @@ pub(super) struct Failed<P: Proxy> {
 }
 
 /// The answer for a request that gets the error page for `error`.
-pub(super) fn failed<P: Proxy>(state: RequestState<P>, error: Error) -> Answer<P> {
+fn failed<P: Proxy>(state: RequestState<P>, error: Error) -> Answer<P> {
     Err(Box::new(Failed { state, error }))
 }
 
 /// Answers with what the upstream phase gave: its response (stored by `fill` if the cache
-/// may keep it), or the error page.
+/// may keep it), or its failure (for the error page).
 pub(super) fn answer<P: Proxy>(
     state: RequestState<P>,
     conn: &ConnInfo,
