@@ -34,17 +34,19 @@ pub(crate) struct ResponseBody<P: Proxy> {
     upstream: Option<UpstreamParts>,
     filtered_end: bool,
     state: RequestState<P>,
-    /// The cache entry this body fills, if it is being stored.
-    fill: Option<Fill>,
+    /// The cache entry this body fills, if it is being stored. The rare fields are boxed:
+    /// a response body is moved through every layer into hyper, and a hit or a plain
+    /// proxied response should not carry a miss's or a compressed response's bytes.
+    fill: Option<Box<Fill>>,
     /// The client's range of a whole response being stored, if it asked for one.
     slice: Option<Slicer>,
     /// The end of the range, held until the whole response has been read (hyper stops
     /// polling a body once its `Content-Length` is sent, which would drop the fill).
     held: Option<Bytes>,
     /// Compresses what is sent (`crate::compress`), after `response_body_filter`.
-    encoder: Option<Encoder>,
+    encoder: Option<Box<Encoder>>,
     /// Trailers that arrived while compressing, sent after the compressed stream's end.
-    trailers: Option<Frame<Bytes>>,
+    trailers: Option<Box<Frame<Bytes>>>,
 }
 
 enum Source {
@@ -167,7 +169,7 @@ impl<P: Proxy> ResponseBody<P> {
             upstream: Some(parts),
             filtered_end: false,
             state,
-            fill,
+            fill: fill.map(Box::new),
             slice: None,
             held: None,
             encoder: None,
@@ -184,7 +186,7 @@ impl<P: Proxy> ResponseBody<P> {
 
     /// Compresses what is sent with `encoder` (chosen with the response header).
     pub(crate) fn compressed(mut self, encoder: Option<Encoder>) -> Self {
-        self.encoder = encoder;
+        self.encoder = encoder.map(Box::new);
         self
     }
 
@@ -225,7 +227,7 @@ impl<P: Proxy> ResponseBody<P> {
             }
         }
         if let Some(fill) = self.fill.take() {
-            fill.finish(&self.state.session);
+            (*fill).finish(&self.state.session);
         }
         self.state.finish(None);
     }
@@ -405,7 +407,7 @@ impl<P: Proxy> Body for ResponseBody<P> {
         let this = self.get_mut();
         loop {
             if let Some(trailers) = this.trailers.take() {
-                return Poll::Ready(Some(Ok(trailers)));
+                return Poll::Ready(Some(Ok(*trailers)));
             }
             if this.encoder.is_none() {
                 return this.poll_plain(cx);
@@ -414,7 +416,7 @@ impl<P: Proxy> Body for ResponseBody<P> {
                 Some(Ok(frame)) => frame,
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => {
-                    let end = this.encoder.take().map(Encoder::finish);
+                    let end = this.encoder.take().map(|encoder| encoder.finish());
                     return match end {
                         Some(Ok(rest)) if !rest.is_empty() => {
                             Poll::Ready(Some(Ok(Frame::data(rest))))
@@ -436,8 +438,8 @@ impl<P: Proxy> Body for ResponseBody<P> {
                 (Ok(data), None) => return Poll::Ready(Some(Ok(Frame::data(data)))),
                 // Trailers come last: the compressed stream ends before them.
                 (Err(trailers), _) => {
-                    let rest = this.encoder.take().map(Encoder::finish);
-                    this.trailers = Some(trailers);
+                    let rest = this.encoder.take().map(|encoder| encoder.finish());
+                    this.trailers = Some(Box::new(trailers));
                     match rest {
                         Some(Ok(rest)) if !rest.is_empty() => {
                             return Poll::Ready(Some(Ok(Frame::data(rest))))
