@@ -38,9 +38,33 @@ use crate::session::Session;
 
 type Upgrade = Option<hyper::upgrade::OnUpgrade>;
 
-/// Serves a request of a route that caches in `cache` under `rule`.
+/// The response of a fresh hit of a request of a route that caches in `cache` under `rule`
+/// (counted as a hit), for `send_parts`; `None` leaves the request to [`serve`].
+///
+/// Without awaiting, so that a hit neither makes nor boxes `serve`'s state machine (over
+/// 6 KB, copied whole into its box).
+pub(super) fn hit<P: Proxy>(
+    state: &mut RequestState<P>,
+    cache: &Cache,
+    rule: &'static CacheRule,
+) -> Option<(http::response::Parts, bytes::Bytes)> {
+    if !is_lookup(state.session.method()) {
+        return None;
+    }
+    let hit = cache.hit(&state.session, rule)?;
+    counted(state, cache, CacheStatus::Hit);
+    Some(hit)
+}
+
+/// Whether a request of `method` is answered from the cache; others bypass it.
+fn is_lookup(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
+}
+
+/// Serves a request of a route that caches in `cache` under `rule` that [`hit`] did not
+/// answer: a bypass, a miss, a stale or revalidated entry, or a hit the lock waited for.
 pub(super) async fn serve<P: Proxy>(
-    mut state: RequestState<P>,
+    state: RequestState<P>,
     conn: &ConnInfo,
     body: Incoming,
     upgrade: Upgrade,
@@ -48,12 +72,8 @@ pub(super) async fn serve<P: Proxy>(
     rule: &'static CacheRule,
 ) -> Answer<P> {
     let method = state.session.method().clone();
-    if method != Method::GET && method != Method::HEAD {
+    if !is_lookup(&method) {
         return bypass(state, conn, body, upgrade, cache, rule, method).await;
-    }
-    if let Some((parts, body)) = cache.hit(&state.session, rule) {
-        counted(&mut state, &cache, CacheStatus::Hit);
-        return send_parts(state, parts, body);
     }
     let primary = key::primary(&state.session, rule);
     let deadline = Instant::now() + LOCK_WAIT;

@@ -470,7 +470,7 @@ fn serve_connection<P: Proxy, IO>(
     let upgrade = UpgradeSwitch::default();
     let scheme = if tls.is_some() { "https" } else { "http" };
     let client_addr = peer.addr;
-    let info = ConnInfo::new(
+    let info = Arc::new(ConnInfo::new(
         peer,
         scheme,
         tls,
@@ -478,7 +478,7 @@ fn serve_connection<P: Proxy, IO>(
         serving.tunnels.clone(),
         serving.limits,
         serving.metrics.clone(),
-    );
+    ));
     let proxy = serving.proxy.clone();
     let access_log = serving.access_log;
     let draining = serving.draining.clone();

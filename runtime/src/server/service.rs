@@ -15,6 +15,7 @@
 //! a `101 Switching Protocols` then becomes a tunnel (`upgrade.rs`).
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -45,7 +46,7 @@ use crate::session::Session;
 use crate::tls::TlsInfo;
 
 /// What every request of one downstream connection shares.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct ConnInfo {
     /// The peer: the TCP peer, or the client a PROXY protocol header named.
     pub(crate) client_addr: SocketAddr,
@@ -102,18 +103,27 @@ pub(crate) type ProxyResponse<P> = http::Response<ResponseBody<P>>;
 /// (logged on `pxy::panic` with the request id and the panic's message, counted in
 /// `pxy_panics_total`); the connection and the process go on serving. A panic in a body
 /// phase (the header is sent) ends the response's connection, also logged and counted.
-pub(crate) async fn handle<P: Proxy>(
+///
+/// A plain function around the `phases` future rather than an `async fn`: an async fn
+/// would keep its arguments beside the future it awaits, and every byte of the request's
+/// future is copied into its box (`serve_connection`).
+pub(crate) fn handle<P: Proxy>(
     proxy: Arc<P>,
     access_log: bool,
-    conn: ConnInfo,
+    conn: Arc<ConnInfo>,
     req: Request<Incoming>,
-) -> std::result::Result<ProxyResponse<P>, Infallible> {
+) -> impl Future<Output = std::result::Result<ProxyResponse<P>, Infallible>> {
     let (method, version) = (req.method().clone(), req.version());
-    let phases = AssertUnwindSafe(phases(&proxy, access_log, &conn, req));
-    match phases.catch_unwind().await {
-        Ok(response) => Ok(response),
-        Err(panic) => Ok(panicked(proxy, &conn, method, version, panic.as_ref())),
-    }
+    let on_panic = (proxy.clone(), conn.clone());
+    AssertUnwindSafe(phases(proxy, access_log, conn, req))
+        .catch_unwind()
+        .map(move |phases| match phases {
+            Ok(response) => Ok(response),
+            Err(panic) => {
+                let (proxy, conn) = on_panic;
+                Ok(panicked(proxy, &conn, method, version, panic.as_ref()))
+            }
+        })
 }
 
 /// The 500 answer to a request whose phase panicked; its state, dropped by the unwinding,
@@ -139,28 +149,21 @@ fn panicked<P: Proxy>(
 
 /// The phases of one request, from its header to the response header.
 async fn phases<P: Proxy>(
-    proxy: &Arc<P>,
+    proxy: Arc<P>,
     access_log: bool,
-    conn: &ConnInfo,
+    conn: Arc<ConnInfo>,
     req: Request<Incoming>,
 ) -> ProxyResponse<P> {
-    let start = Instant::now();
-    let (mut parts, body) = req.into_parts();
-    let refused = conn.limits.check_head(&parts);
-    let version = parts.version;
-    let downstream_upgrade = upgrade::take_downstream(&mut parts);
-    let client = conn.client_address.client(conn.client_addr, &parts.headers);
-    let mut session = Session::new(parts, client, conn.forwarding.scheme);
-    session.set_tls(conn.tls.clone());
-    let mut state = RequestState::new(
-        proxy.clone(),
-        access_log,
-        session,
-        start,
-        conn.metrics.clone(),
-    );
+    let conn = &*conn;
+    let Started {
+        mut state,
+        body,
+        downstream_upgrade,
+        refused,
+    } = start(proxy, access_log, conn, req);
     if let Err(error) = refused {
         // Over a size limit: answered before any hook but `fail_to_proxy`.
+        let version = state.session.req_header().version;
         return limits::closing(version, error_page(state, error).await);
     }
 
@@ -174,19 +177,23 @@ async fn phases<P: Proxy>(
         let answer = match filtered {
             Ok(Some(local)) => send_local(state, local),
             Ok(None) => match state.session.take_cache() {
-                // Boxed: the cache's state machine is most of this future's size, and every
-                // request's future is copied whole into its box (`serve_connection`).
-                Some((cache, rule)) => {
-                    Box::pin(cached::serve(
-                        state,
-                        conn,
-                        body,
-                        downstream_upgrade,
-                        cache,
-                        rule,
-                    ))
-                    .await
-                }
+                Some((cache, rule)) => match cached::hit(&mut state, &cache, rule) {
+                    Some((parts, body)) => send_parts(state, parts, body),
+                    // Boxed: the cache's state machine is most of this future's size, and
+                    // every request's future is copied whole into its box
+                    // (`serve_connection`).
+                    None => {
+                        Box::pin(cached::serve(
+                            state,
+                            conn,
+                            body,
+                            downstream_upgrade,
+                            cache,
+                            rule,
+                        ))
+                        .await
+                    }
+                },
                 None => {
                     let proxied = proxy_upstream(&mut state, &conn.forwarding, Some(body)).await;
                     answer(state, conn, proxied, downstream_upgrade, None)
@@ -203,6 +210,40 @@ async fn phases<P: Proxy>(
         }
     };
     page.await
+}
+
+/// A request as its phases begin.
+struct Started<P: Proxy> {
+    state: RequestState<P>,
+    body: Incoming,
+    /// The client's side of a protocol switch it asked for (`upgrade.rs`).
+    downstream_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    /// Why a limit refuses the request's header, if one does (`limits.rs`).
+    refused: Result<(), Error>,
+}
+
+/// The state of the request `req` of `conn`, made outside the `phases` future: its
+/// intermediate values (the header's parts, the session) would otherwise each keep their
+/// own bytes in that future, which is copied whole into its box.
+fn start<P: Proxy>(
+    proxy: Arc<P>,
+    access_log: bool,
+    conn: &ConnInfo,
+    req: Request<Incoming>,
+) -> Started<P> {
+    let start = Instant::now();
+    let (mut parts, body) = req.into_parts();
+    let refused = conn.limits.check_head(&parts);
+    let downstream_upgrade = upgrade::take_downstream(&mut parts);
+    let client = conn.client_address.client(conn.client_addr, &parts.headers);
+    let mut session = Session::new(parts, client, conn.forwarding.scheme);
+    session.set_tls(conn.tls.clone());
+    Started {
+        state: RequestState::new(proxy, access_log, session, start, conn.metrics.clone()),
+        body,
+        downstream_upgrade,
+        refused,
+    }
 }
 
 /// The response header for hyper, or the request that gets an error page instead.
