@@ -1,14 +1,17 @@
 //! One exchange on one upstream connection: send the request, pump its body, wait for the
 //! response header within the write and read timeouts.
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::task::Poll;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use futures_util::future::Either;
 
 use http::Request;
 use hyper::body::Incoming;
 use hyper::client::conn::TrySendError as HyperTrySendError;
+use tokio::time::Sleep;
 
 use super::pump::RequestPump;
 use crate::error::{Error, ErrorKind};
@@ -61,69 +64,97 @@ fn upstream_error(e: hyper::Error) -> Error {
 /// Sends `request` and waits for the response header, pumping the request body meanwhile.
 /// While the body is being sent, `timeouts.write` bounds each stall (restarting whenever a
 /// chunk goes out); then `timeouts.read` bounds the wait for the header.
-pub(crate) async fn exchange<P: Proxy>(
-    proxy: &P,
-    state: &mut RequestState<P>,
-    sender: &mut Sender,
+pub(crate) fn exchange<'a, P: Proxy>(
+    proxy: &'a P,
+    state: &'a mut RequestState<P>,
+    sender: &'a mut Sender,
     request: Request<UpstreamBody>,
-    pump: &mut Option<RequestPump>,
+    pump: &'a mut Option<RequestPump>,
     timeouts: Timeouts,
-) -> Result<http::Response<Incoming>, Exchange> {
-    match sender {
-        Sender::Http1(s) => {
-            let response = s.try_send_request(request);
-            drive(proxy, state, response, pump, timeouts).await
-        }
-        Sender::Http2(s) => {
-            let response = s.try_send_request(request);
-            drive(proxy, state, response, pump, timeouts).await
+) -> impl Future<Output = Result<http::Response<Incoming>, Exchange>> + 'a {
+    let response = match sender {
+        Sender::Http1(s) => Either::Left(s.try_send_request(request)),
+        Sender::Http2(s) => Either::Right(s.try_send_request(request)),
+    };
+    let writing = pump.as_ref().is_some_and(RequestPump::is_running);
+    Drive {
+        proxy,
+        state,
+        sent: pump.as_ref().map_or(0, |p| p.sent),
+        pump,
+        timer: tokio::time::sleep(timeouts.wait(writing)),
+        timeouts,
+        writing,
+        response,
+    }
+}
+
+impl Timeouts {
+    /// The longest wait for the next step: a chunk going out while `writing`, else the
+    /// response header.
+    fn wait(self, writing: bool) -> Duration {
+        if writing {
+            self.write
+        } else {
+            self.read
         }
     }
 }
 
-/// Polls the response future of either HTTP version together with the request body pump.
-async fn drive<P: Proxy>(
-    proxy: &P,
-    state: &mut RequestState<P>,
-    response: impl Future<Output = Result<http::Response<Incoming>, TrySendError>>,
-    pump: &mut Option<RequestPump>,
-    timeouts: Timeouts,
-) -> Result<http::Response<Incoming>, Exchange> {
-    let mut response = pin!(response);
-    let mut writing = pump.as_ref().is_some_and(RequestPump::is_running);
-    let wait = |writing: bool| {
-        if writing {
-            timeouts.write
-        } else {
-            timeouts.read
-        }
-    };
-    let mut timer = pin!(tokio::time::sleep(wait(writing)));
-    let mut sent = pump.as_ref().map_or(0, |p| p.sent);
-    poll_fn(|cx| {
-        if let Some(pump) = pump.as_mut() {
-            if let Poll::Ready(Err(e)) =
-                pump.poll_pump(cx, proxy, &mut state.session, &mut state.ctx)
-            {
+pin_project_lite::pin_project! {
+    /// Polls the response future of either HTTP version together with the request body
+    /// pump. A struct rather than an `async fn`: a generator would keep the response future
+    /// twice (its argument, then the pinned local) and the request beside it, in the
+    /// request's future, which is copied whole into its box (`serve_connection`).
+    struct Drive<'a, P: Proxy, F> {
+        proxy: &'a P,
+        state: &'a mut RequestState<P>,
+        pump: &'a mut Option<RequestPump>,
+        timeouts: Timeouts,
+        // Whether the request body is still being sent, and how much of it went out.
+        writing: bool,
+        sent: u64,
+        #[pin]
+        timer: Sleep,
+        #[pin]
+        response: F,
+    }
+}
+
+impl<P: Proxy, F> Future for Drive<'_, P, F>
+where
+    F: Future<Output = Result<http::Response<Incoming>, TrySendError>>,
+{
+    type Output = Result<http::Response<Incoming>, Exchange>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(pump) = this.pump.as_mut() {
+            if let Poll::Ready(Err(e)) = pump.poll_pump(
+                cx,
+                *this.proxy,
+                &mut this.state.session,
+                &mut this.state.ctx,
+            ) {
                 return Poll::Ready(Err(Exchange::Other(e)));
             }
             let still_writing = pump.is_running();
-            if pump.sent != sent || still_writing != writing {
-                sent = pump.sent;
-                writing = still_writing;
-                timer
+            if pump.sent != *this.sent || still_writing != *this.writing {
+                *this.sent = pump.sent;
+                *this.writing = still_writing;
+                this.timer
                     .as_mut()
-                    .reset(tokio::time::Instant::now() + wait(writing));
+                    .reset(tokio::time::Instant::now() + this.timeouts.wait(still_writing));
             }
         }
-        if let Poll::Ready(result) = response.as_mut().poll(cx) {
+        if let Poll::Ready(result) = this.response.poll(cx) {
             return Poll::Ready(result.map_err(|mut e| match e.take_message() {
                 Some(request) => Exchange::NotSent(Box::new(request), e.into_error()),
                 None => Exchange::Failed(e.into_error()),
             }));
         }
-        if timer.as_mut().poll(cx).is_ready() {
-            let error = if writing {
+        if this.timer.poll(cx).is_ready() {
+            let error = if *this.writing {
                 Error::explain(ErrorKind::WriteTimeout, "sending the request body")
             } else {
                 Error::explain(ErrorKind::ReadTimeout, "waiting for the response header")
@@ -131,6 +162,5 @@ async fn drive<P: Proxy>(
             return Poll::Ready(Err(Exchange::Other(error)));
         }
         Poll::Pending
-    })
-    .await
+    }
 }
