@@ -146,6 +146,11 @@ impl<IO> FramingGuard<IO> {
         }
     }
 
+    /// Whether the connection is HTTP/2: it started with the preface.
+    pub(crate) fn is_http2(&self) -> bool {
+        self.framer.is_http2()
+    }
+
     /// The head in progress missed its deadline: logged, counted, and the read fails, which
     /// makes hyper close the connection.
     fn timed_out(&self) -> Poll<io::Result<()>> {

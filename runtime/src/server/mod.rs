@@ -14,6 +14,7 @@
 //! ([`Proxy::upstreams`]: health checks, discovery) start before the first connection is
 //! accepted and stop after draining.
 
+mod batch;
 mod body;
 mod cached;
 mod client_address;
@@ -42,6 +43,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 
+use batch::WriteBatcher;
 pub use client_address::ClientAddress;
 pub use config::{ListenerConfig, ServeOptions, ServerConfig};
 use drain::Draining;
@@ -509,12 +511,12 @@ fn serve_connection<P: Proxy, IO>(
     let connection = serving
         .builder
         .serve_connection_with_upgrades(
-            TokioIo::new(FramingGuard::new(
+            TokioIo::new(WriteBatcher::new(FramingGuard::new(
                 stream,
                 client_addr,
                 upgrade,
                 HeadLimits::of(&serving.limits),
-            )),
+            ))),
             service,
         )
         .into_owned();

@@ -41,7 +41,9 @@ enum Phase {
     Length(u64),
     /// A chunked body.
     Chunked(ChunkedBody),
-    /// HTTP/2, or hyper is about to fail the connection: nothing more to follow.
+    /// The HTTP/2 preface was read: frames follow, not heads.
+    Http2,
+    /// hyper is about to fail the connection: nothing more to follow.
     PassThrough,
     /// A head was refused; nothing more is read.
     Refused,
@@ -82,8 +84,17 @@ impl Framer {
         match self.phase {
             Phase::Preface { .. } => true,
             Phase::Head => !self.seen_head || !matches!(self.scan, Scan::Leading | Scan::LeadingCr),
-            Phase::Length(_) | Phase::Chunked(_) | Phase::PassThrough | Phase::Refused => false,
+            Phase::Length(_)
+            | Phase::Chunked(_)
+            | Phase::Http2
+            | Phase::PassThrough
+            | Phase::Refused => false,
         }
+    }
+
+    /// Whether the connection started with the HTTP/2 preface (hyper serves it as HTTP/2).
+    pub(super) fn is_http2(&self) -> bool {
+        matches!(self.phase, Phase::Http2)
     }
 
     /// Follows the stream through `data`, the bytes just read. `None` if they may all go to
@@ -92,14 +103,14 @@ impl Framer {
         let mut i = 0;
         while i < data.len() {
             match &mut self.phase {
-                Phase::PassThrough | Phase::Refused => return None,
+                Phase::Http2 | Phase::PassThrough | Phase::Refused => return None,
                 Phase::Preface { matched } => {
                     let n = (H2_PREFACE.len() - *matched).min(data.len() - i);
                     if data[i..i + n] == H2_PREFACE[*matched..*matched + n] {
                         *matched += n;
                         i += n;
                         if *matched == H2_PREFACE.len() {
-                            self.phase = Phase::PassThrough;
+                            self.phase = Phase::Http2;
                         }
                     } else {
                         let delivered = &H2_PREFACE[..*matched];

@@ -416,6 +416,9 @@ fn the_header_timer_covers_heads_and_the_first_wait_only() {
     let mut h2 = Framer::new(LIMITS);
     h2.vet(b"PRI * HTTP/2.0\r\n");
     assert!(h2.in_head(), "inside the preface");
+    assert!(!h2.is_http2(), "not yet the whole preface");
     h2.vet(b"\r\nSM\r\n\r\n");
     assert!(!h2.in_head(), "HTTP/2 is not followed");
+    assert!(h2.is_http2());
+    assert!(!framer.is_http2(), "HTTP/1.1");
 }
