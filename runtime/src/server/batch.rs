@@ -15,7 +15,7 @@
 //! up is sent at once, and a shutdown sends what is left first. A write that would block
 //! leaves the bytes buffered and the read goes on; the socket's readiness wakes the task.
 //!
-//! An HTTP/1 connection (hyper writes one response with one `writev` and waits for the next
+//! An HTTP/1 connection (hyper writes one response with one `send` and waits for the next
 //! request) is passed through untouched: nothing to batch, and no copy.
 
 use std::io;

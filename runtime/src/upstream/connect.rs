@@ -193,7 +193,10 @@ where
     };
     match backend.options().protocol {
         UpstreamProtocol::Http1 => {
-            let (sender, conn) = hyper::client::conn::http1::handshake(io)
+            // A request's head and body leave in one `send` (see the server's builder).
+            let (sender, conn) = hyper::client::conn::http1::Builder::new()
+                .writev(false)
+                .handshake(io)
                 .await
                 .map_err(failed)?;
             tokio::spawn(async move {
